@@ -1,0 +1,134 @@
+"""Residents on foot: measured walking speeds, curb waits and crossings.
+
+Walking speeds (m/s) follow the field studies in REFERENCES.md §2:
+- without reduced mobility: Fitzpatrick et al. (2006), mean 4.74 ft/s (1.44 m/s)
+  and 15th percentile 3.77 ft/s (1.15 m/s), so sd 0.29 m/s;
+- with reduced mobility, a mix: 60 % walk like the over-65s of Gates et al.
+  (2006), who found physically disabled pedestrians as fast (mean 3.81 ft/s =
+  1.16 m/s, 15th percentile 3.02 ft/s = 0.92 m/s, so sd 0.23 m/s); 25 % use a
+  cane or crutch (0.79 m/s) and 15 % a walker (0.61 m/s), FHWA (1999). The mix
+  shares and the device spreads (sd 0.10 and 0.08 m/s) are assumptions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Sequence
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from agents.log import ColumnLog
+
+if TYPE_CHECKING:
+    import simpy
+
+    from agents.crosswalk import Crosswalk
+
+#: (share, mean m/s, sd m/s) of each walking-speed class among the impaired.
+IMPAIRED_SPEED_MIX = ((0.60, 1.16, 0.23), (0.25, 0.79, 0.10), (0.15, 0.61, 0.08))
+UNIMPAIRED_SPEED = (1.44, 0.29)
+SPEED_LIMITS_MPS = (0.3, 2.5)
+
+PEDESTRIAN_TRIP_COLUMNS = (
+    "resident",
+    "impaired",
+    "start_s",
+    "end_s",
+    "freeflow_s",
+    "distance_m",
+    "crossings",
+)
+
+#: A walking route: (sidewalk metres to walk, then the crosswalk to cross or None).
+Legs = Sequence[tuple[float, "Crosswalk | None"]]
+
+
+def draw_walking_speeds(rng: np.random.Generator, impaired: np.ndarray) -> np.ndarray:
+    """One walking speed (m/s) per resident, by mobility."""
+    n = len(impaired)
+    speeds = rng.normal(*UNIMPAIRED_SPEED, size=n)
+    shares, means, sds = (np.array(column) for column in zip(*IMPAIRED_SPEED_MIX, strict=True))
+    kind = rng.choice(len(shares), size=n, p=shares)
+    slow = rng.normal(means[kind], sds[kind])
+    speeds = np.where(impaired, slow, speeds)
+    return np.clip(speeds, *SPEED_LIMITS_MPS)
+
+
+class Resident(mesa.Agent):
+    """A resident with a home, regular destinations and a walking speed.
+
+    Args:
+        model: the Mesa model.
+        anchors: corner indices of home (first) and regular destinations.
+        offsets_m: mid-block distance from each anchor to its corner.
+        speed_mps: free walking speed.
+        impaired: has reduced mobility.
+    """
+
+    def __init__(
+        self,
+        model: mesa.Model,
+        anchors: tuple[int, ...],
+        offsets_m: tuple[float, ...],
+        speed_mps: float,
+        impaired: bool,
+    ) -> None:
+        super().__init__(model)
+        self.anchors = anchors
+        self.offsets_m = offsets_m
+        self.speed_mps = speed_mps
+        self.impaired = impaired
+        self.trips_made = 0
+
+
+class Walking:
+    """Pedestrians on their way and the record of finished walking trips.
+
+    Args:
+        env: the simulation clock.
+    """
+
+    def __init__(self, env: simpy.Environment) -> None:
+        self.env = env
+        self.log = ColumnLog(*PEDESTRIAN_TRIP_COLUMNS)
+        self.started = 0
+        self.active = 0
+
+    def start_trip(self, resident: Resident, legs: Legs) -> None:
+        """``resident`` sets off now along ``legs``."""
+        self.started += 1
+        self.active += 1
+        resident.trips_made += 1
+        self.env.process(self._walk(resident, legs))
+
+    def _walk(self, resident: Resident, legs: Legs) -> Generator[simpy.Event, object, None]:
+        env = self.env
+        start = env.now
+        speed = resident.speed_mps
+        distance_m = 0.0
+        crossings = 0
+        crossing_s = 0.0
+        for sidewalk_m, crosswalk in legs:
+            distance_m += sidewalk_m
+            yield env.timeout(crossing_s + sidewalk_m / speed)  # finish crossing, walk the block
+            if crosswalk is None:
+                break
+            arrived = env.now
+            if not crosswalk.walking:
+                yield crosswalk.wait_for_walk()
+            crossing_s = crosswalk.cross(
+                resident.unique_id, resident.impaired, speed, arrived, crossings == 0
+            )
+            distance_m += crosswalk.width_m
+            crossings += 1
+        self.active -= 1
+        self.log.append(
+            resident.unique_id,
+            resident.impaired,
+            start,
+            env.now,
+            distance_m / speed,
+            distance_m,
+            crossings,
+        )

@@ -1,0 +1,26 @@
+"""Outcomes of a run: efficiency metrics, time series, analytic references, plots.
+
+``metrics`` reads plain tables (mappings of column name to numpy array); it
+never imports the simulation. ``metrics.plots`` needs matplotlib and is
+imported on its own.
+"""
+
+from metrics.analytic import (
+    degree_of_saturation,
+    pedestrian_los,
+    pedestrian_signal_delay,
+    webster_delay,
+    webster_optimum_cycle,
+)
+from metrics.efficiency import efficiency_metrics
+from metrics.timeseries import time_series
+
+__all__ = [
+    "degree_of_saturation",
+    "efficiency_metrics",
+    "pedestrian_los",
+    "pedestrian_signal_delay",
+    "time_series",
+    "webster_delay",
+    "webster_optimum_cycle",
+]

@@ -1,0 +1,85 @@
+"""Plots of a run: delay over time and a map of intersection delay.
+
+Imported only when writing results, so the model runs without matplotlib.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (backend must be chosen first)
+import numpy as np  # noqa: E402
+
+
+def _clock_hours(time_s: np.ndarray, start_hour: float) -> np.ndarray:
+    return start_hour + time_s / 3600.0
+
+
+def plot_delay_over_time(
+    series: Mapping[str, np.ndarray], path: Path, start_hour: float, title: str
+) -> None:
+    """Mean vehicle delay and mean pedestrian curb wait per interval, warm-up shaded."""
+    hours = _clock_hours(series["time_s"], start_hour)
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
+    top.plot(hours, series["vehicle_delay_s_mean"], color="tab:blue", label="vehicle delay")
+    top.plot(
+        hours, series["pedestrian_signal_wait_s_mean"], color="tab:orange", label="pedestrian curb wait"
+    )
+    top.set_ylabel("mean per interval (s)")
+    top.legend(loc="upper right")
+    top.set_title(title)
+    bottom.plot(hours, series["vehicles_in_network"], color="tab:blue", label="vehicles in network")
+    bottom.plot(hours, series["vehicles_queued"], color="tab:blue", ls="--", label="vehicles queued")
+    bottom.plot(hours, series["pedestrians_walking"], color="tab:orange", label="pedestrians walking")
+    bottom.set_ylabel("count")
+    bottom.set_xlabel("clock time (h)")
+    bottom.legend(loc="upper right")
+    warm = series["in_warmup"] > 0
+    if warm.any():
+        end = hours[warm][-1] + (hours[1] - hours[0] if len(hours) > 1 else 0)
+        for ax in (top, bottom):
+            ax.axvspan(hours[0], end, color="0.9", zorder=0, label="_warm-up")
+            ax.text(hours[0], ax.get_ylim()[1], " warm-up", va="top", fontsize=8, color="0.4")
+    for ax in (top, bottom):
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def plot_intersection_map(
+    values: np.ndarray, path: Path, title: str, label: str, cmap: str = "viridis"
+) -> None:
+    """The grid's intersections coloured by ``values`` (rows x cols), streets drawn."""
+    rows, cols = values.shape
+    fig, ax = plt.subplots(figsize=(1.2 * cols + 3, 1.2 * rows + 1.5))
+    for r in range(rows):
+        ax.plot([-0.7, cols - 0.3], [r, r], color="0.75", lw=4, zorder=1)
+    for c in range(cols):
+        ax.plot([c, c], [-0.7, rows - 0.3], color="0.75", lw=4, zorder=1)
+    col_index, row_index = np.meshgrid(np.arange(cols), np.arange(rows))
+    points = ax.scatter(
+        col_index.ravel(), row_index.ravel(), c=values.ravel(), s=2400 / max(rows, cols),
+        cmap=cmap, edgecolors="black", zorder=2, vmin=0,
+    )
+    if rows * cols <= 64:
+        for r in range(rows):
+            for c in range(cols):
+                ax.annotate(f"{values[r, c]:.0f}", (c, r), ha="center", va="center",
+                            fontsize=8, color="white", zorder=3)
+    fig.colorbar(points, ax=ax, label=label)
+    ax.set_xlim(-0.7, cols - 0.3)
+    ax.set_ylim(rows - 0.3, -0.7)
+    ax.set_aspect("equal")
+    ax.set_xticks(range(cols))
+    ax.set_yticks(range(rows))
+    ax.set_xlabel("column (west → east)")
+    ax.set_ylabel("row (north → south)")
+    ax.set_title(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

@@ -1,0 +1,1 @@
+"""Smart-city digital twin: scenarios, city building, digital layer, attacks, runs and sweeps."""

@@ -1,0 +1,103 @@
+"""Build the street grid: intersections, entry and exit points, vehicle routes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from agents.compass import EAST, NORTH, SOUTH, STEP, WEST, opposite
+from agents.intersection import Intersection
+from agents.log import ColumnLog
+from agents.signal import SignalTiming
+
+if TYPE_CHECKING:
+    import mesa
+    import simpy
+
+    from agents.approach import Approach
+    from twin.scenario import Scenario
+
+
+def signal_timing(scenario: Scenario) -> SignalTiming:
+    """The controllers' timing, from the scenario's ``signals`` section."""
+    signals = scenario.signals
+    return SignalTiming(
+        control=signals.control,
+        green_s=(signals.green_s("ns"), signals.green_s("ew")),
+        yellow_s=signals.yellow_s,
+        all_red_s=signals.all_red_s,
+        walk_s=signals.walk_s,
+        clearance_s=scenario.clearance_s,
+        startup_lost_s=signals.startup_lost_s,
+        min_green_s=signals.min_green_s,
+        max_green_s=signals.max_green_s,
+        passage_s=signals.passage_s,
+    )
+
+
+class StreetGrid:
+    """The district's signalised grid and the routes vehicles take through it.
+
+    Boundary point ``i`` is where an external street meets the grid: vehicles
+    enter there heading into the grid and leave there heading out.
+    """
+
+    def __init__(
+        self,
+        model: mesa.Model,
+        env: simpy.Environment,
+        scenario: Scenario,
+        crossing_log: ColumnLog,
+        signal_log: ColumnLog,
+    ) -> None:
+        city = scenario.city
+        self.rows, self.cols = city.rows, city.cols
+        self.block_length_m = city.block_length_m
+        self.link_s = city.block_length_m / city.speed_mps
+        timing = signal_timing(scenario)
+        headway_s = 3600.0 / (scenario.signals.saturation_flow_vph * city.lanes)
+        self.intersections = [
+            Intersection(
+                model, env, r * self.cols + c, r, c, timing, headway_s,
+                city.crossing_width_m, crossing_log, signal_log,
+            )
+            for r in range(self.rows)
+            for c in range(self.cols)
+        ]
+        #: (node, side) of each boundary point; side is the compass side it leaves by.
+        self.boundary = self._boundary_points()
+        self._routes: dict[tuple[int, int, bool], tuple[Approach, ...]] = {}
+
+    def node(self, row: int, col: int) -> int:
+        """Index of the intersection at (row, col)."""
+        return row * self.cols + col
+
+    def _boundary_points(self) -> list[tuple[int, int]]:
+        points = [(self.node(0, c), NORTH) for c in range(self.cols)]
+        points += [(self.node(r, self.cols - 1), EAST) for r in range(self.rows)]
+        points += [(self.node(self.rows - 1, c), SOUTH) for c in reversed(range(self.cols))]
+        points += [(self.node(r, 0), WEST) for r in reversed(range(self.rows))]
+        return points
+
+    def route(self, entry: int, exit_: int, rows_first: bool) -> tuple[Approach, ...]:
+        """Stop lines met from boundary point ``entry`` to ``exit_`` on an L-shaped path.
+
+        ``rows_first`` chooses whether the vehicle first changes row (drives
+        north or south) or first changes column.
+        """
+        key = (entry, exit_, rows_first)
+        if key not in self._routes:
+            self._routes[key] = self._build_route(entry, exit_, rows_first)
+        return self._routes[key]
+
+    def _build_route(self, entry: int, exit_: int, rows_first: bool) -> tuple[Approach, ...]:
+        node, side = self.boundary[entry]
+        target, _ = self.boundary[exit_]
+        row, col = divmod(node, self.cols)
+        target_row, target_col = divmod(target, self.cols)
+        stop_lines = [self.intersections[node].approaches[opposite(side)]]
+        vertical = [SOUTH if target_row > row else NORTH] * abs(target_row - row)
+        horizontal = [EAST if target_col > col else WEST] * abs(target_col - col)
+        for heading in (vertical + horizontal) if rows_first else (horizontal + vertical):
+            row, col = row + STEP[heading][0], col + STEP[heading][1]
+            stop_lines.append(self.intersections[self.node(row, col)].approaches[heading])
+        return tuple(stop_lines)

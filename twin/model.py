@@ -1,0 +1,145 @@
+"""The city model: a SimPy clock inside a Mesa model.
+
+SimPy drives time (seconds, event by event); Mesa holds the agents
+(intersections, residents), the single seeded run generator and the
+DataCollector. ``CityModel.step`` advances the clock by ``step_s`` so the
+interactive app can animate it; batch runs call ``run_until``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+
+import mesa
+import simpy
+
+from agents.crosswalk import CROSSING_COLUMNS
+from agents.log import ColumnLog
+from agents.pedestrian import Resident, Walking
+from agents.signal import SIGNAL_COLUMNS
+from agents.vehicle import Traffic
+from twin.city import StreetGrid
+from twin.demand import arrival_times
+from twin.population import create_residents
+from twin.scenario import Scenario
+from twin.streams import random_stream
+from twin.walkways import Walkways
+
+SAMPLE_S = 300.0  # time-series sampling interval (simulated seconds)
+
+
+class Clock(simpy.Environment):
+    """A SimPy environment that counts the events it schedules."""
+
+    def __init__(self) -> None:
+        super().__init__(initial_time=0.0)
+        self.events_scheduled = 0
+
+    def schedule(self, event: simpy.Event, priority: int = 1, delay: float = 0) -> None:
+        """Schedule ``event`` (counted)."""
+        self.events_scheduled += 1
+        super().schedule(event, priority, delay)
+
+
+class CityModel(mesa.Model):
+    """A district running one scenario.
+
+    Args:
+        scenario: the validated scenario; its seed seeds every random stream.
+        step_s: simulated seconds advanced by one Mesa ``step``.
+    """
+
+    def __init__(self, scenario: Scenario, step_s: float = 10.0) -> None:
+        super().__init__(rng=scenario.seed)
+        self.scenario = scenario
+        self.step_s = step_s
+        self.env = Clock()
+        self.end_s = scenario.duration
+        self.crossing_log = ColumnLog(*CROSSING_COLUMNS)
+        self.signal_log = ColumnLog(*SIGNAL_COLUMNS)
+        self.grid = StreetGrid(self, self.env, scenario, self.crossing_log, self.signal_log)
+        self.walkways = Walkways(self.grid)
+        self.residents = create_residents(self, scenario, random_stream(scenario.seed, "population"))
+        self.traffic = Traffic(self.env, self.grid.link_s, scenario.warmup)
+        self.walking = Walking(self.env)
+        self.env.process(self._vehicle_demand())
+        self.env.process(self._pedestrian_demand())
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                "time_s": lambda m: m.env.now,
+                "vehicles_in_network": lambda m: m.traffic.active,
+                "vehicles_queued": lambda m: sum(i.vehicles_queued for i in m.grid.intersections),
+                "pedestrians_walking": lambda m: m.walking.active,
+                "pedestrians_at_curb": lambda m: sum(
+                    c.waiting for i in m.grid.intersections for c in i.crosswalks
+                ),
+            }
+        )
+        self.env.process(self._sample())
+
+    # -- running -------------------------------------------------------------
+
+    def step(self) -> None:
+        """Advance the simulation by ``step_s`` seconds (never past the end)."""
+        self.run_until(min(self.env.now + self.step_s, self.end_s))
+
+    def run_until(self, until_s: float) -> None:
+        """Process every event before ``until_s``."""
+        if until_s > self.env.now:
+            self.env.run(until=until_s)
+        self.running = self.env.now < self.end_s
+
+    def run_to_end(
+        self, progress: Callable[[float, float], None] | None = None, chunk_s: float = 900.0
+    ) -> None:
+        """Run the whole scenario, calling ``progress(now_s, end_s)`` between chunks."""
+        while self.env.now < self.end_s:
+            self.run_until(min(self.env.now + chunk_s, self.end_s))
+            if progress is not None:
+                progress(self.env.now, self.end_s)
+
+    # -- processes -----------------------------------------------------------
+
+    def _sample(self) -> Generator[simpy.Event, object, None]:
+        while True:
+            self.datacollector.collect(self)
+            yield self.env.timeout(SAMPLE_S)
+
+    def _vehicle_demand(self) -> Generator[simpy.Event, object, None]:
+        demand = self.scenario.demand
+        rng = random_stream(self.scenario.seed, "vehicles")
+        times = arrival_times(
+            rng, demand.vehicles_per_hour, self.end_s, demand.profile, demand.start_hour
+        )
+        points = len(self.grid.boundary)
+        entries = rng.integers(0, points, len(times))
+        exits = (entries + rng.integers(1, points, len(times))) % points
+        rows_first = rng.random(len(times)) < 0.5
+        for t, entry, exit_, first in zip(
+            times.tolist(), entries.tolist(), exits.tolist(), rows_first.tolist(), strict=True
+        ):
+            yield self.env.timeout(t - self.env.now)
+            self.traffic.start_trip(entry, exit_, self.grid.route(entry, exit_, first))
+
+    def _pedestrian_demand(self) -> Generator[simpy.Event, object, None]:
+        demand = self.scenario.demand
+        rng = random_stream(self.scenario.seed, "pedestrians")
+        times = arrival_times(
+            rng, demand.pedestrians_per_hour, self.end_s, demand.profile, demand.start_hour
+        )
+        who = rng.integers(0, len(self.residents), len(times))
+        outbound = rng.random(len(times)) < 0.5
+        which = rng.integers(1, self.scenario.population.destinations_per_resident + 1, len(times))
+        for t, i, out, k in zip(
+            times.tolist(), who.tolist(), outbound.tolist(), which.tolist(), strict=True
+        ):
+            yield self.env.timeout(t - self.env.now)
+            resident: Resident = self.residents[i]
+            origin, destination = (0, k) if out else (k, 0)
+            legs = self.walkways.legs(
+                resident.anchors[origin],
+                resident.offsets_m[origin],
+                resident.anchors[destination],
+                resident.offsets_m[destination],
+            )
+            self.walking.start_trip(resident, legs)

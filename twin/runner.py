@@ -1,0 +1,90 @@
+"""Run one scenario to the end and gather what it produced."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from metrics.efficiency import Table, efficiency_metrics
+from metrics.timeseries import time_series
+from twin.capacity import check_capacity
+from twin.model import SAMPLE_S, CityModel
+from twin.scenario import Scenario
+
+
+@dataclass
+class RunResult:
+    """Everything a finished run hands to the writers (and to sweeps)."""
+
+    scenario: Scenario
+    metrics: dict[str, object]
+    series: dict[str, np.ndarray]
+    tables: dict[str, Table]
+    #: mean stop-line delay (s) per intersection, rows x cols.
+    intersection_delay_s: np.ndarray
+    #: stranded crossings per intersection, rows x cols.
+    intersection_stranded: np.ndarray
+    #: wall-clock facts; kept out of ``metrics`` so metrics are reproducible.
+    timing: dict[str, float] = field(default_factory=dict)
+
+
+def run_scenario(
+    scenario: Scenario, progress: Callable[[float, float], None] | None = None
+) -> RunResult:
+    """Build the district, run it to the end and compute its outcomes."""
+    check_capacity(scenario)
+    wall_start = time.perf_counter()
+    model = CityModel(scenario)
+    build_s = time.perf_counter() - wall_start
+    model.run_to_end(progress)
+    wall_s = time.perf_counter() - wall_start
+    return collect(model, {"build_s": build_s, "wall_s": wall_s})
+
+
+def collect(model: CityModel, timing: dict[str, float]) -> RunResult:
+    """Turn a model that has run into a :class:`RunResult`."""
+    scenario = model.scenario
+    tables = {
+        "vehicle_trips": model.traffic.log.arrays(),
+        "pedestrian_trips": model.walking.log.arrays(),
+        "crossings": model.crossing_log.arrays(),
+        "signal_phases": model.signal_log.arrays(),
+    }
+    efficiency = efficiency_metrics(
+        tables["vehicle_trips"], tables["pedestrian_trips"], tables["crossings"], scenario.warmup
+    )
+    metrics: dict[str, object] = {
+        "scenario": {
+            "name": scenario.name,
+            "seed": scenario.seed,
+            "duration_s": scenario.duration,
+            "warmup_s": scenario.warmup,
+            "hash": scenario.content_hash(),
+        },
+        "efficiency": efficiency,
+    }
+    series = time_series(
+        model.datacollector.model_vars,
+        tables["vehicle_trips"],
+        tables["crossings"],
+        SAMPLE_S,
+        scenario.warmup,
+    )
+    shape = (model.grid.rows, model.grid.cols)
+    delay = np.array([i.mean_delay_s for i in model.grid.intersections]).reshape(shape)
+    stranded = np.array([i.controller.stranded for i in model.grid.intersections]).reshape(shape)
+    events = model.env.events_scheduled
+    timing = {
+        **timing,
+        "events": float(events),
+        "events_per_s": events / timing["wall_s"] if timing.get("wall_s") else 0.0,
+        "sim_s_per_wall_s": model.env.now / timing["wall_s"] if timing.get("wall_s") else 0.0,
+        "vehicles_started": float(model.traffic.started),
+        "vehicles_in_network": float(model.traffic.active),
+        "pedestrians_started": float(model.walking.started),
+        "pedestrians_walking": float(model.walking.active),
+    }
+    return RunResult(scenario, metrics, series, tables, delay, stranded, timing)

@@ -1,0 +1,373 @@
+"""The scenario schema: one frozen pydantic model per section, units in every field name.
+
+A new top-level section (services, emergency, weather, policy, ...) is a new ``Section``
+subclass plus one field on ``Scenario`` with a default, so older scenario files stay valid.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections.abc import Callable
+from typing import Annotated, Literal, Self
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from twin.durations import DURATION_HINT, DURATION_PATTERN, format_duration, parse_duration
+
+__all__ = [
+    "City",
+    "Demand",
+    "Duration",
+    "NonNegativeDuration",
+    "Population",
+    "PositiveDuration",
+    "Scenario",
+    "Section",
+    "Signals",
+    "show_value",
+]
+
+_NAME = re.compile(r"[A-Za-z0-9_-]+")
+Phase = Literal["ns", "ew"]
+PHASE_NAMES: dict[Phase, str] = {"ns": "north-south", "ew": "east-west"}
+
+
+def show_value(value: object) -> str:
+    """Render a scenario value the way it is written in YAML, for error messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else str(value)
+    if isinstance(value, dict | list):
+        return yaml.safe_dump(value, default_flow_style=True, width=10**6).strip()
+    return str(value)
+
+
+def _value_error(kind: str, value: object, reason: str) -> PydanticCustomError:
+    """An error whose message is the value as written followed by ``reason``."""
+    return PydanticCustomError(
+        kind, "{shown} {reason}", {"shown": show_value(value), "reason": reason}
+    )
+
+
+_SIGN_CHECKS: dict[str, Callable[[float], bool]] = {
+    "positive": lambda seconds: seconds > 0,
+    "non-negative": lambda seconds: seconds >= 0,
+}
+
+
+def _seconds(sign: str | None) -> Callable[[object], float]:
+    """Build a before-validator that parses a duration and, given a ``sign``, checks it."""
+
+    def validate(value: object) -> float:
+        try:
+            seconds = parse_duration(value)
+        except ValueError:
+            reason = f"is not a duration; {DURATION_HINT}"
+            raise _value_error("duration_parsing", value, reason) from None
+        if sign is not None and not _SIGN_CHECKS[sign](seconds):
+            raise _value_error("duration_sign", value, f"is not a {sign} number of seconds")
+        return seconds
+
+    return validate
+
+
+def _duration_json(minimum: dict[str, float]) -> WithJsonSchema:
+    """JSON Schema of a duration: seconds, or a string with units."""
+    return WithJsonSchema(
+        {"anyOf": [{"type": "number", **minimum}, {"type": "string", "pattern": DURATION_PATTERN}]}
+    )
+
+
+#: Seconds, written as a number or a string such as ``'90s'``, ``'15min'``, ``'1h30min'``.
+Duration = Annotated[float, BeforeValidator(_seconds(None)), _duration_json({})]
+PositiveDuration = Annotated[
+    float, BeforeValidator(_seconds("positive")), _duration_json({"exclusiveMinimum": 0})
+]
+NonNegativeDuration = Annotated[
+    float, BeforeValidator(_seconds("non-negative")), _duration_json({"minimum": 0})
+]
+
+
+class Section(BaseModel):
+    """Base of every scenario section: unknown keys are errors and loaded values are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_yes_for_numbers(cls, value: object, info: ValidationInfo) -> object:
+        # YAML reads yes/no/on/off as booleans, and pydantic would take them as 1 and 0.
+        if isinstance(value, bool) and info.field_name is not None:
+            annotation = cls.model_fields[info.field_name].annotation
+            if annotation in (int, float):
+                raise _value_error("bool_number", value, "is not a number")
+        return value
+
+
+class City(Section):
+    """The street grid: signalised intersections joined by blocks with a sidewalk each side."""
+
+    rows: int = Field(default=4, ge=1, le=40, description="Intersections north to south (count).")
+    cols: int = Field(default=4, ge=1, le=40, description="Intersections west to east (count).")
+    block_length_m: float = Field(
+        default=150.0,
+        ge=20,
+        le=2000,
+        description="Distance between neighbouring intersections (m).",
+    )
+    lanes: int = Field(default=1, ge=1, le=4, description="Traffic lanes per direction (count).")
+    lane_width_m: float = Field(default=3.5, ge=2.5, le=5, description="Width of one lane (m).")
+    speed_limit_kmh: float = Field(
+        default=50.0, ge=5, le=130, description="Speed limit, the vehicles' free-flow speed (km/h)."
+    )
+
+    @property
+    def crossing_width_m(self) -> float:
+        """Curb-to-curb length of a crosswalk: both directions' lanes (m)."""
+        return 2 * self.lanes * self.lane_width_m
+
+    @property
+    def speed_mps(self) -> float:
+        """Vehicle free-flow speed (m/s)."""
+        return self.speed_limit_kmh / 3.6
+
+
+class Population(Section):
+    """The synthetic residents who walk the district day after day."""
+
+    residents: int = Field(default=5000, ge=1, description="Residents of the district (people).")
+    impaired_share: float = Field(
+        default=0.121,
+        ge=0,
+        le=1,
+        description="Share of residents with serious difficulty walking, who walk slower "
+        "(fraction 0-1; CDC: 12.1% of US adults).",
+    )
+    destinations_per_resident: int = Field(
+        default=2,
+        ge=1,
+        le=10,
+        description="Regular destinations of each resident besides home (count).",
+    )
+    max_trip_blocks: int = Field(
+        default=6,
+        ge=1,
+        le=50,
+        description="Walking destinations lie within this many blocks of home (blocks).",
+    )
+
+
+class Demand(Section):
+    """How many trips start, and when."""
+
+    vehicles_per_hour: float = Field(
+        default=1200.0,
+        ge=0,
+        description="Vehicle trips entering the network, shared evenly by the entry approaches "
+        "(vehicles/h).",
+    )
+    pedestrians_per_hour: float = Field(
+        default=2000.0, ge=0, description="Pedestrian trips started (trips/h)."
+    )
+    profile: Literal["flat", "daily"] = Field(
+        default="flat",
+        description="Time profile of demand (choice): 'flat' is Poisson at the rates above; "
+        "'daily' has morning and evening peaks with the same daily total.",
+    )
+    start_hour: float = Field(
+        default=0.0,
+        ge=0,
+        lt=24,
+        description="Clock time at which the simulation starts (hours after midnight); places "
+        "the run on the daily profile and labels plots.",
+    )
+
+
+class Signals(Section):
+    """Signal programs with pedestrian phases: two phases, north-south and east-west."""
+
+    control: Literal["fixed", "actuated"] = Field(
+        default="fixed", description="Signal program (choice): 'fixed' time or vehicle-'actuated'."
+    )
+    cycle_s: PositiveDuration = Field(default=60.0, description="Fixed-time cycle length (s).")
+    yellow_s: PositiveDuration = Field(default=3.0, description="Yellow after each green (s).")
+    all_red_s: NonNegativeDuration = Field(
+        default=2.0, description="All-red after each yellow (s)."
+    )
+    walk_s: PositiveDuration = Field(
+        default=7.0, description="WALK interval; pedestrians start crossing only during WALK (s)."
+    )
+    saturation_flow_vph: float = Field(
+        default=1800.0,
+        ge=600,
+        le=2400,
+        description="Queue discharge rate during green, per lane (vehicles/h).",
+    )
+    green_split_ns: float = Field(
+        default=0.5,
+        ge=0.1,
+        le=0.9,
+        description="Share of the cycle's green time given to the north-south phase under "
+        "fixed-time control (fraction 0.1-0.9).",
+    )
+    startup_lost_s: NonNegativeDuration = Field(
+        default=2.0, description="Start-up lost time; effective green = green + yellow - this (s)."
+    )
+    clearance_speed_mps: float = Field(
+        default=1.07,
+        ge=0.5,
+        le=2,
+        description="Walking speed the flashing DON'T WALK is timed for (m/s; MUTCD: 3.5 ft/s).",
+    )
+    min_green_s: PositiveDuration = Field(
+        default=7.0, description="Actuated only: shortest green (s)."
+    )
+    max_green_s: PositiveDuration = Field(
+        default=45.0, description="Actuated only: longest green (s)."
+    )
+    passage_s: PositiveDuration = Field(
+        default=3.0,
+        description="Actuated only: gap-out time; green ends after this long without a "
+        "vehicle (s).",
+    )
+
+    @property
+    def phase_green_total_s(self) -> float:
+        """Green time the fixed-time cycle leaves for both phases together (s)."""
+        return self.cycle_s - 2 * (self.yellow_s + self.all_red_s)
+
+    def green_s(self, phase: Phase) -> float:
+        """Displayed green of ``phase`` ('ns' or 'ew') under the fixed-time plan (s)."""
+        if phase not in PHASE_NAMES:
+            raise ValueError(f"phase must be 'ns' or 'ew', not {phase!r}")
+        split = self.green_split_ns if phase == "ns" else 1 - self.green_split_ns
+        return self.phase_green_total_s * split
+
+    def effective_green_s(self, phase: Phase) -> float:
+        """Green usable by traffic under the fixed-time plan: green + yellow - lost time (s)."""
+        return self.green_s(phase) + self.yellow_s - self.startup_lost_s
+
+
+class Scenario(Section):
+    """One city, its demand and its signal programs: everything a run needs."""
+
+    name: str = Field(
+        description="Scenario name, used in results folder names "
+        "(text: letters, digits, '-', '_' only).",
+        json_schema_extra={"pattern": f"^{_NAME.pattern}$"},
+    )
+    description: str = Field(
+        default="", description="Free text for the reader of the results (text)."
+    )
+    seed: int = Field(
+        default=0, ge=0, description="Seed of the run's random generator (integer >= 0)."
+    )
+    duration: PositiveDuration = Field(
+        default=14400.0, description="Simulated time, warmup included (s, or a string like '4h')."
+    )
+    warmup: NonNegativeDuration = Field(
+        default=0.0,
+        description="Initial time excluded from every metric; shorter than duration "
+        "(s, or a string like '15min').",
+    )
+    city: City = Field(default=City(), description="Street grid (section).")
+    population: Population = Field(default=Population(), description="Residents (section).")
+    demand: Demand = Field(default=Demand(), description="Trip rates (section).")
+    signals: Signals = Field(default=Signals(), description="Signal programs (section).")
+
+    @field_validator("name")
+    @classmethod
+    def _folder_safe(cls, name: str) -> str:
+        if not _NAME.fullmatch(name):
+            reason = "may contain only letters, digits, '-' and '_', since it names folders"
+            raise _value_error("scenario_name", name, reason)
+        return name
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        problems = self._cross_field_problems()
+        if problems:
+            raise PydanticCustomError(
+                "cross_field",
+                "{summary}",
+                {"summary": "\n".join(f"{p}: {m}" for p, m in problems), "problems": problems},
+            )
+        return self
+
+    def _cross_field_problems(self) -> list[tuple[str, str]]:
+        """Return (field path, message) for each rule that ties several fields together."""
+        problems = []
+        if self.warmup >= self.duration:
+            message = (
+                f"{format_duration(self.warmup)} must be shorter than duration "
+                f"({format_duration(self.duration)}); the warmup is excluded from every metric"
+            )
+            problems.append(("warmup", message))
+        if (signals_problem := self._signals_problem()) is not None:
+            problems.append(signals_problem)
+        return problems
+
+    def _signals_problem(self) -> tuple[str, str] | None:
+        """Return (field path, message) if the signal timing leaves pedestrians too little time."""
+        sig, need = self.signals, self.signals.walk_s + self.clearance_s
+        pedestrians = (
+            f"WALK {sig.walk_s:g} s + clearance {self.clearance_s:.1f} s "
+            f"({self.city.crossing_width_m:.1f} m crossing at {sig.clearance_speed_mps:g} m/s) "
+            f"needs {need:.1f} s"
+        )
+        if sig.control == "actuated":
+            if sig.max_green_s < sig.min_green_s:
+                message = f"{sig.max_green_s:g} is shorter than min_green_s ({sig.min_green_s:g} s)"
+            elif sig.max_green_s < need:
+                message = (
+                    f"{sig.max_green_s:g} is too short for pedestrians: {pedestrians}; "
+                    "lengthen max_green_s or shorten walk_s"
+                )
+            else:
+                return None
+            return "signals.max_green_s", message
+        if sig.phase_green_total_s <= 0:
+            message = (
+                f"{sig.cycle_s:g} leaves no green after 2 x (yellow {sig.yellow_s:g} s + "
+                f"all-red {sig.all_red_s:g} s); lengthen the cycle"
+            )
+            return "signals.cycle_s", message
+        phase = min(PHASE_NAMES, key=sig.green_s)
+        green = sig.green_s(phase)
+        if green >= need:
+            return None
+        which = "each" if sig.green_split_ns == 0.5 else f"the {PHASE_NAMES[phase]}"
+        message = (
+            f"{sig.cycle_s:g} leaves {green:.1f} s of green for {which} phase, but {pedestrians}; "
+            "lengthen the cycle or shorten walk_s"
+        )
+        return "signals.cycle_s", message
+
+    @property
+    def clearance_s(self) -> float:
+        """Flashing DON'T WALK: crossing width over the clearance walking speed (s)."""
+        return self.city.crossing_width_m / self.signals.clearance_speed_mps
+
+    def content_hash(self) -> str:
+        """SHA-256 hex digest of the canonical JSON of the resolved scenario."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
