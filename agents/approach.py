@@ -94,9 +94,7 @@ class Approach:
         self.window_end = end
         waiting = self.waiting
         while waiting:
-            departure = max(
-                self.env.now, self.window_start, self.last_departure + self.headway_s
-            )
+            departure = max(self.env.now, self.window_start, self.last_departure + self.headway_s)
             if departure >= end:
                 break
             self.last_departure = departure

@@ -78,10 +78,11 @@ class Crosswalk:
         """Show WALK for ``walk_s`` seconds and release the curb queue."""
         now = self.env.now
         self.walk_until = now + walk_s
-        self.waiting = 0
         self._on_crossing = [entry for entry in self._on_crossing if entry[1] > now]
-        released, self.walk_started = self.walk_started, self.env.event()
-        released.succeed()
+        if self.waiting:
+            self.waiting = 0
+            released, self.walk_started = self.walk_started, self.env.event()
+            released.succeed()
 
     def cross(
         self, resident: int, impaired: bool, speed_mps: float, arrived_s: float, first: bool
@@ -90,8 +91,16 @@ class Crosswalk:
         now = self.env.now
         crossing_s = self.width_m / speed_mps
         row = self.log.append(
-            resident, self.node, self.leg, impaired, speed_mps, arrived_s, now, now + crossing_s,
-            first, 0,
+            resident,
+            self.node,
+            self.leg,
+            impaired,
+            speed_mps,
+            arrived_s,
+            now,
+            now + crossing_s,
+            first,
+            0,
         )
         self._on_crossing.append((row, now + crossing_s))
         return crossing_s

@@ -82,8 +82,10 @@ class SignalController:
         self._walk_served = False
         actuated = timing.control == "actuated"
         for phase in PHASES:
-            for member in (*approaches[phase], *crosswalks[phase]):
-                member.controller = self if actuated else None
+            for approach in approaches[phase]:
+                approach.controller = self if actuated else None
+            for crosswalk in crosswalks[phase]:
+                crosswalk.controller = self if actuated else None
         env.process(self._actuated() if actuated else self._fixed())
 
     def state(self) -> tuple[int, str]:

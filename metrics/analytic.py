@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 
-def webster_delay(cycle_s: float, effective_green_s: float, flow_vph: float, saturation_vph: float) -> float:
+def webster_delay(
+    cycle_s: float, effective_green_s: float, flow_vph: float, saturation_vph: float
+) -> float:
     """Webster's (1958) mean delay per vehicle (s) at a fixed-time approach.
 
     ``d = c(1-λ)²/[2(1-λx)] + x²/[2q(1-x)] - 0.65 (c/q²)^(1/3) x^(2+5λ)``

@@ -27,9 +27,9 @@ def efficiency_metrics(
     time is the route length at the pedestrian's own walking speed.
     """
     vehicles = vehicle_trips["start_s"] >= warmup_s
-    vehicle_delay = (vehicle_trips["end_s"] - vehicle_trips["start_s"] - vehicle_trips["freeflow_s"])[
-        vehicles
-    ]
+    vehicle_delay = (
+        vehicle_trips["end_s"] - vehicle_trips["start_s"] - vehicle_trips["freeflow_s"]
+    )[vehicles]
     walkers = pedestrian_trips["start_s"] >= warmup_s
     walker_delay = (
         pedestrian_trips["end_s"] - pedestrian_trips["start_s"] - pedestrian_trips["freeflow_s"]

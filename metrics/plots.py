@@ -11,8 +11,8 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (backend must be chosen first)
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
 
 def _clock_hours(time_s: np.ndarray, start_hour: float) -> np.ndarray:
@@ -27,14 +27,21 @@ def plot_delay_over_time(
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
     top.plot(hours, series["vehicle_delay_s_mean"], color="tab:blue", label="vehicle delay")
     top.plot(
-        hours, series["pedestrian_signal_wait_s_mean"], color="tab:orange", label="pedestrian curb wait"
+        hours,
+        series["pedestrian_signal_wait_s_mean"],
+        color="tab:orange",
+        label="pedestrian curb wait",
     )
     top.set_ylabel("mean per interval (s)")
     top.legend(loc="upper right")
     top.set_title(title)
     bottom.plot(hours, series["vehicles_in_network"], color="tab:blue", label="vehicles in network")
-    bottom.plot(hours, series["vehicles_queued"], color="tab:blue", ls="--", label="vehicles queued")
-    bottom.plot(hours, series["pedestrians_walking"], color="tab:orange", label="pedestrians walking")
+    bottom.plot(
+        hours, series["vehicles_queued"], color="tab:blue", ls="--", label="vehicles queued"
+    )
+    bottom.plot(
+        hours, series["pedestrians_walking"], color="tab:orange", label="pedestrians walking"
+    )
     bottom.set_ylabel("count")
     bottom.set_xlabel("clock time (h)")
     bottom.legend(loc="upper right")
@@ -63,14 +70,29 @@ def plot_intersection_map(
         ax.plot([c, c], [-0.7, rows - 0.3], color="0.75", lw=4, zorder=1)
     col_index, row_index = np.meshgrid(np.arange(cols), np.arange(rows))
     points = ax.scatter(
-        col_index.ravel(), row_index.ravel(), c=values.ravel(), s=2400 / max(rows, cols),
-        cmap=cmap, edgecolors="black", zorder=2, vmin=0,
+        col_index.ravel(),
+        row_index.ravel(),
+        c=values.ravel(),
+        s=2400 / max(rows, cols),
+        cmap=cmap,
+        edgecolors="black",
+        zorder=2,
+        vmin=0,
     )
     if rows * cols <= 64:
+        top = max(float(np.nanmax(values)), 1e-9)
         for r in range(rows):
             for c in range(cols):
-                ax.annotate(f"{values[r, c]:.0f}", (c, r), ha="center", va="center",
-                            fontsize=8, color="white", zorder=3)
+                dark = values[r, c] / top < 0.6
+                ax.annotate(
+                    f"{values[r, c]:.0f}",
+                    (c, r),
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if dark else "black",
+                    zorder=3,
+                )
     fig.colorbar(points, ax=ax, label=label)
     ax.set_xlim(-0.7, cols - 0.3)
     ax.set_ylim(rows - 0.3, -0.7)

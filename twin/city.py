@@ -57,8 +57,16 @@ class StreetGrid:
         headway_s = 3600.0 / (scenario.signals.saturation_flow_vph * city.lanes)
         self.intersections = [
             Intersection(
-                model, env, r * self.cols + c, r, c, timing, headway_s,
-                city.crossing_width_m, crossing_log, signal_log,
+                model,
+                env,
+                r * self.cols + c,
+                r,
+                c,
+                timing,
+                headway_s,
+                city.crossing_width_m,
+                crossing_log,
+                signal_log,
             )
             for r in range(self.rows)
             for c in range(self.cols)

@@ -68,18 +68,22 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, help="results folder (default: results/NAME-seedSEED)")
     run.add_argument("--seed", type=int, help="override the scenario's seed")
     _add_set(run)
-    run.add_argument("--trips", action="store_true", help="also write every trip and crossing as CSV")
+    run.add_argument(
+        "--trips", action="store_true", help="also write every trip and crossing as CSV"
+    )
     run.add_argument("--quiet", action="store_true", help="no progress or summary output")
 
     validate = commands.add_parser(
-        "validate", help="check scenario files without running them",
+        "validate",
+        help="check scenario files without running them",
         description="Check scenario files; prints one line per problem and exits 2 if any.",
     )
     validate.add_argument("scenarios", type=Path, nargs="+", help="scenario YAML files")
     _add_set(validate)
 
     schema = commands.add_parser(
-        "schema", help="print the scenario JSON Schema",
+        "schema",
+        help="print the scenario JSON Schema",
         description="Print the JSON Schema that scenario files are validated against.",
     )
     schema.add_argument("--out", type=Path, help="write to this file instead of stdout")
@@ -88,7 +92,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def _add_set(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
         help="override a scenario key, e.g. --set city.rows=1 (repeatable)",
     )
 
@@ -116,8 +124,10 @@ def _run(args: argparse.Namespace) -> int:
         efficiency = result.metrics["efficiency"]
         assert isinstance(efficiency, dict)
         width = max(len(label) for _, label, _ in SUMMARY_ROWS)
-        print(f"\n{scenario.name} (seed {scenario.seed}, {format_duration(scenario.duration)}, "
-              f"warm-up {format_duration(scenario.warmup)} excluded)")
+        print(
+            f"\n{scenario.name} (seed {scenario.seed}, {format_duration(scenario.duration)}, "
+            f"warm-up {format_duration(scenario.warmup)} excluded)"
+        )
         for key, label, fmt in SUMMARY_ROWS:
             print(f"  {label:<{width}}  {fmt.format(efficiency[key]):>10}")
         print(f"\n{len(written)} files in {out}/  (wall {result.timing['wall_s']:.1f} s)")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
@@ -16,7 +16,7 @@ from twin.runner import RunResult
 from twin.scenario import scenario_to_yaml
 
 
-def write_atomic(path: Path, write: Callable[[io.TextIOBase], None] | bytes | str) -> None:
+def write_atomic(path: Path, write: Callable[[IO[str]], None] | bytes | str) -> None:
     """Write ``path`` through a temporary file renamed into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -49,7 +49,7 @@ def metrics_json(metrics: Mapping[str, object]) -> str:
 
 
 def _csv_writer(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> Callable:
-    def write(handle: io.TextIOBase) -> None:
+    def write(handle: IO[str]) -> None:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(columns)
         writer.writerows(rows)
@@ -59,9 +59,9 @@ def _csv_writer(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> Cal
 
 def _table_rows(table: Mapping[str, np.ndarray]) -> list[list[object]]:
     columns = list(table.values())
-    return [
-        [_cell(value) for value in row] for row in zip(*columns, strict=True)
-    ] if columns else []
+    return (
+        [[_cell(value) for value in row] for row in zip(*columns, strict=True)] if columns else []
+    )
 
 
 def _cell(value: float) -> object:
@@ -100,8 +100,13 @@ def write_results(
         _csv_writer(
             ["node", "row", "col", "vehicle_delay_s_mean", "stranded_crossings"],
             [
-                [r * cols + c, r, c, round(float(result.intersection_delay_s[r, c]), 4),
-                 int(result.intersection_stranded[r, c])]
+                [
+                    r * cols + c,
+                    r,
+                    c,
+                    round(float(result.intersection_delay_s[r, c]), 4),
+                    int(result.intersection_stranded[r, c]),
+                ]
                 for r in range(rows)
                 for c in range(cols)
             ],
@@ -113,11 +118,21 @@ def write_results(
     plots = out / "plots"
     plots.mkdir(parents=True, exist_ok=True)
     for name, draw in (
-        ("delay_over_time.png", lambda p: plot_delay_over_time(
-            series, p, scenario.demand.start_hour, f"{scenario.name}: delay over time")),
-        ("intersection_delay.png", lambda p: plot_intersection_map(
-            result.intersection_delay_s, p, f"{scenario.name}: mean vehicle delay per intersection",
-            "mean stop-line delay (s)")),
+        (
+            "delay_over_time.png",
+            lambda p: plot_delay_over_time(
+                series, p, scenario.demand.start_hour, f"{scenario.name}: delay over time"
+            ),
+        ),
+        (
+            "intersection_delay.png",
+            lambda p: plot_intersection_map(
+                result.intersection_delay_s,
+                p,
+                f"{scenario.name}: mean vehicle delay per intersection",
+                "mean stop-line delay (s)",
+            ),
+        ),
     ):
         tmp = plots / f".{name}.tmp.png"
         draw(tmp)

@@ -11,7 +11,7 @@ import numpy as np
 from metrics.efficiency import Table, efficiency_metrics
 from metrics.timeseries import time_series
 from twin.capacity import check_capacity
-from twin.model import SAMPLE_S, CityModel
+from twin.model import SAMPLE_S, CityModel, events_scheduled
 from twin.scenario import Scenario
 
 
@@ -47,7 +47,7 @@ def run_scenario(
 def collect(model: CityModel, timing: dict[str, float]) -> RunResult:
     """Turn a model that has run into a :class:`RunResult`."""
     scenario = model.scenario
-    tables = {
+    tables: dict[str, Table] = {
         "vehicle_trips": model.traffic.log.arrays(),
         "pedestrian_trips": model.walking.log.arrays(),
         "crossings": model.crossing_log.arrays(),
@@ -76,7 +76,7 @@ def collect(model: CityModel, timing: dict[str, float]) -> RunResult:
     shape = (model.grid.rows, model.grid.cols)
     delay = np.array([i.mean_delay_s for i in model.grid.intersections]).reshape(shape)
     stranded = np.array([i.controller.stranded for i in model.grid.intersections]).reshape(shape)
-    events = model.env.events_scheduled
+    events = events_scheduled(model.env)
     timing = {
         **timing,
         "events": float(events),

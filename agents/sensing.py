@@ -1,0 +1,111 @@
+"""The sensing hook: every service declares its sensors and reports what they observe.
+
+This is the one interface between the services and the digital layer. A
+service registers each sensor once (what it is, whom it observes, what it
+captures, which components it must be connected to) and calls
+:meth:`Sensing.observe` whenever the sensor sees someone. Privacy and security
+analyses read :attr:`Sensing.sensors`, :attr:`Sensing.links` and the
+observation table; the services themselves never store personal data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from agents.log import ColumnLog
+
+#: Whom a sensing method observes.
+NOBODY, OPTED_IN, EVERYONE = "nobody", "opted_in", "everyone"
+#: How identifiable a record is.
+ANONYMOUS, DEVICE_ID, FACE = 0, 1, 2
+
+OBSERVATION_COLUMNS = (
+    "sensor",
+    "time_s",
+    "node",
+    "segment",
+    "subject",
+    "identifiability",
+    "disability",
+)
+
+
+@dataclass(frozen=True)
+class Sensor:
+    """A kind of sensor deployed by a service.
+
+    Attributes:
+        name: unique key, e.g. ``crossing_camera``.
+        service: the service that owns it, e.g. ``crossing_assist``.
+        method: the sensing method, e.g. ``camera_ai`` or ``push_button``.
+        observes: ``nobody``, ``opted_in`` or ``everyone``.
+        identifiability: ``ANONYMOUS``, ``DEVICE_ID`` or ``FACE`` records.
+        attributes: personal attributes captured or inferred, e.g. ``("disability",)``.
+        system: the system (data owner) its records go to.
+        count: how many are deployed.
+    """
+
+    name: str
+    service: str
+    method: str
+    observes: str
+    identifiability: int
+    attributes: tuple[str, ...]
+    system: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Link:
+    """A connection a service needs between two components, and why."""
+
+    source: str
+    target: str
+    purpose: str
+
+
+class Sensing:
+    """Registry of sensors and links, and the table of observations."""
+
+    def __init__(self) -> None:
+        self.sensors: dict[str, Sensor] = {}
+        self.links: list[Link] = []
+        self.log = ColumnLog(*OBSERVATION_COLUMNS)
+        self._index: dict[str, int] = {}
+
+    def register(self, sensor: Sensor) -> None:
+        """Declare a sensor (once per name)."""
+        if sensor.name in self.sensors:
+            raise ValueError(f"sensor {sensor.name!r} registered twice")
+        self._index[sensor.name] = len(self.sensors)
+        self.sensors[sensor.name] = sensor
+
+    def link(self, source: str, target: str, purpose: str) -> None:
+        """Declare that ``source`` must be connected to ``target`` for ``purpose``."""
+        self.links.append(Link(source, target, purpose))
+
+    def observe(
+        self,
+        sensor: str,
+        time_s: float,
+        subject: int,
+        node: int = -1,
+        segment: int = -1,
+        disability: bool = False,
+    ) -> None:
+        """Record that ``sensor`` observed ``subject`` (-1 if no one identifiable)."""
+        spec = self.sensors[sensor]
+        identified = spec.identifiability != ANONYMOUS and subject >= 0
+        self.log.append(
+            self._index[sensor],
+            time_s,
+            node,
+            segment,
+            subject if identified else -1,
+            spec.identifiability,
+            disability and "disability" in spec.attributes,
+        )
+
+    def sensor_names(self) -> list[str]:
+        """Sensor names in registration order (the ``sensor`` column indexes this)."""
+        return list(self.sensors)

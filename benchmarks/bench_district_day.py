@@ -1,0 +1,53 @@
+"""Benchmark: a 10x10 district for a simulated day at realistic demand.
+
+Prints wall seconds, events per second and simulated seconds per wall
+second. Run by hand (``python benchmarks/bench_district_day.py``); CI prints
+the figures for a shorter day. It asserts nothing about speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from twin.model import CityModel, events_scheduled
+from twin.scenario import parse_scenario
+
+DISTRICT = {
+    "name": "bench-district-day",
+    "seed": 1,
+    "city": {"rows": 10, "cols": 10, "block_length_m": 150, "lanes": 1},
+    "population": {"residents": 20_000, "impaired_share": 0.121},
+    # A day's totals: 96,000 vehicle trips and 120,000 walking trips, peaked.
+    "demand": {"vehicles_per_hour": 4000, "pedestrians_per_hour": 5000, "profile": "daily"},
+    "signals": {"control": "fixed", "cycle_s": 60},
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hours", type=float, default=24.0, help="simulated hours (default 24)")
+    parser.add_argument("--control", choices=("fixed", "actuated"), default="fixed")
+    args = parser.parse_args()
+    data = {**DISTRICT, "duration": args.hours * 3600}
+    data["signals"] = {**DISTRICT["signals"], "control": args.control}
+    scenario = parse_scenario(data)
+    start = time.perf_counter()
+    model = CityModel(scenario)
+    built = time.perf_counter()
+    model.run_to_end()
+    end = time.perf_counter()
+    wall = end - start
+    events = events_scheduled(model.env)
+    print(f"scenario          10x10 grid, {args.hours:g} h, {args.control} control")
+    print(f"vehicle trips     {model.traffic.started:,}")
+    print(f"walking trips     {model.walking.started:,}")
+    print(f"build             {built - start:.2f} s")
+    print(f"wall              {wall:.2f} s")
+    print(f"events            {events:,}")
+    print(f"events per s      {events / wall:,.0f}")
+    print(f"sim s per wall s  {scenario.duration / wall:,.0f}")
+
+
+if __name__ == "__main__":
+    main()

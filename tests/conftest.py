@@ -1,0 +1,26 @@
+"""Shared helpers: small scenarios built in code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from twin.scenario import Scenario, parse_scenario
+
+
+def build(**sections: Any) -> Scenario:
+    """A scenario from keyword sections, e.g. ``build(city={"rows": 1})``."""
+    data: dict[str, Any] = {"name": "test", "population": {"residents": 200}}
+    for key, value in sections.items():
+        if isinstance(value, dict) and isinstance(data.get(key), dict):
+            data[key] = {**data[key], **value}
+        else:
+            data[key] = value
+    return parse_scenario(data, source="<test>")
+
+
+@pytest.fixture
+def scenario_factory():
+    """The :func:`build` helper as a fixture."""
+    return build

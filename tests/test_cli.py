@@ -1,0 +1,119 @@
+"""The ``twin`` command line, end to end, as a planner uses it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from twin.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+SHORT = ["--set", "duration=20min", "--set", "warmup=5min"]
+
+
+def test_run_writes_the_results_folder(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "out"
+    assert main(["run", str(BASELINE), "--out", str(out), *SHORT, "--set", "city.rows=2"]) == 0
+    for name in (
+        "scenario.yaml",
+        "metrics.json",
+        "timeseries.csv",
+        "intersections.csv",
+        "run.log",
+        "plots/delay_over_time.png",
+        "plots/intersection_delay.png",
+    ):
+        assert (out / name).stat().st_size > 0, name
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["scenario"]["name"] == "baseline"
+    assert metrics["scenario"]["duration_s"] == 1200
+    for key in (
+        "vehicle_trips_completed",
+        "vehicle_delay_s_mean",
+        "vehicle_delay_s_p90",
+        "pedestrian_trips_completed",
+        "pedestrian_delay_s_mean",
+        "pedestrian_signal_wait_s_mean",
+        "impaired_crossings",
+        "stranded_crossings",
+    ):
+        assert key in metrics["efficiency"], key
+    assert metrics["efficiency"]["vehicle_trips_completed"] > 0
+    assert "rows: 2" in (out / "scenario.yaml").read_text()
+    assert len((out / "intersections.csv").read_text().splitlines()) == 1 + 2 * 4
+    printed = capsys.readouterr().out
+    assert "vehicle delay, mean (s)" in printed and str(out) in printed
+    assert "wall_s" in (out / "run.log").read_text()
+    assert "wall" not in (out / "metrics.json").read_text()
+
+
+def test_same_seed_gives_byte_identical_metrics(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        assert main(["run", str(BASELINE), "--out", str(tmp_path / name), "--quiet", *SHORT]) == 0
+    assert (tmp_path / "a/metrics.json").read_bytes() == (tmp_path / "b/metrics.json").read_bytes()
+    assert (
+        main(["run", str(BASELINE), "--out", str(tmp_path / "c"), "--quiet", "--seed", "8", *SHORT])
+        == 0
+    )
+    assert (tmp_path / "a/metrics.json").read_bytes() != (tmp_path / "c/metrics.json").read_bytes()
+
+
+def test_invalid_file_exits_2_naming_file_line_and_field(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    lines = BASELINE.read_text().splitlines()
+    number = next(i for i, line in enumerate(lines) if line.strip().startswith("cycle_s:"))
+    lines[number] = "  cycle_s: -5"
+    bad.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "never"
+    result = subprocess.run(
+        [sys.executable, "-m", "twin.cli", "run", str(bad), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert result.returncode == 2
+    assert f"bad.yaml:{number + 1}: signals.cycle_s: -5 is not a positive number of seconds" in (
+        result.stderr
+    )
+    assert not out.exists()
+
+
+def test_validate_and_override_errors(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["validate", str(BASELINE)]) == 0
+    assert main(["validate", str(BASELINE), "--set", "signals.control=smart"]) == 2
+    assert "--set: signals.control: 'smart' is not one of" in capsys.readouterr().err
+
+
+def test_schema_is_json_with_field_docs(capsys: pytest.CaptureFixture) -> None:
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert "cycle_s" in json.dumps(schema)
+    assert "description" in json.dumps(schema)
+
+
+def test_too_large_scenario_is_refused_up_front(capsys: pytest.CaptureFixture) -> None:
+    code = main(
+        [
+            "run",
+            str(BASELINE),
+            "--set",
+            "duration=2000d",
+            "--set",
+            "demand.pedestrians_per_hour=900000",
+        ]
+    )
+    assert code == 2
+    assert "needs an estimated" in capsys.readouterr().err
+
+
+def test_help_lists_commands(capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--help"])
+    assert exit_.value.code == 0
+    text = capsys.readouterr().out
+    assert "run" in text and "validate" in text and "schema" in text
