@@ -232,15 +232,15 @@ def test_overrides_set_existing_and_create_missing_keys(tmp_path: Path) -> None:
 
 def test_override_problems_are_located_at_set(tmp_path: Path) -> None:
     path = write(tmp_path, "name: a\ncity:\n  rows: 3\n")
-    overrides = ("cityrows", "=3", "name.x=1", "city.rows=0", "signals.control=on", "weather.x=1")
+    overrides = ("cityrows", "=3", "name.x=1", "city.rows=0", "signals.control=on", "gizmo.x=1")
     assert problems_of(path, overrides) == [
         "--set: 'cityrows' is not PATH=VALUE, e.g. city.rows=2",
         "--set: '=3' is not PATH=VALUE, e.g. city.rows=2",
         "--set: name.x: cannot be set: name is 'a', not a section",
         "--set: city.rows: 0 must be at least 1",
         "--set: signals.control: on is not one of: 'fixed', 'actuated'",
-        "--set: weather: unknown field; expected one of: name, description, seed, duration, "
-        "warmup, city, population, demand, signals",
+        "--set: gizmo: unknown field; expected one of: name, description, seed, duration, "
+        "warmup, city, population, demand, signals, emergency, services, weather, policy",
     ]
 
 

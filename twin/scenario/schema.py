@@ -1,32 +1,32 @@
 """The scenario schema: one frozen pydantic model per section, units in every field name.
 
-A new top-level section (services, emergency, weather, policy, ...) is a new ``Section``
-subclass plus one field on ``Scenario`` with a default, so older scenario files stay valid.
+A new top-level section is a new ``Section`` subclass plus one field on ``Scenario`` with
+a default, so older scenario files stay valid. The service, emergency, weather and policy
+sections live in ``twin.scenario.services``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
-import re
-from collections.abc import Callable
-from typing import Annotated, Literal, Self
+from typing import Literal, Self
 
-import yaml
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    ValidationInfo,
-    WithJsonSchema,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from twin.durations import DURATION_HINT, DURATION_PATTERN, format_duration, parse_duration
+from twin.durations import format_duration
+from twin.scenario.base import (
+    _NAME,
+    PHASE_NAMES,
+    Duration,
+    NonNegativeDuration,
+    Phase,
+    PositiveDuration,
+    Section,
+    _value_error,
+    show_value,
+)
+from twin.scenario.services import Emergency, Policy, Services, Weather
 
 __all__ = [
     "City",
@@ -40,87 +40,6 @@ __all__ = [
     "Signals",
     "show_value",
 ]
-
-_NAME = re.compile(r"[A-Za-z0-9_-]+")
-Phase = Literal["ns", "ew"]
-PHASE_NAMES: dict[Phase, str] = {"ns": "north-south", "ew": "east-west"}
-
-
-def show_value(value: object) -> str:
-    """Render a scenario value the way it is written in YAML, for error messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return repr(value)
-    if isinstance(value, float):
-        return repr(value) if math.isfinite(value) else str(value)
-    if isinstance(value, dict | list):
-        return yaml.safe_dump(value, default_flow_style=True, width=10**6).strip()
-    return str(value)
-
-
-def _value_error(kind: str, value: object, reason: str) -> PydanticCustomError:
-    """An error whose message is the value as written followed by ``reason``."""
-    return PydanticCustomError(
-        kind, "{shown} {reason}", {"shown": show_value(value), "reason": reason}
-    )
-
-
-_SIGN_CHECKS: dict[str, Callable[[float], bool]] = {
-    "positive": lambda seconds: seconds > 0,
-    "non-negative": lambda seconds: seconds >= 0,
-}
-
-
-def _seconds(sign: str | None) -> Callable[[object], float]:
-    """Build a before-validator that parses a duration and, given a ``sign``, checks it."""
-
-    def validate(value: object) -> float:
-        try:
-            seconds = parse_duration(value)
-        except ValueError:
-            reason = f"is not a duration; {DURATION_HINT}"
-            raise _value_error("duration_parsing", value, reason) from None
-        if sign is not None and not _SIGN_CHECKS[sign](seconds):
-            raise _value_error("duration_sign", value, f"is not a {sign} number of seconds")
-        return seconds
-
-    return validate
-
-
-def _duration_json(minimum: dict[str, float]) -> WithJsonSchema:
-    """JSON Schema of a duration: seconds, or a string with units."""
-    return WithJsonSchema(
-        {"anyOf": [{"type": "number", **minimum}, {"type": "string", "pattern": DURATION_PATTERN}]}
-    )
-
-
-#: Seconds, written as a number or a string such as ``'90s'``, ``'15min'``, ``'1h30min'``.
-Duration = Annotated[float, BeforeValidator(_seconds(None)), _duration_json({})]
-PositiveDuration = Annotated[
-    float, BeforeValidator(_seconds("positive")), _duration_json({"exclusiveMinimum": 0})
-]
-NonNegativeDuration = Annotated[
-    float, BeforeValidator(_seconds("non-negative")), _duration_json({"minimum": 0})
-]
-
-
-class Section(BaseModel):
-    """Base of every scenario section: unknown keys are errors and loaded values are frozen."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _no_yes_for_numbers(cls, value: object, info: ValidationInfo) -> object:
-        # YAML reads yes/no/on/off as booleans, and pydantic would take them as 1 and 0.
-        if isinstance(value, bool) and info.field_name is not None:
-            annotation = cls.model_fields[info.field_name].annotation
-            if annotation in (int, float):
-                raise _value_error("bool_number", value, "is not a number")
-        return value
 
 
 class City(Section):
@@ -293,6 +212,12 @@ class Scenario(Section):
     population: Population = Field(default=Population(), description="Residents (section).")
     demand: Demand = Field(default=Demand(), description="Trip rates (section).")
     signals: Signals = Field(default=Signals(), description="Signal programs (section).")
+    emergency: Emergency = Field(
+        default=Emergency(), description="Incidents and ambulances (section)."
+    )
+    services: Services = Field(default=Services(), description="Smart services (section).")
+    weather: Weather = Field(default=Weather(), description="Temperature and snowfall (section).")
+    policy: Policy = Field(default=Policy(), description="Data and consent policy (section).")
 
     @field_validator("name")
     @classmethod
@@ -324,6 +249,7 @@ class Scenario(Section):
             problems.append(("warmup", message))
         if (signals_problem := self._signals_problem()) is not None:
             problems.append(signals_problem)
+        problems.extend(self._service_problems())
         return problems
 
     def _signals_problem(self) -> tuple[str, str] | None:
@@ -361,6 +287,40 @@ class Scenario(Section):
             "lengthen the cycle or shorten walk_s"
         )
         return "signals.cycle_s", message
+
+    def _service_problems(self) -> list[tuple[str, str]]:
+        """Return (field path, message) for services that do not fit the city or each other."""
+        problems = []
+        emergency, city = self.emergency, self.city
+        for key, value, limit in (
+            ("station_row", emergency.station_row, city.rows),
+            ("station_col", emergency.station_col, city.cols),
+        ):
+            if value is not None and value >= limit:
+                message = f"{value} is outside the grid (0 to {limit - 1})"
+                problems.append((f"emergency.{key}", message))
+        services = self.services
+        if services.driver_alerts and services.crossing_assist == "none":
+            message = (
+                "true needs something that detects slow pedestrians; set "
+                "services.crossing_assist to push_button, opt_in_app, camera_ai or radar"
+            )
+            problems.append(("services.driver_alerts", message))
+        for i, spell in enumerate(self.weather.snowfall):
+            if spell.start >= self.duration:
+                message = f"{format_duration(spell.start)} is after the end of the run"
+                problems.append((f"weather.snowfall.{i}.start", message))
+        return problems
+
+    @property
+    def station_node(self) -> tuple[int, int]:
+        """(row, col) of the ambulance station (default: the grid centre)."""
+        row = self.emergency.station_row
+        col = self.emergency.station_col
+        return (
+            self.city.rows // 2 if row is None else row,
+            self.city.cols // 2 if col is None else col,
+        )
 
     @property
     def clearance_s(self) -> float:
