@@ -37,10 +37,12 @@ class Approach:
     """
 
     __slots__ = (
+        "_green_opened",
         "controller",
         "delay_count",
         "delay_sum_s",
         "env",
+        "green_onset",
         "heading",
         "headway_s",
         "last_departure",
@@ -60,10 +62,12 @@ class Approach:
         self.phase = phase
         self.headway_s = headway_s
         self.controller: Caller | None = None
+        self.green_onset = 0.0
         self.window_start = 0.0
         self.window_end = 0.0
         self.last_departure = float("-inf")
         self.waiting: deque[simpy.Event] = deque()
+        self._green_opened: simpy.Event | None = None
         self.delay_sum_s = 0.0
         self.delay_count = 0
 
@@ -86,8 +90,31 @@ class Approach:
 
     def open(self, start: float, end: float) -> None:
         """Effective green runs from ``start`` to ``end``; release the queue into it."""
+        self.green_onset = self.env.now
         self.window_start = start
         self.extend(end)
+        if self._green_opened is not None:
+            opened, self._green_opened = self._green_opened, None
+            opened.succeed()
+
+    @property
+    def in_green(self) -> bool:
+        """True from green onset to the end of effective green."""
+        return self.green_onset <= self.env.now < self.window_end
+
+    def next_green(self) -> simpy.Event:
+        """Event fired at the next green onset (for vehicles that skip the queue)."""
+        if self._green_opened is None:
+            self._green_opened = self.env.event()
+        if self.controller is not None:
+            self.controller.call(self.phase)
+        return self._green_opened
+
+    def queued_ahead(self) -> int:
+        """Vehicles waiting or still to discharge before someone arriving now."""
+        promised = self.last_departure - self.env.now
+        ahead = int(promised / self.headway_s) + 1 if promised > 0 else 0
+        return len(self.waiting) + ahead
 
     def extend(self, end: float) -> None:
         """Effective green now lasts until ``end``; release what now fits."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from agents.log import ColumnLog
 
@@ -10,6 +10,17 @@ if TYPE_CHECKING:
     import simpy
 
     from agents.approach import Caller
+    from agents.pedestrian import Resident
+
+
+class CurbDetector(Protocol):
+    """A crossing-assist service watching the curb (``agents.crossing_assist``)."""
+
+    on_crossing: bool  # also senses everyone on the crossing itself (radar)
+
+    def at_curb(self, crosswalk: Crosswalk, resident: Resident) -> bool:
+        """``resident`` reached the curb now; True if recognised as needing more time."""
+
 
 CROSSING_COLUMNS = (
     "resident",
@@ -21,6 +32,7 @@ CROSSING_COLUMNS = (
     "start_s",
     "end_s",
     "first_of_trip",
+    "detected",
     "stranded",
 )
 
@@ -57,7 +69,12 @@ class Crosswalk:
         self.width_m = width_m
         self.log = log
         self.controller: Caller | None = None
+        self.assist: CurbDetector | None = None
+        self.walk_start = float("-inf")
         self.walk_until = float("-inf")
+        #: someone recognised as slow will cross in this WALK / asked for the next one
+        self.extend_this_walk = False
+        self._extend_next_walk = False
         self.walk_started: simpy.Event = env.event()
         self.waiting = 0
         self._on_crossing: list[tuple[int, float]] = []
@@ -66,6 +83,18 @@ class Crosswalk:
     def walking(self) -> bool:
         """True while WALK is displayed."""
         return self.env.now < self.walk_until
+
+    def reach_curb(self, resident: Resident) -> bool:
+        """``resident`` arrives at the curb; returns whether the assist service recognised them."""
+        if self.assist is None:
+            return False
+        detected = self.assist.at_curb(self, resident)
+        if detected:
+            if self.walking:
+                self.extend_this_walk = True
+            else:
+                self._extend_next_walk = True
+        return detected or self.assist.on_crossing
 
     def wait_for_walk(self) -> simpy.Event:
         """Event that fires at the start of the next WALK (placing a call for it)."""
@@ -77,7 +106,9 @@ class Crosswalk:
     def start_walk(self, walk_s: float) -> None:
         """Show WALK for ``walk_s`` seconds and release the curb queue."""
         now = self.env.now
+        self.walk_start = now
         self.walk_until = now + walk_s
+        self.extend_this_walk, self._extend_next_walk = self._extend_next_walk, False
         self._on_crossing = [entry for entry in self._on_crossing if entry[1] > now]
         if self.waiting:
             self.waiting = 0
@@ -85,21 +116,22 @@ class Crosswalk:
             released.succeed()
 
     def cross(
-        self, resident: int, impaired: bool, speed_mps: float, arrived_s: float, first: bool
+        self, resident: Resident, speed_mps: float, arrived_s: float, first: bool, detected: bool
     ) -> float:
-        """Start crossing now; returns the crossing time in seconds."""
+        """Start crossing now at ``speed_mps``; returns the crossing time in seconds."""
         now = self.env.now
         crossing_s = self.width_m / speed_mps
         row = self.log.append(
-            resident,
+            resident.unique_id,
             self.node,
             self.leg,
-            impaired,
+            resident.impaired,
             speed_mps,
             arrived_s,
             now,
             now + crossing_s,
             first,
+            detected,
             0,
         )
         self._on_crossing.append((row, now + crossing_s))

@@ -13,7 +13,7 @@ Walking speeds (m/s) follow the field studies in REFERENCES.md §2:
 from __future__ import annotations
 
 from collections.abc import Generator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import mesa
 import numpy as np
@@ -38,10 +38,27 @@ PEDESTRIAN_TRIP_COLUMNS = (
     "freeflow_s",
     "distance_m",
     "crossings",
+    "snow_m",
+    "slips",
 )
 
-#: A walking route: (sidewalk metres to walk, then the crosswalk to cross or None).
-Legs = Sequence[tuple[float, "Crosswalk | None"]]
+#: A stretch of sidewalk: (segment index, or -1 off the modelled sidewalks; metres).
+Piece = tuple[int, float]
+#: A walking route: legs of (sidewalk pieces to walk, then the crosswalk to cross or None).
+Legs = Sequence[tuple[Sequence[Piece], "Crosswalk | None"]]
+
+
+class Surface(Protocol):
+    """Sidewalk conditions (``agents.sidewalk.Sidewalks``), as pedestrians feel them."""
+
+    def walk_onto(self, segment: int, resident: int) -> None:
+        """A pedestrian starts walking ``segment`` now."""
+
+    def speed_factor(self, segment: int) -> float:
+        """Multiplier on walking speed on ``segment`` now."""
+
+    def slip_probability(self, segment: int, metres: float) -> float:
+        """Chance of a slip while walking ``metres`` of ``segment`` now."""
 
 
 def draw_walking_speeds(rng: np.random.Generator, impaired: np.ndarray) -> np.ndarray:
@@ -64,6 +81,8 @@ class Resident(mesa.Agent):
         offsets_m: mid-block distance from each anchor to its corner.
         speed_mps: free walking speed.
         impaired: has reduced mobility.
+        needs_time: cannot finish a crossing timed for the clearance speed (or is impaired).
+        opted_in: agreed to app-based services.
     """
 
     def __init__(
@@ -73,12 +92,16 @@ class Resident(mesa.Agent):
         offsets_m: tuple[float, ...],
         speed_mps: float,
         impaired: bool,
+        needs_time: bool = False,
+        opted_in: bool = False,
     ) -> None:
         super().__init__(model)
         self.anchors = anchors
         self.offsets_m = offsets_m
         self.speed_mps = speed_mps
         self.impaired = impaired
+        self.needs_time = needs_time
+        self.opted_in = opted_in
         self.trips_made = 0
 
 
@@ -87,10 +110,19 @@ class Walking:
 
     Args:
         env: the simulation clock.
+        surface: sidewalk conditions (snow), or None for bare pavement everywhere.
+        rng: draws slips on snow (needed with a surface).
     """
 
-    def __init__(self, env: simpy.Environment) -> None:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        surface: Surface | None = None,
+        rng: np.random.Generator | None = None,
+    ) -> None:
         self.env = env
+        self.surface = surface
+        self.rng = rng
         self.log = ColumnLog(*PEDESTRIAN_TRIP_COLUMNS)
         self.started = 0
         self.active = 0
@@ -106,21 +138,29 @@ class Walking:
         env = self.env
         start = env.now
         speed = resident.speed_mps
-        distance_m = 0.0
-        crossings = 0
+        distance_m = freeflow_s = snow_m = 0.0
+        crossings = slips = 0
         crossing_s = 0.0
-        for sidewalk_m, crosswalk in legs:
+        for pieces, crosswalk in legs:
+            if self.surface is None:
+                sidewalk_m = sum(metres for _, metres in pieces)
+                walk_s = sidewalk_m / speed
+            else:
+                sidewalk_m, walk_s, on_snow_m, slipped = self._on_surface(resident, pieces)
+                snow_m += on_snow_m
+                slips += slipped
             distance_m += sidewalk_m
-            yield env.timeout(crossing_s + sidewalk_m / speed)  # finish crossing, walk the block
+            freeflow_s += sidewalk_m / speed
+            yield env.timeout(crossing_s + walk_s)  # finish crossing, walk to the next curb
             if crosswalk is None:
                 break
             arrived = env.now
+            detected = crosswalk.reach_curb(resident)
             if not crosswalk.walking:
                 yield crosswalk.wait_for_walk()
-            crossing_s = crosswalk.cross(
-                resident.unique_id, resident.impaired, speed, arrived, crossings == 0
-            )
+            crossing_s = crosswalk.cross(resident, speed, arrived, crossings == 0, detected)
             distance_m += crosswalk.width_m
+            freeflow_s += crosswalk.width_m / speed
             crossings += 1
         self.active -= 1
         self.log.append(
@@ -128,7 +168,31 @@ class Walking:
             resident.impaired,
             start,
             env.now,
-            distance_m / speed,
+            freeflow_s,
             distance_m,
             crossings,
+            snow_m,
+            slips,
         )
+
+    def _on_surface(
+        self, resident: Resident, pieces: Sequence[Piece]
+    ) -> tuple[float, float, float, int]:
+        """Walk ``pieces`` as they are now: (metres, seconds, metres on snow, slips)."""
+        surface, rng = self.surface, self.rng
+        assert surface is not None and rng is not None
+        metres_total = seconds = snow_m = 0.0
+        slips = 0
+        for segment, metres in pieces:
+            metres_total += metres
+            if segment < 0:
+                seconds += metres / resident.speed_mps
+                continue
+            surface.walk_onto(segment, resident.unique_id)
+            factor = surface.speed_factor(segment)
+            seconds += metres / (resident.speed_mps * factor)
+            if factor < 1.0:
+                snow_m += metres
+                if rng.random() < surface.slip_probability(segment, metres):
+                    slips += 1
+        return metres_total, seconds, snow_m, slips

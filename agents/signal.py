@@ -5,6 +5,11 @@ it opens that phase's approaches (effective green = displayed green + yellow -
 start-up lost time, starting after the lost time), shows WALK on that phase's
 crosswalks, and, since conflicting traffic is released, marks pedestrians
 still on the other phase's crosswalks as stranded.
+
+Two services change the program: crossing assist lengthens a green so a
+recognised slow pedestrian (or anyone a radar sees on the crossing) can
+finish; emergency preemption interrupts the program to give an approaching
+ambulance green, then resumes with the next phase.
 """
 
 from __future__ import annotations
@@ -13,16 +18,17 @@ from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from agents.compass import EW_PHASE, NS_PHASE, PHASES, other_phase
+import simpy
+
+from agents.compass import NS_PHASE, PHASES, other_phase
 from agents.log import ColumnLog
 
 if TYPE_CHECKING:
-    import simpy
-
     from agents.approach import Approach
     from agents.crosswalk import Crosswalk
 
-SIGNAL_COLUMNS = ("node", "phase", "onset_s", "green_end_s", "walk_s")
+SIGNAL_COLUMNS = ("node", "phase", "onset_s", "green_end_s", "walk_s", "preempted")
+INFINITY = float("inf")
 
 
 @dataclass(frozen=True)
@@ -39,11 +45,24 @@ class SignalTiming:
     min_green_s: float
     max_green_s: float
     passage_s: float
+    #: crossing assist: extended clearance timed for this speed (0: no assist)
+    assist_speed_mps: float = 0.0
+    #: radar: longest extension while someone is on the crossing (0: no radar)
+    radar_max_extension_s: float = 0.0
 
     @property
     def cycle_s(self) -> float:
         """Fixed-time cycle length."""
         return sum(self.green_s) + 2 * (self.yellow_s + self.all_red_s)
+
+
+@dataclass
+class Preemption:
+    """An emergency vehicle's request for green on ``phase``; ``released`` when it has passed."""
+
+    phase: int
+    released: simpy.Event
+    served: bool = False
 
 
 class SignalController:
@@ -77,16 +96,21 @@ class SignalController:
         self.onset_s = 0.0
         self.green_end_s = 0.0
         self.stranded = 0
+        self.preemptions = 0
         self._calls = [False, False]
         self._conflict: simpy.Event | None = None
         self._walk_served = False
+        self._preempted = False
+        self._pending: list[Preemption] = []
+        self._preempting = False
         actuated = timing.control == "actuated"
         for phase in PHASES:
             for approach in approaches[phase]:
                 approach.controller = self if actuated else None
             for crosswalk in crosswalks[phase]:
                 crosswalk.controller = self if actuated else None
-        env.process(self._actuated() if actuated else self._fixed())
+        self._extends = timing.assist_speed_mps > 0 or timing.radar_max_extension_s > 0
+        self._process = env.process(self._run(actuated))
 
     def state(self) -> tuple[int, str]:
         """(phase, 'green' | 'yellow' | 'red') now, for displays."""
@@ -104,28 +128,57 @@ class SignalController:
             self._conflict.succeed()
             self._conflict = None
 
+    def preempt(self, phase: int) -> Preemption:
+        """An emergency vehicle asks for green on ``phase``; release the result once past."""
+        request = Preemption(phase, self.env.event())
+        self._pending.append(request)
+        if not self._preempting:
+            self._preempting = True
+            self._process.interrupt(request)
+        return request
+
     # -- programs ---------------------------------------------------------
 
-    def _fixed(self) -> Generator[simpy.Event, object, None]:
-        timing = self.timing
+    def _run(self, actuated: bool) -> Generator[simpy.Event, object, None]:
+        phase = NS_PHASE
         while True:
-            for phase in PHASES:
-                green_s = timing.green_s[phase]
-                self._begin_green(phase, walk=True, provisional_end=green_s)
-                self.green_end_s = self.onset_s + green_s
-                yield self.env.timeout(green_s + timing.yellow_s + timing.all_red_s)
-                self._log_phase()
+            try:
+                yield from (self._actuated(phase) if actuated else self._fixed(phase))
+            except simpy.Interrupt:
+                self._conflict = None
+                while self._pending:
+                    request = self._pending[0]
+                    yield from self._serve_preemption(request)
+                    self._pending = [r for r in self._pending if not r.served]
+                phase = other_phase(self.phase)
+                self._preempting = False
 
-    def _actuated(self) -> Generator[simpy.Event, object, None]:
+    def _fixed(self, first: int) -> Generator[simpy.Event, object, None]:
+        timing = self.timing
+        phase = first
+        while True:
+            green_s = timing.green_s[phase]
+            self._begin_green(phase, walk=True, provisional_end=green_s)
+            self.green_end_s = self.onset_s + green_s
+            if self._extends:
+                yield self.env.timeout(green_s)
+                yield from self._extend_for_pedestrians(phase)
+                yield self.env.timeout(timing.yellow_s + timing.all_red_s)
+            else:
+                yield self.env.timeout(green_s + timing.yellow_s + timing.all_red_s)
+            self._log_phase()
+            phase = other_phase(phase)
+
+    def _actuated(self, first: int) -> Generator[simpy.Event, object, None]:
         timing = self.timing
         env = self.env
-        phase = NS_PHASE
+        phase = first
         while True:
             walk = any(c.waiting for c in self.crosswalks[phase])
             min_s = max(timing.min_green_s, timing.walk_s + timing.clearance_s if walk else 0.0)
             cap_s = timing.max_green_s  # max-green timer, from onset (or from a later call)
             self._begin_green(phase, walk=walk, provisional_end=cap_s)
-            self.green_end_s = float("inf")
+            self.green_end_s = INFINITY
             onset = self.onset_s
             approaches = self.approaches[phase]
             while True:
@@ -139,16 +192,16 @@ class SignalController:
                 # Nobody waits for the other phase: stay green.
                 if not any(a.waiting for a in approaches):
                     for approach in approaches:
-                        approach.extend(float("inf"))
+                        approach.extend(INFINITY)
                     self._conflict = env.event()
                     yield self._conflict
                 cap_s = env.now - onset + timing.max_green_s
                 for approach in approaches:
                     approach.window_end = onset + cap_s + timing.yellow_s
                     approach.extend(approach.window_end)
-            self.green_end_s = env.now
-            for approach in approaches:
-                approach.window_end = min(approach.window_end, env.now + timing.yellow_s)
+            if self._extends:
+                yield from self._extend_for_pedestrians(phase)
+            self._end_green(phase, env.now)
             yield env.timeout(timing.yellow_s + timing.all_red_s)
             self._log_phase()
             self._calls[phase] = any(a.waiting for a in approaches) or any(
@@ -157,7 +210,76 @@ class SignalController:
             if self._calls[other_phase(phase)] or not self._calls[phase]:
                 phase = other_phase(phase)
 
+    def _serve_preemption(self, request: Preemption) -> Generator[simpy.Event, object, None]:
+        """Safe transition to green for ``request.phase``, hold it, then end it."""
+        env, timing = self.env, self.timing
+        target = request.phase
+        self.preemptions += 1
+        in_green = env.now < self.green_end_s
+        if self.phase != target or not in_green:
+            if in_green:
+                # Cut the current green short, but let WALK/clearance and the
+                # vehicles already discharging finish.
+                end = env.now
+                if self._walk_served:
+                    end = max(end, self.onset_s + timing.walk_s + timing.clearance_s)
+                self._end_green(self.phase, end)
+                yield env.timeout(self.green_end_s - env.now)
+            clearance_end = self.green_end_s + timing.yellow_s + timing.all_red_s
+            if clearance_end > env.now:
+                yield env.timeout(clearance_end - env.now)
+            self._log_phase()
+            self._begin_green(target, walk=False, provisional_end=INFINITY)
+            self._preempted = True
+            self.green_end_s = INFINITY
+        else:
+            for approach in self.approaches[target]:
+                approach.extend(INFINITY)
+            self.green_end_s = INFINITY
+            self._preempted = True
+        # Hold green until every vehicle asking for this phase has passed.
+        while True:
+            holding = [r for r in self._pending if r.phase == target and not r.served]
+            if not holding:
+                break
+            yield simpy.AllOf(env, [r.released for r in holding])
+            for r in holding:
+                r.served = True
+        self._end_green(target, env.now)
+        yield env.timeout(self.green_end_s - env.now + timing.yellow_s + timing.all_red_s)
+        self._log_phase()
+
     # -- helpers -----------------------------------------------------------
+
+    def _extend_for_pedestrians(self, phase: int) -> Generator[simpy.Event, object, None]:
+        """Lengthen the green for recognised slow pedestrians or anyone on a radar crossing."""
+        timing, now = self.timing, self.env.now
+        end = now
+        for crosswalk in self.crosswalks[phase]:
+            if crosswalk.extend_this_walk and timing.assist_speed_mps > 0:
+                needed = (
+                    crosswalk.walk_start
+                    + timing.walk_s
+                    + crosswalk.width_m / timing.assist_speed_mps
+                )
+                end = max(end, needed)
+            if timing.radar_max_extension_s > 0:
+                end = max(end, min(crosswalk.occupied_until(), now + timing.radar_max_extension_s))
+        if end > now:
+            for approach in self.approaches[phase]:
+                approach.extend(end + timing.yellow_s)
+            yield self.env.timeout(end - now)
+        self._end_green(phase, self.env.now)
+
+    def _end_green(self, phase: int, end: float) -> None:
+        """Green of ``phase`` ends at ``end`` (or once promised departures have cleared)."""
+        timing = self.timing
+        approaches = self.approaches[phase]
+        promised = max((a.last_departure for a in approaches), default=end)
+        end = max(end, promised - timing.yellow_s)
+        self.green_end_s = end
+        for approach in approaches:
+            approach.window_end = min(approach.window_end, end + timing.yellow_s)
 
     def _begin_green(self, phase: int, walk: bool, provisional_end: float) -> None:
         """Green onset: release traffic and pedestrians, detect stranded crossings."""
@@ -170,6 +292,7 @@ class SignalController:
         self.onset_s = now
         self._calls[phase] = False
         self._walk_served = walk
+        self._preempted = False
         if walk:
             for crosswalk in self.crosswalks[phase]:
                 crosswalk.start_walk(timing.walk_s)
@@ -178,7 +301,9 @@ class SignalController:
 
     def _log_phase(self) -> None:
         walk = self.timing.walk_s if self._walk_served else 0.0
-        self.log.append(self.node, self.phase, self.onset_s, self.green_end_s, walk)
+        self.log.append(
+            self.node, self.phase, self.onset_s, self.green_end_s, walk, self._preempted
+        )
 
 
-__all__ = ["EW_PHASE", "NS_PHASE", "SignalController", "SignalTiming"]
+__all__ = ["Preemption", "SignalController", "SignalTiming"]

@@ -22,6 +22,11 @@ VEHICLE_TRIP_COLUMNS = (
     "intersections",
     "stops",
 )
+#: Vehicles passing through an intersection: which legs they cross, and when.
+PASSAGE_COLUMNS = ("node", "from_leg", "to_leg", "time_s")
+
+#: A route: the stop lines met, each with the heading the vehicle leaves in (-1: stays).
+Route = Sequence[tuple["Approach", int]]
 
 
 class Traffic:
@@ -38,23 +43,25 @@ class Traffic:
         self.link_s = link_s
         self.warmup_s = warmup_s
         self.log = ColumnLog(*VEHICLE_TRIP_COLUMNS)
+        self.passages = ColumnLog(*PASSAGE_COLUMNS)
         self.started = 0
         self.active = 0
 
-    def start_trip(self, entry: int, exit_: int, route: Sequence[Approach]) -> None:
+    def start_trip(self, entry: int, exit_: int, route: Route) -> None:
         """A vehicle enters the network now at ``entry`` and drives ``route``."""
         self.started += 1
         self.active += 1
         self.env.process(self._drive(self.started, entry, exit_, route))
 
     def _drive(
-        self, trip: int, entry: int, exit_: int, route: Sequence[Approach]
+        self, trip: int, entry: int, exit_: int, route: Route
     ) -> Generator[simpy.Event, float, None]:
         env = self.env
         start = env.now
         stops = 0
         travel_s = self.link_s
-        for approach in route:
+        passages = self.passages
+        for approach, leaving in route:
             yield env.timeout(travel_s)  # to the stop line, after leaving the previous one
             arrived = env.now
             departure = approach.arrive()
@@ -63,6 +70,7 @@ class Traffic:
                 stops += 1
             if arrived >= self.warmup_s:
                 approach.record_delay(departure - arrived)
+            passages.append(approach.node, (approach.heading + 2) % 4, leaving, departure)
             travel_s = departure - env.now + self.link_s
         yield env.timeout(travel_s)  # along the exit link and out
         self.active -= 1

@@ -51,4 +51,23 @@ def efficiency_metrics(
         "impaired_crossings": int(impaired.sum()),
         "stranded_crossings": int(stranded.sum()),
         "stranded_impaired_crossings": int((stranded & impaired).sum()),
+        "stranded_crossings_per_1000_impaired": (
+            1000.0 * float((stranded & impaired).sum()) / float(impaired.sum())
+            if impaired.any()
+            else 0.0
+        ),
+        "slip_incidents": int(pedestrian_trips["slips"][walkers].sum()),
+    }
+
+
+def emergency_metrics(incidents: Table, warmup_s: float) -> dict[str, float | int]:
+    """Response = incident call to the ambulance's arrival (waiting for a free ambulance,
+    turnout and the drive), for incidents called in after ``warmup_s``."""
+    counted = incidents["call_s"] >= warmup_s
+    response = (incidents["arrive_s"] - incidents["call_s"])[counted]
+    return {
+        "emergency_responses": int(counted.sum()),
+        "emergency_response_s_mean": _mean(response),
+        "emergency_response_s_p90": _p90(response),
+        "emergency_signal_delay_s_mean": _mean(incidents["signal_delay_s"][counted]),
     }

@@ -14,12 +14,15 @@ if TYPE_CHECKING:
     import simpy
 
     from agents.approach import Approach
+    from agents.vehicle import Route
     from twin.scenario import Scenario
 
 
 def signal_timing(scenario: Scenario) -> SignalTiming:
     """The controllers' timing, from the scenario's ``signals`` section."""
-    signals = scenario.signals
+    signals, services = scenario.signals, scenario.services
+    assisted = services.crossing_assist in ("push_button", "opt_in_app", "camera_ai")
+    radar = services.crossing_assist == "radar"
     return SignalTiming(
         control=signals.control,
         green_s=(signals.green_s("ns"), signals.green_s("ew")),
@@ -31,6 +34,8 @@ def signal_timing(scenario: Scenario) -> SignalTiming:
         min_green_s=signals.min_green_s,
         max_green_s=signals.max_green_s,
         passage_s=signals.passage_s,
+        assist_speed_mps=services.assist_speed_mps if assisted else 0.0,
+        radar_max_extension_s=services.radar_max_extension_s if radar else 0.0,
     )
 
 
@@ -73,7 +78,7 @@ class StreetGrid:
         ]
         #: (node, side) of each boundary point; side is the compass side it leaves by.
         self.boundary = self._boundary_points()
-        self._routes: dict[tuple[int, int, bool], tuple[Approach, ...]] = {}
+        self._routes: dict[tuple[int, int, bool], Route] = {}
 
     def node(self, row: int, col: int) -> int:
         """Index of the intersection at (row, col)."""
@@ -86,26 +91,46 @@ class StreetGrid:
         points += [(self.node(r, 0), WEST) for r in reversed(range(self.rows))]
         return points
 
-    def route(self, entry: int, exit_: int, rows_first: bool) -> tuple[Approach, ...]:
-        """Stop lines met from boundary point ``entry`` to ``exit_`` on an L-shaped path.
+    def route(self, entry: int, exit_: int, rows_first: bool) -> Route:
+        """Stop lines (and exit headings) from boundary point ``entry`` to ``exit_``.
 
-        ``rows_first`` chooses whether the vehicle first changes row (drives
-        north or south) or first changes column.
+        The path is L-shaped; ``rows_first`` chooses whether the vehicle first
+        changes row (drives north or south) or first changes column.
         """
         key = (entry, exit_, rows_first)
         if key not in self._routes:
-            self._routes[key] = self._build_route(entry, exit_, rows_first)
+            node, side = self.boundary[entry]
+            target, exit_side = self.boundary[exit_]
+            self._routes[key] = self._build_route(
+                node, opposite(side), target, exit_side, rows_first, include_start=True
+            )
         return self._routes[key]
 
-    def _build_route(self, entry: int, exit_: int, rows_first: bool) -> tuple[Approach, ...]:
-        node, side = self.boundary[entry]
-        target, _ = self.boundary[exit_]
+    def drive(self, origin: int, target: int, rows_first: bool) -> Route:
+        """Stop lines from just past intersection ``origin`` up to ``target``'s stop line."""
+        return self._build_route(origin, -1, target, -1, rows_first, include_start=False)
+
+    def _build_route(
+        self,
+        node: int,
+        heading: int,
+        target: int,
+        exit_heading: int,
+        rows_first: bool,
+        include_start: bool,
+    ) -> Route:
         row, col = divmod(node, self.cols)
         target_row, target_col = divmod(target, self.cols)
-        stop_lines = [self.intersections[node].approaches[opposite(side)]]
         vertical = [SOUTH if target_row > row else NORTH] * abs(target_row - row)
         horizontal = [EAST if target_col > col else WEST] * abs(target_col - col)
-        for heading in (vertical + horizontal) if rows_first else (horizontal + vertical):
-            row, col = row + STEP[heading][0], col + STEP[heading][1]
-            stop_lines.append(self.intersections[self.node(row, col)].approaches[heading])
-        return tuple(stop_lines)
+        moves = (vertical + horizontal) if rows_first else (horizontal + vertical)
+        stops: list[tuple[Approach, int]] = []
+        if include_start:
+            stops.append(
+                (self.intersections[node].approaches[heading], (moves or [exit_heading])[0])
+            )
+        for i, move in enumerate(moves):
+            row, col = row + STEP[move][0], col + STEP[move][1]
+            leaving = moves[i + 1] if i + 1 < len(moves) else exit_heading
+            stops.append((self.intersections[self.node(row, col)].approaches[move], leaving))
+        return tuple(stops)

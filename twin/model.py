@@ -13,21 +13,25 @@ from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 
 import mesa
+import numpy as np
 import simpy
 
 from agents.crosswalk import CROSSING_COLUMNS
 from agents.log import ColumnLog
 from agents.pedestrian import Resident, Walking
+from agents.sensing import Sensing
 from agents.signal import SIGNAL_COLUMNS
 from agents.vehicle import Traffic
 from twin.city import StreetGrid
 from twin.demand import arrival_times
 from twin.population import create_residents
 from twin.scenario import Scenario
+from twin.services import crossing_assist, emergency_service, sidewalks
 from twin.streams import random_stream
 from twin.walkways import Walkways
 
 SAMPLE_S = 300.0  # time-series sampling interval (simulated seconds)
+SNOW_SNAPSHOT_EVERY = 6  # samples between snow-depth snapshots (30 simulated minutes)
 
 
 def events_scheduled(env: simpy.Environment) -> int:
@@ -75,26 +79,46 @@ class CityModel(mesa.Model):
         self.end_s = scenario.duration
         self.crossing_log = ColumnLog(*CROSSING_COLUMNS)
         self.signal_log = ColumnLog(*SIGNAL_COLUMNS)
+        self.sensing = Sensing()
+        seed = scenario.seed
         self.grid = StreetGrid(self, self.env, scenario, self.crossing_log, self.signal_log)
         self.walkways = Walkways(self.grid)
         self.residents = create_residents(
-            self, scenario, random_stream(scenario.seed, "population")
+            self, scenario, random_stream(seed, "population"), random_stream(seed, "consent")
         )
+        self.assist = crossing_assist(
+            scenario, self.grid, self.sensing, random_stream(seed, "sensing")
+        )
+        self.sidewalks = sidewalks(
+            self.env, scenario, self.walkways, self.sensing, random_stream(seed, "weather")
+        )
+        self.emergency = emergency_service(self.env, scenario, self.grid, self.sensing)
         self.traffic = Traffic(self.env, self.grid.link_s, scenario.warmup)
-        self.walking = Walking(self.env)
+        self.walking = Walking(self.env, self.sidewalks, random_stream(seed, "slips"))
         self.env.process(self._vehicle_demand())
         self.env.process(self._pedestrian_demand())
-        self.datacollector = mesa.DataCollector(
-            model_reporters={
-                "time_s": lambda m: m.env.now,
-                "vehicles_in_network": lambda m: m.traffic.active,
-                "vehicles_queued": lambda m: sum(i.vehicles_queued for i in m.grid.intersections),
-                "pedestrians_walking": lambda m: m.walking.active,
-                "pedestrians_at_curb": lambda m: sum(
-                    c.waiting for i in m.grid.intersections for c in i.crosswalks
-                ),
-            }
-        )
+        if self.emergency is not None:
+            self.env.process(self._incidents())
+        reporters = {
+            "time_s": lambda m: m.env.now,
+            "vehicles_in_network": lambda m: m.traffic.active,
+            "vehicles_queued": lambda m: sum(i.vehicles_queued for i in m.grid.intersections),
+            "pedestrians_walking": lambda m: m.walking.active,
+            "pedestrians_at_curb": lambda m: sum(
+                c.waiting for i in m.grid.intersections for c in i.crosswalks
+            ),
+        }
+        if self.emergency is not None:
+            reporters["ambulances_out"] = lambda m: m.emergency.on_the_road
+        if self.sidewalks is not None:
+            reporters.update(
+                snow_depth_unheated_cm=lambda m: m._mean_depth(heated=False),
+                snow_depth_heated_cm=lambda m: m._mean_depth(heated=True),
+                heating_on_share=lambda m: m.sidewalks.on_share,
+            )
+        self.datacollector = mesa.DataCollector(model_reporters=reporters)
+        #: (time_s, snow depth per segment) every 30 simulated minutes
+        self.snow_snapshots: list[tuple[float, np.ndarray]] = []
         self.env.process(self._sample())
 
     # -- running -------------------------------------------------------------
@@ -122,9 +146,37 @@ class CityModel(mesa.Model):
     # -- processes -----------------------------------------------------------
 
     def _sample(self) -> Generator[simpy.Event, object, None]:
+        count = 0
         while True:
             self.datacollector.collect(self)
+            if self.sidewalks is not None and count % SNOW_SNAPSHOT_EVERY == 0:
+                self.snow_snapshots.append((self.env.now, self.sidewalks.depths_cm()))
+            count += 1
             yield self.env.timeout(SAMPLE_S)
+
+    def _mean_depth(self, heated: bool) -> float:
+        sidewalks = self.sidewalks
+        assert sidewalks is not None
+        chosen = sidewalks.heated == heated
+        return float(sidewalks.depths_cm()[chosen].mean()) if chosen.any() else float("nan")
+
+    def _incidents(self) -> Generator[simpy.Event, object, None]:
+        emergency = self.emergency
+        assert emergency is not None
+        rng = random_stream(self.scenario.seed, "emergency")
+        rate = self.scenario.emergency.incidents_per_hour
+        times = arrival_times(rng, rate, self.end_s)
+        nodes = rng.integers(0, len(self.grid.intersections), len(times))
+        rows_first = rng.random(len(times)) < 0.5
+        row, col = self.scenario.station_node
+        station = self.grid.node(row, col)
+        for t, node, first in zip(times.tolist(), nodes.tolist(), rows_first.tolist(), strict=True):
+            yield self.env.timeout(t - self.env.now)
+            emergency.call(
+                node,
+                self.grid.drive(station, node, first),
+                self.grid.drive(node, station, not first),
+            )
 
     def _vehicle_demand(self) -> Generator[simpy.Event, object, None]:
         demand = self.scenario.demand

@@ -15,13 +15,19 @@ if TYPE_CHECKING:
 
 
 def create_residents(
-    model: mesa.Model, scenario: Scenario, rng: np.random.Generator
+    model: mesa.Model,
+    scenario: Scenario,
+    rng: np.random.Generator,
+    consent_rng: np.random.Generator,
 ) -> list[Resident]:
     """Residents with a home corner and destinations within walking range.
 
     Homes are uniform over the grid's street corners; each destination is a
     corner of an intersection at most ``max_trip_blocks`` blocks (Manhattan)
-    from home, uniform over those, never the home corner itself.
+    from home, uniform over those, never the home corner itself. A resident
+    *needs time* when impaired or slower than the clearance speed; a share
+    ``policy.consent.opt_in_rate`` opts in to app-based services (drawn from
+    its own stream, so consent never changes who lives where).
     """
     city, population = scenario.city, scenario.population
     n = population.residents
@@ -53,6 +59,8 @@ def create_residents(
     offsets = rng.uniform(0.0, city.block_length_m / 2, (n, k + 1))
     impaired = rng.random(n) < population.impaired_share
     speeds = draw_walking_speeds(rng, impaired)
+    needs_time = impaired | (speeds < scenario.signals.clearance_speed_mps)
+    opted_in = consent_rng.random(n) < scenario.policy.consent.opt_in_rate
     return [
         Resident(
             model,
@@ -60,6 +68,8 @@ def create_residents(
             offsets_m=tuple(float(o) for o in offsets[i]),
             speed_mps=float(speeds[i]),
             impaired=bool(impaired[i]),
+            needs_time=bool(needs_time[i]),
+            opted_in=bool(opted_in[i]),
         )
         for i in range(n)
     ]

@@ -8,11 +8,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from metrics.efficiency import Table, efficiency_metrics
+from agents.ambulance import EMERGENCY_COLUMNS
+from agents.log import ColumnLog
+from metrics.efficiency import Table, efficiency_metrics, emergency_metrics
+from metrics.safety import vehicle_pedestrian_conflicts
 from metrics.timeseries import time_series
 from twin.capacity import check_capacity
 from twin.model import SAMPLE_S, CityModel, events_scheduled
 from twin.scenario import Scenario
+from twin.streams import random_stream
 
 
 @dataclass
@@ -27,6 +31,11 @@ class RunResult:
     intersection_delay_s: np.ndarray
     #: stranded crossings per intersection, rows x cols.
     intersection_stranded: np.ndarray
+    #: (time_s, snow depth per sidewalk segment), every 30 simulated minutes.
+    snow_snapshots: list[tuple[float, np.ndarray]]
+    #: sidewalk segment endpoints (n, 2, 2) and which are heated.
+    segments_xy: np.ndarray
+    heated: np.ndarray
     #: wall-clock facts; kept out of ``metrics`` so metrics are reproducible.
     timing: dict[str, float] = field(default_factory=dict)
 
@@ -52,10 +61,18 @@ def collect(model: CityModel, timing: dict[str, float]) -> RunResult:
         "pedestrian_trips": model.walking.log.arrays(),
         "crossings": model.crossing_log.arrays(),
         "signal_phases": model.signal_log.arrays(),
+        "vehicle_passages": model.traffic.passages.arrays(),
+        "observations": model.sensing.log.arrays(),
+        "incidents": (
+            model.emergency.log if model.emergency else ColumnLog(*EMERGENCY_COLUMNS)
+        ).arrays(),
     }
     efficiency = efficiency_metrics(
         tables["vehicle_trips"], tables["pedestrian_trips"], tables["crossings"], scenario.warmup
     )
+    efficiency.update(emergency_metrics(tables["incidents"], scenario.warmup))
+    efficiency.update(_conflicts(model, tables))
+    efficiency.update(_winter(model))
     metrics: dict[str, object] = {
         "scenario": {
             "name": scenario.name,
@@ -75,7 +92,11 @@ def collect(model: CityModel, timing: dict[str, float]) -> RunResult:
     )
     shape = (model.grid.rows, model.grid.cols)
     delay = np.array([i.mean_delay_s for i in model.grid.intersections]).reshape(shape)
-    stranded = np.array([i.controller.stranded for i in model.grid.intersections]).reshape(shape)
+    crossings = tables["crossings"]
+    late = (crossings["stranded"] == 1) & (crossings["arrive_s"] >= scenario.warmup)
+    stranded = np.bincount(
+        crossings["node"][late].astype(int), minlength=shape[0] * shape[1]
+    ).reshape(shape)
     events = events_scheduled(model.env)
     timing = {
         **timing,
@@ -87,4 +108,40 @@ def collect(model: CityModel, timing: dict[str, float]) -> RunResult:
         "pedestrians_started": float(model.walking.started),
         "pedestrians_walking": float(model.walking.active),
     }
-    return RunResult(scenario, metrics, series, tables, delay, stranded, timing)
+    sidewalks = model.sidewalks
+    return RunResult(
+        scenario,
+        metrics,
+        series,
+        tables,
+        delay,
+        stranded,
+        model.snow_snapshots,
+        model.walkways.segment_array(),
+        sidewalks.heated.copy() if sidewalks is not None else np.zeros(0, dtype=bool),
+        timing,
+    )
+
+
+def _conflicts(model: CityModel, tables: dict[str, Table]) -> dict[str, float | int]:
+    services = model.scenario.services
+    passages = tables["vehicle_passages"]
+    uniforms = random_stream(model.scenario.seed, "alerts").random(len(passages["time_s"]))
+    conflicts, avoided = vehicle_pedestrian_conflicts(
+        passages,
+        tables["crossings"],
+        model.scenario.warmup,
+        services.alert_compliance if services.driver_alerts else 0.0,
+        uniforms,
+    )
+    return {"vehicle_pedestrian_conflicts": conflicts, "conflicts_avoided_by_alerts": avoided}
+
+
+def _winter(model: CityModel) -> dict[str, float | int]:
+    sidewalks = model.sidewalks
+    if sidewalks is None:
+        return {"sidewalk_heating_kwh": 0.0, "snow_covered_sidewalk_km_h": 0.0}
+    return {
+        "sidewalk_heating_kwh": sidewalks.energy_kwh,
+        "snow_covered_sidewalk_km_h": sidewalks.snow_covered_km_h,
+    }

@@ -9,7 +9,18 @@ from __future__ import annotations
 import numpy as np
 
 #: Stream names; new ones are appended so existing streams keep their numbers.
-STREAMS = ("population", "vehicles", "pedestrians", "emergency", "weather", "sensing", "attacks")
+STREAMS = (
+    "population",
+    "vehicles",
+    "pedestrians",
+    "emergency",
+    "weather",
+    "sensing",
+    "attacks",
+    "consent",
+    "slips",
+    "alerts",
+)
 
 
 def random_stream(seed: int, name: str) -> np.random.Generator:

@@ -2,8 +2,9 @@
 
 Corner ``4 * node + k`` is the north-east (k=0), south-east (1), south-west (2)
 or north-west (3) corner of an intersection. The crosswalk across leg ``L``
-joins corners ``(L - 1) % 4`` and ``L``; sidewalks run along both sides of
-every block.
+joins corners ``(L - 1) % 4`` and ``L``; a sidewalk segment runs along each
+side of every block. The walk between a home or destination and its corner
+(mid-block) is off the modelled segments (segment -1).
 """
 
 from __future__ import annotations
@@ -12,21 +13,26 @@ import heapq
 from array import array
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from agents.compass import HEADINGS
 
 if TYPE_CHECKING:
     from agents.crosswalk import Crosswalk
-    from agents.pedestrian import Legs
+    from agents.pedestrian import Legs, Piece
     from twin.city import StreetGrid
 
 NE, SE, SW, NW = range(4)
+#: Where each corner sits relative to its intersection (x = east, y = south), in blocks.
+CORNER_OFFSET = ((0.12, -0.12), (0.12, 0.12), (-0.12, 0.12), (-0.12, -0.12))
 
-#: An edge: (neighbour corner, metres, crosswalk or None for a sidewalk).
-Edge = tuple[int, float, "Crosswalk | None"]
+#: An edge: (neighbour corner, metres, crosswalk or None, sidewalk segment or -1).
+Edge = tuple[int, float, "Crosswalk | None", int]
+Path = tuple[tuple[tuple[tuple["Piece", ...], "Crosswalk"], ...], tuple["Piece", ...]]
 
 
 class Walkways:
-    """Shortest walking routes between corners of the grid.
+    """Sidewalk segments and shortest walking routes between corners of the grid.
 
     Args:
         grid: the street grid, whose intersections own the crosswalks.
@@ -36,6 +42,9 @@ class Walkways:
         self.cols = grid.cols
         self.n_corners = 4 * len(grid.intersections)
         self._edges: list[list[Edge]] = [[] for _ in range(self.n_corners)]
+        #: endpoints (x = column, y = row) of each sidewalk segment, shape (n, 2, 2)
+        self.segments_xy: list[tuple[tuple[float, float], tuple[float, float]]] = []
+        self.segment_lengths_m: list[float] = []
         block = grid.block_length_m
         for inter in grid.intersections:
             base = 4 * inter.node
@@ -44,36 +53,53 @@ class Walkways:
                 self._join(base + (leg - 1) % 4, base + leg, crosswalk.width_m, crosswalk)
             if inter.col + 1 < grid.cols:
                 east = 4 * (inter.node + 1)
-                self._join(base + NE, east + NW, block, None)
-                self._join(base + SE, east + SW, block, None)
+                self._sidewalk(base + NE, east + NW, block)
+                self._sidewalk(base + SE, east + SW, block)
             if inter.row + 1 < grid.rows:
                 south = 4 * (inter.node + grid.cols)
-                self._join(base + SW, south + NW, block, None)
-                self._join(base + SE, south + NE, block, None)
+                self._sidewalk(base + SW, south + NW, block)
+                self._sidewalk(base + SE, south + NE, block)
         self._trees: dict[int, array[int]] = {}
-        self._paths: dict[tuple[int, int], tuple[tuple[tuple[float, Crosswalk], ...], float]] = {}
+        self._paths: dict[tuple[int, int], Path] = {}
 
-    def _join(self, a: int, b: int, metres: float, crosswalk: Crosswalk | None) -> None:
-        self._edges[a].append((b, metres, crosswalk))
-        self._edges[b].append((a, metres, crosswalk))
+    @property
+    def n_segments(self) -> int:
+        """Number of sidewalk segments."""
+        return len(self.segment_lengths_m)
 
-    def node_of(self, corner: int) -> int:
-        """Intersection index of a corner."""
-        return corner // 4
+    def _join(
+        self, a: int, b: int, metres: float, crosswalk: Crosswalk | None, segment: int = -1
+    ) -> None:
+        self._edges[a].append((b, metres, crosswalk, segment))
+        self._edges[b].append((a, metres, crosswalk, segment))
+
+    def _sidewalk(self, a: int, b: int, metres: float) -> None:
+        self._join(a, b, metres, None, len(self.segment_lengths_m))
+        self.segment_lengths_m.append(metres)
+        self.segments_xy.append((self._corner_xy(a), self._corner_xy(b)))
+
+    def _corner_xy(self, corner: int) -> tuple[float, float]:
+        row, col = divmod(corner // 4, self.cols)
+        dx, dy = CORNER_OFFSET[corner % 4]
+        return (col + dx, row + dy)
+
+    def segment_array(self) -> np.ndarray:
+        """Segment endpoints as an array of shape (n, 2, 2)."""
+        return np.array(self.segments_xy, dtype=float).reshape(-1, 2, 2)
 
     def legs(self, origin: int, origin_m: float, destination: int, destination_m: float) -> Legs:
         """Walking route between two corners, with mid-block distances at both ends."""
-        crossings, tail_m = self._path(origin, destination)
+        crossings, tail = self._path(origin, destination)
+        start: Piece = (-1, origin_m)
+        end: Piece = (-1, destination_m)
         if not crossings:
-            return [(origin_m + tail_m + destination_m, None)]
-        legs: list[tuple[float, Crosswalk | None]] = list(crossings)
-        legs[0] = (origin_m + legs[0][0], legs[0][1])
-        legs.append((tail_m + destination_m, None))
+            return [((start, *tail, end), None)]
+        legs: list[tuple[tuple[Piece, ...], Crosswalk | None]] = list(crossings)
+        legs[0] = ((start, *legs[0][0]), legs[0][1])
+        legs.append(((*tail, end), None))
         return legs
 
-    def _path(
-        self, origin: int, destination: int
-    ) -> tuple[tuple[tuple[float, Crosswalk], ...], float]:
+    def _path(self, origin: int, destination: int) -> Path:
         key = (origin, destination)
         if key not in self._paths:
             predecessor = self._tree(origin)
@@ -82,15 +108,15 @@ class Walkways:
             while corner != origin:
                 edges.append(self._edge(predecessor[corner], corner))
                 corner = predecessor[corner]
-            crossings: list[tuple[float, Crosswalk]] = []
-            sidewalk_m = 0.0
-            for _, metres, crosswalk in reversed(edges):
+            crossings: list[tuple[tuple[Piece, ...], Crosswalk]] = []
+            pieces: list[Piece] = []
+            for _, metres, crosswalk, segment in reversed(edges):
                 if crosswalk is None:
-                    sidewalk_m += metres
+                    pieces.append((segment, metres))
                 else:
-                    crossings.append((sidewalk_m, crosswalk))
-                    sidewalk_m = 0.0
-            self._paths[key] = (tuple(crossings), sidewalk_m)
+                    crossings.append((tuple(pieces), crosswalk))
+                    pieces = []
+            self._paths[key] = (tuple(crossings), tuple(pieces))
         return self._paths[key]
 
     def _edge(self, a: int, b: int) -> Edge:
@@ -107,7 +133,7 @@ class Walkways:
                 d, corner = heapq.heappop(heap)
                 if d > distance[corner]:
                     continue
-                for neighbour, metres, _ in self._edges[corner]:
+                for neighbour, metres, _, _ in self._edges[corner]:
                     candidate = d + metres
                     if candidate < distance[neighbour]:
                         distance[neighbour] = candidate

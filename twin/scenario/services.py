@@ -79,7 +79,7 @@ class SidewalkHeating(Section):
         description="Design heat flux while melting (W/m²; 637 = ASHRAE Boston 98 % example).",
     )
     idle_flux_w_m2: float = Field(
-        default=95.0,
+        default=150.0,
         ge=0,
         le=500,
         description="Heat flux while idling the slab above freezing (W/m²; assumption).",
@@ -90,7 +90,7 @@ class SidewalkHeating(Section):
         "warm-up (-).",
     )
     warmup: NonNegativeDuration = Field(
-        default=2700.0,
+        default=3600.0,
         description="Switch-on to full melting when not idling (s; sensor-only control needs "
         "30-90 min).",
     )

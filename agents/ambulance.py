@@ -1,0 +1,147 @@
+"""Ambulances: dispatch, a drive with lights (and signal preemption), the way back.
+
+Without preemption an ambulance with lights waits for its green like other
+traffic, but a share ``yield_share`` of the vehicles queued ahead pull aside,
+and once it has reached the stop line in green it is not stopped by the
+yellow. With preemption each controller ahead is asked for green when the
+ambulance is ``lead_s`` away (or leaves the previous intersection, if that is
+closer) and holds it until the ambulance has passed. The drive back is
+without lights: an ordinary vehicle in the queues.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Sequence
+from typing import TYPE_CHECKING
+
+import simpy
+
+from agents.log import ColumnLog
+
+if TYPE_CHECKING:
+    from agents.signal import Preemption, SignalController
+    from agents.vehicle import Route
+
+EMERGENCY_COLUMNS = (
+    "incident",
+    "node",
+    "call_s",
+    "dispatch_s",
+    "arrive_s",
+    "turnout_s",
+    "drive_s",
+    "signal_delay_s",
+    "intersections",
+)
+
+
+class EmergencyService:
+    """A station's ambulances answering incidents.
+
+    Args:
+        env: the simulation clock.
+        controllers: signal controller of each intersection, by node.
+        ambulances: fleet size.
+        turnout_s: dispatch to wheels rolling.
+        on_scene_s: time at the incident.
+        link_s: free-flow time of one block.
+        lead_s: preemption detection lead (time at free flow), or None without preemption.
+        yield_share: share of the queue ahead that pulls aside for lights and siren.
+    """
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        controllers: Sequence[SignalController],
+        ambulances: int,
+        turnout_s: float,
+        on_scene_s: float,
+        link_s: float,
+        lead_s: float | None,
+        yield_share: float,
+    ) -> None:
+        self.env = env
+        self.controllers = controllers
+        self.fleet = simpy.Resource(env, capacity=ambulances)
+        self.turnout_s = turnout_s
+        self.on_scene_s = on_scene_s
+        self.link_s = link_s
+        self.lead_s = lead_s
+        self.yield_share = yield_share
+        self.log = ColumnLog(*EMERGENCY_COLUMNS)
+        self.calls = 0
+        self.on_the_road = 0
+
+    def call(self, node: int, route_out: Route, route_back: Route) -> None:
+        """An incident at intersection ``node`` is called in now."""
+        self.calls += 1
+        self.env.process(self._respond(self.calls, node, route_out, route_back))
+
+    def _respond(
+        self, incident: int, node: int, route_out: Route, route_back: Route
+    ) -> Generator[simpy.Event, object, None]:
+        env = self.env
+        call = env.now
+        with self.fleet.request() as ambulance:
+            yield ambulance
+            dispatch = env.now
+            self.on_the_road += 1
+            yield env.timeout(self.turnout_s)
+            rolling = env.now
+            signal_delay = yield from self._drive_with_lights(route_out)
+            self.log.append(
+                incident,
+                node,
+                call,
+                dispatch,
+                env.now,
+                self.turnout_s,
+                env.now - rolling,
+                signal_delay,
+                max(len(route_out) - 1, 0),
+            )
+            yield env.timeout(self.on_scene_s)
+            yield from self._drive_back(route_back)
+            self.on_the_road -= 1
+
+    def _drive_with_lights(self, route: Route) -> Generator[simpy.Event, object, float]:
+        """Drive to the last stop line of ``route``; returns the time lost at signals."""
+        env, link_s = self.env, self.link_s
+        if not route:
+            yield env.timeout(link_s)
+            return 0.0
+        lost = 0.0
+        for approach, _ in route[:-1]:
+            request: Preemption | None = None
+            if self.lead_s is not None:
+                early = max(link_s - self.lead_s, 0.0)
+                if early:
+                    yield env.timeout(early)
+                request = self.controllers[approach.node].preempt(approach.phase)
+                yield env.timeout(link_s - early)
+            else:
+                yield env.timeout(link_s)
+            arrived = env.now
+            if not approach.in_green:
+                yield approach.next_green()
+            ahead = approach.queued_ahead() * (1.0 - self.yield_share)
+            departure = max(env.now, approach.window_start) + ahead * approach.headway_s
+            if departure > env.now:
+                yield env.timeout(departure - env.now)
+            lost += departure - arrived
+            if request is not None:
+                request.released.succeed()
+        yield env.timeout(link_s)
+        return lost
+
+    def _drive_back(self, route: Route) -> Generator[simpy.Event, object, None]:
+        env = self.env
+        travel_s = self.link_s
+        for approach, _ in route[:-1]:
+            yield env.timeout(travel_s)
+            departure = approach.arrive()
+            if isinstance(departure, simpy.Event):
+                departure = yield departure
+            assert isinstance(departure, float)
+            travel_s = departure - env.now + self.link_s
+        yield env.timeout(travel_s)
