@@ -139,9 +139,8 @@ class EmergencyService:
         travel_s = self.link_s
         for approach, _ in route[:-1]:
             yield env.timeout(travel_s)
-            departure = approach.arrive()
-            if isinstance(departure, simpy.Event):
-                departure = yield departure
+            ticket = approach.arrive()
+            departure = (yield ticket) if isinstance(ticket, simpy.Event) else ticket
             assert isinstance(departure, float)
             travel_s = departure - env.now + self.link_s
         yield env.timeout(travel_s)

@@ -379,3 +379,15 @@ def test_derived_quantities() -> None:
 def test_scenario_built_in_code_is_validated_too() -> None:
     with pytest.raises(pydantic.ValidationError, match="is not a positive number of seconds"):
         Scenario(name="a", duration=0)
+
+
+def test_yaml_off_means_heating_off(tmp_path: Path) -> None:
+    """A bare `off` is the boolean false in YAML 1.1; for activation it means 'off'."""
+    path = write(tmp_path, "name: a\nservices:\n  sidewalk_heating:\n    activation: off\n")
+    assert load_scenario(path).services.sidewalk_heating.activation == "off"
+    assert (
+        load_scenario(
+            path, ["services.sidewalk_heating.activation=off"]
+        ).services.sidewalk_heating.activation
+        == "off"
+    )

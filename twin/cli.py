@@ -14,15 +14,24 @@ from twin.errors import CapacityError, ScenarioError, TwinError
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
 
+#: (metric, label, format, shown when): the summary printed after a run.
 SUMMARY_ROWS = (
-    ("vehicle_trips_completed", "vehicle trips completed", "{:,.0f}"),
-    ("vehicle_delay_s_mean", "vehicle delay, mean (s)", "{:.1f}"),
-    ("vehicle_delay_s_p90", "vehicle delay, 90th pct (s)", "{:.1f}"),
-    ("pedestrian_trips_completed", "pedestrian trips completed", "{:,.0f}"),
-    ("pedestrian_delay_s_mean", "pedestrian delay, mean (s)", "{:.1f}"),
-    ("pedestrian_signal_wait_s_mean", "curb wait for WALK, mean (s)", "{:.1f}"),
-    ("impaired_crossings", "crossings by impaired pedestrians", "{:,.0f}"),
-    ("stranded_crossings", "stranded crossings", "{:,.0f}"),
+    ("vehicle_trips_completed", "vehicle trips completed", "{:,.0f}", "always"),
+    ("vehicle_delay_s_mean", "vehicle delay, mean (s)", "{:.1f}", "always"),
+    ("vehicle_delay_s_p90", "vehicle delay, 90th pct (s)", "{:.1f}", "always"),
+    ("pedestrian_trips_completed", "pedestrian trips completed", "{:,.0f}", "always"),
+    ("pedestrian_delay_s_mean", "pedestrian delay, mean (s)", "{:.1f}", "always"),
+    ("pedestrian_signal_wait_s_mean", "curb wait for WALK, mean (s)", "{:.1f}", "always"),
+    ("impaired_crossings", "crossings by impaired pedestrians", "{:,.0f}", "always"),
+    ("stranded_crossings", "stranded crossings", "{:,.0f}", "always"),
+    ("stranded_crossings_per_1000_impaired", "  per 1,000 impaired crossings", "{:.1f}", "always"),
+    ("vehicle_pedestrian_conflicts", "vehicle-pedestrian conflicts", "{:,.0f}", "always"),
+    ("emergency_responses", "ambulance responses", "{:,.0f}", "emergency"),
+    ("emergency_response_s_mean", "response time, mean (s)", "{:.1f}", "emergency"),
+    ("emergency_response_s_p90", "response time, 90th pct (s)", "{:.1f}", "emergency"),
+    ("sidewalk_heating_kwh", "sidewalk heating (kWh)", "{:,.0f}", "winter"),
+    ("snow_covered_sidewalk_km_h", "snow-covered sidewalk (km h)", "{:.1f}", "winter"),
+    ("slip_incidents", "slip incidents", "{:,.0f}", "winter"),
 )
 
 
@@ -123,12 +132,19 @@ def _run(args: argparse.Namespace) -> int:
     if not args.quiet:
         efficiency = result.metrics["efficiency"]
         assert isinstance(efficiency, dict)
-        width = max(len(label) for _, label, _ in SUMMARY_ROWS)
+        shown = {
+            "always": True,
+            "emergency": scenario.emergency.incidents_per_hour > 0,
+            "winter": bool(scenario.weather.snowfall)
+            or scenario.services.sidewalk_heating.activation != "off",
+        }
+        rows = [row for row in SUMMARY_ROWS if shown[row[3]]]
+        width = max(len(label) for _, label, _, _ in rows)
         print(
             f"\n{scenario.name} (seed {scenario.seed}, {format_duration(scenario.duration)}, "
             f"warm-up {format_duration(scenario.warmup)} excluded)"
         )
-        for key, label, fmt in SUMMARY_ROWS:
+        for key, label, fmt, _ in rows:
             print(f"  {label:<{width}}  {fmt.format(efficiency[key]):>10}")
         print(f"\n{len(written)} files in {out}/  (wall {result.timing['wall_s']:.1f} s)")
     return EXIT_OK

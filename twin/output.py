@@ -12,6 +12,7 @@ from typing import IO
 
 import numpy as np
 
+from agents.sidewalk import SNOW_COVERED_CM
 from twin.runner import RunResult
 from twin.scenario import scenario_to_yaml
 
@@ -76,12 +77,11 @@ def write_results(
     """Write the results folder; returns the files written.
 
     Always: ``scenario.yaml`` (resolved), ``metrics.json``, ``timeseries.csv``,
-    ``intersections.csv``, ``plots/delay_over_time.png``,
-    ``plots/intersection_delay.png`` and ``run.log``. With ``trips``, also the
-    full trip, crossing and signal tables as CSV.
+    ``intersections.csv``, ``plots/`` (delay over time, intersection delay map,
+    a crossing timeline; ambulance responses and snow maps when the run has
+    them) and ``run.log``. With ``trips``, also every table (trips, crossings,
+    signal phases, vehicle passages, sensor observations, incidents) as CSV.
     """
-    from metrics.plots import plot_delay_over_time, plot_intersection_map
-
     scenario = result.scenario
     written: list[Path] = []
 
@@ -115,28 +115,71 @@ def write_results(
     if trips:
         for name, table in result.tables.items():
             put(f"{name}.csv", _csv_writer(list(table), _table_rows(table)))
-    plots = out / "plots"
-    plots.mkdir(parents=True, exist_ok=True)
-    for name, draw in (
-        (
-            "delay_over_time.png",
-            lambda p: plot_delay_over_time(
-                series, p, scenario.demand.start_hour, f"{scenario.name}: delay over time"
-            ),
-        ),
-        (
-            "intersection_delay.png",
-            lambda p: plot_intersection_map(
-                result.intersection_delay_s,
-                p,
-                f"{scenario.name}: mean vehicle delay per intersection",
-                "mean stop-line delay (s)",
-            ),
-        ),
-    ):
-        tmp = plots / f".{name}.tmp.png"
+    for name, draw in _plots(result).items():
+        path = out / "plots" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{name}.tmp.png")
         draw(tmp)
-        os.replace(tmp, plots / name)
-        written.append(plots / name)
+        os.replace(tmp, path)
+        written.append(path)
     put("run.log", "\n".join(log_lines) + "\n")
     return written
+
+
+def _plots(result: RunResult) -> dict[str, Callable[[Path], None]]:
+    """The plots this run calls for, by file name."""
+    from metrics.plots import plot_delay_over_time, plot_intersection_map
+    from metrics.service_plots import plot_ambulance_responses, plot_crossing_timeline
+    from metrics.winter_plots import plot_heating_timeline, plot_snow_depth_maps
+
+    scenario, series, tables = result.scenario, result.series, result.tables
+    name, start = scenario.name, scenario.demand.start_hour
+    plots: dict[str, Callable[[Path], None]] = {
+        "delay_over_time.png": lambda p: plot_delay_over_time(
+            series, p, start, f"{name}: delay over time"
+        ),
+        "intersection_delay.png": lambda p: plot_intersection_map(
+            result.intersection_delay_s,
+            p,
+            f"{name}: mean vehicle delay per intersection",
+            "mean stop-line delay (s)",
+        ),
+    }
+    if len(tables["crossings"]["start_s"]):
+        plots["crossing_timeline.png"] = lambda p: plot_crossing_timeline(
+            tables["crossings"],
+            tables["signal_phases"],
+            p,
+            scenario.clearance_s,
+            start,
+            f"{name}: crossings and pedestrian signals",
+        )
+    preemption = "on" if scenario.services.preemption else "off"
+    if len(tables["incidents"]["call_s"]):
+        plots["ambulance_responses.png"] = lambda p: plot_ambulance_responses(
+            tables["incidents"],
+            series,
+            p,
+            start,
+            f"{name}: ambulance responses (preemption {preemption})",
+        )
+    if result.snow_snapshots:
+        plots["snow_depth_maps.png"] = lambda p: plot_snow_depth_maps(
+            result.snow_snapshots,
+            result.segments_xy,
+            result.heated,
+            p,
+            start,
+            f"{name}: snow on the sidewalks",
+            bare_below_cm=SNOW_COVERED_CM,
+        )
+        plots["heating_timeline.png"] = lambda p: plot_heating_timeline(
+            series["time_s"],
+            series["snow_depth_unheated_cm"],
+            series["snow_depth_heated_cm"],
+            series["heating_on_share"],
+            p,
+            start,
+            f"{name}: sidewalk snow and heating ({scenario.services.sidewalk_heating.activation})",
+        )
+    return plots

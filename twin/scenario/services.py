@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from twin.scenario.base import NonNegativeDuration, PositiveDuration, Section, _value_error
 
@@ -105,6 +105,12 @@ class SidewalkHeating(Section):
     sidewalk_width_m: float = Field(
         default=2.0, gt=0.5, le=10, description="Heated width of a sidewalk (m)."
     )
+
+    @field_validator("activation", mode="before")
+    @classmethod
+    def _off_is_not_false(cls, value: object) -> object:
+        # YAML 1.1 reads a bare `off` as the boolean false.
+        return "off" if value is False else value
 
     @model_validator(mode="after")
     def _hours(self) -> Self:
