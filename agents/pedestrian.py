@@ -155,7 +155,7 @@ class Walking:
             if crosswalk is None:
                 break
             arrived = env.now
-            detected = crosswalk.reach_curb(resident)
+            detected = crosswalk.assist is not None and crosswalk.reach_curb(resident)
             if not crosswalk.walking:
                 yield crosswalk.wait_for_walk()
             crossing_s = crosswalk.cross(resident, speed, arrived, crossings == 0, detected)

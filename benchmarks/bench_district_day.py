@@ -23,14 +23,35 @@ DISTRICT = {
     "signals": {"control": "fixed", "cycle_s": 60},
 }
 
+#: Every service on: preempted ambulances, radar crossings with driver alerts, a
+#: snowstorm on half-heated sidewalks switched by pavement sensors.
+SERVICES = {
+    "emergency": {"incidents_per_hour": 4, "ambulances": 6},
+    "services": {
+        "preemption": True,
+        "crossing_assist": "radar",
+        "driver_alerts": True,
+        "sidewalk_heating": {"share": 0.5, "activation": "pavement_sensor"},
+    },
+    "weather": {
+        "temperature_c": -4,
+        "snowfall": [{"start": "6h", "end": "10h", "rate_cm_per_h": 2}],
+    },
+}
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hours", type=float, default=24.0, help="simulated hours (default 24)")
     parser.add_argument("--control", choices=("fixed", "actuated"), default="fixed")
+    parser.add_argument(
+        "--services", action="store_true", help="every service on: " + ", ".join(SERVICES)
+    )
     args = parser.parse_args()
     data = {**DISTRICT, "duration": args.hours * 3600}
     data["signals"] = {**DISTRICT["signals"], "control": args.control}
+    if args.services:
+        data.update(SERVICES)
     scenario = parse_scenario(data)
     start = time.perf_counter()
     model = CityModel(scenario)
@@ -39,7 +60,8 @@ def main() -> None:
     end = time.perf_counter()
     wall = end - start
     events = events_scheduled(model.env)
-    print(f"scenario          10x10 grid, {args.hours:g} h, {args.control} control")
+    services = "every service on" if args.services else "no services"
+    print(f"scenario          10x10 grid, {args.hours:g} h, {args.control} control, {services}")
     print(f"vehicle trips     {model.traffic.started:,}")
     print(f"walking trips     {model.walking.started:,}")
     print(f"build             {built - start:.2f} s")

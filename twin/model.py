@@ -130,18 +130,18 @@ class CityModel(mesa.Model):
     def run_until(self, until_s: float) -> None:
         """Process every event before ``until_s``."""
         if until_s > self.env.now:
-            with fewer_gc_pauses():
-                self.env.run(until=until_s)
+            self.env.run(until=until_s)
         self.running = self.env.now < self.end_s
 
     def run_to_end(
         self, progress: Callable[[float, float], None] | None = None, chunk_s: float = 900.0
     ) -> None:
         """Run the whole scenario, calling ``progress(now_s, end_s)`` between chunks."""
-        while self.env.now < self.end_s:
-            self.run_until(min(self.env.now + chunk_s, self.end_s))
-            if progress is not None:
-                progress(self.env.now, self.end_s)
+        with fewer_gc_pauses():
+            while self.env.now < self.end_s:
+                self.run_until(min(self.env.now + chunk_s, self.end_s))
+                if progress is not None:
+                    progress(self.env.now, self.end_s)
 
     # -- processes -----------------------------------------------------------
 

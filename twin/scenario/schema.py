@@ -306,10 +306,6 @@ class Scenario(Section):
                 "services.crossing_assist to push_button, opt_in_app, camera_ai or radar"
             )
             problems.append(("services.driver_alerts", message))
-        for i, spell in enumerate(self.weather.snowfall):
-            if spell.start >= self.duration:
-                message = f"{format_duration(spell.start)} is after the end of the run"
-                problems.append((f"weather.snowfall.{i}.start", message))
         return problems
 
     @property
