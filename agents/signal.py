@@ -218,12 +218,9 @@ class SignalController:
         in_green = env.now < self.green_end_s
         if self.phase != target or not in_green:
             if in_green:
-                # Cut the current green short, but let WALK/clearance and the
-                # vehicles already discharging finish.
-                end = env.now
-                if self._walk_served:
-                    end = max(end, self.onset_s + timing.walk_s + timing.clearance_s)
-                self._end_green(self.phase, end)
+                # Cut the current green short (WALK, clearance and the vehicles
+                # already discharging still finish: see _end_green).
+                self._end_green(self.phase, env.now)
                 yield env.timeout(self.green_end_s - env.now)
             clearance_end = self.green_end_s + timing.yellow_s + timing.all_red_s
             if clearance_end > env.now:
@@ -272,11 +269,14 @@ class SignalController:
         self._end_green(phase, self.env.now)
 
     def _end_green(self, phase: int, end: float) -> None:
-        """Green of ``phase`` ends at ``end`` (or once promised departures have cleared)."""
+        """Green of ``phase`` ends at ``end``, or later if pedestrians shown WALK still
+        need their clearance or vehicles already promised a departure need to clear."""
         timing = self.timing
         approaches = self.approaches[phase]
         promised = max((a.last_departure for a in approaches), default=end)
         end = max(end, promised - timing.yellow_s)
+        if self._walk_served:
+            end = max(end, self.onset_s + timing.walk_s + timing.clearance_s)
         self.green_end_s = end
         for approach in approaches:
             approach.window_end = min(approach.window_end, end + timing.yellow_s)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from tests.conftest import build
 from twin.runner import run_scenario
@@ -109,3 +110,49 @@ def test_actuated_control_serves_everyone_within_max_green_cycles() -> None:
     assert green.min() >= signals.min_green_s - 1e-9
     served_walk = phases["walk_s"] > 0
     assert np.all(green[served_walk] >= signals.walk_s + result.scenario.clearance_s - 1e-9)
+
+
+def _intervals_are_safe(result) -> None:
+    """Every green starts after the previous one's yellow and all-red, and every
+    green that showed WALK lasted for WALK plus the full clearance."""
+    phases = result.tables["signal_phases"]
+    signals = result.scenario.signals
+    clearance = signals.yellow_s + signals.all_red_s
+    for node in np.unique(phases["node"]):
+        mine = phases["node"] == node
+        onset = phases["onset_s"][mine]
+        order = np.argsort(onset)
+        onset, green_end = onset[order], phases["green_end_s"][mine][order]
+        assert np.all(onset[1:] >= green_end[:-1] + clearance - 1e-9)
+        walked = phases["walk_s"][mine][order] > 0
+        needed = signals.walk_s + result.scenario.clearance_s
+        assert np.all(green_end[walked] - onset[walked] >= needed - 1e-9)
+
+
+def test_preemption_transitions_are_safe() -> None:
+    result = run_scenario(
+        build(
+            duration="3h",
+            city={"rows": 4, "cols": 4},
+            demand={"vehicles_per_hour": 2000, "pedestrians_per_hour": 2000},
+            emergency={"incidents_per_hour": 12, "ambulances": 6},
+            services={"preemption": True},
+        )
+    )
+    assert result.tables["signal_phases"]["preempted"].sum() > 20
+    _intervals_are_safe(result)
+    assert result.metrics["efficiency"]["stranded_crossings"] == 0
+
+
+@pytest.mark.parametrize("control", ["fixed", "actuated"])
+def test_assisted_greens_are_safe(control: str) -> None:
+    result = run_scenario(
+        build(
+            duration="2h",
+            city={"rows": 2, "cols": 2, "lanes": 2},
+            signals={"control": control, "cycle_s": 54},
+            population={"impaired_share": 0.3},
+            services={"crossing_assist": "camera_ai"},
+        )
+    )
+    _intervals_are_safe(result)

@@ -8,7 +8,7 @@ import numpy as np
 
 from agents.ambulance import EmergencyService
 from agents.crossing_assist import CrossingAssist
-from agents.sensing import Sensing
+from agents.sensing import ANONYMOUS, NOBODY, Sensing, Sensor
 from agents.sidewalk import HeatingPlan, Sidewalks, Weather
 
 if TYPE_CHECKING:
@@ -93,6 +93,18 @@ def emergency_service(
     lead_s = None
     if services.preemption:
         lead_s = services.preemption_lead_m / scenario.city.speed_mps
+        sensing.register(
+            Sensor(
+                "preemption_detectors",
+                "emergency_preemption",
+                "emitter_detection",
+                NOBODY,
+                ANONYMOUS,
+                (),
+                "signal_controllers",
+                len(grid.intersections),
+            )
+        )
         sensing.link("ambulances", "signal_controllers", "preemption requests")
     return EmergencyService(
         env,
