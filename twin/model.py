@@ -67,13 +67,15 @@ class CityModel(mesa.Model):
     """A district running one scenario.
 
     Args:
-        scenario: the validated scenario; its seed seeds every random stream.
+        scenario: the validated scenario, kept as ``spec`` (Mesa 3.5 reserves
+            ``Model.scenario`` for its own scenario objects); its seed seeds
+            every random stream.
         step_s: simulated seconds advanced by one Mesa ``step``.
     """
 
     def __init__(self, scenario: Scenario, step_s: float = 10.0) -> None:
         super().__init__(rng=scenario.seed)
-        self.scenario = scenario
+        self.spec = scenario
         self.step_s = step_s
         self.env = simpy.Environment(initial_time=0.0)
         self.end_s = scenario.duration
@@ -163,12 +165,12 @@ class CityModel(mesa.Model):
     def _incidents(self) -> Generator[simpy.Event, object, None]:
         emergency = self.emergency
         assert emergency is not None
-        rng = random_stream(self.scenario.seed, "emergency")
-        rate = self.scenario.emergency.incidents_per_hour
+        rng = random_stream(self.spec.seed, "emergency")
+        rate = self.spec.emergency.incidents_per_hour
         times = arrival_times(rng, rate, self.end_s)
         nodes = rng.integers(0, len(self.grid.intersections), len(times))
         rows_first = rng.random(len(times)) < 0.5
-        row, col = self.scenario.station_node
+        row, col = self.spec.station_node
         station = self.grid.node(row, col)
         for t, node, first in zip(times.tolist(), nodes.tolist(), rows_first.tolist(), strict=True):
             yield self.env.timeout(t - self.env.now)
@@ -179,8 +181,8 @@ class CityModel(mesa.Model):
             )
 
     def _vehicle_demand(self) -> Generator[simpy.Event, object, None]:
-        demand = self.scenario.demand
-        rng = random_stream(self.scenario.seed, "vehicles")
+        demand = self.spec.demand
+        rng = random_stream(self.spec.seed, "vehicles")
         times = arrival_times(
             rng, demand.vehicles_per_hour, self.end_s, demand.profile, demand.start_hour
         )
@@ -195,14 +197,14 @@ class CityModel(mesa.Model):
             self.traffic.start_trip(entry, exit_, self.grid.route(entry, exit_, first))
 
     def _pedestrian_demand(self) -> Generator[simpy.Event, object, None]:
-        demand = self.scenario.demand
-        rng = random_stream(self.scenario.seed, "pedestrians")
+        demand = self.spec.demand
+        rng = random_stream(self.spec.seed, "pedestrians")
         times = arrival_times(
             rng, demand.pedestrians_per_hour, self.end_s, demand.profile, demand.start_hour
         )
         who = rng.integers(0, len(self.residents), len(times))
         outbound = rng.random(len(times)) < 0.5
-        which = rng.integers(1, self.scenario.population.destinations_per_resident + 1, len(times))
+        which = rng.integers(1, self.spec.population.destinations_per_resident + 1, len(times))
         for t, i, out, k in zip(
             times.tolist(), who.tolist(), outbound.tolist(), which.tolist(), strict=True
         ):

@@ -55,7 +55,7 @@ def run_scenario(
 
 def collect(model: CityModel, timing: dict[str, float]) -> RunResult:
     """Turn a model that has run into a :class:`RunResult`."""
-    scenario = model.scenario
+    scenario = model.spec
     tables: dict[str, Table] = {
         "vehicle_trips": model.traffic.log.arrays(),
         "pedestrian_trips": model.walking.log.arrays(),
@@ -124,13 +124,13 @@ def collect(model: CityModel, timing: dict[str, float]) -> RunResult:
 
 
 def _conflicts(model: CityModel, tables: dict[str, Table]) -> dict[str, float | int]:
-    services = model.scenario.services
+    services = model.spec.services
     passages = tables["vehicle_passages"]
-    uniforms = random_stream(model.scenario.seed, "alerts").random(len(passages["time_s"]))
+    uniforms = random_stream(model.spec.seed, "alerts").random(len(passages["time_s"]))
     conflicts, avoided = vehicle_pedestrian_conflicts(
         passages,
         tables["crossings"],
-        model.scenario.warmup,
+        model.spec.warmup,
         services.alert_compliance if services.driver_alerts else 0.0,
         uniforms,
     )
