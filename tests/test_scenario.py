@@ -391,3 +391,16 @@ def test_yaml_off_means_heating_off(tmp_path: Path) -> None:
         ).services.sidewalk_heating.activation
         == "off"
     )
+
+
+def test_override_accepts_flow_lists(tmp_path: Path) -> None:
+    path = write(tmp_path, "name: a\n")
+    spell = "weather.snowfall=[{start: 1h, end: 2h, rate_cm_per_h: 3}]"
+    scenario = load_scenario(path, [spell])
+    assert [(s.start, s.end, s.rate_cm_per_h) for s in scenario.weather.snowfall] == [
+        (3600.0, 7200.0, 3.0)
+    ]
+    problems = problems_of(path, ["weather.snowfall=[{start: 2h, end: 1h, rate_cm_per_h: 3}]"])
+    assert problems == [
+        "--set: weather.snowfall.0: {end: 1h, rate_cm_per_h: 3, start: 2h} must end after it starts"
+    ]

@@ -225,12 +225,15 @@ def _apply_overrides(
 
 
 def _yaml_scalar(raw: str) -> object:
-    """Read an override value as a YAML scalar; anything else is kept as the text given."""
+    """Read an override value as a YAML scalar or a flow collection (``[...]``, ``{...}``);
+    anything else, such as ``a: b``, is kept as the text given."""
     try:
         value = yaml.safe_load(raw)
     except yaml.YAMLError:
         return raw
-    return raw if isinstance(value, dict | list) else value
+    if isinstance(value, dict | list):
+        return value if raw.strip()[:1] in ("[", "{") else raw
+    return value
 
 
 def _validate(data: dict[str, Any], origins: _Origins, problems: list[Problem]) -> Scenario:

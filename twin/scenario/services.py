@@ -197,7 +197,7 @@ class Snowfall(Section):
     @model_validator(mode="after")
     def _ordered(self) -> Self:
         if self.end <= self.start:
-            raise _value_error("snowfall_order", self.end, "must be after start")
+            raise _value_error("snowfall_order", self.end, "must end after it starts")
         return self
 
 
