@@ -117,3 +117,16 @@ def test_help_lists_commands(capsys: pytest.CaptureFixture) -> None:
     assert exit_.value.code == 0
     text = capsys.readouterr().out
     assert "run" in text and "validate" in text and "schema" in text
+
+
+def test_rerun_into_a_folder_leaves_no_stale_outputs(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    winter = str(ROOT / "scenarios" / "winter_storm.yaml")
+    assert main(["run", winter, "--out", str(out), "--quiet", "--trips", *SHORT]) == 0
+    assert (out / "plots/snow_depth_maps.png").exists() and (out / "crossings.csv").exists()
+    (out / "notes.txt").write_text("mine")
+    assert main(["run", str(BASELINE), "--out", str(out), "--quiet", *SHORT]) == 0
+    assert not (out / "plots/snow_depth_maps.png").exists()
+    assert not (out / "crossings.csv").exists()
+    assert (out / "notes.txt").read_text() == "mine"  # not ours: left alone
+    assert json.loads((out / "metrics.json").read_text())["scenario"]["name"] == "baseline"

@@ -123,7 +123,28 @@ def write_results(
         os.replace(tmp, path)
         written.append(path)
     put("run.log", "\n".join(log_lines) + "\n")
+    _remove_stale(out, written, result.tables)
     return written
+
+
+def _remove_stale(out: Path, written: Sequence[Path], tables: Mapping[str, object]) -> None:
+    """Delete outputs an earlier run left in ``out`` that this run did not write
+    (a plot or table it no longer has), so the folder describes one run."""
+    ours = {f"{name}.csv" for name in tables} | set(PLOT_NAMES)
+    kept = set(written)
+    for path in [*out.glob("*.csv"), *out.glob("plots/*.png")]:
+        if path.name in ours and path not in kept:
+            path.unlink()
+
+
+PLOT_NAMES = (
+    "delay_over_time.png",
+    "intersection_delay.png",
+    "crossing_timeline.png",
+    "ambulance_responses.png",
+    "snow_depth_maps.png",
+    "heating_timeline.png",
+)
 
 
 def _plots(result: RunResult) -> dict[str, Callable[[Path], None]]:
