@@ -42,6 +42,7 @@ class Approach:
         "delay_count",
         "delay_sum_s",
         "env",
+        "from_leg",
         "green_onset",
         "heading",
         "headway_s",
@@ -59,6 +60,8 @@ class Approach:
         self.env = env
         self.node = node
         self.heading = heading
+        #: the leg vehicles on this approach come in by
+        self.from_leg = (heading + 2) % 4
         self.phase = phase
         self.headway_s = headway_s
         self.controller: Caller | None = None
@@ -126,11 +129,6 @@ class Approach:
                 break
             self.last_departure = departure
             waiting.popleft().succeed(departure)
-
-    def record_delay(self, delay_s: float) -> None:
-        """Add one vehicle's stop-line delay to this approach's total."""
-        self.delay_sum_s += delay_s
-        self.delay_count += 1
 
     @property
     def queue_length(self) -> int:

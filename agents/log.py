@@ -19,18 +19,20 @@ class ColumnLog:
         self.columns = columns
         self._width = len(columns)
         self._cells = array("d")
+        self._rows = 0
 
     def append(self, *values: float) -> int:
         """Add one row; returns its index."""
         self._cells.extend(values)
-        return len(self._cells) // self._width - 1
+        self._rows += 1
+        return self._rows - 1
 
     def set(self, row: int, column: str, value: float) -> None:
         """Overwrite one cell."""
         self._cells[row * self._width + self.columns.index(column)] = value
 
     def __len__(self) -> int:
-        return len(self._cells) // self._width
+        return self._rows
 
     def arrays(self) -> dict[str, np.ndarray]:
         """All columns as float64 arrays."""

@@ -57,22 +57,24 @@ class Traffic:
         self, trip: int, entry: int, exit_: int, route: Route
     ) -> Generator[simpy.Event, float, None]:
         env = self.env
+        timeout, passed = env.timeout, self.passages.append  # hot loop: bind once
+        link_s, warmup_s = self.link_s, self.warmup_s
         start = env.now
         stops = 0
-        travel_s = self.link_s
-        passages = self.passages
+        travel_s = link_s
         for approach, leaving in route:
-            yield env.timeout(travel_s)  # to the stop line, after leaving the previous one
+            yield timeout(travel_s)  # to the stop line, after leaving the previous one
             arrived = env.now
             departure = approach.arrive()
             if isinstance(departure, simpy.Event):
                 departure = yield departure  # queued: released at a later green
                 stops += 1
-            if arrived >= self.warmup_s:
-                approach.record_delay(departure - arrived)
-            passages.append(approach.node, (approach.heading + 2) % 4, leaving, departure)
-            travel_s = departure - env.now + self.link_s
-        yield env.timeout(travel_s)  # along the exit link and out
+            if arrived >= warmup_s:
+                approach.delay_sum_s += departure - arrived
+                approach.delay_count += 1
+            passed(approach.node, approach.from_leg, leaving, departure)
+            travel_s = departure - env.now + link_s
+        yield timeout(travel_s)  # along the exit link and out
         self.active -= 1
-        freeflow_s = (len(route) + 1) * self.link_s
+        freeflow_s = (len(route) + 1) * link_s
         self.log.append(trip, entry, exit_, start, env.now, freeflow_s, len(route), stops)

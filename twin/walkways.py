@@ -59,7 +59,7 @@ class Walkways:
                 south = 4 * (inter.node + grid.cols)
                 self._sidewalk(base + SW, south + NW, block)
                 self._sidewalk(base + SE, south + NE, block)
-        self._trees: dict[int, array[int]] = {}
+        self._trees: dict[int, tuple[array[int], array[int]]] = {}
         self._paths: dict[tuple[int, int], Path] = {}
 
     @property
@@ -102,12 +102,13 @@ class Walkways:
     def _path(self, origin: int, destination: int) -> Path:
         key = (origin, destination)
         if key not in self._paths:
-            predecessor = self._tree(origin)
+            predecessor, via = self._tree(origin)
             edges: list[Edge] = []
             corner = destination
             while corner != origin:
-                edges.append(self._edge(predecessor[corner], corner))
-                corner = predecessor[corner]
+                before = predecessor[corner]
+                edges.append(self._edges[before][via[corner]])
+                corner = before
             crossings: list[tuple[tuple[Piece, ...], Crosswalk]] = []
             pieces: list[Piece] = []
             for _, metres, crosswalk, segment in reversed(edges):
@@ -119,25 +120,25 @@ class Walkways:
             self._paths[key] = (tuple(crossings), tuple(pieces))
         return self._paths[key]
 
-    def _edge(self, a: int, b: int) -> Edge:
-        return next(edge for edge in self._edges[a] if edge[0] == b)
-
-    def _tree(self, origin: int) -> array[int]:
-        """Dijkstra's shortest-path tree from ``origin`` (predecessor of each corner)."""
+    def _tree(self, origin: int) -> tuple[array[int], array[int]]:
+        """Dijkstra's shortest-path tree from ``origin``: each corner's predecessor and
+        the index of the edge from it (in the predecessor's edge list)."""
         if origin not in self._trees:
             distance = [float("inf")] * self.n_corners
             predecessor = [-1] * self.n_corners
+            via = [-1] * self.n_corners
             distance[origin] = 0.0
             heap = [(0.0, origin)]
             while heap:
                 d, corner = heapq.heappop(heap)
                 if d > distance[corner]:
                     continue
-                for neighbour, metres, _, _ in self._edges[corner]:
+                for index, (neighbour, metres, _, _) in enumerate(self._edges[corner]):
                     candidate = d + metres
                     if candidate < distance[neighbour]:
                         distance[neighbour] = candidate
                         predecessor[neighbour] = corner
+                        via[neighbour] = index
                         heapq.heappush(heap, (candidate, neighbour))
-            self._trees[origin] = array("i", predecessor)
+            self._trees[origin] = (array("i", predecessor), array("b", via))
         return self._trees[origin]
