@@ -137,16 +137,13 @@ class Crosswalk:
         self._on_crossing.append((row, now + crossing_s))
         return crossing_s
 
-    def conflicting_green(self) -> int:
-        """Conflicting traffic gets green now: mark and count the stranded."""
+    def conflicting_green(self) -> None:
+        """Conflicting traffic gets green now: everyone still on the crossing is stranded."""
         now = self.env.now
-        stranded = 0
         for row, end_s in self._on_crossing:
             if end_s > now:
                 self.log.set(row, "stranded", 1)
-                stranded += 1
         self._on_crossing.clear()
-        return stranded
 
     def occupied_until(self) -> float:
         """Time the last pedestrian now on the crossing reaches the far curb."""

@@ -102,7 +102,6 @@ class Resident(mesa.Agent):
         self.impaired = impaired
         self.needs_time = needs_time
         self.opted_in = opted_in
-        self.trips_made = 0
 
 
 class Walking:
@@ -131,7 +130,6 @@ class Walking:
         """``resident`` sets off now along ``legs``."""
         self.started += 1
         self.active += 1
-        resident.trips_made += 1
         self.env.process(self._walk(resident, legs))
 
     def _walk(self, resident: Resident, legs: Legs) -> Generator[simpy.Event, object, None]:

@@ -95,8 +95,6 @@ class SignalController:
         self.phase = NS_PHASE
         self.onset_s = 0.0
         self.green_end_s = 0.0
-        self.stranded = 0
-        self.preemptions = 0
         self._calls = [False, False]
         self._conflict: simpy.Event | None = None
         self._walk_served = False
@@ -111,15 +109,6 @@ class SignalController:
                 crosswalk.controller = self if actuated else None
         self._extends = timing.assist_speed_mps > 0 or timing.radar_max_extension_s > 0
         self._process = env.process(self._run(actuated))
-
-    def state(self) -> tuple[int, str]:
-        """(phase, 'green' | 'yellow' | 'red') now, for displays."""
-        now = self.env.now
-        if now < self.green_end_s:
-            return self.phase, "green"
-        if now < self.green_end_s + self.timing.yellow_s:
-            return self.phase, "yellow"
-        return self.phase, "red"
 
     def call(self, phase: int) -> None:
         """Someone is waiting for ``phase`` (detector or push button)."""
@@ -214,7 +203,6 @@ class SignalController:
         """Safe transition to green for ``request.phase``, hold it, then end it."""
         env, timing = self.env, self.timing
         target = request.phase
-        self.preemptions += 1
         in_green = env.now < self.green_end_s
         if self.phase != target or not in_green:
             if in_green:
@@ -287,7 +275,7 @@ class SignalController:
         timing = self.timing
         if phase != self.phase:
             for crosswalk in self.crosswalks[other_phase(phase)]:
-                self.stranded += crosswalk.conflicting_green()
+                crosswalk.conflicting_green()
         self.phase = phase
         self.onset_s = now
         self._calls[phase] = False

@@ -10,7 +10,6 @@ from metrics.analytic import (
     pedestrian_los,
     pedestrian_signal_delay,
     webster_delay,
-    webster_optimum_cycle,
 )
 from metrics.efficiency import efficiency_metrics
 from metrics.timeseries import time_series
@@ -22,5 +21,4 @@ __all__ = [
     "pedestrian_signal_delay",
     "time_series",
     "webster_delay",
-    "webster_optimum_cycle",
 ]

@@ -39,11 +39,6 @@ def pedestrian_signal_delay(cycle_s: float, walk_s: float) -> float:
     return (cycle_s - walk_s) ** 2 / (2 * cycle_s)
 
 
-def webster_optimum_cycle(lost_time_s: float, flow_ratio_sum: float) -> float:
-    """Webster's optimum cycle C₀ = (1.5 L + 5) / (1 - Y)."""
-    return (1.5 * lost_time_s + 5) / (1 - flow_ratio_sum)
-
-
 def pedestrian_los(delay_s: float) -> str:
     """HCM 2000 pedestrian level of service (A-F) for a signal delay."""
     for grade, limit in (("A", 10), ("B", 20), ("C", 30), ("D", 40), ("E", 60)):

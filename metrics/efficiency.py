@@ -6,6 +6,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from metrics.analytic import pedestrian_los
+
 Table = Mapping[str, np.ndarray]
 
 
@@ -19,7 +21,7 @@ def _p90(values: np.ndarray) -> float:
 
 def efficiency_metrics(
     vehicle_trips: Table, pedestrian_trips: Table, crossings: Table, warmup_s: float
-) -> dict[str, float | int]:
+) -> dict[str, float | int | str]:
     """The ``efficiency`` section of ``metrics.json``.
 
     Only trips and crossings that start at or after ``warmup_s`` count.
@@ -47,6 +49,7 @@ def efficiency_metrics(
         "pedestrian_delay_s_mean": _mean(walker_delay),
         "pedestrian_signal_wait_s_mean": _mean(wait),
         "pedestrian_signal_wait_s_p90": _p90(wait),
+        "pedestrian_signal_los": pedestrian_los(_mean(wait)),
         "crossings": int(counted.sum()),
         "impaired_crossings": int(impaired.sum()),
         "stranded_crossings": int(stranded.sum()),

@@ -154,3 +154,16 @@ def test_same_seed_same_metrics_different_seed_different() -> None:
     other = metrics_json(run_scenario(scenario.model_copy(update={"seed": 1})).metrics)
     assert first == second
     assert first != other
+
+
+def test_pedestrian_level_of_service_follows_hcm_2000() -> None:
+    from metrics import pedestrian_los
+
+    grades = [pedestrian_los(d) for d in (0, 9.9, 10, 19.9, 25, 35, 59.9, 60, 200)]
+    assert grades == ["A", "A", "B", "B", "C", "D", "E", "F", "F"]
+    result = run_scenario(build(duration="1h", city={"rows": 2, "cols": 2}))
+    efficiency = result.metrics["efficiency"]
+    assert efficiency["pedestrian_signal_los"] == pedestrian_los(
+        efficiency["pedestrian_signal_wait_s_mean"]
+    )
+    assert efficiency["pedestrian_signal_los"] == "C"  # (60 - 7)^2 / 120 = 23.4 s
