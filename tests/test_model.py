@@ -1,0 +1,49 @@
+"""The Mesa face of the model: stepping, agents, independence of random streams."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.intersection import Intersection
+from agents.pedestrian import Resident
+from tests.conftest import build
+from twin.model import CityModel
+
+
+def test_stepping_gives_the_same_run_as_running_to_the_end() -> None:
+    scenario = build(
+        duration="20min",
+        city={"rows": 2, "cols": 3},
+        emergency={"incidents_per_hour": 20},
+        services={"preemption": True},
+    )
+    stepped = CityModel(scenario, step_s=7.0)
+    steps = 0
+    while stepped.running:
+        stepped.step()
+        steps += 1
+    assert steps == int(np.ceil(1200 / 7.0))
+    assert stepped.env.now == 1200
+    whole = CityModel(scenario)
+    whole.run_to_end()
+    for mine, theirs in (
+        (stepped.traffic.log, whole.traffic.log),
+        (stepped.crossing_log, whole.crossing_log),
+    ):
+        a, b = mine.arrays(), theirs.arrays()
+        assert all(np.array_equal(a[k], b[k]) for k in a)
+
+
+def test_agents_live_in_mesa_containers() -> None:
+    model = CityModel(
+        build(duration="10min", city={"rows": 3, "cols": 3}, population={"residents": 150})
+    )
+    assert len(model.agents_by_type[Intersection]) == 9
+    assert len(model.agents_by_type[Resident]) == 150
+
+
+def test_adding_a_service_does_not_change_who_lives_where() -> None:
+    plain = CityModel(build(duration="10min"))
+    assisted = CityModel(build(duration="10min", services={"crossing_assist": "camera_ai"}))
+    assert [r.anchors for r in plain.residents] == [r.anchors for r in assisted.residents]
+    assert [r.speed_mps for r in plain.residents] == [r.speed_mps for r in assisted.residents]
