@@ -130,3 +130,19 @@ def test_rerun_into_a_folder_leaves_no_stale_outputs(tmp_path: Path) -> None:
     assert not (out / "crossings.csv").exists()
     assert (out / "notes.txt").read_text() == "mine"  # not ours: left alone
     assert json.loads((out / "metrics.json").read_text())["scenario"]["name"] == "baseline"
+
+
+def test_memory_estimate_matches_the_measured_benchmark() -> None:
+    """The estimate is fitted to peaks measured on the benchmark (0.14 and 0.43 GiB)."""
+    from twin.capacity import GIB, estimate_memory_bytes
+    from twin.scenario import parse_scenario
+
+    district = {
+        "name": "bench",
+        "city": {"rows": 10, "cols": 10},
+        "population": {"residents": 20_000},
+        "demand": {"vehicles_per_hour": 4000, "pedestrians_per_hour": 5000, "profile": "daily"},
+    }
+    for hours, measured in ((1, 0.14), (24, 0.43)):
+        estimate = estimate_memory_bytes(parse_scenario({**district, "duration": f"{hours}h"}))
+        assert abs(estimate / GIB - measured) < 0.25 * measured, hours

@@ -8,12 +8,13 @@ from twin.errors import CapacityError
 from twin.scenario import Scenario
 
 GIB = 1024**3
-#: Bytes held per unit, measured on the runs in benchmarks/ and rounded up.
+#: Peak memory of the 10x10 benchmark district with every service on, fitted
+#: over 1, 12 and 24 simulated hours (0.14, 0.28 and 0.43 GiB measured).
+BASE_BYTES = 100 * 1024**2  # interpreter, numpy, Mesa, pandas, matplotlib not loaded
 BYTES_PER_RESIDENT = 2_000
-BYTES_PER_VEHICLE_TRIP = 8 * 8 + 150
-BYTES_PER_PEDESTRIAN_TRIP = 7 * 8 + 150
-BYTES_PER_CROSSING = 10 * 8
-BYTES_PER_SIGNAL_PHASE = 5 * 8
+BYTES_PER_TRIP = 1_500  # a vehicle or walking trip: its rows, passages, crossings, records
+BYTES_PER_SIGNAL_PHASE = 6 * 8
+BYTES_PER_CORNER_PAIR = 5  # walking-route trees
 USABLE_SHARE = 0.8
 
 
@@ -30,23 +31,18 @@ def available_memory_bytes() -> int:
 
 
 def estimate_memory_bytes(scenario: Scenario) -> int:
-    """Rough peak memory of a run: agents, trip tables and routing tables."""
+    """Peak memory of a run: libraries, residents, trips, signal log, routing."""
     hours = scenario.duration / 3600.0
     city, demand = scenario.city, scenario.demand
     nodes = city.rows * city.cols
-    corners = 4 * nodes
-    vehicle_trips = demand.vehicles_per_hour * hours
-    pedestrian_trips = demand.pedestrians_per_hour * hours
-    crossings = pedestrian_trips * (scenario.population.max_trip_blocks + 1)
+    trips = (demand.vehicles_per_hour + demand.pedestrians_per_hour) * hours
     phases = 2 * nodes * scenario.duration / scenario.signals.cycle_s
     return int(
-        50 * 1024**2
+        BASE_BYTES
         + scenario.population.residents * BYTES_PER_RESIDENT
-        + vehicle_trips * BYTES_PER_VEHICLE_TRIP
-        + pedestrian_trips * BYTES_PER_PEDESTRIAN_TRIP
-        + crossings * BYTES_PER_CROSSING
+        + trips * BYTES_PER_TRIP
         + phases * BYTES_PER_SIGNAL_PHASE
-        + corners * corners * 4
+        + (4 * nodes) ** 2 * BYTES_PER_CORNER_PAIR
     )
 
 
