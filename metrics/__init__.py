@@ -1,8 +1,8 @@
 """Outcomes of a run: efficiency metrics, time series, analytic references, plots.
 
 ``metrics`` reads plain tables (mappings of column name to numpy array); it
-never imports the simulation. ``metrics.plots`` needs matplotlib and is
-imported on its own.
+never imports the simulation. ``metrics.plots``, ``metrics.service_plots``
+and ``metrics.winter_plots`` need matplotlib and are imported on their own.
 """
 
 from metrics.analytic import (
@@ -11,14 +11,17 @@ from metrics.analytic import (
     pedestrian_signal_delay,
     webster_delay,
 )
-from metrics.efficiency import efficiency_metrics
+from metrics.efficiency import efficiency_metrics, emergency_metrics
+from metrics.safety import vehicle_pedestrian_conflicts
 from metrics.timeseries import time_series
 
 __all__ = [
     "degree_of_saturation",
     "efficiency_metrics",
+    "emergency_metrics",
     "pedestrian_los",
     "pedestrian_signal_delay",
     "time_series",
+    "vehicle_pedestrian_conflicts",
     "webster_delay",
 ]

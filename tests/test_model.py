@@ -47,3 +47,15 @@ def test_adding_a_service_does_not_change_who_lives_where() -> None:
     assisted = CityModel(build(duration="10min", services={"crossing_assist": "camera_ai"}))
     assert [r.anchors for r in plain.residents] == [r.anchors for r in assisted.residents]
     assert [r.speed_mps for r in plain.residents] == [r.speed_mps for r in assisted.residents]
+
+
+def test_the_model_runs_without_plotting_libraries() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, twin.runner, twin.model, agents, metrics; "
+        "assert 'matplotlib' not in sys.modules, 'matplotlib imported'"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
