@@ -44,8 +44,9 @@ PEDESTRIAN_TRIP_COLUMNS = (
 
 #: A stretch of sidewalk: (segment index, or -1 off the modelled sidewalks; metres).
 Piece = tuple[int, float]
-#: A walking route: legs of (sidewalk pieces to walk, then the crosswalk to cross or None).
-Legs = Sequence[tuple[Sequence[Piece], "Crosswalk | None"]]
+#: A walking route: legs of (sidewalk pieces to walk, their total metres, then the
+#: crosswalk to cross or None).
+Legs = Sequence[tuple[Sequence[Piece], float, "Crosswalk | None"]]
 
 
 class Surface(Protocol):
@@ -136,19 +137,17 @@ class Walking:
         env = self.env
         start = env.now
         speed = resident.speed_mps
-        distance_m = freeflow_s = snow_m = 0.0
+        distance_m = snow_m = 0.0
         crossings = slips = 0
         crossing_s = 0.0
-        for pieces, crosswalk in legs:
+        for pieces, sidewalk_m, crosswalk in legs:
             if self.surface is None:
-                sidewalk_m = sum(metres for _, metres in pieces)
                 walk_s = sidewalk_m / speed
             else:
-                sidewalk_m, walk_s, on_snow_m, slipped = self._on_surface(resident, pieces)
+                walk_s, on_snow_m, slipped = self._on_surface(resident, pieces)
                 snow_m += on_snow_m
                 slips += slipped
             distance_m += sidewalk_m
-            freeflow_s += sidewalk_m / speed
             yield env.timeout(crossing_s + walk_s)  # finish crossing, walk to the next curb
             if crosswalk is None:
                 break
@@ -158,7 +157,6 @@ class Walking:
                 yield crosswalk.wait_for_walk()
             crossing_s = crosswalk.cross(resident, speed, arrived, crossings == 0, detected)
             distance_m += crosswalk.width_m
-            freeflow_s += crosswalk.width_m / speed
             crossings += 1
         self.active -= 1
         self.log.append(
@@ -166,23 +164,20 @@ class Walking:
             resident.impaired,
             start,
             env.now,
-            freeflow_s,
+            distance_m / speed,  # free-flow time at the walker's own speed
             distance_m,
             crossings,
             snow_m,
             slips,
         )
 
-    def _on_surface(
-        self, resident: Resident, pieces: Sequence[Piece]
-    ) -> tuple[float, float, float, int]:
-        """Walk ``pieces`` as they are now: (metres, seconds, metres on snow, slips)."""
+    def _on_surface(self, resident: Resident, pieces: Sequence[Piece]) -> tuple[float, float, int]:
+        """Walk ``pieces`` as they are now: (seconds, metres on snow, slips)."""
         surface, rng = self.surface, self.rng
         assert surface is not None and rng is not None
-        metres_total = seconds = snow_m = 0.0
+        seconds = snow_m = 0.0
         slips = 0
         for segment, metres in pieces:
-            metres_total += metres
             if segment < 0:
                 seconds += metres / resident.speed_mps
                 continue
@@ -193,4 +188,4 @@ class Walking:
                 snow_m += metres
                 if rng.random() < surface.slip_probability(segment, metres):
                     slips += 1
-        return metres_total, seconds, snow_m, slips
+        return seconds, snow_m, slips

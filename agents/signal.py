@@ -147,8 +147,7 @@ class SignalController:
         phase = first
         while True:
             green_s = timing.green_s[phase]
-            self._begin_green(phase, walk=True, provisional_end=green_s)
-            self.green_end_s = self.onset_s + green_s
+            self._begin_green(phase, walk=True, green_s=green_s)
             if self._extends:
                 yield self.env.timeout(green_s)
                 yield from self._extend_for_pedestrians(phase)
@@ -166,8 +165,8 @@ class SignalController:
             walk = any(c.waiting for c in self.crosswalks[phase])
             min_s = max(timing.min_green_s, timing.walk_s + timing.clearance_s if walk else 0.0)
             cap_s = timing.max_green_s  # max-green timer, from onset (or from a later call)
-            self._begin_green(phase, walk=walk, provisional_end=cap_s)
-            self.green_end_s = INFINITY
+            self._begin_green(phase, walk=walk, green_s=cap_s)
+            self.green_end_s = INFINITY  # decided by gap-out or max-out
             onset = self.onset_s
             approaches = self.approaches[phase]
             while True:
@@ -214,9 +213,8 @@ class SignalController:
             if clearance_end > env.now:
                 yield env.timeout(clearance_end - env.now)
             self._log_phase()
-            self._begin_green(target, walk=False, provisional_end=INFINITY)
+            self._begin_green(target, walk=False, green_s=INFINITY)
             self._preempted = True
-            self.green_end_s = INFINITY
         else:
             for approach in self.approaches[target]:
                 approach.extend(INFINITY)
@@ -269,8 +267,9 @@ class SignalController:
         for approach in approaches:
             approach.window_end = min(approach.window_end, end + timing.yellow_s)
 
-    def _begin_green(self, phase: int, walk: bool, provisional_end: float) -> None:
-        """Green onset: release traffic and pedestrians, detect stranded crossings."""
+    def _begin_green(self, phase: int, walk: bool, green_s: float) -> None:
+        """Green onset for (at most) ``green_s``: release traffic and pedestrians,
+        detect stranded crossings."""
         now = self.env.now
         timing = self.timing
         if phase != self.phase:
@@ -278,6 +277,7 @@ class SignalController:
                 crosswalk.conflicting_green()
         self.phase = phase
         self.onset_s = now
+        self.green_end_s = now + green_s
         self._calls[phase] = False
         self._walk_served = walk
         self._preempted = False
@@ -285,7 +285,7 @@ class SignalController:
             for crosswalk in self.crosswalks[phase]:
                 crosswalk.start_walk(timing.walk_s)
         for approach in self.approaches[phase]:
-            approach.open(now + timing.startup_lost_s, now + provisional_end + timing.yellow_s)
+            approach.open(now + timing.startup_lost_s, self.green_end_s + timing.yellow_s)
 
     def _log_phase(self) -> None:
         walk = self.timing.walk_s if self._walk_served else 0.0

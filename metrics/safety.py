@@ -10,15 +10,20 @@ from metrics.efficiency import Table
 _SPAN = 1e7
 
 
-def _on_crossing(
-    crossings: Table, keep: np.ndarray, crosswalk: np.ndarray, time_s: np.ndarray
+def _occupied(
+    crossings: Table, keep: np.ndarray, crosswalks: tuple[np.ndarray, ...], time_s: np.ndarray
 ) -> np.ndarray:
-    """How many of the kept crossings were under way on ``crosswalk`` at ``time_s``."""
+    """For each passage, whether a kept crossing was under way on any of its crosswalks
+    (crosswalk key ``4 * node + leg``; negative keys are ignored) at ``time_s``."""
     key = crossings["node"][keep] * 4 + crossings["crosswalk"][keep]
     starts = np.sort(key * _SPAN + crossings["start_s"][keep])
     ends = np.sort(key * _SPAN + crossings["end_s"][keep])
-    query = crosswalk * _SPAN + time_s
-    return np.searchsorted(starts, query, "right") - np.searchsorted(ends, query, "right")
+    occupied = np.zeros(len(time_s), dtype=bool)
+    for crosswalk in crosswalks:
+        query = crosswalk * _SPAN + time_s
+        under_way = np.searchsorted(starts, query, "right") - np.searchsorted(ends, query, "right")
+        occupied |= (crosswalk >= 0) & (under_way > 0)
+    return occupied
 
 
 def vehicle_pedestrian_conflicts(
@@ -43,21 +48,15 @@ def vehicle_pedestrian_conflicts(
         raise ValueError("conflict counting supports runs shorter than 1e7 s (115 days)")
     node = passages["node"]
     time_s = passages["time_s"]
-    every = np.ones(len(crossings["start_s"]), dtype=bool)
-    detected = crossings["detected"] == 1
     near = node * 4 + passages["from_leg"]
-    far_leg = passages["to_leg"]
-    far = np.where(far_leg >= 0, node * 4 + far_leg, -1.0)
-    occupied = (_on_crossing(crossings, every, near, time_s) > 0) | (
-        (far >= 0) & (_on_crossing(crossings, every, far, time_s) > 0)
-    )
-    warned = (_on_crossing(crossings, detected, near, time_s) > 0) | (
-        (far >= 0) & (_on_crossing(crossings, detected, far, time_s) > 0)
-    )
+    far = np.where(passages["to_leg"] >= 0, node * 4 + passages["to_leg"], -1.0)
+    everyone = np.ones(len(crossings["start_s"]), dtype=bool)
+    occupied = _occupied(crossings, everyone, (near, far), time_s)
     counted = time_s >= warmup_s
     if uniforms is None or alert_compliance <= 0:
         yielded = np.zeros_like(counted)
     else:
+        warned = _occupied(crossings, crossings["detected"] == 1, (near, far), time_s)
         yielded = warned & (uniforms < alert_compliance)
     conflicts = occupied & ~yielded & counted
     avoided = occupied & yielded & counted

@@ -28,7 +28,8 @@ CORNER_OFFSET = ((0.12, -0.12), (0.12, 0.12), (-0.12, 0.12), (-0.12, -0.12))
 
 #: An edge: (neighbour corner, metres, crosswalk or None, sidewalk segment or -1).
 Edge = tuple[int, float, "Crosswalk | None", int]
-Path = tuple[tuple[tuple[tuple["Piece", ...], "Crosswalk"], ...], tuple["Piece", ...]]
+#: (legs up to each crossing: (pieces, metres, crosswalk)), then the pieces after the last.
+Path = tuple[tuple[tuple[tuple["Piece", ...], float, "Crosswalk"], ...], tuple["Piece", ...]]
 
 
 class Walkways:
@@ -92,11 +93,13 @@ class Walkways:
         crossings, tail = self._path(origin, destination)
         start: Piece = (-1, origin_m)
         end: Piece = (-1, destination_m)
+        tail_m = sum(metres for _, metres in tail) + destination_m
         if not crossings:
-            return [((start, *tail, end), None)]
-        legs: list[tuple[tuple[Piece, ...], Crosswalk | None]] = list(crossings)
-        legs[0] = ((start, *legs[0][0]), legs[0][1])
-        legs.append(((*tail, end), None))
+            return [((start, *tail, end), origin_m + tail_m, None)]
+        legs: list[tuple[tuple[Piece, ...], float, Crosswalk | None]] = list(crossings)
+        pieces, metres, crosswalk = legs[0]
+        legs[0] = ((start, *pieces), origin_m + metres, crosswalk)
+        legs.append(((*tail, end), tail_m, None))
         return legs
 
     def _path(self, origin: int, destination: int) -> Path:
@@ -109,13 +112,14 @@ class Walkways:
                 before = predecessor[corner]
                 edges.append(self._edges[before][via[corner]])
                 corner = before
-            crossings: list[tuple[tuple[Piece, ...], Crosswalk]] = []
+            crossings: list[tuple[tuple[Piece, ...], float, Crosswalk]] = []
             pieces: list[Piece] = []
             for _, metres, crosswalk, segment in reversed(edges):
                 if crosswalk is None:
                     pieces.append((segment, metres))
                 else:
-                    crossings.append((tuple(pieces), crosswalk))
+                    sidewalk_m = sum(length for _, length in pieces)
+                    crossings.append((tuple(pieces), sidewalk_m, crosswalk))
                     pieces = []
             self._paths[key] = (tuple(crossings), tuple(pieces))
         return self._paths[key]
