@@ -7,8 +7,9 @@ random streams and their parameters from the caller.
 
 from agents.ambulance import EMERGENCY_COLUMNS, EmergencyService
 from agents.approach import Approach
-from agents.crossing_assist import CrossingAssist
+from agents.crossing_assist import METHODS, AssistMethod
 from agents.crosswalk import CROSSING_COLUMNS, Crosswalk
+from agents.heating_control import ACTIVATIONS, Activation
 from agents.intersection import Intersection
 from agents.log import ColumnLog
 from agents.pedestrian import PEDESTRIAN_TRIP_COLUMNS, Resident, Walking, draw_walking_speeds
@@ -18,16 +19,19 @@ from agents.signal import SIGNAL_COLUMNS, Preemption, SignalController, SignalTi
 from agents.vehicle import PASSAGE_COLUMNS, VEHICLE_TRIP_COLUMNS, Traffic
 
 __all__ = [
+    "ACTIVATIONS",
     "CROSSING_COLUMNS",
     "EMERGENCY_COLUMNS",
+    "METHODS",
     "OBSERVATION_COLUMNS",
     "PASSAGE_COLUMNS",
     "PEDESTRIAN_TRIP_COLUMNS",
     "SIGNAL_COLUMNS",
     "VEHICLE_TRIP_COLUMNS",
+    "Activation",
     "Approach",
+    "AssistMethod",
     "ColumnLog",
-    "CrossingAssist",
     "Crosswalk",
     "EmergencyService",
     "HeatingPlan",

@@ -1,6 +1,9 @@
 """Crossing assist: how a signal learns that a slow pedestrian needs more time.
 
-Each method has its own sensing footprint (registered with ``Sensing``):
+Each sensing method is a strategy class with its own sensing footprint (its
+:class:`~agents.sensing.Sensor` declaration) and its own effect on the signal
+(which timing it needs); :data:`METHODS` lists them, and the scenario schema's
+choices come from it, so a new method is one class here.
 
 - ``push_button``: an accessible pedestrian signal; those who need more time
   press it with probability ``push_button_use``. Observes nobody.
@@ -15,90 +18,143 @@ Each method has its own sensing footprint (registered with ``Sensing``):
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from agents.sensing import ANONYMOUS, DEVICE_ID, EVERYONE, FACE, NOBODY, OPTED_IN, Sensing, Sensor
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from agents.crosswalk import Crosswalk
-    from agents.pedestrian import Resident
+    from agents.crosswalk import Crosswalk, Walker
 
 SERVICE = "crossing_assist"
-#: method -> (sensor name, whom it observes, identifiability, attributes, data owner)
-SENSORS = {
-    "push_button": ("accessible_push_buttons", NOBODY, ANONYMOUS, (), "signal_controllers"),
-    "opt_in_app": ("crossing_app", OPTED_IN, DEVICE_ID, ("disability",), "app_vendor_cloud"),
-    "camera_ai": ("crossing_cameras", EVERYONE, FACE, ("disability",), "camera_vendor_cloud"),
-    "radar": ("crosswalk_radar", NOBODY, ANONYMOUS, (), "signal_controllers"),
-}
 
 
-class CrossingAssist:
-    """Recognises pedestrians who need more time at the curb, by one sensing method.
+class AssistMethod:
+    """A crossing-assist sensing method (strategy); subclasses say what it senses.
+
+    Class attributes:
+        method: its name in scenario files.
+        sensor, observes, identifiability, attributes, system: its ``Sensor`` declaration.
+        extends_for_detected: a recognised pedestrian gets a clearance timed for the
+            assist walking speed (the controller lengthens the green).
+        extends_while_occupied: the green is held while anyone is on the crossing.
 
     Args:
-        method: ``push_button``, ``opt_in_app``, ``camera_ai`` or ``radar``.
         sensing: the registry observations go to.
         rng: the sensing stream (button presses, camera errors).
         crosswalks: how many crosswalks are equipped.
         push_button_use, camera_recall, camera_false_positive_rate: see the scenario.
-        driver_alerts: also warn connected vehicles through roadside units.
     """
+
+    method: ClassVar[str]
+    sensor: ClassVar[str]
+    observes: ClassVar[str] = NOBODY
+    identifiability: ClassVar[int] = ANONYMOUS
+    attributes: ClassVar[tuple[str, ...]] = ()
+    system: ClassVar[str] = "signal_controllers"
+    extends_for_detected: ClassVar[bool] = True
+    extends_while_occupied: ClassVar[bool] = False
 
     def __init__(
         self,
-        method: str,
         sensing: Sensing,
         rng: np.random.Generator,
         crosswalks: int,
         push_button_use: float,
         camera_recall: float,
         camera_false_positive_rate: float,
-        driver_alerts: bool,
     ) -> None:
-        self.method = method
         self.sensing = sensing
         self.rng = rng
         self.push_button_use = push_button_use
         self.camera_recall = camera_recall
         self.camera_false_positive_rate = camera_false_positive_rate
-        self.on_crossing = method == "radar"
-        name, observes, identifiability, attributes, system = SENSORS[method]
-        self.sensor = name
-        sensing.register(
-            Sensor(name, SERVICE, method, observes, identifiability, attributes, system, crosswalks)
-        )
-        if system != "signal_controllers":
-            sensing.link(name, system, "recognise pedestrians who need more time")
-        sensing.link(system, "signal_controllers", "extend pedestrian clearance")
-        if driver_alerts:
-            sensing.link(system, "roadside_units", "slow pedestrian on the crossing")
-            sensing.link("roadside_units", "connected_vehicles", "driver alerts")
+        #: also senses everyone on the crossing itself (``CurbDetector`` protocol)
+        self.on_crossing = self.extends_while_occupied
+        sensing.register(self.declaration(crosswalks))
+        if self.system != "signal_controllers":
+            sensing.link(self.sensor, self.system, "recognise pedestrians who need more time")
+        sensing.link(self.system, "signal_controllers", "extend pedestrian clearance")
 
-    def at_curb(self, crosswalk: Crosswalk, resident: Resident) -> bool:
+    @classmethod
+    def declaration(cls, count: int) -> Sensor:
+        """The sensor this method deploys, ``count`` of them."""
+        return Sensor(
+            cls.sensor,
+            SERVICE,
+            cls.method,
+            cls.observes,
+            cls.identifiability,
+            cls.attributes,
+            cls.system,
+            count,
+        )
+
+    def at_curb(self, crosswalk: Crosswalk, resident: Walker) -> bool:
         """``resident`` reached ``crosswalk``'s curb now; True if recognised as needing time."""
-        method = self.method
-        if method == "push_button":
-            return resident.needs_time and self.rng.random() < self.push_button_use
+        return False
+
+
+class PushButton(AssistMethod):
+    method = "push_button"
+    sensor = "accessible_push_buttons"
+
+    def at_curb(self, crosswalk: Crosswalk, resident: Walker) -> bool:
+        return resident.needs_time and self.rng.random() < self.push_button_use
+
+
+class OptInApp(AssistMethod):
+    method = "opt_in_app"
+    sensor = "crossing_app"
+    observes = OPTED_IN
+    identifiability = DEVICE_ID
+    attributes = ("disability",)
+    system = "app_vendor_cloud"
+
+    def at_curb(self, crosswalk: Crosswalk, resident: Walker) -> bool:
+        if not resident.opted_in:
+            return False
+        self.sensing.observe(
+            self.sensor,
+            crosswalk.env.now,
+            resident.unique_id,
+            node=crosswalk.node,
+            disability=resident.impaired,
+        )
+        return resident.needs_time
+
+
+class CameraAI(AssistMethod):
+    method = "camera_ai"
+    sensor = "crossing_cameras"
+    observes = EVERYONE
+    identifiability = FACE
+    attributes = ("disability",)
+    system = "camera_vendor_cloud"
+
+    def at_curb(self, crosswalk: Crosswalk, resident: Walker) -> bool:
+        rate = self.camera_recall if resident.impaired else self.camera_false_positive_rate
+        flagged = bool(self.rng.random() < rate)
         now = crosswalk.env.now
-        if method == "opt_in_app":
-            if not resident.opted_in:
-                return False
-            self.sensing.observe(
-                self.sensor,
-                now,
-                resident.unique_id,
-                node=crosswalk.node,
-                disability=resident.impaired,
-            )
-            return resident.needs_time
-        if method == "camera_ai":
-            rate = self.camera_recall if resident.impaired else self.camera_false_positive_rate
-            flagged = bool(self.rng.random() < rate)
-            self.sensing.observe(
-                self.sensor, now, resident.unique_id, node=crosswalk.node, disability=flagged
-            )
-            return flagged
-        return False  # radar: senses the crossing, not the curb
+        self.sensing.observe(
+            self.sensor, now, resident.unique_id, node=crosswalk.node, disability=flagged
+        )
+        return flagged
+
+
+class Radar(AssistMethod):
+    """Senses the crossing, not the curb: nobody is 'recognised' at the curb."""
+
+    method = "radar"
+    sensor = "crosswalk_radar"
+    extends_for_detected = False
+    extends_while_occupied = True
+
+
+#: Every crossing-assist method, by its name in scenario files.
+METHODS: dict[str, type[AssistMethod]] = {
+    cls.method: cls for cls in (PushButton, OptInApp, CameraAI, Radar)
+}
+
+__all__ = ["METHODS", "AssistMethod", "CameraAI", "OptInApp", "PushButton", "Radar"]

@@ -10,15 +10,26 @@ if TYPE_CHECKING:
     import simpy
 
     from agents.approach import Caller
-    from agents.pedestrian import Resident
+
+
+class Walker(Protocol):
+    """What a crosswalk and its detectors know of a pedestrian (``agents.pedestrian.Resident``).
+
+    Declared here so that crosswalks need not import pedestrians (pedestrians use crosswalks).
+    """
+
+    unique_id: int
+    impaired: bool
+    needs_time: bool
+    opted_in: bool
 
 
 class CurbDetector(Protocol):
-    """A crossing-assist service watching the curb (``agents.crossing_assist``)."""
+    """A crossing-assist method watching the curb (``agents.crossing_assist``)."""
 
     on_crossing: bool  # also senses everyone on the crossing itself (radar)
 
-    def at_curb(self, crosswalk: Crosswalk, resident: Resident) -> bool:
+    def at_curb(self, crosswalk: Crosswalk, resident: Walker) -> bool:
         """``resident`` reached the curb now; True if recognised as needing more time."""
 
 
@@ -79,12 +90,16 @@ class Crosswalk:
         self.waiting = 0
         self._on_crossing: list[tuple[int, float]] = []
 
+    def attach(self, detector: CurbDetector) -> None:
+        """Equip this crosswalk with a crossing-assist detector (once, before the run)."""
+        self.assist = detector
+
     @property
     def walking(self) -> bool:
         """True while WALK is displayed."""
         return self.env.now < self.walk_until
 
-    def reach_curb(self, resident: Resident) -> bool:
+    def reach_curb(self, resident: Walker) -> bool:
         """``resident`` arrives at the curb; returns whether the assist service recognised them."""
         if self.assist is None:
             return False
@@ -116,7 +131,7 @@ class Crosswalk:
             released.succeed()
 
     def cross(
-        self, resident: Resident, speed_mps: float, arrived_s: float, first: bool, detected: bool
+        self, resident: Walker, speed_mps: float, arrived_s: float, first: bool, detected: bool
     ) -> float:
         """Start crossing now at ``speed_mps``; returns the crossing time in seconds."""
         now = self.env.now

@@ -27,6 +27,14 @@ class ColumnLog:
         self._rows += 1
         return self._rows - 1
 
+    def extend(self, rows: np.ndarray) -> None:
+        """Add many rows at once: a 2-D array with one column per table column."""
+        rows = np.asarray(rows, dtype=float)
+        if rows.ndim != 2 or rows.shape[1] != self._width:
+            raise ValueError(f"rows must have {self._width} columns, not shape {rows.shape}")
+        self._cells.frombytes(np.ascontiguousarray(rows).tobytes())
+        self._rows += rows.shape[0]
+
     def set(self, row: int, column: str, value: float) -> None:
         """Overwrite one cell."""
         self._cells[row * self._width + self.columns.index(column)] = value

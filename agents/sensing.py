@@ -12,12 +12,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from agents.log import ColumnLog
 
 #: Whom a sensing method observes.
 NOBODY, OPTED_IN, EVERYONE = "nobody", "opted_in", "everyone"
 #: How identifiable a record is.
 ANONYMOUS, DEVICE_ID, FACE = 0, 1, 2
+#: The names of the identifiability codes, as written in ``sensors.json``.
+IDENTIFIABILITY = ("anonymous", "device_id", "face")
 
 OBSERVATION_COLUMNS = (
     "sensor",
@@ -105,6 +109,41 @@ class Sensing:
             spec.identifiability,
             disability and "disability" in spec.attributes,
         )
+
+    def observe_many(
+        self,
+        sensor: str,
+        time_s: np.ndarray,
+        subject: np.ndarray,
+        node: np.ndarray | None = None,
+        segment: np.ndarray | None = None,
+        disability: np.ndarray | None = None,
+    ) -> None:
+        """Record many observations of ``sensor`` at once (e.g. made after the run from
+        the run's tables); same rules as :meth:`observe`, one row per element."""
+        spec = self.sensors[sensor]
+        n = len(time_s)
+        subjects = np.asarray(subject, dtype=float)
+        if spec.identifiability == ANONYMOUS:
+            subjects = np.full(n, -1.0)
+        subjects = np.where(subjects >= 0, subjects, -1.0)
+        flags = (
+            np.asarray(disability, dtype=bool) & ("disability" in spec.attributes)
+            if disability is not None
+            else np.zeros(n, dtype=bool)
+        )
+        columns = np.column_stack(
+            [
+                np.full(n, self._index[sensor], dtype=float),
+                np.asarray(time_s, dtype=float),
+                np.full(n, -1.0) if node is None else np.asarray(node, dtype=float),
+                np.full(n, -1.0) if segment is None else np.asarray(segment, dtype=float),
+                subjects,
+                np.full(n, spec.identifiability, dtype=float),
+                flags.astype(float),
+            ]
+        )
+        self.log.extend(columns)
 
     def sensor_names(self) -> list[str]:
         """Sensor names in registration order (the ``sensor`` column indexes this)."""

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from agents.sensing import ANONYMOUS, EVERYONE, FACE, NOBODY, Sensing, Sensor
+from agents.heating_control import ACTIVATIONS
+from agents.sensing import ANONYMOUS, Sensing, Sensor
 
 if TYPE_CHECKING:
     from collections.abc import Generator
@@ -36,7 +37,7 @@ WATER_DENSITY_KG_M3 = 1000.0
 DEGREE_DAY_MM = 4.0
 NATURAL_MELT_CM_PER_C_H = DEGREE_DAY_MM * WATER_DENSITY_KG_M3 / SNOW_DENSITY_KG_M3 / 10.0 / 24.0
 
-# --- Holland, MI (REFERENCES §4): ~1 in/h at 20 °F; 4,700-5,500 gpm, 95/75 °F, ~600,000 ft²
+# --- Holland, MI (docs/references.md): ~1 in/h at 20 °F; 4,700-5,500 gpm, 95/75 °F, ~600,000 ft²
 HOLLAND_MELT_CM_H = 2.54
 HOLLAND_AIR_C = (20.0 - 32.0) * 5.0 / 9.0
 HOLLAND_FLOW_KG_S = 0.5 * (4700 + 5500) * 3.785411784e-3 / 60.0 * WATER_DENSITY_KG_M3  # mid gpm
@@ -46,25 +47,18 @@ HOLLAND_AREA_M2 = 600_000 * 0.09290304
 HOLLAND_FLUX_W_M2 = HOLLAND_FLOW_KG_S * WATER_HEAT_KJ_KG_K * 1e3 * HOLLAND_DELTA_K / HOLLAND_AREA_M2
 
 # --- Control ------------------------------------------------------------------------------------
-ACTIVATIONS = ("off", "always_on", "scheduled", "pavement_sensor", "occupancy_camera")
 SEASON_MAX_C = 3.0  # heating season: air at or below this (assumption)
-DRY_OFF_S = 1800.0  # pavement sensor: off after this long snow-free and dry (assumption)
-PAVEMENT_SENSOR, CAMERA = "pavement_sensors", "sidewalk_cameras"
-#: Sensor name, sensing method, whom it observes and how identifiably, per activation.
-SENSORS = {
-    "pavement_sensor": (PAVEMENT_SENSOR, "pavement_sensor", NOBODY, ANONYMOUS),
-    "occupancy_camera": (CAMERA, "occupancy_camera", EVERYONE, FACE),
-}
 
 # --- Pedestrians on snow ------------------------------------------------------------------------
 SNOW_COVERED_CM = 0.5  # depth from which a segment counts as snow-covered (assumption)
 TYPICAL_PACE_MPS = 1.4
-ICE_EXTRA_S_PER_KM = 120.0  # clean ice adds ~2 min/km (Fossum & Ryeng 2021, REFERENCES §2)
+ICE_EXTRA_S_PER_KM = 120.0  # clean ice adds ~2 min/km (Fossum & Ryeng 2021, docs/references.md)
 ICE_SPEED_FACTOR = (1000.0 / TYPICAL_PACE_MPS) / (1000.0 / TYPICAL_PACE_MPS + ICE_EXTRA_S_PER_KM)
 DEEP_SNOW_SLOWDOWN_PER_CM = 0.01  # further speed loss per cm above the threshold (assumption)
 SPEED_FACTOR_FLOOR = 0.6  # wading through deep unploughed snow (assumption)
 #: Slips and near-falls (not injuries) per km walked on snow: an order-of-magnitude assumption
-#: (one per ~50 km); REFERENCES §4 counts injurious falls but gives no rate per km walked.
+#: (one per ~50 km); the fall studies in docs/references.md count injurious falls, not a
+#: rate per km walked.
 SLIP_RATE_PER_KM = 0.02
 
 _EPS_S = 1e-6  # tolerance on event times (float round-off of the SimPy clock)
@@ -84,20 +78,11 @@ MELT_EFFICIENCY = HOLLAND_MELT_CM_H / melt_rate_cm_h(HOLLAND_FLUX_W_M2, HOLLAND_
 
 @dataclass(frozen=True)
 class Weather:
-    """Snowfall intervals ``(start_s, end_s, rate_cm_per_h)`` and a constant air temperature."""
+    """Snowfall intervals ``(start_s, end_s, rate_cm_per_h)``, in time order and not
+    overlapping (the scenario schema checks), and a constant air temperature."""
 
     snowfall: tuple[tuple[float, float, float], ...]
     temperature_c: float
-
-    def __post_init__(self) -> None:
-        last_end = -math.inf
-        for start, end, rate in sorted(self.snowfall):
-            if not (start < end and rate >= 0 and start >= last_end):
-                raise ValueError(
-                    f"snowfall interval ({start}, {end}, {rate}) must have start < end, "
-                    "rate >= 0 and not overlap the previous one"
-                )
-            last_end = end
 
     def rate_at(self, t: float) -> float:
         """Snowfall (cm/h) at time ``t``."""
@@ -111,31 +96,20 @@ class Weather:
 class HeatingPlan:
     """How heated sidewalk segments are switched, and what they draw.
 
-    ``slab_warmup_s`` is the heating warm-up (switch-on to full melting), not the
-    run's statistics warm-up.
+    Built from the scenario's ``services.sidewalk_heating`` section, which holds the
+    defaults and validates them. ``slab_warmup_s`` is the heating warm-up
+    (switch-on to full melting), not the run's statistics warm-up.
     """
 
-    activation: str
-    heat_flux_w_m2: float = 637.0  # ASHRAE Boston 98 % design example (REFERENCES §4)
-    idle_flux_w_m2: float = 150.0  # holds the slab at ~35-40 °F (assumption, ~25 % of design)
-    idling: bool = False
-    slab_warmup_s: float = 3600.0  # sensor-only control needs 30-90 min (REFERENCES §4)
-    schedule_hours: tuple[tuple[float, float], ...] = ((5.0, 10.0), (15.0, 20.0))
-    occupancy_hold_s: float = 1800.0  # assumption
-    sidewalk_width_m: float = 2.0  # assumption
+    activation: str  # a key of ACTIVATIONS
+    heat_flux_w_m2: float
+    idle_flux_w_m2: float
+    idling: bool
+    slab_warmup_s: float
+    schedule_hours: tuple[tuple[float, float], ...]
+    occupancy_hold_s: float
+    sidewalk_width_m: float
     start_hour: float = 0.0
-
-    def __post_init__(self) -> None:
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"activation {self.activation!r} is not one of {ACTIVATIONS}")
-        for name in ("heat_flux_w_m2", "idle_flux_w_m2", "slab_warmup_s", "occupancy_hold_s"):
-            if not getattr(self, name) >= 0:
-                raise ValueError(f"{name} = {getattr(self, name)} must be >= 0")
-        if not self.sidewalk_width_m > 0:
-            raise ValueError(f"sidewalk_width_m = {self.sidewalk_width_m} must be > 0")
-        for a, b in self.schedule_hours:
-            if not (0 <= a <= 24 and 0 <= b <= 24 and a != b):
-                raise ValueError(f"schedule window ({a}, {b}) must be two different hours in 0-24")
 
     def in_window(self, t: float) -> bool:
         """True if sim time ``t`` falls in a schedule window (windows may wrap midnight)."""
@@ -187,10 +161,10 @@ class Sidewalks:
         self.season = temperature <= SEASON_MAX_C
         self.natural_melt_cm_h = NATURAL_MELT_CM_PER_C_H * max(0.0, temperature)
         self.heated_melt_cm_h = melt_rate_cm_h(plan.heat_flux_w_m2, temperature, MELT_EFFICIENCY)
-        mode = plan.activation
-        self._idles = plan.idling and self.season and mode not in ("off", "always_on")
+        self.control = control = ACTIVATIONS[plan.activation]()
+        self._idles = plan.idling and self.season and control.may_idle
         # An always-on slab has been on since before the run, so it is already warm.
-        self._heatup_s = 0.0 if self._idles or mode == "always_on" else plan.slab_warmup_s
+        self._heatup_s = 0.0 if self._idles or control.warm_at_start else plan.slab_warmup_s
         self._all = np.arange(n)
         self._t = np.full(n, float(env.now))  # time each segment's state below refers to
         self._depth = np.zeros(n)  # cm at self._t
@@ -198,25 +172,26 @@ class Sidewalks:
         self._flux = np.zeros(n)  # W/m² drawn since self._t
         self._on = np.zeros(n, dtype=bool)
         self._melt_from = np.full(n, math.inf)  # when an ON slab is warm enough to melt
-        self._clear_since = np.full(n, math.nan)  # pavement sensor: snow-free and dry since
-        self._hold_until = np.full(n, -math.inf)  # occupancy camera: on until
+        self.clear_since = np.full(n, math.nan)  # pavement sensor: snow-free and dry since
+        self.hold_until = np.full(n, -math.inf)  # occupancy camera: on until
         self._timer_at = np.full(n, math.inf)  # pending timer of each segment
         self._acc = np.zeros((3, n))  # kWh, ON s, snow-covered s, up to self._t
         self._snow_cm_h = weather.rate_at(env.now)
-        self._camera = mode == "occupancy_camera" and sensing is not None
-        if sensing is not None and mode in SENSORS:
-            self._declare(sensing)
+        declared = control.declaration(self.n_heated)
+        #: the sensor that observes pedestrians walking onto heated segments, if any
+        self._camera = declared.name if declared and control.watches_people and sensing else None
+        self._watches = control.watches_people
+        if sensing is not None and declared is not None:
+            self._declare(sensing, declared)
         self._update(self._all)
         env.process(self._timeline())
 
-    def _declare(self, sensing: Sensing) -> None:
+    def _declare(self, sensing: Sensing, sensor: Sensor) -> None:
         """Register the controller's sensors (one per heated segment) and the links they need."""
-        name, method, whom, ident = SENSORS[self.plan.activation]
-        system = "sidewalk_heating"
-        sensing.register(Sensor(name, system, method, whom, ident, (), system, self.n_heated))
-        sensing.link(name, "heating_controller", "switch heating")
-        if name == CAMERA:
-            sensing.link(name, "camera_vendor_cloud", "video analytics")
+        sensing.register(sensor)
+        sensing.link(sensor.name, "heating_controller", "switch heating")
+        if sensor.identifiability != ANONYMOUS:
+            sensing.link(sensor.name, "camera_vendor_cloud", "video analytics")
 
     # --- the pedestrians' interface ---------------------------------------------------------
     def walk_onto(self, segment: int, resident: int) -> None:
@@ -224,12 +199,12 @@ class Sidewalks:
         if not self.heated.item(segment):
             return
         now = self.env.now
-        if self._camera and self.sensing is not None:
-            self.sensing.observe(CAMERA, now, subject=resident, segment=segment)
-        if self.plan.activation != "occupancy_camera":
+        if self._camera is not None and self.sensing is not None:
+            self.sensing.observe(self._camera, now, subject=resident, segment=segment)
+        if not self._watches:
             return
         if self._snow_cm_h > 0 or self.depth_cm(segment) > 0:  # seen while there is snow
-            self._hold_until[segment] = now + self.plan.occupancy_hold_s
+            self.hold_until[segment] = now + self.plan.occupancy_hold_s
             if not self._on.item(segment):
                 self._update(np.array([segment]))
 
@@ -287,11 +262,6 @@ class Sidewalks:
         """Sum of km of sidewalk with depth >= 0.5 cm times hours, after the warm-up, so far."""
         return float(self.lengths_m @ self._totals()[2] / 3.6e6)
 
-    @property
-    def heated_snow_covered_km_h(self) -> float:
-        """:attr:`snow_covered_km_h` counting heated segments only."""
-        return float((self.lengths_m * self._totals()[2])[self.heated].sum() / 3.6e6)
-
     def _totals(self) -> np.ndarray:
         """kWh, ON seconds and snow-covered seconds per segment (rows), so far."""
         return self._acc + self._peek(self._all, self.env.now)[0]
@@ -300,7 +270,7 @@ class Sidewalks:
     def _timeline(self) -> Generator[simpy.Event, object, None]:
         """Wake at every change of snowfall and of the heating schedule."""
         edges = sorted({t for start, end, _ in self.weather.snowfall for t in (start, end)})
-        scheduled = self.plan.activation == "scheduled" and self.season
+        scheduled = self.control.scheduled and self.season
         while True:
             now = self.env.now
             nxt = min((t for t in edges if t > now + _EPS_S), default=math.inf)
@@ -338,7 +308,7 @@ class Sidewalks:
         self._depth[idx], self._t[idx] = depth, now
         snowing = self._snow_cm_h > 0
         was_on = self._on[idx]
-        on, due = self._decide(idx, depth, snowing, was_on, now)
+        on, due = self.control.decide(self, idx, depth, snowing, was_on, now)
         switched = idx[on & ~was_on]
         self._melt_from[switched] = now + self._heatup_s
         self._on[idx] = on
@@ -350,36 +320,11 @@ class Sidewalks:
         melt = self.natural_melt_cm_h + np.where(melting, self.heated_melt_cm_h, 0.0)
         self._rate[idx] = self._snow_cm_h - melt
         due = np.where(on & ~melting, np.minimum(due, self._melt_from[idx]), due)
-        if self.plan.activation == "pavement_sensor" and not snowing:
+        if self.control.stops_when_clear and not snowing:
             falling = on & (depth > 0) & (self._rate[idx] < 0)
             zero_at = now + depth / np.where(falling, -self._rate[idx], 1.0) * 3600.0
             due = np.where(falling, np.minimum(due, zero_at), due)
         self._schedule(idx, due)
-
-    def _decide(
-        self, idx: np.ndarray, depth: np.ndarray, snowing: bool, was_on: np.ndarray, now: float
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Whether each segment should be ON now, and when the controller must look again."""
-        mode, heated = self.plan.activation, self.heated[idx]
-        due = np.full(len(idx), math.inf)
-        if mode == "always_on":
-            on = heated & self.season
-        elif mode == "scheduled":
-            on = heated & (self.season and self.plan.in_window(now))
-        elif mode == "pavement_sensor":
-            snow = snowing | (depth > 0)
-            since = self._clear_since[idx]
-            since = np.where(snow, math.nan, np.where(np.isnan(since), now, since))
-            self._clear_since[idx] = since
-            off_at = since + DRY_OFF_S
-            on = heated & (snow | (was_on & (now < off_at - _EPS_S)))
-            due = np.where(on & ~snow, off_at, due)
-        elif mode == "occupancy_camera":
-            on = heated & (now < self._hold_until[idx] - _EPS_S)
-            due = np.where(on, self._hold_until[idx], due)
-        else:
-            on = np.zeros(len(idx), dtype=bool)
-        return on, due
 
     def _schedule(self, idx: np.ndarray, due: np.ndarray) -> None:
         """One SimPy timeout per distinct time, for segments not already woken earlier."""

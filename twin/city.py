@@ -18,11 +18,13 @@ if TYPE_CHECKING:
     from twin.scenario import Scenario
 
 
-def signal_timing(scenario: Scenario) -> SignalTiming:
-    """The controllers' timing, from the scenario's ``signals`` section."""
-    signals, services = scenario.signals, scenario.services
-    assisted = services.crossing_assist in ("push_button", "opt_in_app", "camera_ai")
-    radar = services.crossing_assist == "radar"
+def signal_timing(scenario: Scenario, **services: float) -> SignalTiming:
+    """The controllers' timing, from the scenario's ``signals`` section.
+
+    ``services``: changes the services ask for (``Service.signal_timing``), e.g.
+    ``assist_speed_mps``; the model gathers them from the service registry.
+    """
+    signals = scenario.signals
     return SignalTiming(
         control=signals.control,
         green_s=(signals.green_s("ns"), signals.green_s("ew")),
@@ -34,8 +36,7 @@ def signal_timing(scenario: Scenario) -> SignalTiming:
         min_green_s=signals.min_green_s,
         max_green_s=signals.max_green_s,
         passage_s=signals.passage_s,
-        assist_speed_mps=services.assist_speed_mps if assisted else 0.0,
-        radar_max_extension_s=services.radar_max_extension_s if radar else 0.0,
+        **services,
     )
 
 
@@ -53,12 +54,13 @@ class StreetGrid:
         scenario: Scenario,
         crossing_log: ColumnLog,
         signal_log: ColumnLog,
+        timing: SignalTiming | None = None,
     ) -> None:
         city = scenario.city
         self.rows, self.cols = city.rows, city.cols
         self.block_length_m = city.block_length_m
         self.link_s = city.block_length_m / city.speed_mps
-        timing = signal_timing(scenario)
+        timing = timing if timing is not None else signal_timing(scenario)
         headway_s = 3600.0 / (scenario.signals.saturation_flow_vph * city.lanes)
         self.intersections = [
             Intersection(

@@ -5,60 +5,50 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from twin import __version__
 from twin.durations import format_duration
-from twin.errors import CapacityError, ScenarioError, TwinError
+from twin.errors import CapacityError, OutputError, ScenarioError, TwinError
+
+if TYPE_CHECKING:
+    from twin.runner import RunResult
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
 
-#: (metric, label, format, shown when): the summary printed after a run.
+#: (metric, label, format): the summary printed after every run; each service adds its rows.
 SUMMARY_ROWS = (
-    ("vehicle_trips_completed", "vehicle trips completed", "{:,.0f}", "always"),
-    ("vehicle_delay_s_mean", "vehicle delay, mean (s)", "{:.1f}", "always"),
-    ("vehicle_delay_s_p90", "vehicle delay, 90th pct (s)", "{:.1f}", "always"),
-    ("pedestrian_trips_completed", "pedestrian trips completed", "{:,.0f}", "always"),
-    ("pedestrian_delay_s_mean", "pedestrian delay, mean (s)", "{:.1f}", "always"),
-    ("pedestrian_signal_wait_s_mean", "curb wait for WALK, mean (s)", "{:.1f}", "always"),
-    ("impaired_crossings", "crossings by impaired pedestrians", "{:,.0f}", "always"),
-    ("stranded_crossings", "stranded crossings", "{:,.0f}", "always"),
-    ("stranded_crossings_per_1000_impaired", "  per 1,000 impaired crossings", "{:.1f}", "always"),
-    ("vehicle_pedestrian_conflicts", "vehicle-pedestrian conflicts", "{:,.0f}", "always"),
-    ("emergency_responses", "ambulance responses", "{:,.0f}", "emergency"),
-    ("emergency_response_s_mean", "response time, mean (s)", "{:.1f}", "emergency"),
-    ("emergency_response_s_p90", "response time, 90th pct (s)", "{:.1f}", "emergency"),
-    ("sidewalk_heating_kwh", "sidewalk heating (kWh)", "{:,.0f}", "winter"),
-    ("snow_covered_sidewalk_km_h", "snow-covered sidewalk (km h)", "{:.1f}", "winter"),
-    ("slip_incidents", "slip incidents", "{:,.0f}", "winter"),
+    ("vehicle_trips_completed", "vehicle trips completed", "{:,.0f}"),
+    ("vehicle_delay_s_mean", "vehicle delay, mean (s)", "{:.1f}"),
+    ("vehicle_delay_s_p90", "vehicle delay, 90th pct (s)", "{:.1f}"),
+    ("pedestrian_trips_completed", "pedestrian trips completed", "{:,.0f}"),
+    ("pedestrian_delay_s_mean", "pedestrian delay, mean (s)", "{:.1f}"),
+    ("pedestrian_signal_wait_s_mean", "curb wait for WALK, mean (s)", "{:.1f}"),
+    ("impaired_crossings", "crossings by impaired pedestrians", "{:,.0f}"),
+    ("stranded_crossings", "stranded crossings", "{:,.0f}"),
+    ("stranded_crossings_per_1000_impaired", "  per 1,000 impaired crossings", "{:.1f}"),
+    ("vehicle_pedestrian_conflicts", "vehicle-pedestrian conflicts", "{:,.0f}"),
 )
+#: Shown for a metric with nothing to measure (``null`` in metrics.json).
+NOTHING = "\u2014"
 
 
-class Progress:
-    """Shows how far a run has got on stderr: a live line on a terminal, else every 25%."""
-
-    def __init__(self, label: str, stream=sys.stderr) -> None:
-        self.label = label
-        self.stream = stream
-        self.live = stream.isatty()
-        self.start = time.perf_counter()
-        self.next_share = 0.25
-
-    def __call__(self, now_s: float, end_s: float) -> None:
-        share = now_s / end_s
-        elapsed = time.perf_counter() - self.start
-        text = (
-            f"{self.label}: simulated {format_duration(now_s)} of {format_duration(end_s)} "
-            f"({share:.0%}) in {elapsed:.1f} s"
-        )
-        if self.live:
-            self.stream.write("\r" + text + ("\n" if share >= 1 else ""))
-            self.stream.flush()
-        elif share >= self.next_share:
-            self.stream.write(text + "\n")
-            while self.next_share <= share:
-                self.next_share += 0.25
+def summary_lines(result: RunResult) -> list[str]:
+    """The summary printed after a run: core rows, then each running service's rows."""
+    efficiency = result.metrics["efficiency"]
+    assert isinstance(efficiency, dict)
+    rows = list(SUMMARY_ROWS)
+    for service in result.services.values():
+        rows += [(r.metric, r.label, r.fmt) for r in type(service).summary_rows(result.scenario)]
+    width = max(len(label) for _, label, _ in rows)
+    lines = []
+    for key, label, fmt in rows:
+        value = efficiency.get(key)
+        shown = NOTHING if value is None else fmt.format(value)
+        lines.append(f"  {label:<{width}}  {shown:>10}")
+    return lines
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -66,7 +56,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="twin",
         description="Smart-city twin: what smart services buy, and what they cost in rights.",
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"twin {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = commands.add_parser(
         "run",
@@ -74,7 +65,14 @@ def _parser() -> argparse.ArgumentParser:
         description="Run a scenario YAML and write metrics, time series, plots and a log.",
     )
     run.add_argument("scenario", type=Path, help="scenario YAML file")
-    run.add_argument("--out", type=Path, help="results folder (default: results/NAME-seedSEED)")
+    run.add_argument(
+        "--out", type=Path, help="results folder (default: results/NAME-seedSEED-HASH)"
+    )
+    run.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the results of another scenario in --out",
+    )
     run.add_argument("--seed", type=int, help="override the scenario's seed")
     _add_set(run)
     run.add_argument(
@@ -111,41 +109,32 @@ def _add_set(parser: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from twin.api import run_log
+    from twin.folder import check_folder, default_folder, folder_lock
     from twin.output import write_results
-    from twin.runner import run_scenario
+    from twin.progress import Progress
+    from twin.runner import run_scenario, scenario_warnings
     from twin.scenario import load_scenario
 
     overrides = list(args.overrides)
     if args.seed is not None:
         overrides.append(f"seed={args.seed}")
     scenario = load_scenario(args.scenario, overrides)
-    out = args.out or Path("results") / f"{scenario.name}-seed{scenario.seed}"
-    progress = None if args.quiet else Progress(scenario.name)
-    result = run_scenario(scenario, progress)
-    log = [
-        f"scenario: {args.scenario} (name {scenario.name}, seed {scenario.seed}, "
-        f"hash {scenario.content_hash()[:12]})",
-        f"overrides: {' '.join(overrides) or 'none'}",
-        *(f"{key}: {value:.6g}" for key, value in result.timing.items()),
-    ]
-    written = write_results(result, out, log, trips=args.trips)
+    out = args.out or default_folder(scenario)
+    check_folder(out, scenario, args.overwrite)
+    for line in scenario_warnings(scenario):
+        print(f"twin: warning: {line}", file=sys.stderr)
+    with folder_lock(out):
+        progress = None if args.quiet else Progress(scenario.name)
+        result = run_scenario(scenario, progress)
+        log = run_log(result, str(args.scenario), " ".join(overrides) or "none")
+        written = write_results(result, out, log, trips=args.trips)
     if not args.quiet:
-        efficiency = result.metrics["efficiency"]
-        assert isinstance(efficiency, dict)
-        shown = {
-            "always": True,
-            "emergency": scenario.emergency.incidents_per_hour > 0,
-            "winter": bool(scenario.weather.snowfall)
-            or scenario.services.sidewalk_heating.activation != "off",
-        }
-        rows = [row for row in SUMMARY_ROWS if shown[row[3]]]
-        width = max(len(label) for _, label, _, _ in rows)
         print(
             f"\n{scenario.name} (seed {scenario.seed}, {format_duration(scenario.duration)}, "
             f"warm-up {format_duration(scenario.warmup)} excluded)"
         )
-        for key, label, fmt, _ in rows:
-            print(f"  {label:<{width}}  {fmt.format(efficiency[key]):>10}")
+        print("\n".join(summary_lines(result)))
         print(f"\n{len(written)} files in {out}/  (wall {result.timing['wall_s']:.1f} s)")
     return EXIT_OK
 
@@ -170,7 +159,15 @@ def _schema(args: argparse.Namespace) -> int:
 
     text = json.dumps(json_schema(), indent=2) + "\n"
     if args.out:
-        args.out.write_text(text)
+        from twin.output import write_atomic
+
+        if args.out.is_dir():
+            raise OutputError(f"--out {args.out}: is a folder; give a file name")
+        try:
+            write_atomic(args.out, text)
+        except OSError as error:
+            reason = (error.strerror or str(error)).lower()
+            raise OutputError(f"--out {args.out}: cannot write there ({reason})") from None
     else:
         sys.stdout.write(text)
     return EXIT_OK
@@ -178,14 +175,18 @@ def _schema(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``twin`` console script; returns the exit status."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_OK
     handler = {"run": _run, "validate": _validate, "schema": _schema}[args.command]
     try:
         return handler(args)
     except ScenarioError as error:
         print(error, file=sys.stderr)
         return EXIT_BAD_INPUT
-    except CapacityError as error:
+    except (CapacityError, OutputError) as error:
         print(f"twin: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except TwinError as error:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["CapacityError", "Problem", "ScenarioError", "TwinError"]
+__all__ = ["CapacityError", "OutputError", "Problem", "ScenarioError", "TwinError"]
 
 
 class TwinError(Exception):
@@ -43,3 +43,7 @@ class ScenarioError(TwinError):
 
 class CapacityError(TwinError):
     """A scenario too large for the machine it is asked to run on."""
+
+
+class OutputError(TwinError):
+    """A results folder or file that cannot be used: unwritable, in use, or another run's."""

@@ -13,7 +13,6 @@ from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 
 import mesa
-import numpy as np
 import simpy
 
 from agents.crosswalk import CROSSING_COLUMNS
@@ -22,27 +21,35 @@ from agents.pedestrian import Resident, Walking
 from agents.sensing import Sensing
 from agents.signal import SIGNAL_COLUMNS
 from agents.vehicle import Traffic
-from twin.city import StreetGrid
+from twin.city import StreetGrid, signal_timing
 from twin.demand import arrival_times
 from twin.population import create_residents
 from twin.scenario import Scenario
-from twin.services import crossing_assist, emergency_service, sidewalks
+from twin.services import BuildContext, Service, registered
 from twin.streams import random_stream
 from twin.walkways import Walkways
 
 SAMPLE_S = 300.0  # time-series sampling interval (simulated seconds)
-SNOW_SNAPSHOT_EVERY = 6  # samples between snow-depth snapshots (30 simulated minutes)
+
+
+class CountingEnvironment(simpy.Environment):
+    """A SimPy environment that counts the events it processes (for benchmarks).
+
+    Counting in ``step`` costs one addition per event and uses only SimPy's public API.
+    """
+
+    def __init__(self, initial_time: float = 0.0) -> None:
+        super().__init__(initial_time)
+        self.events_processed = 0
+
+    def step(self) -> None:
+        self.events_processed += 1
+        super().step()
 
 
 def events_scheduled(env: simpy.Environment) -> int:
-    """How many events ``env`` has scheduled so far.
-
-    SimPy numbers every scheduled event with a running counter (its
-    deterministic tie-breaker); reading it costs nothing per event, unlike
-    wrapping ``schedule``.
-    """
-    counter = getattr(env, "_eid", None)
-    return next(counter) if counter is not None else 0
+    """How many events ``env`` has processed so far (0 for a plain environment)."""
+    return getattr(env, "events_processed", 0)
 
 
 @contextmanager
@@ -69,38 +76,58 @@ class CityModel(mesa.Model):
     Args:
         scenario: the validated scenario, kept as ``spec`` (Mesa 3.5 reserves
             ``Model.scenario`` for its own scenario objects); its seed seeds
-            every random stream.
-        step_s: simulated seconds advanced by one Mesa ``step``.
+            every random stream. Mesa's ``batch_run`` passes it as a keyword.
+        step_s: simulated seconds advanced by one Mesa ``step``; the
+            DataCollector samples every ``SAMPLE_S`` simulated seconds, and once
+            per ``step`` when ``collect_every_step`` (what ``mesa.batch_run`` reads).
+        collect_every_step: collect model variables at every ``step`` instead.
+        count_events: count processed events (``events_scheduled``; costs a little time).
     """
 
-    def __init__(self, scenario: Scenario, step_s: float = 10.0) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        step_s: float = 10.0,
+        collect_every_step: bool = False,
+        count_events: bool = False,
+    ) -> None:
         super().__init__(rng=scenario.seed)
         self.spec = scenario
         self.step_s = step_s
-        self.env = simpy.Environment(initial_time=0.0)
+        self.collect_every_step = collect_every_step
+        self.env = CountingEnvironment(0.0) if count_events else simpy.Environment(0.0)
         self.end_s = scenario.duration
         self.crossing_log = ColumnLog(*CROSSING_COLUMNS)
         self.signal_log = ColumnLog(*SIGNAL_COLUMNS)
         self.sensing = Sensing()
         seed = scenario.seed
-        self.grid = StreetGrid(self, self.env, scenario, self.crossing_log, self.signal_log)
+        classes = [cls for cls in registered() if cls.enabled(scenario)]
+        timing: dict[str, float] = {}
+        for cls in classes:
+            timing.update(cls.signal_timing(scenario))
+        self.grid = StreetGrid(
+            self,
+            self.env,
+            scenario,
+            self.crossing_log,
+            self.signal_log,
+            signal_timing(scenario, **timing),
+        )
         self.walkways = Walkways(self.grid)
         self.residents = create_residents(
             self, scenario, random_stream(seed, "population"), random_stream(seed, "consent")
         )
-        self.assist = crossing_assist(
-            scenario, self.grid, self.sensing, random_stream(seed, "sensing")
-        )
-        self.sidewalks = sidewalks(
-            self.env, scenario, self.walkways, self.sensing, random_stream(seed, "weather")
-        )
-        self.emergency = emergency_service(self.env, scenario, self.grid, self.sensing)
+        context = BuildContext(scenario, self, self.env, self.grid, self.walkways, self.sensing)
+        #: the services this scenario runs, by name (addressable, e.g. by attacks)
+        self.services: dict[str, Service] = {cls.name: cls(scenario, context) for cls in classes}
+        surfaces = [s.surface() for s in self.services.values()]
+        surface = next((s for s in surfaces if s is not None), None)
         self.traffic = Traffic(self.env, self.grid.link_s, scenario.warmup)
-        self.walking = Walking(self.env, self.sidewalks, random_stream(seed, "slips"))
+        self.walking = Walking(self.env, surface, random_stream(seed, "slips"))
         self.env.process(self._vehicle_demand())
         self.env.process(self._pedestrian_demand())
-        if self.emergency is not None:
-            self.env.process(self._incidents())
+        for service in self.services.values():
+            service.start()
         reporters = {
             "time_s": lambda m: m.env.now,
             "vehicles_in_network": lambda m: m.traffic.active,
@@ -110,24 +137,21 @@ class CityModel(mesa.Model):
                 c.waiting for i in m.grid.intersections for c in i.crosswalks
             ),
         }
-        if self.emergency is not None:
-            reporters["ambulances_out"] = lambda m: m.emergency.on_the_road
-        if self.sidewalks is not None:
-            reporters.update(
-                snow_depth_unheated_cm=lambda m: m._mean_depth(heated=False),
-                snow_depth_heated_cm=lambda m: m._mean_depth(heated=True),
-                heating_on_share=lambda m: m.sidewalks.on_share,
-            )
+        for service in self.services.values():
+            reporters.update(service.reporters())
         self.datacollector = mesa.DataCollector(model_reporters=reporters)
-        #: (time_s, snow depth per segment) every 30 simulated minutes
-        self.snow_snapshots: list[tuple[float, np.ndarray]] = []
-        self.env.process(self._sample())
+        if collect_every_step:
+            self.datacollector.collect(self)
+        else:
+            self.env.process(self._sample())
 
     # -- running -------------------------------------------------------------
 
     def step(self) -> None:
         """Advance the simulation by ``step_s`` seconds (never past the end)."""
         self.run_until(min(self.env.now + self.step_s, self.end_s))
+        if self.collect_every_step:
+            self.datacollector.collect(self)
 
     def run_until(self, until_s: float) -> None:
         """Process every event before ``until_s``."""
@@ -148,37 +172,11 @@ class CityModel(mesa.Model):
     # -- processes -----------------------------------------------------------
 
     def _sample(self) -> Generator[simpy.Event, object, None]:
-        count = 0
         while True:
             self.datacollector.collect(self)
-            if self.sidewalks is not None and count % SNOW_SNAPSHOT_EVERY == 0:
-                self.snow_snapshots.append((self.env.now, self.sidewalks.depths_cm()))
-            count += 1
+            for service in self.services.values():
+                service.snapshot()
             yield self.env.timeout(SAMPLE_S)
-
-    def _mean_depth(self, heated: bool) -> float:
-        sidewalks = self.sidewalks
-        assert sidewalks is not None
-        chosen = sidewalks.heated == heated
-        return float(sidewalks.depths_cm()[chosen].mean()) if chosen.any() else float("nan")
-
-    def _incidents(self) -> Generator[simpy.Event, object, None]:
-        emergency = self.emergency
-        assert emergency is not None
-        rng = random_stream(self.spec.seed, "emergency")
-        rate = self.spec.emergency.incidents_per_hour
-        times = arrival_times(rng, rate, self.end_s)
-        nodes = rng.integers(0, len(self.grid.intersections), len(times))
-        rows_first = rng.random(len(times)) < 0.5
-        row, col = self.spec.station_node
-        station = self.grid.node(row, col)
-        for t, node, first in zip(times.tolist(), nodes.tolist(), rows_first.tolist(), strict=True):
-            yield self.env.timeout(t - self.env.now)
-            emergency.call(
-                node,
-                self.grid.drive(station, node, first),
-                self.grid.drive(node, station, not first),
-            )
 
     def _vehicle_demand(self) -> Generator[simpy.Event, object, None]:
         demand = self.spec.demand

@@ -12,9 +12,11 @@ from typing import IO
 
 import numpy as np
 
-from agents.sidewalk import SNOW_COVERED_CM
+from agents.sensing import IDENTIFIABILITY
+from twin.folder import file_mode
 from twin.runner import RunResult
 from twin.scenario import scenario_to_yaml
+from twin.services import registered
 
 
 def write_atomic(path: Path, write: Callable[[IO[str]], None] | bytes | str) -> None:
@@ -28,6 +30,7 @@ def write_atomic(path: Path, write: Callable[[IO[str]], None] | bytes | str) -> 
                 write(handle)
             else:
                 handle.write(write)
+        os.chmod(tmp, file_mode())  # mkstemp makes files owner-only
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -76,11 +79,13 @@ def write_results(
 ) -> list[Path]:
     """Write the results folder; returns the files written.
 
-    Always: ``scenario.yaml`` (resolved), ``metrics.json``, ``timeseries.csv``,
-    ``intersections.csv``, ``plots/`` (delay over time, intersection delay map,
-    a crossing timeline; ambulance responses and snow maps when the run has
-    them) and ``run.log``. With ``trips``, also every table (trips, crossings,
-    signal phases, vehicle passages, sensor observations, incidents) as CSV.
+    Always: ``scenario.yaml`` (resolved), ``metrics.json``, ``sensors.json``,
+    ``links.json``, ``timeseries.csv``, ``intersections.csv``, ``plots/`` (delay
+    over time, intersection delay map, a crossing timeline, and each service's
+    plots) and ``run.log``. With ``trips``, also every table (trips, crossings,
+    signal phases, vehicle passages, sensor observations, the services' tables)
+    as CSV. ``observations.csv``'s ``sensor`` column is the ``code`` of a sensor
+    in ``sensors.json``.
     """
     scenario = result.scenario
     written: list[Path] = []
@@ -92,6 +97,8 @@ def write_results(
 
     put("scenario.yaml", scenario_to_yaml(scenario))
     put("metrics.json", metrics_json(result.metrics))
+    put("sensors.json", sensors_json(result))
+    put("links.json", links_json(result))
     series = result.series
     put("timeseries.csv", _csv_writer(list(series), _table_rows(series)))
     rows, cols = result.intersection_delay_s.shape
@@ -120,6 +127,7 @@ def write_results(
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{name}.tmp.png")
         draw(tmp)
+        os.chmod(tmp, file_mode())
         os.replace(tmp, path)
         written.append(path)
     put("run.log", "\n".join(log_lines) + "\n")
@@ -130,28 +138,55 @@ def write_results(
 def _remove_stale(out: Path, written: Sequence[Path], tables: Mapping[str, object]) -> None:
     """Delete outputs an earlier run left in ``out`` that this run did not write
     (a plot or table it no longer has), so the folder describes one run."""
-    ours = {f"{name}.csv" for name in tables} | set(PLOT_NAMES)
+    table_names = {name for cls in registered() for name in cls.table_names}
+    ours = {f"{name}.csv" for name in {*tables, *table_names}} | set(plot_names())
     kept = set(written)
     for path in [*out.glob("*.csv"), *out.glob("plots/*.png")]:
         if path.name in ours and path not in kept:
             path.unlink()
 
 
-PLOT_NAMES = (
-    "delay_over_time.png",
-    "intersection_delay.png",
-    "crossing_timeline.png",
-    "ambulance_responses.png",
-    "snow_depth_maps.png",
-    "heating_timeline.png",
-)
+CORE_PLOTS = ("delay_over_time.png", "intersection_delay.png", "crossing_timeline.png")
+
+
+def plot_names() -> tuple[str, ...]:
+    """Every plot a run may write: the core's and each registered service's."""
+    return CORE_PLOTS + tuple(name for cls in registered() for name in cls.plot_names)
+
+
+def sensors_json(result: RunResult) -> str:
+    """Each sensor the services deployed; ``code`` is its value in ``observations.csv``."""
+    sensors = [
+        {
+            "code": code,
+            "name": sensor.name,
+            "service": sensor.service,
+            "method": sensor.method,
+            "observes": sensor.observes,
+            "identifiability": IDENTIFIABILITY[sensor.identifiability],
+            "attributes": list(sensor.attributes),
+            "system": sensor.system,
+            "data_owner": sensor.system,
+            "count": sensor.count,
+        }
+        for code, sensor in enumerate(result.sensors)
+    ]
+    return json.dumps({"sensors": sensors}, indent=2) + "\n"
+
+
+def links_json(result: RunResult) -> str:
+    """Each connection the services declared: source, target and purpose."""
+    links = [
+        {"source": link.source, "target": link.target, "purpose": link.purpose}
+        for link in result.links
+    ]
+    return json.dumps({"links": links}, indent=2) + "\n"
 
 
 def _plots(result: RunResult) -> dict[str, Callable[[Path], None]]:
-    """The plots this run calls for, by file name."""
+    """The plots this run calls for, by file name: the core's, then each service's."""
     from metrics.plots import plot_delay_over_time, plot_intersection_map
-    from metrics.service_plots import plot_ambulance_responses, plot_crossing_timeline
-    from metrics.winter_plots import plot_heating_timeline, plot_snow_depth_maps
+    from metrics.service_plots import plot_crossing_timeline
 
     scenario, series, tables = result.scenario, result.series, result.tables
     name, start = scenario.name, scenario.demand.start_hour
@@ -175,32 +210,6 @@ def _plots(result: RunResult) -> dict[str, Callable[[Path], None]]:
             start,
             f"{name}: crossings and pedestrian signals",
         )
-    preemption = "on" if scenario.services.preemption else "off"
-    if len(tables["incidents"]["call_s"]):
-        plots["ambulance_responses.png"] = lambda p: plot_ambulance_responses(
-            tables["incidents"],
-            series,
-            p,
-            start,
-            f"{name}: ambulance responses (preemption {preemption})",
-        )
-    if result.snow_snapshots:
-        plots["snow_depth_maps.png"] = lambda p: plot_snow_depth_maps(
-            result.snow_snapshots,
-            result.segments_xy,
-            result.heated,
-            p,
-            start,
-            f"{name}: snow on the sidewalks",
-            bare_below_cm=SNOW_COVERED_CM,
-        )
-        plots["heating_timeline.png"] = lambda p: plot_heating_timeline(
-            series["time_s"],
-            series["snow_depth_unheated_cm"],
-            series["snow_depth_heated_cm"],
-            series["heating_on_share"],
-            p,
-            start,
-            f"{name}: sidewalk snow and heating ({scenario.services.sidewalk_heating.activation})",
-        )
+    for service in result.services.values():
+        plots.update(service.plots(result))
     return plots

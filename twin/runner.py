@@ -8,20 +8,23 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from agents.ambulance import EMERGENCY_COLUMNS
-from agents.log import ColumnLog
-from metrics.efficiency import Table, efficiency_metrics, emergency_metrics
+from agents.sensing import Link, Sensor
+from metrics.efficiency import Table, efficiency_metrics
 from metrics.safety import vehicle_pedestrian_conflicts
 from metrics.timeseries import time_series
 from twin.capacity import check_capacity
-from twin.model import SAMPLE_S, CityModel, events_scheduled
+from twin.model import SAMPLE_S, CityModel
 from twin.scenario import Scenario
-from twin.streams import random_stream
+from twin.services import Service, registered
 
 
 @dataclass
 class RunResult:
-    """Everything a finished run hands to the writers (and to sweeps)."""
+    """Everything a finished run hands to the writers (and to sweeps).
+
+    ``metrics`` is the dict written as ``metrics.json``; ``services`` holds the
+    services the run had, by name (their plots, summary rows and extras).
+    """
 
     scenario: Scenario
     metrics: dict[str, object]
@@ -31,13 +34,27 @@ class RunResult:
     intersection_delay_s: np.ndarray
     #: stranded crossings per intersection, rows x cols.
     intersection_stranded: np.ndarray
-    #: (time_s, snow depth per sidewalk segment), every 30 simulated minutes.
-    snow_snapshots: list[tuple[float, np.ndarray]]
-    #: sidewalk segment endpoints (n, 2, 2) and which are heated.
-    segments_xy: np.ndarray
-    heated: np.ndarray
+    #: the sensors (``agents.sensing.Sensor``) and links declared by the services.
+    sensors: list[Sensor] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    services: dict[str, Service] = field(default_factory=dict)
+    #: one line per service that is on but cannot act.
+    warnings: list[str] = field(default_factory=list)
     #: wall-clock facts; kept out of ``metrics`` so metrics are reproducible.
     timing: dict[str, float] = field(default_factory=dict)
+
+    def extra(self, name: str) -> object:
+        """A service's extra output (e.g. ``snow_snapshots``), or None."""
+        for service in self.services.values():
+            extras = service.extras()
+            if name in extras:
+                return extras[name]
+        return None
+
+
+def scenario_warnings(scenario: Scenario) -> list[str]:
+    """One line per service setting that is on but cannot act in ``scenario``."""
+    return [line for cls in registered() for line in cls.warnings(scenario)]
 
 
 def run_scenario(
@@ -62,17 +79,28 @@ def collect(model: CityModel, timing: dict[str, float]) -> RunResult:
         "crossings": model.crossing_log.arrays(),
         "signal_phases": model.signal_log.arrays(),
         "vehicle_passages": model.traffic.passages.arrays(),
-        "observations": model.sensing.log.arrays(),
-        "incidents": (
-            model.emergency.log if model.emergency else ColumnLog(*EMERGENCY_COLUMNS)
-        ).arrays(),
     }
-    efficiency = efficiency_metrics(
-        tables["vehicle_trips"], tables["pedestrian_trips"], tables["crossings"], scenario.warmup
+    for service in model.services.values():
+        tables.update(service.collect(model.sensing, tables))
+    tables["observations"] = model.sensing.log.arrays()
+    efficiency: dict[str, object] = dict(
+        efficiency_metrics(
+            tables["vehicle_trips"],
+            tables["pedestrian_trips"],
+            tables["crossings"],
+            scenario.warmup,
+        )
     )
-    efficiency.update(emergency_metrics(tables["incidents"], scenario.warmup))
-    efficiency.update(_conflicts(model, tables))
-    efficiency.update(_winter(model))
+    conflicts, _ = vehicle_pedestrian_conflicts(
+        tables["vehicle_passages"], tables["crossings"], scenario.warmup
+    )
+    efficiency["vehicle_pedestrian_conflicts"] = conflicts
+    for cls in registered():
+        running = model.services.get(cls.name)
+        if running is None:
+            efficiency.update(cls.metrics_when_off(scenario))
+        else:
+            efficiency.update(running.metrics(tables, efficiency))
     metrics: dict[str, object] = {
         "scenario": {
             "name": scenario.name,
@@ -97,18 +125,15 @@ def collect(model: CityModel, timing: dict[str, float]) -> RunResult:
     stranded = np.bincount(
         crossings["node"][late].astype(int), minlength=shape[0] * shape[1]
     ).reshape(shape)
-    events = events_scheduled(model.env)
+    wall_s = timing.get("wall_s")
     timing = {
         **timing,
-        "events": float(events),
-        "events_per_s": events / timing["wall_s"] if timing.get("wall_s") else 0.0,
-        "sim_s_per_wall_s": model.env.now / timing["wall_s"] if timing.get("wall_s") else 0.0,
+        "sim_s_per_wall_s": model.env.now / wall_s if wall_s else 0.0,
         "vehicles_started": float(model.traffic.started),
         "vehicles_in_network": float(model.traffic.active),
         "pedestrians_started": float(model.walking.started),
         "pedestrians_walking": float(model.walking.active),
     }
-    sidewalks = model.sidewalks
     return RunResult(
         scenario,
         metrics,
@@ -116,32 +141,9 @@ def collect(model: CityModel, timing: dict[str, float]) -> RunResult:
         tables,
         delay,
         stranded,
-        model.snow_snapshots,
-        model.walkways.segment_array(),
-        sidewalks.heated.copy() if sidewalks is not None else np.zeros(0, dtype=bool),
-        timing,
+        sensors=list(model.sensing.sensors.values()),
+        links=list(model.sensing.links),
+        services=dict(model.services),
+        warnings=scenario_warnings(scenario),
+        timing=timing,
     )
-
-
-def _conflicts(model: CityModel, tables: dict[str, Table]) -> dict[str, float | int]:
-    services = model.spec.services
-    passages = tables["vehicle_passages"]
-    uniforms = random_stream(model.spec.seed, "alerts").random(len(passages["time_s"]))
-    conflicts, avoided = vehicle_pedestrian_conflicts(
-        passages,
-        tables["crossings"],
-        model.spec.warmup,
-        services.alert_compliance if services.driver_alerts else 0.0,
-        uniforms,
-    )
-    return {"vehicle_pedestrian_conflicts": conflicts, "conflicts_avoided_by_alerts": avoided}
-
-
-def _winter(model: CityModel) -> dict[str, float | int]:
-    sidewalks = model.sidewalks
-    if sidewalks is None:
-        return {"sidewalk_heating_kwh": 0.0, "snow_covered_sidewalk_km_h": 0.0}
-    return {
-        "sidewalk_heating_kwh": sidewalks.energy_kwh,
-        "snow_covered_sidewalk_km_h": sidewalks.snow_covered_km_h,
-    }

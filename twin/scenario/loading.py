@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import copy
 import difflib
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -17,7 +18,15 @@ from pydantic.fields import FieldInfo
 from twin.errors import Problem, ScenarioError
 from twin.scenario.schema import Scenario, show_value
 
-__all__ = ["OVERRIDE_SOURCE", "json_schema", "load_scenario", "parse_scenario", "scenario_to_yaml"]
+__all__ = [
+    "OVERRIDE_SOURCE",
+    "change_scenario",
+    "json_schema",
+    "load_scenario",
+    "overrides_from_mapping",
+    "parse_scenario",
+    "scenario_to_yaml",
+]
 
 #: Where a problem is reported when its value came from a ``--set PATH=VALUE`` override.
 OVERRIDE_SOURCE = "--set"
@@ -50,6 +59,27 @@ def load_scenario(path: str | PathLike[str], overrides: Sequence[str] = ()) -> S
     origins = _Origins(str(path))
     data, problems = _read_yaml(Path(path), origins)
     data = _apply_overrides(data, overrides, origins, problems)
+    return _validate(data, origins, problems)
+
+
+def overrides_from_mapping(changes: Mapping[str, object]) -> list[str]:
+    """``{"city.rows": 6, "duration": "1h"}`` as ``--set`` overrides (same rules, same errors)."""
+    overrides = []
+    for path, value in changes.items():
+        if isinstance(value, BaseModel):
+            value = value.model_dump(mode="json")
+        text = value if isinstance(value, str) else json.dumps(value)
+        overrides.append(f"{path}={text}")
+    return overrides
+
+
+def change_scenario(scenario: Scenario, changes: Mapping[str, object]) -> Scenario:
+    """A copy of ``scenario`` with ``changes`` (dotted paths) applied and validated again."""
+    origins = _Origins("<scenario>")
+    problems: list[Problem] = []
+    data = _apply_overrides(
+        scenario.model_dump(mode="json"), overrides_from_mapping(changes), origins, problems
+    )
     return _validate(data, origins, problems)
 
 
@@ -111,9 +141,9 @@ def _read_yaml(path: Path, origins: _Origins) -> tuple[dict[str, Any], list[Prob
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        detail = "; ".join(str(part) for part in (exc.context, exc.problem) if part)
         line = mark.line + 1 if mark is not None else None
-        raise ScenarioError([Problem(source, line, "", f"invalid YAML: {detail}")]) from None
+        message = f"line {line}: {_plain_yaml(exc)}" if line else _plain_yaml(exc)
+        raise ScenarioError([Problem(source, line, "", message)]) from None
     except yaml.YAMLError as exc:
         raise ScenarioError([Problem(source, None, "", f"invalid YAML: {exc}")]) from None
     finally:
@@ -126,6 +156,38 @@ def _read_yaml(path: Path, origins: _Origins) -> tuple[dict[str, Any], list[Prob
         assert node is not None  # data came from it
         raise ScenarioError([_not_a_mapping(source, node.start_mark.line + 1, data)])
     return data, problems
+
+
+#: (words in PyYAML's message, what it means in plain words)
+_YAML_PLAIN = (
+    (
+        "mapping values are not allowed",
+        "a ':' where a value was expected; put text containing "
+        "': ' in quotes, or start a new key on its own line",
+    ),
+    ("expected <block end>", "this key is indented differently from the keys above it"),
+    ("could not find expected ':'", "a key without ':' (write 'key: value')"),
+    ("found character '\\t'", "a tab; indent with spaces only"),
+    ("found undefined alias", "an alias (*name) that no anchor (&name) defines"),
+    ("found unexpected end of stream", "a quote or bracket that is never closed"),
+    ("while scanning a quoted scalar", "a quote that is never closed"),
+    ("did not find expected ',' or ']'", "a list in [ ] that is not closed or lacks a comma"),
+    ("did not find expected ',' or '}'", "a section in { } that is not closed or lacks a comma"),
+    (
+        "did not find expected '-' indicator",
+        "a list item indented differently from the items above it",
+    ),
+    ("did not find expected key", "this line is indented differently from the keys above it"),
+)
+
+
+def _plain_yaml(exc: yaml.MarkedYAMLError) -> str:
+    """Say what a YAML syntax error means, in plain words (PyYAML's own words as a fallback)."""
+    detail = "; ".join(str(part) for part in (exc.context, exc.problem) if part)
+    for words, plain in _YAML_PLAIN:
+        if words in detail:
+            return f"invalid YAML: {plain}"
+    return f"invalid YAML: {detail}"
 
 
 @dataclass

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Literal, Self
+from collections.abc import Mapping
+from typing import Any, Literal, Self, cast
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -322,6 +323,23 @@ class Scenario(Section):
     def clearance_s(self) -> float:
         """Flashing DON'T WALK: crossing width over the clearance walking speed (s)."""
         return self.city.crossing_width_m / self.signals.clearance_speed_mps
+
+    def with_changes(self, changes: Mapping[str, object] | None = None, **fields: object) -> Self:
+        """A copy with ``changes`` (dotted paths, e.g. ``{"city.rows": 6}``) and top-level
+        ``fields`` applied, validated again like ``--set``.
+
+        Raises:
+            ScenarioError: naming each field, value and what was expected.
+        """
+        from twin.scenario.loading import change_scenario
+
+        return cast(Self, change_scenario(self, {**(changes or {}), **fields}))
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """Like pydantic's, but an ``update`` is validated (see :meth:`with_changes`)."""
+        if update:
+            return self.with_changes(update)
+        return super().model_copy(deep=deep)
 
     def content_hash(self) -> str:
         """SHA-256 hex digest of the canonical JSON of the resolved scenario."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, Self
+from typing import TYPE_CHECKING, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
@@ -20,8 +20,16 @@ __all__ = [
     "Weather",
 ]
 
-CrossingAssist = Literal["none", "push_button", "opt_in_app", "camera_ai", "radar"]
-HeatingActivation = Literal["off", "always_on", "scheduled", "pavement_sensor", "occupancy_camera"]
+from agents.crossing_assist import METHODS
+from agents.heating_control import ACTIVATIONS
+
+# The choices come from the strategy registries, so schema and code cannot drift.
+if TYPE_CHECKING:
+    CrossingAssist = str
+    HeatingActivation = str
+else:
+    CrossingAssist = Literal[("none", *METHODS)]
+    HeatingActivation = Literal[tuple(ACTIVATIONS)]
 
 
 class Emergency(Section):

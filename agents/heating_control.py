@@ -1,0 +1,119 @@
+"""How heated sidewalks are switched: one strategy class per activation.
+
+Each activation carries its own sensing footprint (a sensor declaration, or
+none) and its own switching rule; :data:`ACTIVATIONS` lists them and the
+scenario schema's choices come from it. :class:`agents.sidewalk.Sidewalks`
+asks its activation, segment by segment, whether to be ON and when to look again.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+
+from agents.sensing import ANONYMOUS, EVERYONE, FACE, NOBODY, Sensor
+
+if TYPE_CHECKING:
+    from agents.sidewalk import Sidewalks
+
+_EPS_S = 1e-6
+DRY_OFF_S = 1800.0  # pavement sensor: off after this long snow-free and dry (assumption)
+SERVICE = "sidewalk_heating"
+
+
+class Activation:
+    """Off: heated slabs never switch on (also the base of every activation).
+
+    Class attributes:
+        name: its name in scenario files.
+        sensor: (sensor name, whom it observes, identifiability), or None without sensors.
+        may_idle: may hold the slab warm between melting periods (``idling``).
+        warm_at_start: has been on since before the run (no warm-up at the start).
+        scheduled: switches at clock-hour window edges.
+        watches_people: switched by seeing pedestrians on a segment.
+        stops_when_clear: switches off once a melting slab is clear (sensor-driven).
+    """
+
+    name: ClassVar[str] = "off"
+    sensor: ClassVar[tuple[str, str, int] | None] = None
+    may_idle: ClassVar[bool] = False
+    warm_at_start: ClassVar[bool] = False
+    scheduled: ClassVar[bool] = False
+    watches_people: ClassVar[bool] = False
+    stops_when_clear: ClassVar[bool] = False
+
+    @classmethod
+    def declaration(cls, count: int) -> Sensor | None:
+        """The sensors it deploys (one per heated segment), or None."""
+        if cls.sensor is None:
+            return None
+        name, whom, identifiability = cls.sensor
+        return Sensor(name, SERVICE, cls.name, whom, identifiability, (), SERVICE, count)
+
+    def decide(
+        self,
+        sidewalks: Sidewalks,
+        idx: np.ndarray,
+        depth: np.ndarray,
+        snowing: bool,
+        was_on: np.ndarray,
+        now: float,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Whether each segment ``idx`` should be ON now, and when to look again."""
+        return np.zeros(len(idx), dtype=bool), np.full(len(idx), math.inf)
+
+
+class AlwaysOn(Activation):
+    name = "always_on"
+    warm_at_start = True
+
+    def decide(self, sidewalks, idx, depth, snowing, was_on, now):  # type: ignore[no-untyped-def]
+        return sidewalks.heated[idx] & sidewalks.season, np.full(len(idx), math.inf)
+
+
+class Scheduled(Activation):
+    name = "scheduled"
+    may_idle = True
+    scheduled = True
+
+    def decide(self, sidewalks, idx, depth, snowing, was_on, now):  # type: ignore[no-untyped-def]
+        on = sidewalks.heated[idx] & (sidewalks.season and sidewalks.plan.in_window(now))
+        return on, np.full(len(idx), math.inf)
+
+
+class PavementSensor(Activation):
+    name = "pavement_sensor"
+    sensor = ("pavement_sensors", NOBODY, ANONYMOUS)
+    may_idle = True
+    stops_when_clear = True
+
+    def decide(self, sidewalks, idx, depth, snowing, was_on, now):  # type: ignore[no-untyped-def]
+        snow = snowing | (depth > 0)
+        since = sidewalks.clear_since[idx]
+        since = np.where(snow, math.nan, np.where(np.isnan(since), now, since))
+        sidewalks.clear_since[idx] = since
+        off_at = since + DRY_OFF_S
+        on = sidewalks.heated[idx] & (snow | (was_on & (now < off_at - _EPS_S)))
+        return on, np.where(on & ~snow, off_at, math.inf)
+
+
+class OccupancyCamera(Activation):
+    name = "occupancy_camera"
+    sensor = ("sidewalk_cameras", EVERYONE, FACE)
+    may_idle = True
+    watches_people = True
+
+    def decide(self, sidewalks, idx, depth, snowing, was_on, now):  # type: ignore[no-untyped-def]
+        hold = sidewalks.hold_until[idx]
+        on = sidewalks.heated[idx] & (now < hold - _EPS_S)
+        return on, np.where(on, hold, math.inf)
+
+
+#: Every activation, by its name in scenario files.
+ACTIVATIONS: dict[str, type[Activation]] = {
+    cls.name: cls for cls in (Activation, AlwaysOn, Scheduled, PavementSensor, OccupancyCamera)
+}
+
+__all__ = ["ACTIVATIONS", "Activation"]

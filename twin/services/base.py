@@ -1,0 +1,220 @@
+"""The one interface every city service implements, and the registry that finds them.
+
+A service is a class derived from :class:`Service`, registered with
+:func:`register`. The model, runner, CLI and writers loop over
+:func:`registered` and never name a service. See ARCHITECTURE.md, "Adding a
+service".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+import numpy as np
+
+from twin.errors import TwinError
+from twin.streams import random_stream
+
+if TYPE_CHECKING:
+    import mesa
+    import simpy
+
+    from agents.pedestrian import Surface
+    from agents.sensing import Sensing
+    from twin.city import StreetGrid
+    from twin.scenario import Scenario
+    from twin.walkways import Walkways
+
+__all__ = [
+    "BuildContext",
+    "Outage",
+    "Service",
+    "SummaryRow",
+    "Table",
+    "register",
+    "registered",
+    "service_class",
+]
+
+Table = Mapping[str, np.ndarray]
+#: ``draw(path)`` writes one plot file.
+Plot = Callable[[Path], None]
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """One line of the summary printed after a run: ``efficiency[metric]`` formatted."""
+
+    metric: str
+    label: str
+    fmt: str = "{:.1f}"
+
+
+@dataclass(frozen=True)
+class Outage:
+    """A component of a service that does not work from ``start_s`` to ``end_s``."""
+
+    component: str
+    start_s: float
+    end_s: float
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    """What a service is built from besides its scenario section: the built district.
+
+    Attributes:
+        scenario: the whole frozen scenario (for sections other services share, e.g. city).
+        model: the Mesa model (agents a service creates belong to it).
+        env: the simulation clock.
+        grid: intersections, approaches, crosswalks and routes.
+        walkways: sidewalk segments and walking routes.
+        sensing: where sensors, links and observations are declared and logged.
+    """
+
+    scenario: Scenario
+    model: mesa.Model
+    env: simpy.Environment
+    grid: StreetGrid
+    walkways: Walkways
+    sensing: Sensing
+
+    def stream(self, name: str) -> np.random.Generator:
+        """The run's random stream ``name`` (see ``twin.streams``)."""
+        return random_stream(self.scenario.seed, name)
+
+
+class Service:
+    """Base class of a city service; override what the service has.
+
+    Class attributes:
+        name: registry key; also the ``service`` of its sensors and its name in ``run.log``.
+        metric_keys: the ``efficiency`` keys it reports; when it is off they are
+            reported by :meth:`metrics_when_off` (``null`` by default: nothing measured).
+        plot_names: file names of every plot it may draw (stale ones are removed).
+        table_names: names of the tables its :meth:`collect` may add (``NAME.csv``).
+
+    A service is built (``__init__``) only when :meth:`enabled`; it then starts its SimPy
+    processes, registers its sensors and links with ``context.sensing``, and keeps what
+    it needs. Everything it reports is read after the run.
+    """
+
+    name: ClassVar[str] = ""
+    metric_keys: ClassVar[tuple[str, ...]] = ()
+    plot_names: ClassVar[tuple[str, ...]] = ()
+    table_names: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, scenario: Scenario, context: BuildContext) -> None:
+        self.scenario = scenario
+        self.context = context
+        self.outages: list[Outage] = []
+
+    # -- before the district is built ------------------------------------------------
+    @classmethod
+    def enabled(cls, scenario: Scenario) -> bool:
+        """Whether ``scenario`` runs this service."""
+        return False
+
+    @classmethod
+    def warnings(cls, scenario: Scenario) -> list[str]:
+        """One line per setting that is on but cannot act in ``scenario``."""
+        return []
+
+    @classmethod
+    def signal_timing(cls, scenario: Scenario) -> dict[str, float]:
+        """Changes to the signal controllers' ``SignalTiming`` this service needs."""
+        return {}
+
+    @classmethod
+    def metrics_when_off(cls, scenario: Scenario) -> dict[str, object]:
+        """Its ``efficiency`` entries when it does not run: nothing measured, ``null``."""
+        return dict.fromkeys(cls.metric_keys)
+
+    @classmethod
+    def summary_rows(cls, scenario: Scenario) -> tuple[SummaryRow, ...]:
+        """Lines it adds to the printed summary (shown only when it runs)."""
+        return ()
+
+    # -- while and after the run ---------------------------------------------------
+    def start(self) -> None:
+        """Start the processes that must begin after the demand processes (e.g. incidents)."""
+
+    def surface(self) -> Surface | None:
+        """Sidewalk conditions pedestrians walk on, if this service models them."""
+        return None
+
+    def reporters(self) -> dict[str, Callable[[Any], object]]:
+        """DataCollector model reporters (column name -> ``f(model)``), sampled in time."""
+        return {}
+
+    def snapshot(self) -> None:
+        """Called at every time-series sample (e.g. to keep a map of the moment)."""
+
+    def collect(self, sensing: Sensing, tables: Mapping[str, Table]) -> dict[str, Table]:
+        """After the run: extra tables, by name; observations made in bulk from the
+        run's tables (``tables``) may be added with ``sensing.observe_many`` here."""
+        return {}
+
+    def metrics(self, tables: Mapping[str, Table], core: Mapping[str, object]) -> dict[str, object]:
+        """Its ``efficiency`` entries (may refine a core entry such as conflicts)."""
+        return {}
+
+    def plots(self, result: Any) -> dict[str, Plot]:
+        """Plots by file name, each ``draw(path)``; import plotting inside ``draw``."""
+        return {}
+
+    def extras(self) -> dict[str, object]:
+        """Arrays plots need besides tables and series (kept on ``RunResult.extras``)."""
+        return {}
+
+    # -- components, for attacks ------------------------------------------------------
+    def components(self) -> tuple[str, ...]:
+        """Names of the components an attack may take down (e.g. its sensors)."""
+        return tuple(
+            s.name for s in self.context.sensing.sensors.values() if s.service == self.name
+        )
+
+    def take_down(self, component: str, start_s: float, end_s: float) -> None:
+        """``component`` does not work from ``start_s`` to ``end_s``.
+
+        The default records the outage (``self.outages``); a service that can act on it
+        overrides this. Unknown components are an error.
+        """
+        if component not in self.components():
+            raise TwinError(
+                f"service {self.name!r} has no component {component!r}; "
+                f"it has {', '.join(self.components()) or 'none'}"
+            )
+        self.outages.append(Outage(component, start_s, end_s))
+
+
+S = TypeVar("S", bound=type[Service])
+_REGISTRY: dict[str, type[Service]] = {}
+
+
+def register(cls: S) -> S:
+    """Class decorator: add a service to the registry (registration order is run order)."""
+    if not cls.name:
+        raise ValueError(f"{cls.__name__} needs a class attribute 'name'")
+    if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
+        raise ValueError(f"a service named {cls.name!r} is already registered")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def unregister(name: str) -> None:
+    """Remove a service from the registry (for tests that plug in a toy service)."""
+    _REGISTRY.pop(name, None)
+
+
+def registered() -> tuple[type[Service], ...]:
+    """Every registered service class, in registration order."""
+    return tuple(_REGISTRY.values())
+
+
+def service_class(name: str) -> type[Service]:
+    """The registered service called ``name``."""
+    return _REGISTRY[name]

@@ -1,0 +1,82 @@
+"""Crossing assist (more time for slow pedestrians) and driver alerts.
+
+The sensing methods are strategy classes in ``agents.crossing_assist``; each
+says which signal timing it needs, so this module never lists them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from agents.crossing_assist import METHODS
+from metrics.safety import vehicle_pedestrian_conflicts
+from twin.services.base import BuildContext, Service, SummaryRow, Table, register
+
+if TYPE_CHECKING:
+    from twin.scenario import Scenario
+
+
+@register
+class CrossingAssistService(Service):
+    """``services.crossing_assist`` on every crosswalk, and ``services.driver_alerts``."""
+
+    name = "crossing_assist"
+    metric_keys = ("conflicts_avoided_by_alerts",)
+
+    def __init__(self, scenario: Scenario, context: BuildContext) -> None:
+        super().__init__(scenario, context)
+        services = scenario.services
+        crosswalks = [c for i in context.grid.intersections for c in i.crosswalks]
+        self.method = METHODS[services.crossing_assist](
+            context.sensing,
+            context.stream("sensing"),
+            crosswalks=len(crosswalks),
+            push_button_use=services.push_button_use,
+            camera_recall=services.camera_recall,
+            camera_false_positive_rate=services.camera_false_positive_rate,
+        )
+        if services.driver_alerts:
+            system = self.method.system
+            context.sensing.link(system, "roadside_units", "slow pedestrian on the crossing")
+            context.sensing.link("roadside_units", "connected_vehicles", "driver alerts")
+        for crosswalk in crosswalks:
+            crosswalk.attach(self.method)
+
+    @classmethod
+    def enabled(cls, scenario: Scenario) -> bool:
+        return scenario.services.crossing_assist != "none"
+
+    @classmethod
+    def signal_timing(cls, scenario: Scenario) -> dict[str, float]:
+        services = scenario.services
+        method = METHODS.get(services.crossing_assist)
+        if method is None:
+            return {}
+        changes = {}
+        if method.extends_for_detected:
+            changes["assist_speed_mps"] = services.assist_speed_mps
+        if method.extends_while_occupied:
+            changes["radar_max_extension_s"] = services.radar_max_extension_s
+        return changes
+
+    @classmethod
+    def metrics_when_off(cls, scenario: Scenario) -> dict[str, object]:
+        return {"conflicts_avoided_by_alerts": 0}  # no alerts: none avoided
+
+    @classmethod
+    def summary_rows(cls, scenario: Scenario) -> tuple[SummaryRow, ...]:
+        if not scenario.services.driver_alerts:
+            return ()
+        return (SummaryRow("conflicts_avoided_by_alerts", "  avoided by driver alerts", "{:,.0f}"),)
+
+    def metrics(self, tables: Mapping[str, Table], core: Mapping[str, object]) -> dict[str, object]:
+        services = self.scenario.services
+        if not services.driver_alerts:
+            return {"conflicts_avoided_by_alerts": 0}
+        passages = tables["vehicle_passages"]
+        uniforms = self.context.stream("alerts").random(len(passages["time_s"]))
+        conflicts, avoided = vehicle_pedestrian_conflicts(
+            passages, tables["crossings"], self.scenario.warmup, services.alert_compliance, uniforms
+        )
+        return {"vehicle_pedestrian_conflicts": conflicts, "conflicts_avoided_by_alerts": avoided}

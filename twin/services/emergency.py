@@ -1,0 +1,141 @@
+"""Ambulances answering incidents, with optional signal preemption."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from agents.ambulance import EmergencyService
+from agents.sensing import ANONYMOUS, NOBODY, Sensor
+from metrics.efficiency import emergency_metrics
+from twin.demand import arrival_times
+from twin.services.base import BuildContext, Service, SummaryRow, Table, register
+
+if TYPE_CHECKING:
+    import simpy
+
+    from agents.sensing import Sensing
+    from twin.scenario import Scenario
+
+
+@register
+class Emergency(Service):
+    """The ambulance station (``emergency``) and preemption (``services.preemption``)."""
+
+    name = "emergency"
+    metric_keys = (
+        "emergency_responses",
+        "emergency_response_s_mean",
+        "emergency_response_s_p90",
+        "emergency_signal_delay_s_mean",
+    )
+    plot_names = ("ambulance_responses.png",)
+    table_names = ("incidents",)
+
+    def __init__(self, scenario: Scenario, context: BuildContext) -> None:
+        super().__init__(scenario, context)
+        emergency, services, grid = scenario.emergency, scenario.services, context.grid
+        sensing = context.sensing
+        sensing.link("dispatch", "ambulances", "incident assignment")
+        lead_s = None
+        if services.preemption:
+            lead_s = services.preemption_lead_m / scenario.city.speed_mps
+            sensing.register(
+                Sensor(
+                    "preemption_detectors",
+                    "emergency_preemption",
+                    "emitter_detection",
+                    NOBODY,
+                    ANONYMOUS,
+                    (),
+                    "signal_controllers",
+                    len(grid.intersections),
+                )
+            )
+            sensing.link("ambulances", "signal_controllers", "preemption requests")
+        self.station = EmergencyService(
+            context.env,
+            [i.controller for i in grid.intersections],
+            ambulances=emergency.ambulances,
+            turnout_s=emergency.turnout_s,
+            on_scene_s=emergency.on_scene_s,
+            link_s=grid.link_s,
+            lead_s=lead_s,
+            yield_share=emergency.queue_yield_share,
+        )
+
+    @classmethod
+    def enabled(cls, scenario: Scenario) -> bool:
+        return scenario.emergency.incidents_per_hour > 0
+
+    @classmethod
+    def warnings(cls, scenario: Scenario) -> list[str]:
+        if scenario.services.preemption and not cls.enabled(scenario):
+            return [
+                "services.preemption is on but emergency.incidents_per_hour is 0: "
+                "no ambulance will ask for a green"
+            ]
+        return []
+
+    @classmethod
+    def metrics_when_off(cls, scenario: Scenario) -> dict[str, object]:
+        return {**dict.fromkeys(cls.metric_keys), "emergency_responses": 0}
+
+    @classmethod
+    def summary_rows(cls, scenario: Scenario) -> tuple[SummaryRow, ...]:
+        return (
+            SummaryRow("emergency_responses", "ambulance responses", "{:,.0f}"),
+            SummaryRow("emergency_response_s_mean", "response time, mean (s)"),
+            SummaryRow("emergency_response_s_p90", "response time, 90th pct (s)"),
+        )
+
+    def start(self) -> None:
+        self.context.env.process(self._incidents())
+
+    def _incidents(self) -> Generator[simpy.Event, object, None]:
+        env, grid, scenario = self.context.env, self.context.grid, self.scenario
+        rng = self.context.stream("emergency")
+        times = arrival_times(rng, scenario.emergency.incidents_per_hour, scenario.duration)
+        nodes = rng.integers(0, len(grid.intersections), len(times))
+        rows_first = rng.random(len(times)) < 0.5
+        row, col = scenario.station_node
+        station = grid.node(row, col)
+        for t, node, first in zip(times.tolist(), nodes.tolist(), rows_first.tolist(), strict=True):
+            yield env.timeout(t - env.now)
+            self.station.call(
+                node, grid.drive(station, node, first), grid.drive(node, station, not first)
+            )
+
+    def components(self) -> tuple[str, ...]:
+        sensors = self.context.sensing.sensors
+        return ("dispatch", "ambulances", *(n for n in ("preemption_detectors",) if n in sensors))
+
+    def reporters(self) -> dict[str, Callable[[Any], object]]:
+        return {"ambulances_out": lambda _: self.station.on_the_road}
+
+    def collect(self, sensing: Sensing, tables: Mapping[str, Table]) -> dict[str, Table]:
+        return {"incidents": self.station.log.arrays()}
+
+    def metrics(self, tables: Mapping[str, Table], core: Mapping[str, object]) -> dict[str, object]:
+        return dict(emergency_metrics(tables["incidents"], self.scenario.warmup))
+
+    def plots(self, result: Any) -> dict[str, Callable[[Path], None]]:
+        incidents = result.tables["incidents"]
+        if not len(incidents["call_s"]):
+            return {}
+        scenario = result.scenario
+        preemption = "on" if scenario.services.preemption else "off"
+
+        def draw(path: Path) -> None:
+            from metrics.service_plots import plot_ambulance_responses
+
+            plot_ambulance_responses(
+                incidents,
+                result.series,
+                path,
+                scenario.demand.start_hour,
+                f"{scenario.name}: ambulance responses (preemption {preemption})",
+            )
+
+        return {"ambulance_responses.png": draw}
