@@ -11,22 +11,25 @@ from metrics.analytic import pedestrian_los
 Table = Mapping[str, np.ndarray]
 
 
-def _mean(values: np.ndarray) -> float:
-    return float(values.mean()) if values.size else 0.0
+def _mean(values: np.ndarray) -> float | None:
+    """Mean, or None (``null``: nothing to measure) for no values."""
+    return float(values.mean()) if values.size else None
 
 
-def _p90(values: np.ndarray) -> float:
-    return float(np.percentile(values, 90)) if values.size else 0.0
+def _p90(values: np.ndarray) -> float | None:
+    """90th percentile, or None for no values."""
+    return float(np.percentile(values, 90)) if values.size else None
 
 
 def efficiency_metrics(
     vehicle_trips: Table, pedestrian_trips: Table, crossings: Table, warmup_s: float
-) -> dict[str, float | int | str]:
+) -> dict[str, float | int | str | None]:
     """The ``efficiency`` section of ``metrics.json``.
 
     Only trips and crossings that start at or after ``warmup_s`` count.
     Delay is travel time minus free-flow travel time; a pedestrian's free-flow
-    time is the route length at the pedestrian's own walking speed.
+    time is the route length at the pedestrian's own walking speed. A mean,
+    percentile, rate or level of service with nothing to measure is None.
     """
     vehicles = vehicle_trips["start_s"] >= warmup_s
     vehicle_delay = (
@@ -49,7 +52,7 @@ def efficiency_metrics(
         "pedestrian_delay_s_mean": _mean(walker_delay),
         "pedestrian_signal_wait_s_mean": _mean(wait),
         "pedestrian_signal_wait_s_p90": _p90(wait),
-        "pedestrian_signal_los": pedestrian_los(_mean(wait)),
+        "pedestrian_signal_los": pedestrian_los(float(wait.mean())) if wait.size else None,
         "crossings": int(counted.sum()),
         "impaired_crossings": int(impaired.sum()),
         "stranded_crossings": int(stranded.sum()),
@@ -57,13 +60,13 @@ def efficiency_metrics(
         "stranded_crossings_per_1000_impaired": (
             1000.0 * float((stranded & impaired).sum()) / float(impaired.sum())
             if impaired.any()
-            else 0.0
+            else None
         ),
         "slip_incidents": int(pedestrian_trips["slips"][walkers].sum()),
     }
 
 
-def emergency_metrics(incidents: Table, warmup_s: float) -> dict[str, float | int]:
+def emergency_metrics(incidents: Table, warmup_s: float) -> dict[str, float | int | None]:
     """Response = incident call to the ambulance's arrival (waiting for a free ambulance,
     turnout and the drive), for incidents called in after ``warmup_s``."""
     counted = incidents["call_s"] >= warmup_s

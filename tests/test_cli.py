@@ -125,7 +125,8 @@ def test_rerun_into_a_folder_leaves_no_stale_outputs(tmp_path: Path) -> None:
     assert main(["run", winter, "--out", str(out), "--quiet", "--trips", *SHORT]) == 0
     assert (out / "plots/snow_depth_maps.png").exists() and (out / "crossings.csv").exists()
     (out / "notes.txt").write_text("mine")
-    assert main(["run", str(BASELINE), "--out", str(out), "--quiet", *SHORT]) == 0
+    assert main(["run", str(BASELINE), "--out", str(out), "--quiet", *SHORT]) == 2  # not ours
+    assert main(["run", str(BASELINE), "--out", str(out), "--quiet", "--overwrite", *SHORT]) == 0
     assert not (out / "plots/snow_depth_maps.png").exists()
     assert not (out / "crossings.csv").exists()
     assert (out / "notes.txt").read_text() == "mine"  # not ours: left alone

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import pytest
 
+from twin.cli import main
 from twin.runner import run_scenario
 from twin.scenario import load_scenario
 
-SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 
 
 def test_there_are_bundled_scenarios() -> None:
@@ -23,3 +26,38 @@ def test_bundled_scenario_runs(path: Path) -> None:
     result = run_scenario(scenario)
     efficiency = result.metrics["efficiency"]
     assert efficiency["pedestrian_trips_completed"] + efficiency["vehicle_trips_completed"] > 0
+
+
+def _header_commands() -> list[tuple[str, list[str]]]:
+    commands = []
+    for path in SCENARIOS:
+        for line in path.read_text().splitlines():
+            if not line.startswith("#"):
+                break
+            text = line.lstrip("# ").strip()
+            if text.startswith("twin run "):
+                commands.append((path.stem, shlex.split(text)[2:]))
+    return commands
+
+
+HEADER_COMMANDS = _header_commands()
+
+
+def test_scenario_headers_document_commands() -> None:
+    assert {stem for stem, _ in HEADER_COMMANDS} >= {
+        "accessible_crossings",
+        "emergency_corridor",
+        "winter_storm",
+    }
+
+
+@pytest.mark.parametrize(
+    "args", [args for _, args in HEADER_COMMANDS], ids=[" ".join(a[1:]) for _, a in HEADER_COMMANDS]
+)
+def test_scenario_header_command_runs(
+    args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each command a scenario's header suggests runs (on a short horizon)."""
+    monkeypatch.chdir(ROOT)
+    short = ["--set", "duration=10min", "--set", "warmup=0", "--quiet", "--out", str(tmp_path)]
+    assert main(["run", *args, *short]) == 0

@@ -13,16 +13,21 @@ import simpy
 from simpy.events import NORMAL, EventPriority
 
 from agents.sensing import ANONYMOUS, EVERYONE, FACE, NOBODY, Sensing
+from agents.heating_control import OccupancyCamera, PavementSensor
 from agents.sidewalk import (
-    CAMERA,
     HOLLAND_FLUX_W_M2,
     MELT_EFFICIENCY,
-    PAVEMENT_SENSOR,
     SLIP_RATE_PER_KM,
-    HeatingPlan,
     Sidewalks,
     Weather,
 )
+from twin.scenario.services import SidewalkHeating
+from twin.services.sidewalk_heating import heating_plan
+
+PAVEMENT_SENSOR = PavementSensor.sensor[0] if PavementSensor.sensor else ""
+CAMERA = OccupancyCamera.sensor[0] if OccupancyCamera.sensor else ""
+#: the agents' parameter names -> the scenario section's (the one home of every default)
+SECTION_NAMES = {"slab_warmup_s": "warmup", "occupancy_hold_s": "occupancy_hold"}
 
 H = 3600.0
 FLUX = 637.0  # W/m²
@@ -43,17 +48,21 @@ def make(
     sensing: Sensing | None = None,
     warmup_s: float = 0.0,
     env: simpy.Environment | None = None,
+    start_hour: float = 0.0,
     **plan: Any,
 ) -> tuple[simpy.Environment, Sidewalks]:
     env = env if env is not None else simpy.Environment()
     plan.setdefault("sidewalk_width_m", WIDTH)
+    section = SidewalkHeating(
+        activation=activation, **{SECTION_NAMES.get(key, key): value for key, value in plan.items()}
+    )
     flags = [activation != "off"] * len(lengths) if heated is None else list(heated)
     sidewalks = Sidewalks(
         env,
         np.array(lengths, dtype=float),
         np.array(flags),
         Weather(snowfall, temperature_c),
-        HeatingPlan(activation, **plan),
+        heating_plan(section, start_hour),
         sensing,
         warmup_s,
     )
@@ -335,15 +344,6 @@ def test_a_stormy_day_of_400_heated_segments_costs_few_events() -> None:
 
 
 # --- validation and plots -------------------------------------------------------------------
-
-
-def test_bad_weather_and_plans_are_refused() -> None:
-    with pytest.raises(ValueError, match="overlap"):
-        Weather(((0.0, 2 * H, 1.0), (H, 3 * H, 1.0)), -5.0)
-    with pytest.raises(ValueError, match="activation 'sometimes'"):
-        HeatingPlan("sometimes")
-    with pytest.raises(ValueError, match="schedule window"):
-        HeatingPlan("scheduled", schedule_hours=((5.0, 5.0),))
 
 
 def test_winter_plots_are_written(tmp_path: Path) -> None:

@@ -80,7 +80,7 @@ def _delay(control: str, vehicles_per_hour: float) -> dict:
             )
         )
         means.append(result.metrics["efficiency"])
-    numeric = [key for key, value in means[0].items() if not isinstance(value, str)]
+    numeric = [key for key, value in means[0].items() if isinstance(value, int | float)]
     return {key: np.mean([m[key] for m in means]) for key in numeric}
 
 

@@ -142,7 +142,7 @@ def _read_yaml(path: Path, origins: _Origins) -> tuple[dict[str, Any], list[Prob
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        message = f"line {line}: {_plain_yaml(exc)}" if line else _plain_yaml(exc)
+        message = _plain_yaml(exc, text)
         raise ScenarioError([Problem(source, line, "", message)]) from None
     except yaml.YAMLError as exc:
         raise ScenarioError([Problem(source, None, "", f"invalid YAML: {exc}")]) from None
@@ -181,9 +181,31 @@ _YAML_PLAIN = (
 )
 
 
-def _plain_yaml(exc: yaml.MarkedYAMLError) -> str:
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _misindented(text: str, line: int) -> bool:
+    """True if 0-based ``line`` is a key indented unlike the key line above it, which
+    does not open a section."""
+    lines = text.splitlines()
+    if not 0 < line < len(lines):
+        return False
+    here = lines[line]
+    above = [t for t in lines[:line] if t.strip() and not t.lstrip().startswith("#")]
+    if not above or ":" not in here:
+        return False
+    previous = above[-1]
+    opens = previous.split("#", 1)[0].rstrip().endswith(":")
+    return not opens and _indent(here) != _indent(previous)
+
+
+def _plain_yaml(exc: yaml.MarkedYAMLError, text: str) -> str:
     """Say what a YAML syntax error means, in plain words (PyYAML's own words as a fallback)."""
     detail = "; ".join(str(part) for part in (exc.context, exc.problem) if part)
+    mark = exc.problem_mark or exc.context_mark
+    if mark is not None and _misindented(text, mark.line):
+        return "invalid YAML: this key is indented differently from the keys above it"
     for words, plain in _YAML_PLAIN:
         if words in detail:
             return f"invalid YAML: {plain}"

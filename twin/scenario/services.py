@@ -104,7 +104,8 @@ class SidewalkHeating(Section):
     )
     schedule_hours: tuple[tuple[float, float], ...] = Field(
         default=((5.0, 10.0), (15.0, 20.0)),
-        description="'scheduled': clock-hour windows [from, to) when heating runs (hours).",
+        description="'scheduled': clock-hour windows [from, to) when heating runs; a window may "
+        "wrap past midnight, e.g. [22, 2] (hours).",
     )
     occupancy_hold: PositiveDuration = Field(
         default=900.0,
@@ -123,9 +124,12 @@ class SidewalkHeating(Section):
     @model_validator(mode="after")
     def _hours(self) -> Self:
         for start, end in self.schedule_hours:
-            if not 0 <= start < end <= 24:
+            if not (0 <= start <= 24 and 0 <= end <= 24 and start != end):
                 raise _value_error(
-                    "schedule_hours", [start, end], "is not a window [from, to) within 0-24 hours"
+                    "schedule_hours",
+                    [start, end],
+                    "is not a window [from, to) of two different hours within 0-24 "
+                    "(it may wrap past midnight, e.g. [22, 2])",
                 )
         return self
 
