@@ -1,6 +1,6 @@
 """Residents on foot: measured walking speeds, curb waits and crossings.
 
-Walking speeds (m/s) follow the field studies in REFERENCES.md §2:
+Walking speeds (m/s) follow the field studies in docs/references.md:
 - without reduced mobility: Fitzpatrick et al. (2006), mean 4.74 ft/s (1.44 m/s)
   and 15th percentile 3.77 ft/s (1.15 m/s), so sd 0.29 m/s;
 - with reduced mobility, a mix: 60 % walk like the over-65s of Gates et al.

@@ -1,4 +1,4 @@
-"""Closed-form references the simulation is validated against (REFERENCES.md §1)."""
+"""Closed-form references the simulation is validated against (docs/references.md)."""
 
 from __future__ import annotations
 
