@@ -12,8 +12,8 @@ import pytest
 import simpy
 from simpy.events import NORMAL, EventPriority
 
-from agents.sensing import ANONYMOUS, EVERYONE, FACE, NOBODY, Sensing
 from agents.heating_control import OccupancyCamera, PavementSensor
+from agents.sensing import ANONYMOUS, EVERYONE, FACE, NOBODY, Sensing
 from agents.sidewalk import (
     HOLLAND_FLUX_W_M2,
     MELT_EFFICIENCY,
