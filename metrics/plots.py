@@ -7,12 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
+
+
+def subplots(
+    *grid: int, figsize: tuple[float, float], layout: Literal["constrained"] | None = None, **kw
+):  # type: ignore[no-untyped-def]
+    """A figure and its axes, without pyplot (so no global backend is chosen or switched)."""
+    fig = Figure(figsize=figsize, layout=layout)
+    return fig, fig.subplots(*grid, **kw)
 
 
 def _clock_hours(time_s: np.ndarray, start_hour: float) -> np.ndarray:
@@ -24,7 +30,7 @@ def plot_delay_over_time(
 ) -> None:
     """Mean vehicle delay and mean pedestrian curb wait per interval, warm-up shaded."""
     hours = _clock_hours(series["time_s"], start_hour)
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
+    fig, (top, bottom) = subplots(2, 1, figsize=(9, 6), sharex=True)
     top.plot(hours, series["vehicle_delay_s_mean"], color="tab:blue", label="vehicle delay")
     top.plot(
         hours,
@@ -55,7 +61,6 @@ def plot_delay_over_time(
         ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
-    plt.close(fig)
 
 
 def plot_intersection_map(
@@ -63,7 +68,7 @@ def plot_intersection_map(
 ) -> None:
     """The grid's intersections coloured by ``values`` (rows x cols), streets drawn."""
     rows, cols = values.shape
-    fig, ax = plt.subplots(figsize=(1.2 * cols + 3, 1.2 * rows + 1.5))
+    fig, ax = subplots(figsize=(1.2 * cols + 3, 1.2 * rows + 1.5))
     for r in range(rows):
         ax.plot([-0.7, cols - 0.3], [r, r], color="0.75", lw=4, zorder=1)
     for c in range(cols):
@@ -104,4 +109,3 @@ def plot_intersection_map(
     ax.set_title(title)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
-    plt.close(fig)

@@ -8,13 +8,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
 
 from metrics.efficiency import Table
+from metrics.plots import subplots
 
 
 def plot_ambulance_responses(
@@ -27,7 +26,7 @@ def plot_ambulance_responses(
     turnout = incidents["turnout_s"][order]
     lost = incidents["signal_delay_s"][order]
     driving = incidents["drive_s"][order] - lost
-    fig, (top, bottom) = plt.subplots(
+    fig, (top, bottom) = subplots(
         2, 1, figsize=(10, 6.5), height_ratios=(2, 1), layout="constrained"
     )
     index = np.arange(len(order))
@@ -56,7 +55,6 @@ def plot_ambulance_responses(
     bottom.set_ylabel("vehicles queued")
     bottom.grid(alpha=0.3)
     fig.savefig(path, dpi=120)
-    plt.close(fig)
 
 
 def _clock_seconds(time_s: float, start_hour: float) -> str:
@@ -103,7 +101,7 @@ def plot_crossing_timeline(
     centre = float(starts[starts >= middle][0] if (starts >= middle).any() else starts[-1])
     t0, t1 = centre - window_s / 2, centre + window_s / 2
     walk_phase = 1 if leg in (0, 2) else 0  # crossing the N/S leg walks with east-west traffic
-    fig, ax = plt.subplots(figsize=(10, 5), layout="constrained")
+    fig, ax = subplots(figsize=(10, 5), layout="constrained")
     at_node = (phases["node"] == node) & (phases["onset_s"] < t1) & (phases["onset_s"] > t0 - 200)
     for onset, green_end, phase, walk in zip(
         phases["onset_s"][at_node],
@@ -133,13 +131,13 @@ def plot_crossing_timeline(
         )
         ax.plot(crossings["arrive_s"][row], y, marker="|", color=colour, ms=6)
     handles = [
-        plt.Rectangle((0, 0), 1, 1, color="tab:green", alpha=0.35, label="WALK"),
-        plt.Rectangle((0, 0), 1, 1, color="tab:orange", alpha=0.3, label="flashing DON'T WALK"),
-        plt.Rectangle((0, 0), 1, 1, color="tab:red", alpha=0.12, label="conflicting green"),
-        plt.Line2D([], [], color="0.35", label="crossing"),
-        plt.Line2D([], [], color="tab:purple", lw=2.5, label="reduced mobility"),
-        plt.Line2D([], [], color="tab:red", lw=2.5, label="stranded"),
-        plt.Line2D([], [], color="0.35", marker="|", ls="", label="reached the curb"),
+        Rectangle((0, 0), 1, 1, color="tab:green", alpha=0.35, label="WALK"),
+        Rectangle((0, 0), 1, 1, color="tab:orange", alpha=0.3, label="flashing DON'T WALK"),
+        Rectangle((0, 0), 1, 1, color="tab:red", alpha=0.12, label="conflicting green"),
+        Line2D([], [], color="0.35", label="crossing"),
+        Line2D([], [], color="tab:purple", lw=2.5, label="reduced mobility"),
+        Line2D([], [], color="tab:red", lw=2.5, label="stranded"),
+        Line2D([], [], color="0.35", marker="|", ls="", label="reached the curb"),
     ]
     ax.legend(handles=handles, loc="upper left", fontsize=8, ncols=2)
     ax.set_xlim(t0, t1)
@@ -152,4 +150,3 @@ def plot_crossing_timeline(
         f"{('north', 'east', 'south', 'west')[leg]} leg"
     )
     fig.savefig(path, dpi=120)
-    plt.close(fig)

@@ -8,16 +8,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display: choose the backend before pyplot is imported
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib import patheffects
 from matplotlib.cm import ScalarMappable
 from matplotlib.collections import LineCollection
 from matplotlib.colors import LinearSegmentedColormap, Normalize
 from matplotlib.lines import Line2D
+
+from metrics.plots import subplots
 
 MAX_PANELS = 6
 #: Snow light to deep blue, bare pavement (under the threshold) dark grey; heated outlined orange.
@@ -65,7 +63,7 @@ def plot_snow_depth_maps(
     norm = Normalize(vmin=bare_below_cm, vmax=max(deepest, bare_below_cm + 1.0))
     cols = min(3, count)
     rows = -(-count // cols)
-    fig, axes = plt.subplots(
+    fig, axes = subplots(
         rows,
         cols,
         figsize=(4.2 * cols + 1.2, 4.0 * rows + 0.6),
@@ -108,7 +106,6 @@ def plot_snow_depth_maps(
     )
     fig.suptitle(title)
     fig.savefig(path, dpi=120)
-    plt.close(fig)
 
 
 def plot_heating_timeline(
@@ -122,7 +119,7 @@ def plot_heating_timeline(
 ) -> None:
     """Snow depth on heated vs unheated sidewalk, and the share of heated segments ON."""
     hours = start_hour + np.asarray(times_s, dtype=float) / 3600.0
-    fig, (top, bottom) = plt.subplots(
+    fig, (top, bottom) = subplots(
         2, 1, figsize=(9, 6), sharex=True, height_ratios=(2, 1), layout="constrained"
     )
     top.plot(hours, depth_unheated_cm, color="tab:blue", label="unheated sidewalk")
@@ -139,4 +136,3 @@ def plot_heating_timeline(
     for ax in (top, bottom):
         ax.grid(alpha=0.3)
     fig.savefig(path, dpi=120)
-    plt.close(fig)
