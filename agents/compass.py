@@ -6,14 +6,12 @@ vehicle travels; a leg is the side of an intersection a street leaves from.
 
 NORTH, EAST, SOUTH, WEST = range(4)
 HEADINGS = (NORTH, EAST, SOUTH, WEST)
-NAMES = ("north", "east", "south", "west")
 
 #: (row, col) step of one block in each direction.
 STEP = ((-1, 0), (0, 1), (1, 0), (0, -1))
 
 NS_PHASE, EW_PHASE = 0, 1
 PHASES = (NS_PHASE, EW_PHASE)
-PHASE_NAMES = ("north-south", "east-west")
 
 
 def opposite(direction: int) -> int:

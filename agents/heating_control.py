@@ -69,7 +69,15 @@ class AlwaysOn(Activation):
     name = "always_on"
     warm_at_start = True
 
-    def decide(self, sidewalks, idx, depth, snowing, was_on, now):  # type: ignore[no-untyped-def]
+    def decide(
+        self,
+        sidewalks: Sidewalks,
+        idx: np.ndarray,
+        depth: np.ndarray,
+        snowing: bool,
+        was_on: np.ndarray,
+        now: float,
+    ) -> tuple[np.ndarray, np.ndarray]:
         return sidewalks.heated[idx] & sidewalks.season, np.full(len(idx), math.inf)
 
 
@@ -78,7 +86,15 @@ class Scheduled(Activation):
     may_idle = True
     scheduled = True
 
-    def decide(self, sidewalks, idx, depth, snowing, was_on, now):  # type: ignore[no-untyped-def]
+    def decide(
+        self,
+        sidewalks: Sidewalks,
+        idx: np.ndarray,
+        depth: np.ndarray,
+        snowing: bool,
+        was_on: np.ndarray,
+        now: float,
+    ) -> tuple[np.ndarray, np.ndarray]:
         on = sidewalks.heated[idx] & (sidewalks.season and sidewalks.plan.in_window(now))
         return on, np.full(len(idx), math.inf)
 
@@ -89,7 +105,15 @@ class PavementSensor(Activation):
     may_idle = True
     stops_when_clear = True
 
-    def decide(self, sidewalks, idx, depth, snowing, was_on, now):  # type: ignore[no-untyped-def]
+    def decide(
+        self,
+        sidewalks: Sidewalks,
+        idx: np.ndarray,
+        depth: np.ndarray,
+        snowing: bool,
+        was_on: np.ndarray,
+        now: float,
+    ) -> tuple[np.ndarray, np.ndarray]:
         snow = snowing | (depth > 0)
         since = sidewalks.clear_since[idx]
         since = np.where(snow, math.nan, np.where(np.isnan(since), now, since))
@@ -105,7 +129,15 @@ class OccupancyCamera(Activation):
     may_idle = True
     watches_people = True
 
-    def decide(self, sidewalks, idx, depth, snowing, was_on, now):  # type: ignore[no-untyped-def]
+    def decide(
+        self,
+        sidewalks: Sidewalks,
+        idx: np.ndarray,
+        depth: np.ndarray,
+        snowing: bool,
+        was_on: np.ndarray,
+        now: float,
+    ) -> tuple[np.ndarray, np.ndarray]:
         hold = sidewalks.hold_until[idx]
         on = sidewalks.heated[idx] & (now < hold - _EPS_S)
         return on, np.where(on, hold, math.inf)

@@ -47,6 +47,9 @@ def main() -> None:
     parser.add_argument(
         "--services", action="store_true", help="every service on: " + ", ".join(SERVICES)
     )
+    parser.add_argument(
+        "--count-events", action="store_true", help="also count events (costs a little time)"
+    )
     args = parser.parse_args()
     data = {**DISTRICT, "duration": args.hours * 3600}
     data["signals"] = {**DISTRICT["signals"], "control": args.control}
@@ -54,7 +57,7 @@ def main() -> None:
         data.update(SERVICES)
     scenario = parse_scenario(data)
     start = time.perf_counter()
-    model = CityModel(scenario)
+    model = CityModel(scenario, count_events=args.count_events)
     built = time.perf_counter()
     model.run_to_end()
     end = time.perf_counter()
@@ -66,8 +69,9 @@ def main() -> None:
     print(f"walking trips     {model.walking.started:,}")
     print(f"build             {built - start:.2f} s")
     print(f"wall              {wall:.2f} s")
-    print(f"events            {events:,}")
-    print(f"events per s      {events / wall:,.0f}")
+    if args.count_events:
+        print(f"events            {events:,}")
+        print(f"events per s      {events / wall:,.0f}")
     print(f"sim s per wall s  {scenario.duration / wall:,.0f}")
 
 

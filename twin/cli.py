@@ -110,6 +110,7 @@ def _add_set(parser: argparse.ArgumentParser) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from twin.api import run_log
+    from twin.capacity import check_capacity
     from twin.folder import check_folder, default_folder, folder_lock
     from twin.output import write_results
     from twin.progress import Progress
@@ -120,6 +121,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.seed is not None:
         overrides.append(f"seed={args.seed}")
     scenario = load_scenario(args.scenario, overrides)
+    check_capacity(scenario)  # before a folder is made for a run that cannot start
     out = args.out or default_folder(scenario)
     check_folder(out, scenario, args.overwrite)
     for line in scenario_warnings(scenario):
