@@ -227,3 +227,17 @@ def test_progress_is_a_live_bar_on_a_terminal() -> None:
         progress(now, 3600.0)
     text = stream.getvalue()
     assert "\r" in text and "100%" in text and "<" in text  # elapsed<remaining
+
+
+def test_readme_python_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's "Use from Python" blocks, run as written (in a scratch folder)."""
+    text = (ROOT / "README.md").read_text()
+    blocks = [block.split("```", 1)[0] for block in text.split("```python\n")[1:]]
+    assert len(blocks) >= 2
+    (tmp_path / "scenarios").symlink_to(ROOT / "scenarios")
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {}
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), namespace)
+    assert (tmp_path / "results" / "six-rows" / "metrics.json").exists()
+    assert len(namespace["rows"]) == 6  # type: ignore[arg-type]
