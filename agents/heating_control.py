@@ -34,6 +34,8 @@ class Activation:
         scheduled: switches at clock-hour window edges.
         watches_people: switched by seeing pedestrians on a segment.
         stops_when_clear: switches off once a melting slab is clear (sensor-driven).
+        switched_by_snow: switches on only when there is snow (sensor or camera-driven).
+        needs_season: runs only in the heating season (air at or below ``SEASON_MAX_C``).
     """
 
     name: ClassVar[str] = "off"
@@ -43,6 +45,8 @@ class Activation:
     scheduled: ClassVar[bool] = False
     watches_people: ClassVar[bool] = False
     stops_when_clear: ClassVar[bool] = False
+    switched_by_snow: ClassVar[bool] = False
+    needs_season: ClassVar[bool] = False
 
     @classmethod
     def declaration(cls, count: int) -> Sensor | None:
@@ -68,6 +72,7 @@ class Activation:
 class AlwaysOn(Activation):
     name = "always_on"
     warm_at_start = True
+    needs_season = True
 
     def decide(
         self,
@@ -85,6 +90,7 @@ class Scheduled(Activation):
     name = "scheduled"
     may_idle = True
     scheduled = True
+    needs_season = True
 
     def decide(
         self,
@@ -104,6 +110,7 @@ class PavementSensor(Activation):
     sensor = ("pavement_sensors", NOBODY, ANONYMOUS)
     may_idle = True
     stops_when_clear = True
+    switched_by_snow = True
 
     def decide(
         self,
@@ -128,6 +135,7 @@ class OccupancyCamera(Activation):
     sensor = ("sidewalk_cameras", EVERYONE, FACE)
     may_idle = True
     watches_people = True
+    switched_by_snow = True
 
     def decide(
         self,

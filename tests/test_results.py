@@ -67,7 +67,7 @@ def test_mesa_batch_run_works_with_one_row_per_step() -> None:
     scenario = build(duration="1h", city={"rows": 1, "cols": 2})
     rows = mesa.batch_run(
         CityModel,
-        {"scenario": [scenario], "step_s": 600.0, "collect_every_step": True},
+        {"scenario": [scenario], "step_s": 600.0},
         max_steps=6,
         data_collection_period=1,
         number_processes=1,
@@ -241,3 +241,43 @@ def test_readme_python_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         exec(compile(block, "README.md", "exec"), namespace)
     assert (tmp_path / "results" / "six-rows" / "metrics.json").exists()
     assert len(namespace["rows"]) == 6  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("sections", "expected"),
+    [
+        ({"services": {"preemption": True}}, "no ambulance will ask for a green"),
+        ({"services": {"sidewalk_heating": {"activation": "always_on"}}}, "no sidewalk is heated"),
+        (
+            {"services": {"sidewalk_heating": {"activation": "pavement_sensor", "share": 0.5}}},
+            "weather.snowfall is empty",
+        ),
+        (
+            {
+                "services": {"sidewalk_heating": {"activation": "always_on", "share": 0.5}},
+                "weather": {"temperature_c": 10},
+            },
+            "above the 3 °C heating season",
+        ),
+        (
+            {
+                "services": {"crossing_assist": "radar"},
+                "demand": {"pedestrians_per_hour": 0},
+            },
+            "nobody to assist",
+        ),
+        (
+            {
+                "services": {"crossing_assist": "opt_in_app"},
+                "policy": {"consent": {"opt_in_rate": 0}},
+            },
+            "nobody has the app",
+        ),
+    ],
+)
+def test_services_that_cannot_act_are_warned_about(sections: dict, expected: str) -> None:
+    from twin.runner import scenario_warnings
+
+    [warning] = scenario_warnings(build(**sections))
+    assert expected in warning
+    assert scenario_warnings(build()) == []

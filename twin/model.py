@@ -77,10 +77,12 @@ class CityModel(mesa.Model):
         scenario: the validated scenario, kept as ``spec`` (Mesa 3.5 reserves
             ``Model.scenario`` for its own scenario objects); its seed seeds
             every random stream. Mesa's ``batch_run`` passes it as a keyword.
-        step_s: simulated seconds advanced by one Mesa ``step``; the
-            DataCollector samples every ``SAMPLE_S`` simulated seconds, and once
-            per ``step`` when ``collect_every_step`` (what ``mesa.batch_run`` reads).
-        collect_every_step: collect model variables at every ``step`` instead.
+        step_s: simulated seconds advanced by one Mesa ``step``.
+
+    The DataCollector has a row at time 0; then, when the model is run with
+    :meth:`run_to_end` or :meth:`run_until`, a row every ``SAMPLE_S`` simulated
+    seconds (the time series), and when it is driven by :meth:`step`, one row per
+    step, Mesa's convention (what ``mesa.batch_run`` and the app read).
         count_events: count processed events (``events_scheduled``; costs a little time).
     """
 
@@ -88,13 +90,12 @@ class CityModel(mesa.Model):
         self,
         scenario: Scenario,
         step_s: float = 10.0,
-        collect_every_step: bool = False,
         count_events: bool = False,
     ) -> None:
         super().__init__(rng=scenario.seed)
         self.spec = scenario
         self.step_s = step_s
-        self.collect_every_step = collect_every_step
+        self._stepped = False  # driven by step(): one DataCollector row per step
         self.env = CountingEnvironment(0.0) if count_events else simpy.Environment(0.0)
         self.end_s = scenario.duration
         self.crossing_log = ColumnLog(*CROSSING_COLUMNS)
@@ -140,18 +141,16 @@ class CityModel(mesa.Model):
         for service in self.services.values():
             reporters.update(service.reporters())
         self.datacollector = mesa.DataCollector(model_reporters=reporters)
-        if collect_every_step:
-            self.datacollector.collect(self)
-        else:
-            self.env.process(self._sample())
+        self._take_sample()  # the row at time 0
+        self.env.process(self._sample())
 
     # -- running -------------------------------------------------------------
 
     def step(self) -> None:
         """Advance the simulation by ``step_s`` seconds (never past the end)."""
+        self._stepped = True
         self.run_until(min(self.env.now + self.step_s, self.end_s))
-        if self.collect_every_step:
-            self.datacollector.collect(self)
+        self.datacollector.collect(self)
 
     def run_until(self, until_s: float) -> None:
         """Process every event before ``until_s``."""
@@ -171,12 +170,17 @@ class CityModel(mesa.Model):
 
     # -- processes -----------------------------------------------------------
 
+    def _take_sample(self) -> None:
+        self.datacollector.collect(self)
+        for service in self.services.values():
+            service.snapshot()
+
     def _sample(self) -> Generator[simpy.Event, object, None]:
         while True:
-            self.datacollector.collect(self)
-            for service in self.services.values():
-                service.snapshot()
             yield self.env.timeout(SAMPLE_S)
+            if self._stepped:
+                return
+            self._take_sample()
 
     def _vehicle_demand(self) -> Generator[simpy.Event, object, None]:
         demand = self.spec.demand

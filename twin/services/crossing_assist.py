@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from agents.crossing_assist import METHODS
+from agents.sensing import OPTED_IN
 from metrics.safety import vehicle_pedestrian_conflicts
 from twin.services.base import BuildContext, Service, SummaryRow, Table, register
 
@@ -46,6 +47,19 @@ class CrossingAssistService(Service):
     @classmethod
     def enabled(cls, scenario: Scenario) -> bool:
         return scenario.services.crossing_assist != "none"
+
+    @classmethod
+    def warnings(cls, scenario: Scenario) -> list[str]:
+        services = scenario.services
+        key = f"services.crossing_assist is {services.crossing_assist}"
+        if not cls.enabled(scenario):
+            return []
+        if scenario.demand.pedestrians_per_hour == 0:
+            return [f"{key} but demand.pedestrians_per_hour is 0: nobody to assist"]
+        method = METHODS[services.crossing_assist]
+        if method.observes == OPTED_IN and scenario.policy.consent.opt_in_rate == 0:
+            return [f"{key} but policy.consent.opt_in_rate is 0: nobody has the app"]
+        return []
 
     @classmethod
     def signal_timing(cls, scenario: Scenario) -> dict[str, float]:

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from agents.sidewalk import SNOW_COVERED_CM, HeatingPlan, Sidewalks, Weather
+from agents.heating_control import ACTIVATIONS
+from agents.sidewalk import SEASON_MAX_C, SNOW_COVERED_CM, HeatingPlan, Sidewalks, Weather
 from twin.services.base import BuildContext, Service, SummaryRow, Table, register
 
 if TYPE_CHECKING:
@@ -81,11 +82,19 @@ class SidewalkHeatingService(Service):
 
     @classmethod
     def warnings(cls, scenario: Scenario) -> list[str]:
-        heating = scenario.services.sidewalk_heating
-        if heating.activation != "off" and heating.share == 0:
+        heating, weather = scenario.services.sidewalk_heating, scenario.weather
+        control = ACTIVATIONS[heating.activation]
+        key = f"services.sidewalk_heating.activation is {heating.activation}"
+        if heating.activation == "off":
+            return []
+        if heating.share == 0:
+            return [f"{key} but share is 0: no sidewalk is heated"]
+        if control.switched_by_snow and not weather.snowfall:
+            return [f"{key} but weather.snowfall is empty: heating never switches on"]
+        if control.needs_season and weather.temperature_c > SEASON_MAX_C:
             return [
-                f"services.sidewalk_heating.activation is {heating.activation} but share is 0: "
-                "no sidewalk is heated"
+                f"{key} but weather.temperature_c is {weather.temperature_c:g}, above the "
+                f"{SEASON_MAX_C:g} °C heating season: heating never switches on"
             ]
         return []
 
