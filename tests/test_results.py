@@ -281,3 +281,25 @@ def test_services_that_cannot_act_are_warned_about(sections: dict, expected: str
     [warning] = scenario_warnings(build(**sections))
     assert expected in warning
     assert scenario_warnings(build()) == []
+
+
+def test_version_matches_the_package_metadata() -> None:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert twin.__version__ == project["version"]
+
+
+def test_schema_choices_come_from_the_strategy_registries(tmp_path: Path) -> None:
+    from agents.crossing_assist import METHODS
+    from agents.heating_control import ACTIVATIONS
+
+    out = tmp_path / "schema.json"
+    assert main(["schema", "--out", str(out)]) == 0
+    text = out.read_text()
+    schema = json.loads(text)
+    assert stat.S_IMODE(out.stat().st_mode) == file_mode()
+    sections = schema["$defs"]
+    assert sections["Services"]["properties"]["crossing_assist"]["enum"] == ["none", *METHODS]
+    heating = sections["SidewalkHeating"]["properties"]["activation"]["enum"]
+    assert heating == list(ACTIVATIONS)

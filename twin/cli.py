@@ -142,6 +142,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from twin.runner import scenario_warnings
     from twin.scenario import load_scenario
 
     status = EXIT_OK
@@ -153,6 +154,8 @@ def _validate(args: argparse.Namespace) -> int:
             status = EXIT_BAD_INPUT
         else:
             print(f"{path}: ok ({scenario.name})")
+            for line in scenario_warnings(scenario):
+                print(f"{path}: warning: {line}", file=sys.stderr)
     return status
 
 

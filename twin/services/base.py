@@ -167,7 +167,7 @@ class Service:
         return {}
 
     def extras(self) -> dict[str, object]:
-        """Arrays plots need besides tables and series (kept on ``RunResult.extras``)."""
+        """Arrays plots need besides tables and series (read with ``RunResult.extra(name)``)."""
         return {}
 
     # -- components, for attacks ------------------------------------------------------
