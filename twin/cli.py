@@ -9,6 +9,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from twin.cli_analysis import HANDLERS as ANALYSIS
+from twin.cli_analysis import add_commands as add_analysis_commands
 from twin.durations import format_duration
 from twin.errors import CapacityError, ScenarioError, TwinError
 
@@ -96,6 +98,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Print the JSON Schema that scenario files are validated against.",
     )
     schema.add_argument("--out", type=Path, help="write to this file instead of stdout")
+    add_analysis_commands(commands)
     return parser
 
 
@@ -179,7 +182,7 @@ def _schema(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``twin`` console script; returns the exit status."""
     args = _parser().parse_args(argv)
-    handler = {"run": _run, "validate": _validate, "schema": _schema}[args.command]
+    handler = {"run": _run, "validate": _validate, "schema": _schema, **ANALYSIS}[args.command]
     try:
         return handler(args)
     except ScenarioError as error:
