@@ -43,7 +43,7 @@ def sweep_file(tmp_path: Path, name: str = "tiny", duration: str = "10min", reps
 
 
 def test_grid_combinations_and_common_random_numbers(tmp_path):
-    extra = "  combinations:\n    - {services.crossing_assist: camera_ai, services.camera_recall: 0.5}\n"
+    extra = "  combinations:\n    - {services.crossing_assist: camera_ai}\n"
     spec = load_sweep(sweep_file(tmp_path, reps=3, extra=extra))
     runs = spec.runs(7)
     assert len(runs) == 4 * 3

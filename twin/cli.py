@@ -115,6 +115,7 @@ def _add_set(parser: argparse.ArgumentParser) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from twin.output import write_results
+    from twin.report import write_report
     from twin.runner import run_scenario
     from twin.scenario import load_scenario
 
@@ -132,6 +133,7 @@ def _run(args: argparse.Namespace) -> int:
         *(f"{key}: {value:.6g}" for key, value in result.timing.items()),
     ]
     written = write_results(result, out, log, trips=args.trips)
+    written += write_report(out)
     if not args.quiet:
         efficiency = result.metrics["efficiency"]
         assert isinstance(efficiency, dict)

@@ -203,13 +203,14 @@ def compare_sweep(
             panels.append(
                 (
                     metric,
-                    [p.label for p in table.policies],
+                    [_values(p) for p in table.policies],
                     np.array([_num(i.mean) for i in intervals]),
                     np.array([_num(i.low) for i in intervals]),
                     np.array([_num(i.high) for i in intervals]),
                 )
             )
-    plot_overview(panels, out / "overview.png", f"{table.sweep}: outcomes by family")
+    title = f"{table.sweep}: outcomes by family ({' / '.join(table.parameters)})"
+    plot_overview(panels, out / "overview.png", title)
     written.append(out / "overview.png")
 
     shown = list(dict.fromkeys(m for pair in pairs for m in pair))
@@ -238,6 +239,8 @@ def compare_sweep(
     )
     written.append(out / "comparison.json")
     written += write_sweep_report(out, table, ref, rows, figures)
+    for stale in set(out.glob("tradeoff_*.png")) - set(written):
+        stale.unlink()  # from an earlier compare with other axes: the folder shows this one
     return written
 
 
@@ -298,12 +301,20 @@ def _markdown(header: list[str], rows: list[dict[str, object]]) -> str:
 
 
 def _short(policy: Policy, by: str | None) -> str:
-    rest = {k: v for k, v in policy.params.items() if k != by}
-    return (
-        policy_label({k.rsplit(".", 1)[-1]: v for k, v in rest.items()})
-        if rest
-        else (str(policy.params.get(by, policy.label)) if by else policy.label)
-    )
+    """The policy's values other than ``by`` (which the colour shows), e.g. ``radar``."""
+    rest = [_value(v) for k, v in policy.params.items() if k != by]
+    if rest or by is None:
+        return " / ".join(rest) or policy.label
+    return _value(policy.params.get(by, policy.label))
+
+
+def _values(policy: Policy) -> str:
+    """The policy's values only, e.g. ``radar / pavement_sensor``."""
+    return " / ".join(_value(v) for v in policy.params.values()) or "base"
+
+
+def _value(value: object) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 def _group(policy: Policy, by: str | None) -> str:

@@ -44,7 +44,7 @@ _IDENTIFIABILITY_BY_NUMBER = {0: "anonymous", 1: "device_id", 2: "face"}
 PURPOSE = {
     "crossing_assist": "to give people who walk slowly more time to cross the street",
     "sidewalk_heating": "to decide when to heat the sidewalks to melt snow",
-    "preemption": "to turn signals green ahead of ambulances",
+    "emergency_preemption": "to turn signals green ahead of ambulances",
     "emergency": "to turn signals green ahead of ambulances",
     "driver_alerts": "to warn drivers that someone is still crossing",
     "traffic": "to time the traffic signals",
@@ -323,10 +323,10 @@ def _read(path: Path, required: bool = False) -> Any:
 def _duration(value: object) -> str:
     if isinstance(value, int | float) and not isinstance(value, bool):
         seconds = float(value)
-        for unit, size in (("days", 86400), ("hours", 3600), ("minutes", 60)):
-            if seconds >= size:
-                return f"{seconds / size:g} {unit}"
-        return f"{seconds:g} seconds"
+        for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
+            if seconds >= size or unit == "second":
+                amount = seconds / size
+                return f"{amount:g} {unit}" + ("" if amount == 1 else "s")
     return str(value) if value is not None else "an unknown period"
 
 
