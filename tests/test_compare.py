@@ -71,23 +71,42 @@ def test_direction_and_between_share():
 
 def constructed_db(path):
     """Three policies x 4 replications with efficiency, privacy and security metrics."""
-    truth = {"siloed": (30, 10, 0.1), "federated": (25, 40, 0.4), "integrated": (20, 90, 0.9),
-             "wasteful": (35, 95, 0.95)}  # fmt: skip
+    truth = {
+        "siloed": (30, 10, 0.1),
+        "federated": (25, 40, 0.4),
+        "integrated": (20, 90, 0.9),
+        "wasteful": (35, 95, 0.95),
+    }
     with ResultsDB(path) as db:
         for combination, (name, (delay, exposed, blast)) in enumerate(truth.items()):
             for replication in range(4):
                 wobble = (-1.5, -0.5, 0.5, 1.5)[replication]
-                row = RunRow(f"{name}{replication}", "policies", "base", None, combination,
-                             {"policy.integration": name}, replication, replication, "ok",
-                             None, 0.0, 1.0, 1.0, "test")  # fmt: skip
+                row = RunRow(
+                    f"{name}{replication}",
+                    "policies",
+                    "base",
+                    None,
+                    combination,
+                    {"policy.integration": name},
+                    replication,
+                    replication,
+                    "ok",
+                    None,
+                    0.0,
+                    1.0,
+                    1.0,
+                    "test",
+                )
                 db.record(
                     row,
-                    {"efficiency.vehicle_delay_s_mean": delay + wobble,
-                     "efficiency.crossings": 500.0,
-                     "privacy.people_exposed": exposed + wobble,
-                     "security.components_compromised_share": blast,
-                     "efficiency.pedestrian_signal_los": "B"},
-                )  # fmt: skip
+                    {
+                        "efficiency.vehicle_delay_s_mean": delay + wobble,
+                        "efficiency.crossings": 500.0,
+                        "privacy.people_exposed": exposed + wobble,
+                        "security.components_compromised_share": blast,
+                        "efficiency.pedestrian_signal_los": "B",
+                    },
+                )
     return path
 
 
@@ -107,8 +126,11 @@ def test_compare_defaults_to_efficiency_against_privacy_and_security(tmp_path):
     with (out / "ranking.csv").open() as handle:
         rows = list(csv.DictReader(handle))
     front = [row["policy"] for row in rows if row["pareto"] == "yes"]
-    assert front == ["policy.integration=integrated", "policy.integration=federated",
-                     "policy.integration=siloed"]  # fmt: skip
+    assert front == [
+        "policy.integration=integrated",
+        "policy.integration=federated",
+        "policy.integration=siloed",
+    ]
     assert rows[-1]["policy"] == "policy.integration=wasteful"
     federated = next(row for row in rows if row["policy"].endswith("federated"))
     # Paired against siloed: the replication wobble cancels, so the interval is zero.

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from twin.cli import main
 from twin.errors import ScenarioError
 from twin.sweep import ResultsDB, load_sweep, run_sweep, seeds_for
 
@@ -24,8 +25,9 @@ TINY = (
 )
 
 
-def sweep_file(tmp_path: Path, name: str = "tiny", duration: str = "10min", reps: int = 2,
-               extra: str = "") -> Path:  # fmt: skip
+def sweep_file(
+    tmp_path: Path, name: str = "tiny", duration: str = "10min", reps: int = 2, extra: str = ""
+) -> Path:
     path = tmp_path / f"{name}.yaml"
     path.write_text(
         textwrap.dedent(f"""\
@@ -48,8 +50,11 @@ def test_grid_combinations_and_common_random_numbers(tmp_path):
     runs = spec.runs(7)
     assert len(runs) == 4 * 3
     assert [c["services.crossing_assist"] for c in spec.combinations] == [
-        "none", "push_button", "radar", "camera_ai",
-    ]  # fmt: skip
+        "none",
+        "push_button",
+        "radar",
+        "camera_ai",
+    ]
     for replication in range(3):
         seeds = {run.seed for run in runs if run.replication == replication}
         assert seeds == {seeds_for(7, 3)[replication]}  # one seed per replication
@@ -103,10 +108,12 @@ def test_embedded_sweep_section_in_a_scenario(tmp_path):
     scenario.write_text(
         BASE.read_text()
         + "sweep:\n  grid:\n    services.push_button_use: [0.2, 0.9]\n  replications: 1\n"
-        + "  set: " + TINY.replace("DUR", "10min").replace("false}", "false, "
-                                                           "services.crossing_assist: push_button}")
+        + "  set: "
+        + TINY.replace("DUR", "10min").replace(
+            "false}", "false, services.crossing_assist: push_button}"
+        )
         + "\n"
-    )  # fmt: skip
+    )
     spec = load_sweep(scenario)
     assert spec.embedded and spec.name == "accessible_crossings"
     summary = run_sweep(spec, tmp_path / "r.sqlite", workers=1, progress=False)
@@ -122,15 +129,35 @@ def metric_table(db_path: Path) -> dict[tuple[str, int, str], float | None]:
         }
 
 
-def test_dask_local_cluster_gives_the_same_metrics_as_the_pool(tmp_path):
-    pytest.importorskip("distributed")
-    spec = load_sweep(sweep_file(tmp_path))
-    pool, dask = tmp_path / "pool.sqlite", tmp_path / "dask.sqlite"
+def test_dask_gives_the_same_metrics_as_the_pool(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    path = sweep_file(tmp_path)
+    spec = load_sweep(path)
+    pool, remote, local = (tmp_path / f"{n}.sqlite" for n in ("pool", "remote", "local"))
     assert run_sweep(spec, pool, workers=2, progress=False).ok == 6
-    assert run_sweep(spec, dask, dask_local=1, progress=False).ok == 6
-    first, second = metric_table(pool), metric_table(dask)
+    # A cluster reached over loopback, as a remote one would be.
+    with distributed.LocalCluster(
+        n_workers=1,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:
+        args = ["sweep", str(path), "--db", str(remote), "--scheduler", cluster.scheduler_address]
+        assert main([*args, "--quiet"]) == 0
+    assert run_sweep(spec, local, dask_local=1, progress=False).ok == 6
+    first = metric_table(pool)
     assert len(first) > 6 * 20
-    assert first == second
+    assert metric_table(remote) == first
+    assert metric_table(local) == first
+
+
+def test_unreachable_scheduler_is_a_clear_error(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("distributed")
+    monkeypatch.setattr("twin.sweep.executor.CONNECT_TIMEOUT", "1s")
+    args = ["sweep", str(sweep_file(tmp_path)), "--db", str(tmp_path / "r.sqlite")]
+    assert main([*args, "--scheduler", "tcp://127.0.0.1:9", "--quiet"]) == 1
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in capsys.readouterr().err
 
 
 def test_rerun_skips_finished_runs(tmp_path):
@@ -145,10 +172,23 @@ def test_rerun_skips_finished_runs(tmp_path):
 
 def _sweep_process(path: Path, db_path: Path, workers: int = 2) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "twin.cli", "sweep", str(path), "--db", str(db_path),
-         "--workers", str(workers), "--quiet"],
-        cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "twin.cli",
+            "sweep",
+            str(path),
+            "--db",
+            str(db_path),
+            "--workers",
+            str(workers),
+            "--quiet",
+        ],
+        cwd=ROOT,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def _ok_runs(db_path: Path) -> int:

@@ -118,9 +118,14 @@ def _compare(args: argparse.Namespace) -> int:
     from twin.compare import compare_sweep
 
     written = compare_sweep(
-        args.db, args.out, sweep=args.sweep, x=args.x, y=args.y, by=args.by,
+        args.db,
+        args.out,
+        sweep=args.sweep,
+        x=args.x,
+        y=args.y,
+        by=args.by,
         reference=args.reference,
-    )  # fmt: skip
+    )
     print(f"{len(written)} files in {args.out}/")
     return EXIT_OK
 

@@ -11,11 +11,9 @@ import multiprocessing
 import os
 import socket
 import sys
-import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -23,10 +21,12 @@ from typing import Any, Protocol
 from twin.errors import ScenarioError, TwinError
 from twin.scenario.loading import OVERRIDE_SOURCE
 from twin.sweep.db import ResultsDB, RunRow, flatten_metrics
-from twin.sweep.spec import RunSpec, SweepSpec, base_text, run_key
+from twin.sweep.spec import RunSpec, SweepSpec, run_key
 
 __all__ = ["SweepSummary", "execute", "load_run_scenario", "run_metrics", "run_sweep"]
 
+#: How long to wait for a Dask scheduler to answer.
+CONNECT_TIMEOUT = "20s"
 #: How often the local pool is rebuilt after a worker process dies before giving up.
 MAX_POOL_RESTARTS = 3
 
@@ -154,12 +154,11 @@ class DaskBackend:
             )
             scheduler = self.cluster.scheduler_address
         try:
-            self.client = Client(scheduler, timeout="20s")
+            self.client = Client(scheduler, timeout=CONNECT_TIMEOUT)
         except OSError as exc:
             if self.cluster is not None:
                 self.cluster.close()
             raise TwinError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
-        # Ship this checkout to workers that do not have it (remote clusters).
         self.workers = sum(self.client.nthreads().values()) or 1
 
     def submit(self, task: Task) -> Any:
@@ -177,27 +176,11 @@ class DaskBackend:
             self.cluster.close()
 
 
-@contextmanager
-def _base_file(spec: SweepSpec) -> Iterator[Path]:
-    """The base scenario file to load (a copy without the sweep section when embedded)."""
-    if not spec.embedded:
-        yield spec.base
-        return
-    with tempfile.TemporaryDirectory(prefix="twin-sweep-") as folder:
-        path = Path(folder) / spec.base.name
-        path.write_text(base_text(spec), encoding="utf-8")
-        yield path
-
-
-def _named(
-    error: ScenarioError, shown: Path, real: Path, sweep_file: Path | None = None
-) -> ScenarioError:
-    """The error naming the user's files: the base scenario instead of its temporary copy,
-    and the sweep file instead of ``--set`` for values the sweep gave."""
-    names = {str(shown): str(real)}
-    if sweep_file is not None:
-        names[OVERRIDE_SOURCE] = str(sweep_file)
-    return ScenarioError(replace(p, file=names.get(p.file, p.file)) for p in error.problems)
+def _named(error: ScenarioError, sweep_file: Path) -> ScenarioError:
+    """The error naming the sweep file instead of ``--set`` for values the sweep gave."""
+    return ScenarioError(
+        replace(p, file=str(sweep_file)) if p.file == OVERRIDE_SOURCE else p for p in error.problems
+    )
 
 
 def run_sweep(
@@ -216,44 +199,36 @@ def run_sweep(
         TwinError: the database holds this sweep built from another base scenario.
     """
     clock = time.perf_counter()
-    with _base_file(spec) as base_path:
-        try:
-            base = load_run_scenario(base_path, spec.fixed)
-        except ScenarioError as error:
-            raise _named(error, base_path, spec.base, spec.source) from None
-        base_hash = base.content_hash()
-        master_seed = spec.seed if spec.seed is not None else int(base.seed)
-        runs = spec.runs(master_seed)
-        with ResultsDB(db_path) as db:
-            others = db.base_hashes(spec.name) - {base_hash}
-            if others:
-                raise TwinError(
-                    f"{db_path}: sweep {spec.name!r} is already stored there from a different "
-                    "base scenario or fixed settings; give this sweep another name "
-                    "(sweep.name) or use another --db"
-                )
-            finished = db.finished_keys(spec.name)
-            todo = [
-                (key, run)
-                for run in runs
-                if (key := run_key(spec.name, base_hash, run.params, run.replication))
-                not in finished
-            ]
-            summary = SweepSummary(len(runs), len(runs) - len(todo), 0, 0, 0.0, [])
-            if todo:
-                _drive(
-                    spec,
-                    db,
-                    base_path,
-                    base_hash,
-                    todo,
-                    summary,
-                    workers,
-                    scheduler,
-                    dask_local,
-                    progress,
-                    on_result,
-                )
+    try:
+        base = load_run_scenario(spec.base, spec.fixed)
+    except ScenarioError as error:
+        raise _named(error, spec.source) from None
+    base_hash = base.content_hash()
+    runs = spec.runs(spec.seed if spec.seed is not None else int(base.seed))
+    with ResultsDB(db_path) as db:
+        if db.base_hashes(spec.name) - {base_hash}:
+            raise TwinError(
+                f"{db_path}: sweep {spec.name!r} is already stored there from a different "
+                "base scenario or fixed settings; give this sweep another name "
+                "(sweep.name) or use another --db"
+            )
+        finished = db.finished_keys(spec.name)
+        todo = [
+            (key, run)
+            for run in runs
+            if (key := run_key(spec.name, base_hash, run.params, run.replication)) not in finished
+        ]
+        summary = SweepSummary(len(runs), len(runs) - len(todo), 0, 0, 0.0, [])
+        if todo:
+            backend: PoolBackend | DaskBackend
+            if scheduler is not None or dask_local is not None:
+                backend = DaskBackend(scheduler, dask_local)
+            else:
+                backend = PoolBackend(max(1, workers or os.cpu_count() or 1))
+            try:
+                _drive(spec, db, base_hash, todo, summary, backend, progress, on_result)
+            finally:
+                backend.close()
     summary.wall_s = time.perf_counter() - clock
     return summary
 
@@ -261,13 +236,10 @@ def run_sweep(
 def _drive(
     spec: SweepSpec,
     db: ResultsDB,
-    base_path: Path,
     base_hash: str,
     todo: list[tuple[str, RunSpec]],
     summary: SweepSummary,
-    workers: int | None,
-    scheduler: str | None,
-    dask_local: int | None,
+    backend: PoolBackend | DaskBackend,
     progress: bool,
     on_result: Callable[[dict[str, Any]], None] | None,
 ) -> None:
@@ -309,20 +281,15 @@ def _drive(
             now = time.time()
             try:
                 scenario = load_run_scenario(
-                    base_path, {**spec.fixed, **run.params, "seed": run.seed}
+                    spec.base, {**spec.fixed, **run.params, "seed": run.seed}
                 )
             except ScenarioError as error:
-                message = str(_named(error, base_path, spec.base, spec.source)).replace("\n", "; ")
+                message = str(_named(error, spec.source)).replace("\n", "; ")
                 record(key, _failure(key, f"ScenarioError: {message}", now))
                 continue
             hashes[key] = scenario.content_hash()
             yield Task(key, run, scenario)
 
-    backend: PoolBackend | DaskBackend
-    if scheduler is not None or dask_local is not None:
-        backend = DaskBackend(scheduler, dask_local)
-    else:
-        backend = PoolBackend(max(1, workers or os.cpu_count() or 1))
     bar = _Bar(len(todo), spec.name, progress)
     try:
         queue = tasks()
@@ -368,7 +335,6 @@ def _drive(
                 backend.restart()
     finally:
         bar.close()
-        backend.close()
 
 
 def _failure(key: str, error: str, now: float) -> dict[str, Any]:

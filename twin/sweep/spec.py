@@ -208,24 +208,6 @@ def load_sweep(path: str | PathLike[str]) -> SweepSpec:
     )
 
 
-def base_text(spec: SweepSpec) -> str:
-    """The base scenario's text; a scenario's own sweep section is blanked, keeping line
-    numbers, so the scenario loader sees a plain scenario."""
-    text = spec.base.read_text(encoding="utf-8")
-    if not spec.embedded:
-        return text
-    node = yaml.compose(text, Loader=yaml.SafeLoader)
-    assert isinstance(node, yaml.MappingNode)
-    out = text.splitlines(keepends=True)
-    for key_node, value_node in node.value:
-        if key_node.value == "sweep":
-            first, last = key_node.start_mark.line, value_node.end_mark.line
-            last = last if value_node.end_mark.column > 0 else last - 1
-            for line in range(first, min(last, len(out) - 1) + 1):
-                out[line] = "\n"
-    return "".join(out)
-
-
 def _mapping(value: object, key: str, bad: Any) -> dict[str, Any]:
     if value is None:
         return {}
