@@ -139,7 +139,12 @@ def test_compare_defaults_to_efficiency_against_privacy_and_security(tmp_path):
     assert float(federated["efficiency.vehicle_delay_s_mean ±95%"]) == pytest.approx(
         3.182 * np.std([-1.5, -0.5, 0.5, 1.5], ddof=1) / 2, abs=1e-4
     )
-    assert "Pareto front" in (out / "report.md").read_text()
+    report = (out / "report.md").read_text()
+    assert "Pareto front" in report
+    assert (
+        "average delay per car trip (seconds): 25.0 (± 2.1), 5.0 less than the reference (± 0.0)"
+        in report
+    )
 
 
 def test_compare_bad_options_name_the_option(tmp_path, capsys):

@@ -45,6 +45,11 @@ class Policy:
         """``path=value`` pairs of what the sweep varied."""
         return policy_label(self.params)
 
+    @property
+    def runs(self) -> int:
+        """Replications with at least one metric."""
+        return len({r for values in self.values.values() for r in values})
+
     def interval(self, metric: str) -> Interval:
         """Mean and 95 % interval of ``metric`` over replications."""
         return mean_interval(list(self.values.get(metric, {}).values()))
@@ -263,7 +268,7 @@ def ranked_rows(
     for rank, index in enumerate(sorted(range(len(table.policies)), key=order), start=1):
         policy = table.policies[index]
         row: dict[str, object] = {"rank": rank, "policy": policy.label}
-        row["replications"] = max((len(v) for v in policy.values.values()), default=0)
+        row["replications"] = policy.runs
         row["pareto"] = "yes" if front[index] else ""
         for metric in metrics:
             interval = policy.interval(metric)

@@ -55,8 +55,8 @@ LABELS = {
     "efficiency.pedestrian_delay_s_mean": "average delay per walking trip (seconds)",
     "efficiency.pedestrian_signal_wait_s_mean": "average wait at a crossing for WALK (seconds)",
     "efficiency.stranded_crossings": "people still in the crosswalk when cars got green",
-    "efficiency.stranded_crossings_per_1000_impaired": "of those, per 1,000 crossings by "
-    "people with reduced mobility",
+    "efficiency.stranded_crossings_per_1000_impaired": "people with reduced mobility still in "
+    "the crosswalk when cars got green, per 1,000 of their crossings",
     "efficiency.vehicle_pedestrian_conflicts": "near-misses between cars and pedestrians",
     "efficiency.emergency_response_s_mean": "average ambulance response time (seconds)",
     "efficiency.slip_incidents": "slips on snowy sidewalks",
@@ -195,6 +195,8 @@ def write_sweep_report(
     for name, x_metric, y_metric in figures:
         blocks.append(("img", name, f"{y_metric} against {x_metric}"))
     blocks.append(("img", "overview.png", "every family of outcomes, policy by policy"))
+    blocks.append(("h2", "In words"))
+    blocks.append(("ul", [_in_words(policy, reference, figures) for policy in table.policies]))
     blocks.append(("h2", "Ranking"))
     blocks.append(
         (
@@ -209,6 +211,34 @@ def write_sweep_report(
     write_atomic(out / "report.md", to_markdown(blocks))
     write_atomic(out / "report.html", to_html(blocks))
     return [out / "report.md", out / "report.html"]
+
+
+def _in_words(policy: Policy, reference: Policy, figures: Sequence[tuple[str, str, str]]) -> str:
+    """One sentence per policy: its outcomes on the compared metrics, against the reference."""
+    from metrics.compare import paired_difference
+
+    metrics = list(dict.fromkeys(m for _, x, y in figures for m in (x, y)))
+    parts = []
+    for metric in metrics:
+        interval = policy.interval(metric)
+        if interval.mean is None:
+            continue
+        text = f"{LABELS.get(metric, metric.split('.', 1)[-1].replace('_', ' '))}: "
+        text += f"{interval.mean:,.1f}"
+        if interval.half_width is not None:
+            text += f" (± {interval.half_width:,.1f})"
+        if policy is not reference:
+            diff = paired_difference(
+                policy.values.get(metric, {}), reference.values.get(metric, {})
+            )
+            if diff.mean is not None:
+                word = "more" if diff.mean > 0 else "less"
+                text += f", {abs(diff.mean):,.1f} {word} than the reference"
+                if diff.half_width is not None:
+                    text += f" (± {diff.half_width:,.1f})"
+        parts.append(text)
+    name = "the reference, " if policy is reference else ""
+    return f"“{policy.label}” ({name}{policy.runs} runs): " + "; ".join(parts) + "."
 
 
 def _describe(sensor: Mapping[str, Any], scenario: Mapping[str, Any], links: Any) -> str:
