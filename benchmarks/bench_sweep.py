@@ -3,7 +3,9 @@
 Runs ``scenarios/policy_sweep.yaml`` (fewer replications by default) into a
 fresh database per worker count and prints runs per minute and the parallel
 efficiency (throughput on N workers / (N x throughput on 1)). The wall time
-includes starting the worker processes, as a user sees it. Run by hand:
+includes starting the worker processes, as a user sees it. "Workers busy" is the
+summed wall time of the runs over N x the sweep's wall time: the executor's own
+overhead (start-up, idle workers), which other load on the machine does not hide. Run by hand:
 ``python benchmarks/bench_sweep.py``. It asserts nothing about speed.
 """
 
@@ -15,7 +17,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from twin.sweep import load_sweep, run_sweep
+from twin.sweep import ResultsDB, load_sweep, run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,14 +37,16 @@ def main() -> None:
     rates: dict[int, float] = {}
     with tempfile.TemporaryDirectory() as folder:
         for workers in counts:
-            summary = run_sweep(
-                spec, Path(folder) / f"w{workers}.sqlite", workers=workers, progress=False
-            )
+            db_path = Path(folder) / f"w{workers}.sqlite"
+            summary = run_sweep(spec, db_path, workers=workers, progress=False)
+            with ResultsDB(db_path) as db:
+                busy = sum(run.wall_s or 0.0 for run in db.runs()) / (workers * summary.wall_s)
             rates[workers] = 60 * summary.ok / summary.wall_s
             efficiency = rates[workers] / (workers * rates[counts[0]] / counts[0])
             print(
                 f"{workers} worker(s): {summary.ok} runs in {summary.wall_s:.1f} s = "
-                f"{rates[workers]:.1f} runs/min, parallel efficiency {efficiency:.0%}"
+                f"{rates[workers]:.1f} runs/min, parallel efficiency {efficiency:.0%}, "
+                f"workers busy {busy:.0%}"
             )
 
 
