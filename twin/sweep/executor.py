@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from twin.errors import ScenarioError, TwinError
 from twin.scenario.loading import OVERRIDE_SOURCE
@@ -97,16 +97,6 @@ class SweepSummary:
     failed: int
     wall_s: float
     errors: list[str]
-
-
-class Backend(Protocol):
-    """A place to run tasks: submit, wait for any to finish, shut down."""
-
-    def submit(self, task: Task) -> Any: ...
-
-    def wait_any(self, pending: set[Any]) -> tuple[set[Any], set[Any]]: ...
-
-    def close(self) -> None: ...
 
 
 class PoolBackend:
