@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from twin import __version__
+from twin.cli_analysis import HANDLERS as ANALYSIS
+from twin.cli_analysis import add_commands as add_analysis_commands
 from twin.durations import format_duration
 from twin.errors import CapacityError, OutputError, ScenarioError, TwinError
 
@@ -94,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Print the JSON Schema that scenario files are validated against.",
     )
     schema.add_argument("--out", type=Path, help="write to this file instead of stdout")
+    add_analysis_commands(commands)
     return parser
 
 
@@ -185,7 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_OK
-    handler = {"run": _run, "validate": _validate, "schema": _schema}[args.command]
+    handler = {"run": _run, "validate": _validate, "schema": _schema, **ANALYSIS}[args.command]
     try:
         return handler(args)
     except ScenarioError as error:

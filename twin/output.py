@@ -14,6 +14,7 @@ import numpy as np
 
 from agents.sensing import IDENTIFIABILITY
 from twin.folder import file_mode
+from twin.report import write_report
 from twin.runner import RunResult
 from twin.scenario import scenario_to_yaml
 from twin.services import registered
@@ -131,6 +132,7 @@ def write_results(
         os.replace(tmp, path)
         written.append(path)
     put("run.log", "\n".join(log_lines) + "\n")
+    written += write_report(out)  # read back from the files above
     _remove_stale(out, written, result.tables)
     return written
 

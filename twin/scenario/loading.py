@@ -58,6 +58,7 @@ def load_scenario(path: str | PathLike[str], overrides: Sequence[str] = ()) -> S
     """
     origins = _Origins(str(path))
     data, problems = _read_yaml(Path(path), origins)
+    data.pop("sweep", None)  # a scenario may carry a sweep section: twin.sweep reads it
     data = _apply_overrides(data, overrides, origins, problems)
     return _validate(data, origins, problems)
 
