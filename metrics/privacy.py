@@ -16,7 +16,10 @@ A *record table* is a mapping of column name to equal-length numpy arrays:
 - ``untrusted``: reachable by an untrusted vendor.
 
 A *trace* is what an attacker holding a store sees of one identifier: the
-records sharing (store, class, subject). A *point* is (place, time bin), the
+records sharing (store, subject). Raw identifiers of one person share a subject
+(the person): within a store, a face, the plate registered to them and the phone
+seen with them are assumed joinable (co-location linkage); pseudonyms are
+minted per store, so they join only within one. A *point* is (place, time bin), the
 bin being ``time_resolution_s`` long (default one hour, absolute: date and hour).
 Metrics with nothing to measure (no resident observed) are ``None``.
 """
@@ -76,7 +79,7 @@ class _Traces:
     """Identifiable records grouped into traces and points, with lookups both ways."""
 
     def __init__(self, table: Table, time_resolution_s: float) -> None:
-        self.trace = _dense(table["store"], table["cls"], table["subject"])
+        self.trace = _dense(table["store"], table["subject"])
         bins = np.floor(np.asarray(table["time_s"], dtype=float) / time_resolution_s)
         self.point = _dense(table["place"], bins.astype(np.int64))
         self.person = np.asarray(table["person"], dtype=np.int64)
@@ -134,7 +137,9 @@ def unicity(
     The attacker knows ``points`` distinct (place, time bin) points drawn at
     random from everything retained about the person (all of them if fewer)
     and looks for the traces containing all of them: the person is singled out
-    when exactly one trace matches and it is theirs (de Montjoye et al. 2013).
+    when every matching trace is theirs (de Montjoye et al. 2013). Candidates
+    are counted as persons: a face and a phone seen at the same points are two
+    identifiers of one individual.
     ``table`` holds identifiable records only.
     """
     traces = _Traces(table, time_resolution_s)
@@ -149,7 +154,8 @@ def unicity(
         matching = traces.traces_with(int(known[0]))
         for point in known[1:].tolist():
             matching = np.intersect1d(matching, traces.traces_with(point), assume_unique=True)
-        unique[i] = len(matching) == 1 and traces.trace_person[matching[0]] == person
+        candidates = np.unique(traces.trace_person[matching])
+        unique[i] = len(candidates) == 1 and candidates[0] == person
     return unique
 
 
@@ -159,8 +165,8 @@ def reidentification_risk(
     """scikit-mobility's ``LocationTimeAttack`` risk with ``knowledge_length=2``, per person.
 
     For each trace: the maximum, over every 2-point subset (with multiplicity)
-    of its points, of 1 / (number of traces containing that subset with
-    multiplicity); a one-record trace uses its single point. A person's risk
+    of its points, of 1 / (number of persons with a trace containing that subset
+    with multiplicity); a one-record trace uses its single point. A person's risk
     is the maximum over their traces (0 if they have none). ``table`` holds
     identifiable records only.
     """
@@ -173,23 +179,23 @@ def reidentification_risk(
 
 
 def _fewest_matches(traces: _Traces, trace: int) -> int:
-    """Fewest traces matching any 2-point background knowledge drawn from ``trace``."""
+    """Fewest persons matching any 2-point background knowledge drawn from ``trace``."""
     pts, counts = traces.points_of(trace)
+    owners = traces.trace_person
     if len(pts) == 1 and counts[0] == 1:
-        return len(traces.traces_with(int(pts[0])))
+        return len(np.unique(owners[traces.traces_with(int(pts[0]))]))
     fewest = traces.n_traces
     for point in pts[counts >= 2].tolist():  # the same point twice
-        fewest = min(fewest, len(traces.traces_with(point, at_least=2)))
+        fewest = min(fewest, len(np.unique(owners[traces.traces_with(point, at_least=2)])))
     if len(pts) >= 2:
-        # co-occurrence of every pair of distinct points among candidate traces
+        # persons holding each pair of distinct points, among the traces sharing any
         lists = [traces.traces_with(p) for p in pts.tolist()]
         lengths = np.array([len(x) for x in lists])
-        candidates, column = np.unique(np.concatenate(lists), return_inverse=True)
-        member = np.zeros((len(candidates), len(pts)), dtype=np.int32)
-        member[column.reshape(-1), np.repeat(np.arange(len(pts)), lengths)] = 1
+        persons, row = np.unique(owners[np.concatenate(lists)], return_inverse=True)
+        member = np.zeros((len(persons), len(pts)), dtype=np.int32)
+        member[row.reshape(-1), np.repeat(np.arange(len(pts)), lengths)] = 1
         together = member.T @ member
-        upper = together[np.triu_indices(len(pts), k=1)]
-        fewest = min(fewest, int(upper.min()))
+        fewest = min(fewest, int(together[np.triu_indices(len(pts), k=1)].min()))
     return max(fewest, 1)
 
 
@@ -211,7 +217,7 @@ def home_inferred(
     hour = (start_hour + np.asarray(table["time_s"], dtype=float) / 3600.0) % 24.0
     start, end = night_hours
     night = (hour >= start) | (hour < end) if start > end else (hour >= start) & (hour < end)
-    trace = _dense(table["store"], table["cls"], table["subject"])
+    trace = _dense(table["store"], table["subject"])
     place = np.asarray(table["place"], dtype=np.int64)[night]
     person = np.asarray(table["person"], dtype=np.int64)[night]
     trace = trace[night]
@@ -239,7 +245,7 @@ def home_inferred(
 
 def linkable_persons(table: Table) -> np.ndarray:
     """Persons with a trace that spans two or more systems (their records can be joined)."""
-    trace = _dense(table["store"], table["cls"], table["subject"])
+    trace = _dense(table["store"], table["subject"])
     if len(trace) == 0:
         return np.empty(0, dtype=np.int64)
     pairs = np.unique(

@@ -7,6 +7,7 @@ from typing import Literal, Self
 from pydantic import Field, field_validator, model_validator
 
 from twin.scenario.base import NonNegativeDuration, PositiveDuration, Section, _value_error
+from twin.scenario.policy import Consent, Policy
 
 __all__ = [
     "Consent",
@@ -217,21 +218,3 @@ class Weather(Section):
                     "snowfall_overlap", later.start, "starts before the previous snowfall ends"
                 )
         return self
-
-
-class Consent(Section):
-    """Whether residents agreed to be sensed."""
-
-    opt_in_rate: float = Field(
-        default=0.3,
-        ge=0,
-        le=1,
-        description="Share of residents who opt in to app-based services (-; 0.3 is the "
-        "Aizuwakamatsu portal target).",
-    )
-
-
-class Policy(Section):
-    """Data and integration policy."""
-
-    consent: Consent = Field(default=Consent(), description="Consent (section).")
