@@ -46,6 +46,7 @@ __all__ = [
     "DIRECT",
     "PERSISTENT",
     "PSEUDONYMOUS",
+    "dense_ids",
     "exposure_series",
     "home_inferred",
     "identifiable",
@@ -67,21 +68,26 @@ def _restrict(table: Table, mask: np.ndarray) -> dict[str, np.ndarray]:
     return {name: np.asarray(column)[mask] for name, column in table.items()}
 
 
-def _dense(*keys: np.ndarray) -> np.ndarray:
+def dense_ids(*keys: np.ndarray) -> np.ndarray:
     """Dense ids 0..k-1 of the distinct combinations of integer ``keys``."""
     if len(keys[0]) == 0:
         return np.empty(0, dtype=np.int64)
-    stacked = np.stack([np.asarray(k, dtype=np.int64) for k in keys], axis=1)
-    return np.unique(stacked, axis=0, return_inverse=True)[1].reshape(-1).astype(np.int64)
+    combined = np.zeros(len(keys[0]), dtype=np.int64)
+    for key in keys:
+        column = np.asarray(key, dtype=np.int64)
+        low = int(column.min())
+        span = int(column.max()) - low + 1
+        combined = combined * span + (column - low)  # exact while the product fits int64
+    return np.unique(combined, return_inverse=True)[1].reshape(-1).astype(np.int64)
 
 
 class _Traces:
     """Identifiable records grouped into traces and points, with lookups both ways."""
 
     def __init__(self, table: Table, time_resolution_s: float) -> None:
-        self.trace = _dense(table["store"], table["subject"])
+        self.trace = dense_ids(table["store"], table["subject"])
         bins = np.floor(np.asarray(table["time_s"], dtype=float) / time_resolution_s)
-        self.point = _dense(table["place"], bins.astype(np.int64))
+        self.point = dense_ids(table["place"], bins.astype(np.int64))
         self.person = np.asarray(table["person"], dtype=np.int64)
         self.n_traces = int(self.trace.max()) + 1 if len(self.trace) else 0
         self.n_points = int(self.point.max()) + 1 if len(self.point) else 0
@@ -192,9 +198,10 @@ def _fewest_matches(traces: _Traces, trace: int) -> int:
         lists = [traces.traces_with(p) for p in pts.tolist()]
         lengths = np.array([len(x) for x in lists])
         persons, row = np.unique(owners[np.concatenate(lists)], return_inverse=True)
-        member = np.zeros((len(persons), len(pts)), dtype=np.int32)
-        member[row.reshape(-1), np.repeat(np.arange(len(pts)), lengths)] = 1
-        together = member.T @ member
+        # float matmul goes through BLAS; counts stay exact far below 2**53
+        member = np.zeros((len(persons), len(pts)))
+        member[row.reshape(-1), np.repeat(np.arange(len(pts)), lengths)] = 1.0
+        together = (member.T @ member).astype(np.int64)
         fewest = min(fewest, int(together[np.triu_indices(len(pts), k=1)].min()))
     return max(fewest, 1)
 
@@ -217,7 +224,7 @@ def home_inferred(
     hour = (start_hour + np.asarray(table["time_s"], dtype=float) / 3600.0) % 24.0
     start, end = night_hours
     night = (hour >= start) | (hour < end) if start > end else (hour >= start) & (hour < end)
-    trace = _dense(table["store"], table["subject"])
+    trace = dense_ids(table["store"], table["subject"])
     place = np.asarray(table["place"], dtype=np.int64)[night]
     person = np.asarray(table["person"], dtype=np.int64)[night]
     trace = trace[night]
@@ -245,7 +252,7 @@ def home_inferred(
 
 def linkable_persons(table: Table) -> np.ndarray:
     """Persons with a trace that spans two or more systems (their records can be joined)."""
-    trace = _dense(table["store"], table["subject"])
+    trace = dense_ids(table["store"], table["subject"])
     if len(trace) == 0:
         return np.empty(0, dtype=np.int64)
     pairs = np.unique(

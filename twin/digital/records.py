@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from agents.sensing import ANONYMOUS, DEVICE_ID, FACE, OPTED_IN, Sensor
-from metrics.privacy import AGGREGATE, CLASSES, DIRECT, PERSISTENT, PSEUDONYMOUS
+from metrics.privacy import AGGREGATE, CLASSES, DIRECT, PERSISTENT, PSEUDONYMOUS, dense_ids
 
 CLASS_NAMES = CLASSES
 #: Identifier class of each ``agents.sensing`` identifiability level.
@@ -208,8 +208,7 @@ def build_records(
     store = store_of[obs.system[named]]
     if anonymisation == "pseudonymise" and named.any():
         period = np.floor(obs.time_s[named] / pseudonym_rotation_s).astype(np.int64)
-        keys = np.stack([store, subject, period], axis=1)
-        subject = np.unique(keys, axis=0, return_inverse=True)[1].reshape(-1).astype(np.int64)
+        subject = dense_ids(store, subject, period)
         named_cls = np.full(len(subject), PSEUDONYMOUS, dtype=np.int8)
     identified = Records(
         time_s=obs.time_s[named],
@@ -241,10 +240,11 @@ def _counts(
         count = np.ones(len(obs), dtype=np.int64)
     else:
         bins = np.floor(obs.time_s / interval_s).astype(np.int64)
-        keys = np.stack([obs.system, obs.place, bins], axis=1)
-        groups, count = np.unique(keys, axis=0, return_counts=True)
-        system, place = groups[:, 0], groups[:, 1]
-        time_s = np.minimum((groups[:, 2] + 1) * interval_s, end_s).astype(float)
+        group = dense_ids(obs.system, obs.place, bins)
+        count = np.bincount(group)
+        first = np.unique(group, return_index=True)[1]
+        system, place = obs.system[first], obs.place[first]
+        time_s = np.minimum((bins[first] + 1) * interval_s, end_s).astype(float)
     n = len(time_s)
     store = store_of[system]
     return Records(

@@ -8,6 +8,7 @@ from pydantic import Field, field_validator, model_validator
 
 from twin.scenario.base import NonNegativeDuration, PositiveDuration, Section, _value_error
 from twin.scenario.policy import Consent, Policy
+from twin.scenario.traffic_monitoring import TrafficMonitoring
 
 __all__ = [
     "Consent",
@@ -185,6 +186,9 @@ class Services(Section):
     )
     sidewalk_heating: SidewalkHeating = Field(
         default=SidewalkHeating(), description="Snow-melting sidewalks (section)."
+    )
+    traffic_monitoring: TrafficMonitoring = Field(
+        default=TrafficMonitoring(), description="Traffic monitoring sensors (section)."
     )
 
 
