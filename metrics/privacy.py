@@ -107,6 +107,22 @@ class _Traces:
         # the person each trace is about (traces never mix persons in a simulated world)
         self.trace_person = np.full(self.n_traces, -1, dtype=np.int64)
         self.trace_person[self.trace] = self.person
+        self._traces_by_person = np.argsort(self.trace_person, kind="stable")
+        self._sorted_person = self.trace_person[self._traces_by_person]
+        # per point, the distinct persons with a trace containing it once / twice or more
+        self._persons = [self._persons_by_point(self.pair_count >= k) for k in (1, 2)]
+
+    def _persons_by_point(self, chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        span = int(self.trace_person.max(initial=0)) + 2
+        person = self.trace_person[self.pair_trace[chosen]]
+        key = np.unique(self.pair_point[chosen] * span + person + 1)
+        point, person = key // span, key % span - 1
+        return person, np.searchsorted(point, np.arange(self.n_points + 1))
+
+    def persons_with(self, point: int, at_least: int = 1) -> np.ndarray:
+        """Distinct persons with a trace holding ``point`` at least ``at_least`` times."""
+        persons, start = self._persons[min(at_least, 2) - 1]
+        return persons[start[point] : start[point + 1]]
 
     def traces_with(self, point: int, at_least: int = 1) -> np.ndarray:
         lo, hi = self.point_start[point], self.point_start[point + 1]
@@ -118,7 +134,9 @@ class _Traces:
         return self.pair_point[lo:hi], self.pair_count[lo:hi]
 
     def traces_of_person(self, person: int) -> np.ndarray:
-        return np.flatnonzero(self.trace_person == person)
+        lo = np.searchsorted(self._sorted_person, person, side="left")
+        hi = np.searchsorted(self._sorted_person, person, side="right")
+        return self._traces_by_person[lo:hi]
 
 
 def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -187,21 +205,24 @@ def reidentification_risk(
 def _fewest_matches(traces: _Traces, trace: int) -> int:
     """Fewest persons matching any 2-point background knowledge drawn from ``trace``."""
     pts, counts = traces.points_of(trace)
-    owners = traces.trace_person
     if len(pts) == 1 and counts[0] == 1:
-        return len(np.unique(owners[traces.traces_with(int(pts[0]))]))
-    fewest = traces.n_traces
+        return len(traces.persons_with(int(pts[0])))
+    fewest = len(traces.trace_person)
     for point in pts[counts >= 2].tolist():  # the same point twice
-        fewest = min(fewest, len(np.unique(owners[traces.traces_with(point, at_least=2)])))
+        fewest = min(fewest, len(traces.persons_with(point, at_least=2)))
     if len(pts) >= 2:
-        # persons holding each pair of distinct points, among the traces sharing any
-        lists = [traces.traces_with(p) for p in pts.tolist()]
-        lengths = np.array([len(x) for x in lists])
-        persons, row = np.unique(owners[np.concatenate(lists)], return_inverse=True)
-        # float matmul goes through BLAS; counts stay exact far below 2**53
-        member = np.zeros((len(persons), len(pts)))
-        member[row.reshape(-1), np.repeat(np.arange(len(pts)), lengths)] = 1.0
-        together = (member.T @ member).astype(np.int64)
+        # persons holding each pair of distinct points; only those holding two or more of
+        # the points can hold a pair (the trace's own person always does)
+        lists = [traces.persons_with(p) for p in pts.tolist()]
+        column = np.repeat(np.arange(len(pts)), [len(x) for x in lists])
+        _, row, held = np.unique(np.concatenate(lists), return_inverse=True, return_counts=True)
+        row = row.reshape(-1)
+        several = held[row] >= 2
+        rows = np.cumsum(held >= 2) - 1
+        # float matmul goes through BLAS; counts stay exact far below 2**24
+        member = np.zeros((int((held >= 2).sum()), len(pts)), dtype=np.float32)
+        member[rows[row[several]], column[several]] = 1.0
+        together = member.T @ member
         fewest = min(fewest, int(together[np.triu_indices(len(pts), k=1)].min()))
     return max(fewest, 1)
 
