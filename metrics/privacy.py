@@ -47,6 +47,7 @@ __all__ = [
     "PERSISTENT",
     "PSEUDONYMOUS",
     "dense_ids",
+    "exposure_over_time",
     "exposure_series",
     "home_inferred",
     "identifiable",

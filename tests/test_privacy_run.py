@@ -84,3 +84,21 @@ def test_opt_in_rate_zero_means_the_app_observes_nobody() -> None:
     some = _privacy("opt_in_app", opt_in_rate=0.5)
     assert some["persons_exposed"] > 0
     assert some["nonconsenting_persons_exposed"] == 0
+
+
+def test_surveillance_default_exposes_more_than_the_opt_in_city() -> None:
+    from twin.scenario import load_scenario
+
+    results = {}
+    for name in ("aizuwakamatsu_opt_in", "surveillance_default"):
+        scenario = load_scenario(f"scenarios/{name}.yaml", ["duration=6h", "warmup=0"])
+        model = CityModel(scenario)
+        model.run_to_end()
+        outcome = privacy_of_run(model)
+        assert outcome.warnings == []
+        results[name] = outcome.metrics
+    opt_in, surveillance = results["aizuwakamatsu_opt_in"], results["surveillance_default"]
+    for key in ("persons_exposed", "sensitive_persons_exposed", "untrusted_vendor_records"):
+        assert surveillance[key] > opt_in[key], key
+    assert opt_in["nonconsenting_persons_exposed"] == 0
+    assert surveillance["linkable_persons_share"] > 0 and opt_in["linkable_persons_share"] == 0

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from metrics.privacy import exposure_over_time, privacy_metrics
-from twin.digital.records import Observations, Records, build_records
+from twin.digital.records import CLASS_NAMES, Observations, Records, build_records
 from twin.digital.retention import record_retention
 from twin.digital.stores import store_of_system, untrusted_stores, untrusted_systems
 from twin.scenario.policy import Policy
@@ -24,6 +24,7 @@ class PrivacyOutcome:
     series: dict[str, np.ndarray]
     records: Records
     retention_s: np.ndarray
+    warnings: list[str]
 
 
 def records_for_policy(
@@ -102,4 +103,8 @@ def privacy_outcome(
     )
     samples = np.arange(0.0, end_s + 1e-9, sample_every_s)
     series = exposure_over_time(records.table(), retention_s, n_residents, samples, end_s, systems)
-    return PrivacyOutcome(metrics, series, records, retention_s)
+    # classes the sensors capture, and what anonymisation turned them into
+    captured = np.union1d(np.unique(observations.cls), np.unique(records.cls))
+    produced = [CLASS_NAMES[c] for c in captured.tolist()]
+    warnings = policy.warnings(produced, systems)
+    return PrivacyOutcome(metrics, series, records, retention_s, warnings)
