@@ -108,6 +108,7 @@ class _Traces:
         # the person each trace is about (traces never mix persons in a simulated world)
         self.trace_person = np.full(self.n_traces, -1, dtype=np.int64)
         self.trace_person[self.trace] = self.person
+        self.n_person_ids = int(self.trace_person.max(initial=-1)) + 1
         self._traces_by_person = np.argsort(self.trace_person, kind="stable")
         self._sorted_person = self.trace_person[self._traces_by_person]
         # per point, the distinct persons with a trace containing it once / twice or more
@@ -212,20 +213,36 @@ def _fewest_matches(traces: _Traces, trace: int) -> int:
     for point in pts[counts >= 2].tolist():  # the same point twice
         fewest = min(fewest, len(traces.persons_with(point, at_least=2)))
     if len(pts) >= 2:
-        # persons holding each pair of distinct points; only those holding two or more of
-        # the points can hold a pair (the trace's own person always does)
-        lists = [traces.persons_with(p) for p in pts.tolist()]
-        column = np.repeat(np.arange(len(pts)), [len(x) for x in lists])
-        _, row, held = np.unique(np.concatenate(lists), return_inverse=True, return_counts=True)
-        row = row.reshape(-1)
-        several = held[row] >= 2
-        rows = np.cumsum(held >= 2) - 1
-        # float matmul goes through BLAS; counts stay exact far below 2**24
-        member = np.zeros((int((held >= 2).sum()), len(pts)), dtype=np.float32)
-        member[rows[row[several]], column[several]] = 1.0
-        together = member.T @ member
-        fewest = min(fewest, int(together[np.triu_indices(len(pts), k=1)].min()))
+        fewest = min(fewest, _fewest_holding_a_pair(traces, pts))
     return max(fewest, 1)
+
+
+def _fewest_holding_a_pair(traces: _Traces, pts: np.ndarray) -> int:
+    """Fewest persons holding both points of any pair of distinct ``pts``.
+
+    Counts pairs person by person (sum of k² over the persons holding k >= 2 of
+    the points) instead of a dense persons x points product: most candidates
+    share only a few points with the trace.
+    """
+    m = len(pts)
+    lists = [traces.persons_with(p) for p in pts.tolist()]
+    person = np.concatenate(lists)
+    column = np.repeat(np.arange(m), [len(x) for x in lists])
+    held = np.bincount(person, minlength=traces.n_person_ids)[person]
+    person, column = person[held >= 2], column[held >= 2]
+    order = np.argsort(person, kind="stable")
+    person, column = person[order], column[order]
+    starts = np.flatnonzero(np.r_[True, person[1:] != person[:-1]])
+    sizes = np.diff(np.r_[starts, len(person)])
+    group = np.repeat(np.arange(len(starts)), sizes)
+    partners = sizes[group] - (np.arange(len(person)) - starts[group]) - 1
+    left = np.repeat(np.arange(len(person)), partners)
+    first = np.cumsum(partners) - partners
+    right = left + 1 + np.arange(len(left)) - np.repeat(first, partners)
+    a, b = column[left], column[right]
+    counts = np.bincount(np.minimum(a, b) * m + np.maximum(a, b), minlength=m * m)
+    upper = np.triu_indices(m, k=1)
+    return int(counts[upper[0] * m + upper[1]].min())
 
 
 def home_inferred(

@@ -206,3 +206,47 @@ def test_nothing_to_measure_is_null_and_counts_only_expose_nobody() -> None:
     assert result["unicity_p2"] == 0.0 and result["unicity_p4"] == 0.0
     assert result["linkable_persons_share"] == 0.0
     assert result["reidentification_risk_mean"] == 0.0
+
+
+def _brute_force_risk(data, person):
+    """LocationTimeAttack, knowledge_length=2, by enumerating subsets (the definition)."""
+    from collections import Counter
+    from itertools import combinations
+
+    points = list(
+        zip(data["place"].tolist(), (data["time_s"] // H).astype(int).tolist(), strict=True)
+    )
+    traces: dict[int, Counter] = {}
+    owner: dict[int, int] = {}
+    for point, subject, who in zip(
+        points, data["subject"].tolist(), data["person"].tolist(), strict=True
+    ):
+        traces.setdefault(subject, Counter())[point] += 1
+        owner[subject] = who
+    best = 0.0
+    for subject, trace in traces.items():
+        if owner[subject] != person:
+            continue
+        visits = list(trace.elements())
+        subsets = (
+            [Counter(c) for c in combinations(visits, 2)] if len(visits) >= 2 else [Counter(visits)]
+        )
+        for knowledge in subsets:
+            matching = {
+                owner[s] for s, t in traces.items() if all(t[p] >= n for p, n in knowledge.items())
+            }
+            best = max(best, 1.0 / len(matching))
+    return best
+
+
+def test_risk_equals_the_definition_on_random_traces() -> None:
+    rng = np.random.default_rng(5)
+    rows = [
+        direct(int(rng.integers(0, 4)), int(rng.integers(0, 3)), int(rng.integers(0, 12)))
+        for _ in range(90)
+    ]
+    data = table(rows)
+    persons = np.unique(data["person"])
+    risk = reidentification_risk(data, persons)
+    expected = [_brute_force_risk(data, p) for p in persons.tolist()]
+    assert risk == pytest.approx(expected)
