@@ -135,6 +135,15 @@ class _Traces:
         lo, hi = self.trace_start[trace], self.trace_start[trace + 1]
         return self.pair_point[lo:hi], self.pair_count[lo:hi]
 
+    def points_of_person(self, person: int) -> np.ndarray:
+        """Distinct points of every trace of ``person``."""
+        return np.unique(
+            np.concatenate(
+                [self.points_of(t)[0] for t in self.traces_of_person(person).tolist()]
+                or [np.empty(0, np.int64)]
+            )
+        )
+
     def traces_of_person(self, person: int) -> np.ndarray:
         lo = np.searchsorted(self._sorted_person, person, side="left")
         hi = np.searchsorted(self._sorted_person, person, side="right")
@@ -152,7 +161,7 @@ def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, flo
 
 
 def unicity(
-    table: Table,
+    table: Table | _Traces,
     persons: np.ndarray,
     points: int,
     rng: np.random.Generator,
@@ -168,11 +177,10 @@ def unicity(
     identifiers of one individual.
     ``table`` holds identifiable records only.
     """
-    traces = _Traces(table, time_resolution_s)
+    traces = table if isinstance(table, _Traces) else _Traces(table, time_resolution_s)
     unique = np.zeros(len(persons), dtype=bool)
     for i, person in enumerate(persons.tolist()):
-        mine = traces.point[traces.person == person]
-        known = np.unique(mine)
+        known = traces.points_of_person(person)
         if len(known) == 0:
             continue
         if len(known) > points:
@@ -186,7 +194,7 @@ def unicity(
 
 
 def reidentification_risk(
-    table: Table, persons: np.ndarray, time_resolution_s: float = 3600.0
+    table: Table | _Traces, persons: np.ndarray, time_resolution_s: float = 3600.0
 ) -> np.ndarray:
     """scikit-mobility's ``LocationTimeAttack`` risk with ``knowledge_length=2``, per person.
 
@@ -196,7 +204,7 @@ def reidentification_risk(
     is the maximum over their traces (0 if they have none). ``table`` holds
     identifiable records only.
     """
-    traces = _Traces(table, time_resolution_s)
+    traces = table if isinstance(table, _Traces) else _Traces(table, time_resolution_s)
     risk = np.zeros(len(persons))
     for i, person in enumerate(persons.tolist()):
         for trace in traces.traces_of_person(person).tolist():
@@ -412,15 +420,16 @@ def privacy_metrics(
         "untrusted_vendor_records": int(np.asarray(retained["untrusted"], bool).sum()),
         "sampled_persons": len(sample),
     }
+    traces = _Traces(held, time_resolution_s)  # built once for unicity and risk
     for points in (2, 4):
-        singled = unicity(held, sample, points, rng, time_resolution_s)
+        singled = unicity(traces, sample, points, rng)
         share = _share(int(singled.sum()), len(sample), residents_observed)
         low, high = wilson_interval(int(singled.sum()), len(sample))
         result[f"unicity_p{points}"] = share
         result[f"unicity_p{points}_ci95"] = (
             [low, high] if share is not None and len(sample) else None
         )
-    risk = reidentification_risk(held, sample, time_resolution_s)
+    risk = reidentification_risk(traces, sample)
     result["reidentification_risk_mean"] = (
         (float(risk.mean()) if len(sample) else 0.0) if residents_observed else None
     )
