@@ -209,3 +209,22 @@ def test_retention_warnings_name_the_key() -> None:
         "policy.vendors.x: no deployed sensor belongs to this system",
     ]
     assert math.isinf(policy.retention.seconds("aggregate"))
+
+
+def test_a_negative_retention_names_the_key_and_line(tmp_path) -> None:
+    from twin.errors import ScenarioError
+    from twin.scenario import load_scenario
+
+    path = tmp_path / "bad.yaml"
+    path.write_text("name: bad\npolicy:\n  retention:\n    direct: -3min\n")
+    with pytest.raises(ScenarioError) as error:
+        load_scenario(path)
+    assert str(error.value) == (
+        f"{path}:4: policy.retention.direct: '-3min' is negative; use 0 to keep nothing"
+    )
+    path.write_text("name: bad\npolicy:\n  retention:\n    persistent: 31d\n    aggregate: never\n")
+    with pytest.raises(ScenarioError) as error:
+        load_scenario(path)
+    assert f"{path}:5: policy.retention.aggregate: 'never' is not a retention period" in str(
+        error.value
+    )

@@ -70,6 +70,15 @@ def test_plates_lead_to_car_owners_only() -> None:
     assert np.array_equal(np.sort(records.person), np.sort(trips_by_owner))
 
 
+def test_the_exposure_series_ends_at_the_persons_exposed() -> None:
+    outcome = privacy_of_run(_run("camera_ai"))
+    series = outcome.series
+    assert series["time_s"][-1] == 86_400.0
+    assert series["persons_exposed"][-1] == outcome.metrics["persons_exposed"] > 0
+    assert np.all(np.diff(series["persons_exposed"]) >= 0)  # kept 31 days: never drops in a day
+    assert np.array_equal(series["persons_exposed_camera_vendor_cloud"], series["persons_exposed"])
+
+
 def test_bluetooth_sees_a_share_of_devices() -> None:
     model = _run("radar")
     anpr = privacy_of_run(model, MonitoringSettings(method="anpr")).metrics
