@@ -39,6 +39,8 @@ DIRECT, PERSISTENT, PSEUDONYMOUS, AGGREGATE = range(4)
 #: Clock hours counted as night for home inference: [22:00, 06:00).
 NIGHT_HOURS = (22.0, 6.0)
 DAY_S = 86_400.0
+#: Points tried first when looking for the most revealing pair of a trace.
+RAREST_POINTS = 16
 
 __all__ = [
     "AGGREGATE",
@@ -220,8 +222,14 @@ def _fewest_matches(traces: _Traces, trace: int) -> int:
     fewest = len(traces.trace_person)
     for point in pts[counts >= 2].tolist():  # the same point twice
         fewest = min(fewest, len(traces.persons_with(point, at_least=2)))
-    if len(pts) >= 2:
-        fewest = min(fewest, _fewest_holding_a_pair(traces, pts))
+    if len(pts) >= 2 and fewest > 1:
+        # the rarest points usually hold the answer; when they single the trace out
+        # (one person), no pair can do better and the full count is skipped
+        rarity = np.array([len(traces.persons_with(p)) for p in pts.tolist()])
+        rarest = pts[np.argsort(rarity, kind="stable")[:RAREST_POINTS]]
+        fewest = min(fewest, _fewest_holding_a_pair(traces, rarest))
+        if fewest > 1 and len(pts) > RAREST_POINTS:
+            fewest = min(fewest, _fewest_holding_a_pair(traces, pts))
     return max(fewest, 1)
 
 

@@ -239,14 +239,29 @@ def _brute_force_risk(data, person):
     return best
 
 
-def test_risk_equals_the_definition_on_random_traces() -> None:
+@pytest.mark.parametrize(("hours", "places", "records"), [(4, 3, 90), (8, 5, 400)])
+def test_risk_equals_the_definition_on_random_traces(hours, places, records) -> None:
+    # the second case gives traces of more than RAREST_POINTS distinct points
     rng = np.random.default_rng(5)
     rows = [
-        direct(int(rng.integers(0, 4)), int(rng.integers(0, 3)), int(rng.integers(0, 12)))
-        for _ in range(90)
+        direct(int(rng.integers(0, hours)), int(rng.integers(0, places)), int(rng.integers(0, 12)))
+        for _ in range(records)
     ]
     data = table(rows)
     persons = np.unique(data["person"])
     risk = reidentification_risk(data, persons)
     expected = [_brute_force_risk(data, p) for p in persons.tolist()]
     assert risk == pytest.approx(expected)
+
+
+def test_the_most_revealing_pair_may_involve_a_common_point() -> None:
+    # O holds p1..p17 (p_k = place k at hour k). X holds p1..p16, so every pair of those
+    # is held by O and X (1/2). Y and Z also hold p17, which makes it the most common
+    # point, yet the pair (p1, p17) is held by O alone: risk 1.
+    owner, x, y, z = range(4)
+    rows = [direct(k, k, owner) for k in range(1, 18)]
+    rows += [direct(k, k, x) for k in range(1, 17)]
+    rows += [direct(17, 17, y), direct(17, 17, z)]
+    risk = reidentification_risk(table(rows), np.array([owner, x]))
+    # X: every pair of X's points is also O's -> 1/2
+    assert risk == pytest.approx([1.0, 0.5])
