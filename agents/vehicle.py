@@ -22,8 +22,8 @@ VEHICLE_TRIP_COLUMNS = (
     "intersections",
     "stops",
 )
-#: Vehicles passing through an intersection: which legs they cross, and when.
-PASSAGE_COLUMNS = ("node", "from_leg", "to_leg", "time_s")
+#: Vehicles passing through an intersection: which legs they cross, when, and which trip.
+PASSAGE_COLUMNS = ("node", "from_leg", "to_leg", "time_s", "trip")
 
 #: A route: the stop lines met, each with the heading the vehicle leaves in (-1: stays).
 Route = Sequence[tuple["Approach", int]]
@@ -72,7 +72,7 @@ class Traffic:
             if arrived >= warmup_s:
                 approach.delay_sum_s += departure - arrived
                 approach.delay_count += 1
-            passed(approach.node, approach.from_leg, leaving, departure)
+            passed(approach.node, approach.from_leg, leaving, departure, trip)
             travel_s = departure - env.now + link_s
         yield timeout(travel_s)  # along the exit link and out
         self.active -= 1

@@ -12,6 +12,7 @@ from metrics.analytic import (
     webster_delay,
 )
 from metrics.efficiency import efficiency_metrics, emergency_metrics
+from metrics.privacy import exposure_over_time, privacy_metrics
 from metrics.safety import vehicle_pedestrian_conflicts
 from metrics.timeseries import time_series
 
@@ -19,8 +20,10 @@ __all__ = [
     "degree_of_saturation",
     "efficiency_metrics",
     "emergency_metrics",
+    "exposure_over_time",
     "pedestrian_los",
     "pedestrian_signal_delay",
+    "privacy_metrics",
     "time_series",
     "vehicle_pedestrian_conflicts",
     "webster_delay",

@@ -13,6 +13,7 @@ from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 
 import mesa
+import numpy as np
 import simpy
 
 from agents.crosswalk import CROSSING_COLUMNS
@@ -24,6 +25,7 @@ from agents.vehicle import Traffic
 from twin.city import StreetGrid, signal_timing
 from twin.demand import arrival_times
 from twin.population import create_residents
+from twin.routines import draw_routines, pedestrian_schedule, vehicle_owners
 from twin.scenario import Scenario
 from twin.services import BuildContext, Service, registered
 from twin.streams import random_stream
@@ -124,6 +126,7 @@ class CityModel(mesa.Model):
         surfaces = [s.surface() for s in self.services.values()]
         surface = next((s for s in surfaces if s is not None), None)
         self.traffic = Traffic(self.env, self.grid.link_s, scenario.warmup)
+        self.vehicle_owners = np.empty(0, dtype=np.int64)  # drawn with the vehicle trips
         self.walking = Walking(self.env, surface, random_stream(seed, "slips"))
         self.env.process(self._vehicle_demand())
         self.env.process(self._pedestrian_demand())
@@ -192,6 +195,14 @@ class CityModel(mesa.Model):
         entries = rng.integers(0, points, len(times))
         exits = (entries + rng.integers(1, points, len(times))) % points
         rows_first = rng.random(len(times)) < 0.5
+        #: owner of vehicle trip k + 1 (``Traffic`` numbers trips from 1): resident or visitor
+        self.vehicle_owners = vehicle_owners(
+            random_stream(self.spec.seed, "owners"),
+            times,
+            len(self.residents),
+            demand.start_hour,
+            demand.profile,
+        )
         for t, entry, exit_, first in zip(
             times.tolist(), entries.tolist(), exits.tolist(), rows_first.tolist(), strict=True
         ):
@@ -201,18 +212,23 @@ class CityModel(mesa.Model):
     def _pedestrian_demand(self) -> Generator[simpy.Event, object, None]:
         demand = self.spec.demand
         rng = random_stream(self.spec.seed, "pedestrians")
-        times = arrival_times(
-            rng, demand.pedestrians_per_hour, self.end_s, demand.profile, demand.start_hour
+        routines = draw_routines(
+            rng,
+            len(self.residents),
+            self.spec.population.destinations_per_resident,
+            demand.pedestrians_per_hour,
+            demand.profile,
         )
-        who = rng.integers(0, len(self.residents), len(times))
-        outbound = rng.random(len(times)) < 0.5
-        which = rng.integers(1, self.spec.population.destinations_per_resident + 1, len(times))
-        for t, i, out, k in zip(
-            times.tolist(), who.tolist(), outbound.tolist(), which.tolist(), strict=True
+        trips = pedestrian_schedule(rng, routines, self.end_s, demand.start_hour)
+        for t, i, origin, destination in zip(
+            trips.start_s.tolist(),
+            trips.resident.tolist(),
+            trips.origin.tolist(),
+            trips.destination.tolist(),
+            strict=True,
         ):
             yield self.env.timeout(t - self.env.now)
             resident: Resident = self.residents[i]
-            origin, destination = (0, k) if out else (k, 0)
             legs = self.walkways.legs(
                 resident.anchors[origin],
                 resident.offsets_m[origin],

@@ -20,6 +20,8 @@ STREAMS = (
     "consent",
     "slips",
     "alerts",
+    "owners",
+    "privacy",
 )
 
 

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Literal, Self
 from pydantic import Field, field_validator, model_validator
 
 from twin.scenario.base import NonNegativeDuration, PositiveDuration, Section, _value_error
+from twin.scenario.policy import Consent, Policy
+from twin.scenario.traffic_monitoring import TrafficMonitoring
 
 __all__ = [
     "Consent",
@@ -197,6 +199,9 @@ class Services(Section):
     sidewalk_heating: SidewalkHeating = Field(
         default=SidewalkHeating(), description="Snow-melting sidewalks (section)."
     )
+    traffic_monitoring: TrafficMonitoring = Field(
+        default=TrafficMonitoring(), description="Traffic monitoring sensors (section)."
+    )
 
 
 class Snowfall(Section):
@@ -229,21 +234,3 @@ class Weather(Section):
                     "snowfall_overlap", later.start, "starts before the previous snowfall ends"
                 )
         return self
-
-
-class Consent(Section):
-    """Whether residents agreed to be sensed."""
-
-    opt_in_rate: float = Field(
-        default=0.3,
-        ge=0,
-        le=1,
-        description="Share of residents who opt in to app-based services (-; 0.3 is the "
-        "Aizuwakamatsu portal target).",
-    )
-
-
-class Policy(Section):
-    """Data and integration policy."""
-
-    consent: Consent = Field(default=Consent(), description="Consent (section).")

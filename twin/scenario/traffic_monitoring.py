@@ -1,0 +1,45 @@
+"""The ``services.traffic_monitoring`` scenario section: which traffic sensors, where."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from twin.scenario.base import Section
+
+__all__ = ["TrafficMonitoring"]
+
+
+class TrafficMonitoring(Section):
+    """Traffic monitoring sensors at a share of intersections."""
+
+    method: Literal["none", "loops", "bluetooth", "anpr", "video_analytics"] = Field(
+        default="none",
+        description="Sensing method (choice): none, loops (anonymous counts), bluetooth "
+        "(device MAC addresses), anpr (every plate), video_analytics (faces and plates).",
+    )
+    share: float = Field(
+        default=1.0, ge=0, le=1, description="Share of intersections equipped (fraction 0-1)."
+    )
+    device_share_vehicles: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="'bluetooth': share of drivers carrying a discoverable device (-; 0.5 is "
+        "the low end of the 50-90% measured by day).",
+    )
+    device_share_pedestrians: float = Field(
+        default=0.2,
+        ge=0,
+        le=1,
+        description="'bluetooth': share of pedestrians carrying a discoverable device "
+        "(-; assumption: phones randomise their addresses).",
+    )
+    detection_probability: float = Field(
+        default=0.8,
+        ge=0,
+        le=1,
+        description="'bluetooth': chance a device passing a scanner is detected (-; about 80% "
+        "measured).",
+    )
