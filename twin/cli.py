@@ -129,7 +129,7 @@ def _explore(args: argparse.Namespace) -> int:
         from twin.app.server import serve
     except ImportError as error:
         raise TwinError(
-            f"explore needs the app extra ({error.name} is missing): pip install -e \".[app]\""
+            f'explore needs the app extra ({error.name} is missing): pip install -e ".[app]"'
         ) from error
     return serve(path, args.host, args.port)
 

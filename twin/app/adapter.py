@@ -46,7 +46,7 @@ def crosswalk_xy(node_xy: Point, leg: int) -> Point:
 def _observed(
     inner: Generator[simpy.Event, Any, Any],
     on_event: Callable[[simpy.Event], None],
-    on_end: Callable[[], None],
+    on_end: Callable[[], object],
 ) -> Generator[simpy.Event, Any, Any]:
     """Run ``inner`` unchanged, calling ``on_event`` with every event it waits for."""
     try:
@@ -79,7 +79,11 @@ class Move:
 
     def at(self, now: float) -> Point:
         """Position at ``now`` (linear in time along the polyline)."""
-        share = 1.0 if self.end_s <= self.start_s else (now - self.start_s) / (self.end_s - self.start_s)
+        share = (
+            1.0
+            if self.end_s <= self.start_s
+            else (now - self.start_s) / (self.end_s - self.start_s)
+        )
         share = min(max(share, 0.0), 1.0)
         steps = np.linalg.norm(np.diff(self.points, axis=0), axis=1)
         total = float(steps.sum())
@@ -122,7 +126,19 @@ class ExplorerModel(CityModel):
         self._ambulances: dict[int, tuple[Sequence[Point], float]] = {}
         self._walks = 0
         self._runs = 0
+        #: every model reporter's value at each frame (the live charts)
+        self.frames: dict[str, list[float]] = {}
         self._watch()
+        self._record_frame()
+
+    def step(self) -> None:
+        """Advance one frame and record the reporters' values for the live charts."""
+        super().step()
+        self._record_frame()
+
+    def _record_frame(self) -> None:
+        for key, reporter in self.datacollector.model_reporters.items():
+            self.frames.setdefault(key, []).append(float(reporter(self)))
 
     # -- watching trips (the model is not changed) ----------------------------
 

@@ -1,6 +1,8 @@
 """Live charts of the explorer: one panel per outcome family the model reports.
 
-The families are read from the model's DataCollector reporters, so a privacy
+Series are the model's DataCollector reporters read at every frame (the
+collector itself samples every five simulated minutes). The families are read
+from the reporters' names, so a privacy
 or security panel appears as soon as the model reports such a series.
 """
 
@@ -41,7 +43,7 @@ def family_of(key: str) -> str:
 
 def series(model: ExplorerModel) -> dict[str, dict[str, list[float]]]:
     """Reported series by family: {family: {key: values}}, families with data only."""
-    variables = model.datacollector.model_vars
+    variables = model.frames
     out: dict[str, dict[str, list[float]]] = {}
     for key, values in variables.items():
         if key == "time_s":
@@ -56,7 +58,7 @@ def family_figure(model: ExplorerModel, family: str) -> Figure | None:
     if not data:
         return None
     title = next(title for name, title, _ in FAMILIES if name == family)
-    minutes = [t / 60.0 for t in model.datacollector.model_vars["time_s"]]
+    minutes = [t / 60.0 for t in model.frames["time_s"]]
     figure = Figure(figsize=(6.4, 3.2), dpi=100)
     ax = figure.add_subplot()
     for key, values in data.items():

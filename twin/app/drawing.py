@@ -100,7 +100,11 @@ def draw_district(model: ExplorerModel, ax: Axes) -> dict[str, int]:
             # stop line sits upstream of the node, on the right-hand side
             sx, sy = x - 0.16 * dc - 0.05 * dr, y - 0.16 * dr + 0.05 * dc
             ax.plot(
-                sx, sy, "s", ms=5, color=signal_colour(model, inter.node, approach.heading),
+                sx,
+                sy,
+                "s",
+                ms=5,
+                color=signal_colour(model, inter.node, approach.heading),
                 zorder=4,
             )
             q = approach.queue_length
@@ -108,8 +112,12 @@ def draw_district(model: ExplorerModel, ax: Axes) -> dict[str, int]:
             if q:
                 k = np.arange(1, min(q, QUEUE_DRAWN_MAX) + 1)
                 ax.plot(
-                    sx - k * QUEUE_DOT_BLOCKS * dc, sy - k * QUEUE_DOT_BLOCKS * dr, "s",
-                    ms=3, color=COLOURS["queue"], zorder=3,
+                    sx - k * QUEUE_DOT_BLOCKS * dc,
+                    sy - k * QUEUE_DOT_BLOCKS * dr,
+                    "s",
+                    ms=3,
+                    color=COLOURS["queue"],
+                    zorder=3,
                 )
     counts["queued"] = queued
     # vehicles driving
@@ -123,8 +131,13 @@ def draw_district(model: ExplorerModel, ax: Axes) -> dict[str, int]:
             if crosswalk.waiting:
                 wx, wy = crosswalk_xy(model.node_xy(inter.node), crosswalk.leg)
                 ax.scatter(
-                    wx, wy, s=12 + 8 * crosswalk.waiting, c=COLOURS["waiting"], alpha=0.8,
-                    edgecolors="none", zorder=6,
+                    wx,
+                    wy,
+                    s=12 + 8 * crosswalk.waiting,
+                    c=COLOURS["waiting"],
+                    alpha=0.8,
+                    edgecolors="none",
+                    zorder=6,
                 )
                 waiting += crosswalk.waiting
     counts["waiting"] = waiting
@@ -139,16 +152,25 @@ def draw_district(model: ExplorerModel, ax: Axes) -> dict[str, int]:
     ambulances = model.ambulance_positions()
     if len(ambulances):
         ax.scatter(
-            ambulances[:, 0], ambulances[:, 1], s=90, marker="P", c=COLOURS["ambulance"],
-            edgecolors="white", zorder=9,
+            ambulances[:, 0],
+            ambulances[:, 1],
+            s=90,
+            marker="P",
+            c=COLOURS["ambulance"],
+            edgecolors="white",
+            zorder=9,
         )
     counts["ambulances"] = len(ambulances)
     # sensors: crossing-assist sensors at every corner they watch
     sensors = 0
     if model.assist is not None:
         corners = np.array(
-            [(x + 1.6 * dx, y + 1.6 * dy) for y in range(rows) for x in range(cols)
-             for dx, dy in CORNER_OFFSET]
+            [
+                (x + 1.6 * dx, y + 1.6 * dy)
+                for y in range(rows)
+                for x in range(cols)
+                for dx, dy in CORNER_OFFSET
+            ]
         )
         ax.scatter(corners[:, 0], corners[:, 1], s=10, marker="v", c=COLOURS["sensor"], zorder=8)
         sensors = len(corners)
@@ -165,8 +187,14 @@ def draw_district(model: ExplorerModel, ax: Axes) -> dict[str, int]:
         f"(queued {queued})  |  walking {len(walkers)}, at curbs {waiting}",
         fontsize=9,
     )
-    ax.legend(handles=_legend(model), loc="upper center", bbox_to_anchor=(0.5, -0.01),
-              ncol=4, fontsize=7, frameon=False)
+    ax.legend(
+        handles=_legend(model),
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.01),
+        ncol=4,
+        fontsize=7,
+        frameon=False,
+    )
     return counts
 
 
@@ -194,7 +222,9 @@ def _legend(model: ExplorerModel) -> list[Line2D]:
         handles.append(marker("crossing sensor", COLOURS["sensor"], "v", 5))
     if model.sidewalks is not None:
         handles.append(Line2D([], [], color="#e0e0ff", lw=3, label="snow (lighter = deeper)"))
-        handles.append(Line2D([], [], color=COLOURS["heating"], lw=1.2, ls="--", label="heating on"))
+        handles.append(
+            Line2D([], [], color=COLOURS["heating"], lw=1.2, ls="--", label="heating on")
+        )
     return handles
 
 

@@ -16,7 +16,7 @@ from mesa.visualization.utils import update_counter
 
 from twin.app.adapter import DEFAULT_SCENARIO, DEFAULT_STEP_S, ExplorerModel, initial_values
 from twin.app.charts import FAMILIES, family_figure, series
-from twin.app.controls import available_controls, choices, security_available
+from twin.app.controls import available_controls, choices, get_path, security_available
 from twin.app.drawing import district_figure
 
 SCENARIO_ENV = "TWIN_EXPLORE_SCENARIO"
@@ -88,8 +88,17 @@ def _chart_component(family: str, title: str) -> Any:
 @solara.component
 def ControlGuide(model: ExplorerModel) -> None:
     """What each control does and what it costs."""
+    now = {
+        control.name: model.grid.rows
+        if control.name == "size"
+        else get_path(model.spec, control.path)
+        for control in available_controls()
+        if control.name != "demand"
+    }
     items = [
-        f"<li><b>{html.escape(control.label)}</b>: {html.escape(control.help)}</li>"
+        f"<li><b>{html.escape(control.label)}</b>"
+        + (f" (this run: {html.escape(str(now[control.name]))})" if control.name in now else "")
+        + f": {html.escape(control.help)}</li>"
         for control in available_controls()
     ]
     items.append(
