@@ -23,6 +23,7 @@ from twin.scenario import load_scenario, scenario_to_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
+EXPLORE = [sys.executable, "-m", "twin.cli", "explore"]
 
 
 def small_file(tmp_path: Path, *overrides: str) -> str:
@@ -210,3 +211,39 @@ def test_the_cli_stays_light() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_explore_serves_a_scenario_file(tmp_path: Path) -> None:
+    """``twin explore FILE --port P`` answers on loopback and prints its URL."""
+    pytest.importorskip("solara")
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/"
+    log = tmp_path / "explore.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [*EXPLORE, "scenarios/winter_storm.yaml", "--port", str(port)],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 120
+            status = None
+            while status != 200 and time.monotonic() < deadline and process.poll() is None:
+                try:
+                    with urllib.request.urlopen(url, timeout=5) as response:
+                        status = response.status
+                except OSError:
+                    time.sleep(0.5)
+            assert status == 200, log.read_text()
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    printed = log.read_text()
+    assert f"winter_storm.yaml at {url}" in printed
