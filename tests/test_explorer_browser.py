@@ -134,17 +134,25 @@ def colour_count(image: np.ndarray, rgb: tuple[int, int, int], tolerance: int = 
     return int((np.abs(image - np.array(rgb)).max(axis=2) <= tolerance).sum())
 
 
+def frame(page: Page) -> int:
+    """The frame the map shows (its own counter: Mesa 3.3 and 3.5 word steps differently)."""
+    return int(page.locator(".twin-frame").inner_text().split()[1])
+
+
+def wait_for_frame(page: Page, number: int) -> None:
+    page.locator(".twin-frame", has_text=f"frame {number} ").wait_for(timeout=60_000)
+
+
 def step(page: Page, times: int) -> None:
     for _ in range(times):
-        before = page.locator("text=/^Step: \\d+$/").inner_text()
+        number = frame(page) + 1
         page.get_by_role("button", name="Step", exact=True).click()
-        number = int(before.split(":")[1]) + 1
-        page.get_by_text(f"Step: {number}", exact=True).wait_for(timeout=60_000)
+        wait_for_frame(page, number)
 
 
 def reset(page: Page) -> None:
     page.get_by_role("button", name="Reset", exact=True).click()
-    page.get_by_text("Step: 0", exact=True).wait_for(timeout=60_000)
+    wait_for_frame(page, 0)
 
 
 def test_page_loads_and_the_map_draws_agents(page: Page) -> None:

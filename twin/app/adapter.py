@@ -108,6 +108,8 @@ class ExplorerModel(CityModel):
     Args:
         scenario_file: scenario YAML (default: the baseline district).
         step_s: simulated seconds per frame.
+        scenario: ignored: Mesa 3.5's SolaraViz hands a Mesa scenario object to the
+            model it rebuilds on reset; the twin's scenario comes from the file.
         **kwargs: values of the controls in :data:`twin.app.controls.CONTROLS`,
             by name; a control left out keeps the scenario's value.
     """
@@ -116,8 +118,10 @@ class ExplorerModel(CityModel):
         self,
         scenario_file: str = str(DEFAULT_SCENARIO),
         step_s: float = DEFAULT_STEP_S,
+        scenario: object = None,
         **kwargs: Any,
     ) -> None:
+        del scenario  # Mesa 3.5's SolaraViz passes its own (empty) scenario on reset
         scenario = build_scenario(scenario_file, kwargs)
         super().__init__(scenario, step_s=step_s)
         self.scenario_file = scenario_file

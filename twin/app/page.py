@@ -18,6 +18,7 @@ from twin.app.adapter import DEFAULT_SCENARIO, DEFAULT_STEP_S, ExplorerModel, in
 from twin.app.charts import FAMILIES, family_figure, series
 from twin.app.controls import available_controls, choices, get_path, security_available
 from twin.app.drawing import district_figure
+from twin.durations import format_duration
 
 SCENARIO_ENV = "TWIN_EXPLORE_SCENARIO"
 #: Panels flow two per row at their natural height (Mesa's draggable grid gives each a
@@ -64,6 +65,10 @@ def DistrictMap(model: ExplorerModel) -> None:
     solara.Style(CSS)
     figure, counts = district_figure(model)
     with solara.Card("District map", classes=["twin-map"]):
+        solara.Text(
+            f"frame {model.steps} · {format_duration(model.env.now)} simulated",
+            classes=["twin-frame"],
+        )
         solara.FigureMatplotlib(figure, format="png")
         solara.Text(
             " · ".join(f"{key.replace('_', ' ')} {value}" for key, value in counts.items()),
