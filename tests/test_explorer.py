@@ -247,3 +247,22 @@ def test_explore_serves_a_scenario_file(tmp_path: Path) -> None:
             process.wait(timeout=30)
     printed = log.read_text()
     assert f"winter_storm.yaml at {url}" in printed
+
+
+def test_ambulances_drive_along_streets() -> None:
+    model = ExplorerModel(
+        scenario_file=str(ROOT / "scenarios" / "emergency_corridor.yaml"), preemption=True
+    )
+    frames_with_ambulances = 0
+    for _ in range(40):
+        model.step()
+        ambulances = model.ambulance_positions()
+        assert len(ambulances) <= model.emergency.on_the_road
+        if len(ambulances):
+            frames_with_ambulances += 1
+            on_street = np.minimum(
+                np.abs(ambulances[:, 0] - np.round(ambulances[:, 0])),
+                np.abs(ambulances[:, 1] - np.round(ambulances[:, 1])),
+            )
+            assert (on_street < 1e-9).all()
+    assert frames_with_ambulances >= 3

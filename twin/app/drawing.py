@@ -88,8 +88,9 @@ def draw_district(model: ExplorerModel, ax: Axes) -> dict[str, int]:
         counts["heated_on"] = int(heating.sum())
     elif len(segments):
         ax.add_collection(LineCollection(list(segments), colors="#969696", linewidths=2, zorder=1))
-    # signals and queues
+    # signals and queues (one scatter each: per-marker plot calls are slow)
     queued = 0
+    signal_xy, signal_colours, queue_xy = [], [], []
     for inter in model.grid.intersections:
         x, y = model.node_xy(inter.node)
         ax.add_patch(
@@ -99,48 +100,41 @@ def draw_district(model: ExplorerModel, ax: Axes) -> dict[str, int]:
             dr, dc = STEP[approach.heading]
             # stop line sits upstream of the node, on the right-hand side
             sx, sy = x - 0.16 * dc - 0.05 * dr, y - 0.16 * dr + 0.05 * dc
-            ax.plot(
-                sx,
-                sy,
-                "s",
-                ms=5,
-                color=signal_colour(model, inter.node, approach.heading),
-                zorder=4,
-            )
+            signal_xy.append((sx, sy))
+            signal_colours.append(signal_colour(model, inter.node, approach.heading))
             q = approach.queue_length
             queued += q
-            if q:
-                k = np.arange(1, min(q, QUEUE_DRAWN_MAX) + 1)
-                ax.plot(
-                    sx - k * QUEUE_DOT_BLOCKS * dc,
-                    sy - k * QUEUE_DOT_BLOCKS * dr,
-                    "s",
-                    ms=3,
-                    color=COLOURS["queue"],
-                    zorder=3,
-                )
+            for k in range(1, min(q, QUEUE_DRAWN_MAX) + 1):
+                queue_xy.append((sx - k * QUEUE_DOT_BLOCKS * dc, sy - k * QUEUE_DOT_BLOCKS * dr))
+    points = np.array(signal_xy).reshape(-1, 2)
+    ax.scatter(points[:, 0], points[:, 1], s=22, marker="s", c=signal_colours, zorder=4)
+    points = np.array(queue_xy).reshape(-1, 2)
+    ax.scatter(points[:, 0], points[:, 1], s=8, marker="s", c=COLOURS["queue"], zorder=3)
     counts["queued"] = queued
     # vehicles driving
     vehicles = model.vehicle_positions()
     ax.scatter(vehicles[:, 0], vehicles[:, 1], s=14, marker="s", c=COLOURS["vehicle"], zorder=5)
     counts["vehicles_moving"] = len(vehicles)
-    # pedestrians waiting at curbs
-    waiting = 0
+    # pedestrians waiting at curbs (the circle grows with the crowd)
+    curbs, crowd = [], []
     for inter in model.grid.intersections:
         for crosswalk in inter.crosswalks:
             if crosswalk.waiting:
-                wx, wy = crosswalk_xy(model.node_xy(inter.node), crosswalk.leg)
-                ax.scatter(
-                    wx,
-                    wy,
-                    s=12 + 8 * crosswalk.waiting,
-                    c=COLOURS["waiting"],
-                    alpha=0.8,
-                    edgecolors="none",
-                    zorder=6,
-                )
-                waiting += crosswalk.waiting
-    counts["waiting"] = waiting
+                curbs.append(crosswalk_xy(model.node_xy(inter.node), crosswalk.leg))
+                crowd.append(crosswalk.waiting)
+    points = np.array(curbs).reshape(-1, 2)
+    sizes = 12 + 8 * np.array(crowd, dtype=float)
+    ax.scatter(
+        points[:, 0],
+        points[:, 1],
+        s=sizes,
+        c=COLOURS["waiting"],
+        alpha=0.8,
+        edgecolors="none",
+        zorder=6,
+    )
+    counts["waiting"] = int(sum(crowd))
+    waiting = counts["waiting"]
     # pedestrians walking
     walkers, impaired = model.pedestrian_positions()
     for chosen, colour, size in ((~impaired, "walker", 6), (impaired, "impaired", 14)):
