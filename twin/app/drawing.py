@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import matplotlib
 import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
@@ -70,8 +71,9 @@ def draw_district(model: ExplorerModel, ax: Axes) -> dict[str, int]:
     sidewalks = model.sidewalks
     if sidewalks is not None and len(segments):
         depth = sidewalks.depths_cm()
-        shade = np.clip(depth / 5.0, 0.0, 1.0)
-        colours = [(0.55 + 0.45 * s, 0.55 + 0.45 * s, 0.6 + 0.4 * s) for s in shade]
+        shade = np.clip(depth / 5.0, 0.0, 1.0)  # full colour at 5 cm
+        blues = matplotlib.colormaps["Blues"](0.35 + 0.65 * shade)
+        colours = np.where((depth > 0.05)[:, None], blues, matplotlib.colors.to_rgba("#969696"))
         ax.add_collection(LineCollection(list(segments), colors=colours, linewidths=3, zorder=1))
         heating = sidewalks.heating_on()
         if heating.any():
@@ -215,7 +217,7 @@ def _legend(model: ExplorerModel) -> list[Line2D]:
     if model.assist is not None:
         handles.append(marker("crossing sensor", COLOURS["sensor"], "v", 5))
     if model.sidewalks is not None:
-        handles.append(Line2D([], [], color="#e0e0ff", lw=3, label="snow (lighter = deeper)"))
+        handles.append(Line2D([], [], color="#4292c6", lw=3, label="snow (darker = deeper)"))
         handles.append(
             Line2D([], [], color=COLOURS["heating"], lw=1.2, ls="--", label="heating on")
         )
