@@ -5,6 +5,7 @@ These run without a browser; tests/test_explorer_browser.py drives the page itse
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -266,3 +267,15 @@ def test_ambulances_drive_along_streets() -> None:
             )
             assert (on_street < 1e-9).all()
     assert frames_with_ambulances >= 3
+
+
+def test_frame_benchmark_runs() -> None:
+    out = subprocess.run(
+        [sys.executable, "benchmarks/bench_explorer_frame.py", "--frames", "2"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert "draw map + chart" in out.stdout
