@@ -97,7 +97,42 @@ def _parser() -> argparse.ArgumentParser:
     )
     schema.add_argument("--out", type=Path, help="write to this file instead of stdout")
     add_analysis_commands(commands)
+    _add_explore(commands)
     return parser
+
+
+def _add_explore(commands: argparse._SubParsersAction) -> None:
+    explore = commands.add_parser(
+        "explore",
+        help="explore a scenario in the browser (needs the app extra)",
+        description="Serve the interactive explorer (Mesa SolaraViz) and print its URL. "
+        'Needs the app extra: pip install -e ".[app]".',
+    )
+    explore.add_argument(
+        "scenario", type=Path, nargs="?", help="scenario YAML file (default: the baseline)"
+    )
+    explore.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    explore.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="interface to listen on (default 127.0.0.1: this machine only)",
+    )
+
+
+def _explore(args: argparse.Namespace) -> int:
+    from twin.scenario import load_scenario
+
+    path = args.scenario or Path(__file__).resolve().parent.parent / "scenarios/baseline.yaml"
+    load_scenario(path)  # a bad file fails here, not in the browser
+    if not 0 < args.port < 65536:
+        raise TwinError(f"explore: --port {args.port} is not a port; expected 1 to 65535")
+    try:
+        from twin.app.server import serve
+    except ImportError as error:
+        raise TwinError(
+            f'explore needs the app extra ({error.name} is missing): pip install -e ".[app]"'
+        ) from error
+    return serve(path, args.host, args.port)
 
 
 def _add_set(parser: argparse.ArgumentParser) -> None:
@@ -188,7 +223,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_OK
-    handler = {"run": _run, "validate": _validate, "schema": _schema, **ANALYSIS}[args.command]
+    handler = {
+        "run": _run,
+        "validate": _validate,
+        "schema": _schema,
+        "explore": _explore,
+        **ANALYSIS,
+    }[args.command]
     try:
         return handler(args)
     except ScenarioError as error:

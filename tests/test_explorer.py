@@ -1,0 +1,281 @@
+"""The explorer's model side: controls from the schema, agents placed on the map, the CLI.
+
+These run without a browser; tests/test_explorer_browser.py drives the page itself.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from twin.app.adapter import ExplorerModel, Move, build_scenario
+from twin.app.charts import family_figure, family_of
+from twin.app.controls import CONTROLS, available_controls, choices, schema_has
+from twin.app.drawing import district_figure
+from twin.cli import main
+from twin.errors import TwinError
+from twin.model import CityModel
+from twin.scenario import load_scenario, scenario_to_yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+EXPLORE = [sys.executable, "-m", "twin.cli", "explore"]
+
+
+def small_file(tmp_path: Path, *overrides: str) -> str:
+    """A 3x3 baseline district for an hour, written as a scenario file."""
+    scenario = load_scenario(
+        BASELINE, ["city.rows=3", "city.cols=3", "duration=1h", "warmup=0s", *overrides]
+    )
+    path = tmp_path / "small.yaml"
+    path.write_text(scenario_to_yaml(scenario))
+    return str(path)
+
+
+# -- controls ---------------------------------------------------------------
+
+
+def test_controls_follow_the_schema() -> None:
+    assert schema_has("services.crossing_assist")
+    assert schema_has("policy.consent.opt_in_rate")
+    assert not schema_has("policy.no_such_key")
+    assert not schema_has("city.rows.deeper")
+    shown = {control.name for control in available_controls()}
+    for control in CONTROLS:
+        assert (control.name in shown) == schema_has(control.path), control.name
+    # what exists today is shown
+    assert {"crossing_assist", "preemption", "heating", "consent_rate", "size", "demand"} <= shown
+
+
+def test_choices_come_from_the_schema() -> None:
+    assert choices("services.crossing_assist") == [
+        "none",
+        "push_button",
+        "opt_in_app",
+        "camera_ai",
+        "radar",
+    ]
+    assert "occupancy_camera" in choices("services.sidewalk_heating.activation")
+    assert choices("policy.no_such_key") == []
+
+
+def test_controls_set_the_scenario() -> None:
+    base = load_scenario(BASELINE)
+    scenario = build_scenario(
+        BASELINE,
+        {
+            "size": 2,
+            "demand": 2.0,
+            "crossing_assist": "camera_ai",
+            "preemption": True,
+            "consent_rate": 0.4,
+        },
+    )
+    assert (scenario.city.rows, scenario.city.cols) == (2, 2)
+    assert scenario.demand.vehicles_per_hour == 2 * base.demand.vehicles_per_hour
+    assert scenario.demand.pedestrians_per_hour == 2 * base.demand.pedestrians_per_hour
+    assert scenario.services.crossing_assist == "camera_ai"
+    assert scenario.services.preemption is True
+    assert scenario.policy.consent.opt_in_rate == 0.4
+    assert build_scenario(BASELINE, {}) == base
+    with pytest.raises(TwinError, match="unknown control 'bogus'"):
+        build_scenario(BASELINE, {"bogus": 1})
+
+
+# -- where agents are --------------------------------------------------------
+
+
+def test_move_interpolates_along_the_polyline() -> None:
+    move = Move(np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0]]), 0.0, 10.0)
+    assert move.at(5.0) == pytest.approx((1.0, 0.0))
+    assert move.at(7.5) == pytest.approx((1.0, 0.5))
+    assert move.at(2.5) == pytest.approx((0.5, 0.0))
+    assert move.at(-3.0) == pytest.approx((0.0, 0.0))
+    assert move.at(99.0) == pytest.approx((1.0, 1.0))
+
+
+def test_watching_does_not_change_the_run(tmp_path: Path) -> None:
+    path = small_file(tmp_path)
+    explored = ExplorerModel(scenario_file=path, step_s=110.0)
+    while explored.running:
+        explored.step()
+    plain = CityModel(load_scenario(path))
+    plain.run_to_end()
+    for log in ("traffic", "walking"):
+        mine, theirs = getattr(explored, log).log.arrays(), getattr(plain, log).log.arrays()
+        assert len(mine["start_s"]) > 50, log
+        for column, values in theirs.items():
+            np.testing.assert_array_equal(mine[column], values, err_msg=f"{log}.{column}")
+    assert explored.datacollector.model_vars == plain.datacollector.model_vars
+
+
+def test_agents_are_where_the_model_says(tmp_path: Path) -> None:
+    model = ExplorerModel(scenario_file=small_file(tmp_path), step_s=110.0)
+    rows = cols = 3
+    checked = 0
+    for _ in range(12):
+        model.step()
+        vehicles = model.vehicle_positions()
+        queued = sum(a.queue_length for i in model.grid.intersections for a in i.approaches)
+        # every vehicle in the network is either driving or queued at a stop line
+        assert len(vehicles) + queued == model.traffic.active
+        # drivers keep to a street (0.05 blocks right of its centre line)
+        off_street = np.minimum(
+            np.abs(vehicles[:, 0] - np.round(vehicles[:, 0])),
+            np.abs(vehicles[:, 1] - np.round(vehicles[:, 1])),
+        )
+        assert (off_street <= 0.05 + 1e-9).all()
+        walkers, impaired = model.pedestrian_positions()
+        waiting = sum(c.waiting for i in model.grid.intersections for c in i.crosswalks)
+        assert len(walkers) + waiting == model.walking.active
+        assert len(impaired) == len(walkers)
+        # pedestrians stay on the sidewalks and crosswalks of the district
+        assert (walkers >= -0.13).all()
+        assert (walkers[:, 0] <= cols - 1 + 0.13).all() and (walkers[:, 1] <= rows - 1 + 0.13).all()
+        checked += len(walkers) + len(vehicles)
+    assert checked > 100
+
+
+def test_the_map_draws_what_the_model_has(tmp_path: Path) -> None:
+    path = small_file(tmp_path, "services.crossing_assist=camera_ai")
+    model = ExplorerModel(scenario_file=path)
+    figure, counts = district_figure(model)
+    assert counts["walking"] == counts["vehicles_moving"] == 0  # nobody out at t = 0
+    for _ in range(5):
+        model.step()
+    figure, counts = district_figure(model)
+    walkers, impaired = model.pedestrian_positions()
+    assert counts["walking"] == len(walkers) > 0
+    assert counts["walking_impaired"] == int(impaired.sum())
+    assert counts["sensors"] == 4 * 9  # a crossing camera at every corner
+    out = tmp_path / "map.png"
+    figure.savefig(out)
+    assert out.stat().st_size > 10_000
+
+
+def test_chart_panels_follow_the_reported_families(tmp_path: Path) -> None:
+    assert family_of("vehicles_queued") == "efficiency"
+    assert family_of("privacy_people_exposed") == "privacy"
+    assert family_of("security_compromised_share") == "security"
+    model = ExplorerModel(scenario_file=small_file(tmp_path))
+    model.step()
+    assert family_figure(model, "efficiency") is not None
+    assert family_figure(model, "privacy") is None  # not reported (yet)
+    assert len(model.frames["time_s"]) == 2 and model.frames["time_s"][-1] == 110.0
+
+
+def test_model_params_satisfy_solaraviz() -> None:
+    pytest.importorskip("solara")
+    from mesa.visualization.solara_viz import _check_model_params
+
+    from twin.app.page import model_params
+
+    params = model_params(str(BASELINE))
+    _check_model_params(ExplorerModel.__init__, params)  # Mesa's own check
+    assert params["crossing_assist"]["values"] == choices("services.crossing_assist")
+    assert params["size"] == {
+        "type": "SliderInt",
+        "value": 4,
+        "label": "District size (blocks per side)",
+        "min": 2,
+        "max": 8,
+        "step": 1,
+    }
+
+
+# -- the command ---------------------------------------------------------------
+
+
+def test_explore_help(capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["explore", "--help"])
+    assert exit_.value.code == 0
+    printed = capsys.readouterr().out
+    assert "--port" in printed and "--host" in printed and "127.0.0.1" in printed
+
+
+def test_explore_rejects_a_bad_file(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["explore", str(tmp_path / "missing.yaml")]) == 2
+    assert "missing.yaml" in capsys.readouterr().err
+    assert main(["explore", str(BASELINE), "--port", "0"]) == 1
+    assert "--port 0" in capsys.readouterr().err
+
+
+def test_the_cli_stays_light() -> None:
+    code = "import sys, twin.cli; print(sorted({'solara', 'matplotlib'} & set(sys.modules)))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"
+
+
+def test_explore_serves_a_scenario_file(tmp_path: Path) -> None:
+    """``twin explore FILE --port P`` answers on loopback and prints its URL."""
+    pytest.importorskip("solara")
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/"
+    log = tmp_path / "explore.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [*EXPLORE, "scenarios/winter_storm.yaml", "--port", str(port)],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 120
+            status = None
+            while status != 200 and time.monotonic() < deadline and process.poll() is None:
+                try:
+                    with urllib.request.urlopen(url, timeout=5) as response:
+                        status = response.status
+                except OSError:
+                    time.sleep(0.5)
+            assert status == 200, log.read_text()
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    printed = log.read_text()
+    assert f"winter_storm.yaml at {url}" in printed
+
+
+def test_ambulances_drive_along_streets() -> None:
+    model = ExplorerModel(
+        scenario_file=str(ROOT / "scenarios" / "emergency_corridor.yaml"), preemption=True
+    )
+    frames_with_ambulances = 0
+    for _ in range(40):
+        model.step()
+        ambulances = model.ambulance_positions()
+        assert len(ambulances) <= model.emergency.on_the_road
+        if len(ambulances):
+            frames_with_ambulances += 1
+            on_street = np.minimum(
+                np.abs(ambulances[:, 0] - np.round(ambulances[:, 0])),
+                np.abs(ambulances[:, 1] - np.round(ambulances[:, 1])),
+            )
+            assert (on_street < 1e-9).all()
+    assert frames_with_ambulances >= 3
+
+
+def test_frame_benchmark_runs() -> None:
+    out = subprocess.run(
+        [sys.executable, "benchmarks/bench_explorer_frame.py", "--frames", "2"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert "draw map + chart" in out.stdout

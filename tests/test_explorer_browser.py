@@ -1,0 +1,197 @@
+"""The explorer in a real browser: ``twin explore`` serving, chromium driving.
+
+Needs the app-test extra (solara, playwright) and the system's chromium
+(Playwright's own browser download does not work offline). Each test saves a
+screenshot to tests/artifacts/.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = os.environ.get("TWIN_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WALKER_RGB = (0x01, 0x66, 0x5E)  # twin.app.drawing.COLOURS["walker"]
+VEHICLE_RGB = (0x21, 0x66, 0xAC)
+
+for module, extra in (("solara", "app"), ("playwright", "app-test")):
+    try:
+        __import__(module)
+    except ImportError:
+        pytest.skip(
+            f"{module} is not installed (pip install -e '.[{extra}]')", allow_module_level=True
+        )
+if not Path(CHROMIUM).exists():
+    pytest.skip(
+        f"no chromium at {CHROMIUM} (apt-get install chromium; .ci/run installs it)",
+        allow_module_level=True,
+    )
+
+from PIL import Image  # noqa: E402  (matplotlib's dependency)
+from playwright.sync_api import Locator, Page, sync_playwright  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def explorer() -> Iterator[str]:
+    """``twin explore`` on a free loopback port; yields its URL."""
+    port = free_port()
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = (ARTIFACTS / "explore.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "twin.cli", "explore", "--port", str(port)],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"twin explore exited with {process.returncode}; see {log.name}")
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"twin explore did not answer at {url} within 120 s")
+            time.sleep(0.5)
+        printed = (ARTIFACTS / "explore.log").read_text()
+        assert url in printed  # the command prints where it serves
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@pytest.fixture
+def page(explorer: str) -> Iterator[Page]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+        tab.goto(explorer, timeout=120_000)
+        tab.locator(".twin-map img").wait_for(timeout=120_000)
+        yield tab
+        browser.close()
+
+
+def pixels(locator: Locator) -> np.ndarray:
+    """The element as an RGB array."""
+    return np.asarray(Image.open(io.BytesIO(locator.screenshot())).convert("RGB")).astype(int)
+
+
+def stable_pixels(locator: Locator, timeout_s: float = 20.0) -> np.ndarray:
+    """The element once two screenshots in a row agree (the image has been replaced)."""
+    deadline = time.monotonic() + timeout_s
+    last = pixels(locator)
+    while time.monotonic() < deadline:
+        time.sleep(0.4)
+        now = pixels(locator)
+        if now.shape == last.shape and (now == last).all():
+            return now
+        last = now
+    return last
+
+
+def colour_count(image: np.ndarray, rgb: tuple[int, int, int], tolerance: int = 12) -> int:
+    return int((np.abs(image - np.array(rgb)).max(axis=2) <= tolerance).sum())
+
+
+def frame(page: Page) -> int:
+    """The frame the map shows (its own counter: Mesa 3.3 and 3.5 word steps differently)."""
+    return int(page.locator(".twin-frame").inner_text().split()[1])
+
+
+def wait_for_frame(page: Page, number: int) -> None:
+    page.locator(".twin-frame", has_text=f"frame {number} ").wait_for(timeout=60_000)
+
+
+def step(page: Page, times: int) -> None:
+    for _ in range(times):
+        number = frame(page) + 1
+        page.get_by_role("button", name="Step", exact=True).click()
+        wait_for_frame(page, number)
+
+
+def reset(page: Page) -> None:
+    page.get_by_role("button", name="Reset", exact=True).click()
+    wait_for_frame(page, 0)
+
+
+def test_page_loads_and_the_map_draws_agents(page: Page) -> None:
+    assert page.get_by_text("Smart-city twin explorer").first.is_visible()
+    for label in ("Crossing assist", "Ambulance preemption", "Sidewalk heating", "Demand"):
+        assert page.get_by_text(label).first.is_visible(), label
+    assert page.get_by_text("What the controls do, and what they cost").is_visible()
+    map_image = page.locator(".twin-map img")
+    empty = stable_pixels(map_image)  # t = 0: nobody on the move, only the legend
+    step(page, 3)
+    busy = stable_pixels(map_image)
+    page.screenshot(path=str(ARTIFACTS / "explorer-map.png"), full_page=True)
+    # pedestrians and vehicles appear as pixels of their colours
+    assert colour_count(busy, WALKER_RGB) > colour_count(empty, WALKER_RGB) + 100
+    assert colour_count(busy, VEHICLE_RGB) > colour_count(empty, VEHICLE_RGB) + 20
+    counts = page.locator(".twin-map-counts").inner_text()
+    walking = int(counts.split("walking ")[1].split(" ")[0])
+    assert walking > 20, counts
+
+
+def test_a_control_and_steps_change_the_chart(page: Page) -> None:
+    chart = page.locator(".twin-chart-efficiency img")
+
+    def run() -> np.ndarray:
+        reset(page)
+        step(page, 3)
+        return stable_pixels(chart)
+
+    first, again = run(), run()
+    # same controls, same seed: the same chart (so a change below is the control's doing)
+    assert (np.abs(first - again).max(axis=2) > 30).mean() < 0.002
+    slider = page.locator(".v-input", has_text="District size").get_by_role("slider")
+    assert slider.get_attribute("aria-valuenow") == "4"
+    slider.focus()
+    slider.press("ArrowLeft")
+    slider.press("ArrowLeft")
+    assert slider.get_attribute("aria-valuenow") == "2"
+    smaller = run()
+    page.screenshot(path=str(ARTIFACTS / "explorer-control.png"), full_page=True)
+    assert first.shape == smaller.shape
+    assert (np.abs(first - smaller).max(axis=2) > 30).mean() > 0.005
+    assert "(this run: 2)" in page.locator(".twin-guide").inner_text()

@@ -1,0 +1,71 @@
+"""Live charts of the explorer: one panel per outcome family the model reports.
+
+Series are the model's DataCollector reporters read at every frame (the
+collector itself samples every five simulated minutes). The families are read
+from the reporters' names, so a privacy
+or security panel appears as soon as the model reports such a series.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    from twin.app.adapter import ExplorerModel
+
+#: (family, title, key prefixes that belong to it)
+FAMILIES = (
+    ("efficiency", "Efficiency: who is moving, who is waiting", ()),
+    ("privacy", "Privacy exposure", ("privacy_", "exposure_", "records_")),
+    ("security", "Security: blast radius", ("security_", "compromised_", "blast_")),
+)
+LABELS = {
+    "vehicles_in_network": "vehicles in the network",
+    "vehicles_queued": "vehicles queued at stop lines",
+    "pedestrians_walking": "pedestrians walking",
+    "pedestrians_at_curb": "pedestrians waiting at curbs",
+    "ambulances_out": "ambulances out",
+    "snow_depth_unheated_cm": "snow, unheated sidewalks (cm)",
+    "snow_depth_heated_cm": "snow, heated sidewalks (cm)",
+    "heating_on_share": "heating on (share)",
+}
+
+
+def family_of(key: str) -> str:
+    """The outcome family a reporter belongs to (efficiency unless its prefix says otherwise)."""
+    for family, _, prefixes in FAMILIES[1:]:
+        if key.startswith(prefixes):
+            return family
+    return "efficiency"
+
+
+def series(model: ExplorerModel) -> dict[str, dict[str, list[float]]]:
+    """Reported series by family: {family: {key: values}}, families with data only."""
+    variables = model.frames
+    out: dict[str, dict[str, list[float]]] = {}
+    for key, values in variables.items():
+        if key == "time_s":
+            continue
+        out.setdefault(family_of(key), {})[key] = [float(v) for v in values]
+    return out
+
+
+def family_figure(model: ExplorerModel, family: str) -> Figure | None:
+    """Chart of one family against simulated minutes, or None if the model reports none."""
+    data = series(model).get(family)
+    if not data:
+        return None
+    title = next(title for name, title, _ in FAMILIES if name == family)
+    minutes = [t / 60.0 for t in model.frames["time_s"]]
+    figure = Figure(figsize=(6.4, 3.2), dpi=100)
+    ax = figure.add_subplot()
+    for key, values in data.items():
+        ax.plot(minutes, values, marker="o", ms=2.5, lw=1.4, label=LABELS.get(key, key))
+    ax.set_xlabel("simulated minutes")
+    ax.set_title(title, fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left")
+    figure.tight_layout()
+    return figure

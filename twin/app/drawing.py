@@ -1,0 +1,233 @@
+"""The district map of the explorer, drawn with matplotlib (no Mesa space needed).
+
+Streets and sidewalks, signal states per approach, queues at stop lines,
+vehicles driving, pedestrians walking (reduced mobility in their own colour) and
+waiting at curbs, ambulances, snow on sidewalks and heating, and sensors.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import matplotlib
+import numpy as np
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from agents.compass import STEP, phase_of_heading
+from twin.app.adapter import crosswalk_xy
+from twin.durations import format_duration
+from twin.walkways import CORNER_OFFSET
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from twin.app.adapter import ExplorerModel
+
+#: Colours (colour-blind-safe where it matters).
+COLOURS = {
+    "green": "#1a9850",
+    "yellow": "#fdae61",
+    "red": "#d73027",
+    "queue": "#7f2704",
+    "vehicle": "#2166ac",
+    "walker": "#01665e",
+    "impaired": "#c51b7d",
+    "waiting": "#e08214",
+    "ambulance": "#ff0000",
+    "sensor": "#542788",
+    "heating": "#f46d43",
+}
+QUEUE_DOT_BLOCKS = 0.035  # length of one queued vehicle on the map (blocks)
+QUEUE_DRAWN_MAX = 20
+
+
+def signal_colour(model: ExplorerModel, node: int, heading: int) -> str:
+    """Green, yellow or red for traffic heading ``heading`` into intersection ``node``."""
+    controller = model.grid.intersections[node].controller
+    now = model.env.now
+    if controller.phase != phase_of_heading(heading):
+        return COLOURS["red"]
+    if now < controller.green_end_s:
+        return COLOURS["green"]
+    if now < controller.green_end_s + controller.timing.yellow_s:
+        return COLOURS["yellow"]
+    return COLOURS["red"]
+
+
+def draw_district(model: ExplorerModel, ax: Axes) -> dict[str, int]:
+    """Draw the district now on ``ax``; returns how many of each thing were drawn."""
+    rows, cols = model.grid.rows, model.grid.cols
+    counts: dict[str, int] = {}
+    ax.set_facecolor("#f7f7f7")
+    # streets, with stubs to the boundary
+    for r in range(rows):
+        ax.plot([-0.6, cols - 0.4], [r, r], color="#bdbdbd", lw=7, zorder=0, solid_capstyle="butt")
+    for c in range(cols):
+        ax.plot([c, c], [-0.6, rows - 0.4], color="#bdbdbd", lw=7, zorder=0, solid_capstyle="butt")
+    # sidewalks: snow depth, heating on
+    segments = model.walkways.segment_array()
+    sidewalks = model.sidewalks
+    if sidewalks is not None and len(segments):
+        depth = sidewalks.depths_cm()
+        shade = np.clip(depth / 5.0, 0.0, 1.0)  # full colour at 5 cm
+        blues = matplotlib.colormaps["Blues"](0.35 + 0.65 * shade)
+        colours = np.where((depth > 0.05)[:, None], blues, matplotlib.colors.to_rgba("#969696"))
+        ax.add_collection(LineCollection(list(segments), colors=colours, linewidths=3, zorder=1))
+        heating = sidewalks.heating_on()
+        if heating.any():
+            ax.add_collection(
+                LineCollection(
+                    list(segments[heating]),
+                    colors=COLOURS["heating"],
+                    linewidths=1.2,
+                    linestyles="dashed",
+                    zorder=2,
+                )
+            )
+        counts["snowy_segments"] = int((depth > 0.5).sum())
+        counts["heated_on"] = int(heating.sum())
+    elif len(segments):
+        ax.add_collection(LineCollection(list(segments), colors="#969696", linewidths=2, zorder=1))
+    # signals and queues (one scatter each: per-marker plot calls are slow)
+    queued = 0
+    signal_xy, signal_colours, queue_xy = [], [], []
+    for inter in model.grid.intersections:
+        x, y = model.node_xy(inter.node)
+        ax.add_patch(
+            _square(x, y, 0.1, "#ffffff" if not inter.controller._preempting else "#ffcccc")
+        )
+        for approach in inter.approaches:
+            dr, dc = STEP[approach.heading]
+            # stop line sits upstream of the node, on the right-hand side
+            sx, sy = x - 0.16 * dc - 0.05 * dr, y - 0.16 * dr + 0.05 * dc
+            signal_xy.append((sx, sy))
+            signal_colours.append(signal_colour(model, inter.node, approach.heading))
+            q = approach.queue_length
+            queued += q
+            for k in range(1, min(q, QUEUE_DRAWN_MAX) + 1):
+                queue_xy.append((sx - k * QUEUE_DOT_BLOCKS * dc, sy - k * QUEUE_DOT_BLOCKS * dr))
+    points = np.array(signal_xy).reshape(-1, 2)
+    ax.scatter(points[:, 0], points[:, 1], s=22, marker="s", c=signal_colours, zorder=4)
+    points = np.array(queue_xy).reshape(-1, 2)
+    ax.scatter(points[:, 0], points[:, 1], s=8, marker="s", c=COLOURS["queue"], zorder=3)
+    counts["queued"] = queued
+    # vehicles driving
+    vehicles = model.vehicle_positions()
+    ax.scatter(vehicles[:, 0], vehicles[:, 1], s=14, marker="s", c=COLOURS["vehicle"], zorder=5)
+    counts["vehicles_moving"] = len(vehicles)
+    # pedestrians waiting at curbs (the circle grows with the crowd)
+    curbs, crowd = [], []
+    for inter in model.grid.intersections:
+        for crosswalk in inter.crosswalks:
+            if crosswalk.waiting:
+                curbs.append(crosswalk_xy(model.node_xy(inter.node), crosswalk.leg))
+                crowd.append(crosswalk.waiting)
+    points = np.array(curbs).reshape(-1, 2)
+    sizes = 12 + 8 * np.array(crowd, dtype=float)
+    ax.scatter(
+        points[:, 0],
+        points[:, 1],
+        s=sizes,
+        c=COLOURS["waiting"],
+        alpha=0.8,
+        edgecolors="none",
+        zorder=6,
+    )
+    counts["waiting"] = int(sum(crowd))
+    waiting = counts["waiting"]
+    # pedestrians walking
+    walkers, impaired = model.pedestrian_positions()
+    for chosen, colour, size in ((~impaired, "walker", 6), (impaired, "impaired", 14)):
+        xy = walkers[chosen]
+        ax.scatter(xy[:, 0], xy[:, 1], s=size, c=COLOURS[colour], edgecolors="none", zorder=7)
+    counts["walking"] = len(walkers)
+    counts["walking_impaired"] = int(impaired.sum())
+    # ambulances
+    ambulances = model.ambulance_positions()
+    if len(ambulances):
+        ax.scatter(
+            ambulances[:, 0],
+            ambulances[:, 1],
+            s=90,
+            marker="P",
+            c=COLOURS["ambulance"],
+            edgecolors="white",
+            zorder=9,
+        )
+    counts["ambulances"] = len(ambulances)
+    # sensors: crossing-assist sensors at every corner they watch
+    sensors = 0
+    if model.assist is not None:
+        corners = np.array(
+            [
+                (x + 1.6 * dx, y + 1.6 * dy)
+                for y in range(rows)
+                for x in range(cols)
+                for dx, dy in CORNER_OFFSET
+            ]
+        )
+        ax.scatter(corners[:, 0], corners[:, 1], s=10, marker="v", c=COLOURS["sensor"], zorder=8)
+        sensors = len(corners)
+    counts["sensors"] = sensors
+    # frame
+    ax.set_xlim(-0.6, cols - 0.4)
+    ax.set_ylim(rows - 0.4, -0.6)  # north up: rows grow southwards
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    clock = format_duration(model.env.now)
+    ax.set_title(
+        f"{model.spec.name}  t = {clock}  |  vehicles {model.traffic.active} "
+        f"(queued {queued})  |  walking {len(walkers)}, at curbs {waiting}",
+        fontsize=9,
+    )
+    ax.legend(
+        handles=_legend(model),
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.01),
+        ncol=4,
+        fontsize=7,
+        frameon=False,
+    )
+    return counts
+
+
+def _square(x: float, y: float, half: float, colour: str):  # type: ignore[no-untyped-def]
+    from matplotlib.patches import Rectangle
+
+    return Rectangle((x - half, y - half), 2 * half, 2 * half, fc=colour, ec="#636363", zorder=2)
+
+
+def _legend(model: ExplorerModel) -> list[Line2D]:
+    def marker(label: str, colour: str, shape: str = "o", size: float = 6) -> Line2D:
+        return Line2D([], [], ls="", marker=shape, color=colour, ms=size, label=label)
+
+    handles = [
+        marker("vehicle", COLOURS["vehicle"], "s", 5),
+        marker("queued vehicle", COLOURS["queue"], "s", 4),
+        marker("pedestrian", COLOURS["walker"], "o", 4),
+        marker("reduced mobility", COLOURS["impaired"], "o", 6),
+        marker("waiting at curb", COLOURS["waiting"], "o", 7),
+        marker("green / yellow / red", COLOURS["green"], "s", 5),
+    ]
+    if model.emergency is not None:
+        handles.append(marker("ambulance", COLOURS["ambulance"], "P", 8))
+    if model.assist is not None:
+        handles.append(marker("crossing sensor", COLOURS["sensor"], "v", 5))
+    if model.sidewalks is not None:
+        handles.append(Line2D([], [], color="#4292c6", lw=3, label="snow (darker = deeper)"))
+        handles.append(
+            Line2D([], [], color=COLOURS["heating"], lw=1.2, ls="--", label="heating on")
+        )
+    return handles
+
+
+def district_figure(model: ExplorerModel) -> tuple[Figure, dict[str, int]]:
+    """A new figure with the district map (no pyplot: safe in a server thread)."""
+    figure = Figure(figsize=(6.0, 6.2), dpi=100)
+    ax = figure.add_subplot()
+    counts = draw_district(model, ax)
+    figure.subplots_adjust(left=0.02, right=0.98, top=0.94, bottom=0.1)
+    return figure, counts
