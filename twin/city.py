@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from agents.approach import Spillback
 from agents.compass import EAST, NORTH, SOUTH, STEP, WEST, opposite
 from agents.intersection import Intersection
 from agents.log import ColumnLog
 from agents.signal import SignalTiming
+from twin.streams import random_stream
 
 if TYPE_CHECKING:
     import mesa
@@ -16,11 +18,13 @@ if TYPE_CHECKING:
     from agents.approach import Approach
     from agents.vehicle import Route
     from twin.scenario import Scenario
+    from twin.scenario.schema import Signals
 
 
-def signal_timing(scenario: Scenario) -> SignalTiming:
-    """The controllers' timing, from the scenario's ``signals`` section."""
-    signals, services = scenario.signals, scenario.services
+def signal_timing(scenario: Scenario, signals: Signals | None = None) -> SignalTiming:
+    """A controller's timing, from the scenario's ``signals`` section (or a local plan)."""
+    services = scenario.services
+    signals = scenario.signals if signals is None else signals
     assisted = services.crossing_assist in ("push_button", "opt_in_app", "camera_ai")
     radar = services.crossing_assist == "radar"
     return SignalTiming(
@@ -37,6 +41,39 @@ def signal_timing(scenario: Scenario) -> SignalTiming:
         assist_speed_mps=services.assist_speed_mps if assisted else 0.0,
         radar_max_extension_s=services.radar_max_extension_s if radar else 0.0,
     )
+
+
+def signal_offsets(scenario: Scenario) -> list[list[float]]:
+    """Start offset (s) of each controller's north-south green, rows x cols.
+
+    A green wave opens each intersection's green when a vehicle that left the
+    previous one at the start of its green arrives at the progression speed
+    (eastbound for ``green_wave_ew``, southbound for ``green_wave_ns``).
+    """
+    city, signals = scenario.city, scenario.signals
+    speed_mps = (signals.progression_speed_kmh or city.speed_limit_kmh) / 3.6
+    travel_s = city.block_length_m / speed_mps
+    uniforms = random_stream(scenario.seed, "signals").random((city.rows, city.cols))
+    offsets = []
+    for r in range(city.rows):
+        row = []
+        for c in range(city.cols):
+            plan = signals.at(r, c)
+            cycle_s = plan.cycle_s
+            # the EW green follows the NS green and its clearance
+            ew_after_s = plan.green_s("ns") + plan.yellow_s + plan.all_red_s
+            if signals.offsets == "green_wave_ew":
+                offset = c * travel_s - ew_after_s
+            elif signals.offsets == "green_wave_ns":
+                offset = r * travel_s
+            elif signals.offsets == "random":
+                offset = float(uniforms[r, c]) * cycle_s
+            else:
+                offset = 0.0
+            local = signals.override_offset_s(r, c)
+            row.append((offset if local is None else local) % cycle_s)
+        offsets.append(row)
+    return offsets
 
 
 class StreetGrid:
@@ -58,8 +95,14 @@ class StreetGrid:
         self.rows, self.cols = city.rows, city.cols
         self.block_length_m = city.block_length_m
         self.link_s = city.block_length_m / city.speed_mps
-        timing = signal_timing(scenario)
-        headway_s = 3600.0 / (scenario.signals.saturation_flow_vph * city.lanes)
+        signals = scenario.signals
+        headway_s = 3600.0 / (signals.saturation_flow_vph * city.lanes)
+        #: vehicles one block holds (inf: no spillback)
+        self.link_storage = city.link_storage
+        self.spillback = Spillback(scenario.warmup)
+        offsets = signal_offsets(scenario)
+        district = signal_timing(scenario)
+        local = {o.at: signal_timing(scenario, signals.at(*o.at)) for o in signals.overrides}
         self.intersections = [
             Intersection(
                 model,
@@ -67,11 +110,14 @@ class StreetGrid:
                 r * self.cols + c,
                 r,
                 c,
-                timing,
+                local.get((r, c), district),
                 headway_s,
                 city.crossing_width_m,
                 crossing_log,
                 signal_log,
+                storage=self.link_storage,
+                spillback=self.spillback,
+                offset_s=offsets[r][c],
             )
             for r in range(self.rows)
             for c in range(self.cols)

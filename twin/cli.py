@@ -128,6 +128,9 @@ def _run(args: argparse.Namespace) -> int:
         f"overrides: {' '.join(overrides) or 'none'}",
         *(f"{key}: {value:.6g}" for key, value in result.timing.items()),
     ]
+    for warning in result.metrics.get("warnings", ()):  # type: ignore[attr-defined]
+        print(f"twin: warning: {warning}", file=sys.stderr)
+        log.append(f"warning: {warning}")
     written = write_results(result, out, log, trips=args.trips)
     if not args.quiet:
         efficiency = result.metrics["efficiency"]

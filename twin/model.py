@@ -103,7 +103,8 @@ class CityModel(mesa.Model):
             self.env.process(self._incidents())
         reporters = {
             "time_s": lambda m: m.env.now,
-            "vehicles_in_network": lambda m: m.traffic.active,
+            "vehicles_in_network": lambda m: m.traffic.inside,
+            "vehicles_waiting_to_enter": lambda m: m.traffic.outside,
             "vehicles_queued": lambda m: sum(i.vehicles_queued for i in m.grid.intersections),
             "pedestrians_walking": lambda m: m.walking.active,
             "pedestrians_at_curb": lambda m: sum(

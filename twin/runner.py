@@ -11,9 +11,10 @@ import numpy as np
 from agents.ambulance import EMERGENCY_COLUMNS
 from agents.log import ColumnLog
 from metrics.efficiency import Table, efficiency_metrics, emergency_metrics
-from metrics.safety import vehicle_pedestrian_conflicts
+from metrics.safety import preemption_pedestrian_metrics, vehicle_pedestrian_conflicts
 from metrics.timeseries import time_series
 from twin.capacity import check_capacity
+from twin.congestion import congestion
 from twin.model import SAMPLE_S, CityModel, events_scheduled
 from twin.scenario import Scenario
 from twin.streams import random_stream
@@ -68,10 +69,24 @@ def collect(model: CityModel, timing: dict[str, float]) -> RunResult:
         ).arrays(),
     }
     efficiency = efficiency_metrics(
-        tables["vehicle_trips"], tables["pedestrian_trips"], tables["crossings"], scenario.warmup
+        tables["vehicle_trips"],
+        tables["pedestrian_trips"],
+        tables["crossings"],
+        scenario.warmup,
+        model.traffic.unfinished(),
+        model.env.now,
     )
     efficiency.update(emergency_metrics(tables["incidents"], scenario.warmup))
     efficiency.update(_conflicts(model, tables))
+    efficiency.update(
+        preemption_pedestrian_metrics(
+            tables["crossings"],
+            tables["signal_phases"],
+            tables["vehicle_passages"],
+            scenario.warmup,
+        )
+    )
+    congestion_metrics, warnings = congestion(model.grid, model.env.now)
     efficiency.update(_winter(model))
     metrics: dict[str, object] = {
         "scenario": {
@@ -82,6 +97,8 @@ def collect(model: CityModel, timing: dict[str, float]) -> RunResult:
             "hash": scenario.content_hash(),
         },
         "efficiency": efficiency,
+        "congestion": congestion_metrics,
+        "warnings": warnings,
     }
     series = time_series(
         model.datacollector.model_vars,

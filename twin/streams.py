@@ -20,6 +20,7 @@ STREAMS = (
     "consent",
     "slips",
     "alerts",
+    "signals",
 )
 
 
