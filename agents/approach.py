@@ -352,7 +352,9 @@ class Approach:
             self.window_cut = end
             return
         served = math.floor((end - self.window_start) / self.headway_s + self.credit + _EPS)
-        self.window_cut = self.window_start + max(served, 0) * self.headway_s
+        # less a microsecond: departures add headways one by one and must not
+        # creep past a cut computed by multiplication
+        self.window_cut = self.window_start + max(served, 0) * self.headway_s - 1e-6
 
     def extend(self, end: float) -> None:
         """Effective green now lasts until ``end``; release what now fits."""
