@@ -13,10 +13,19 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 
 def _clock_hours(time_s: np.ndarray, start_hour: float) -> np.ndarray:
     return start_hour + time_s / 3600.0
+
+
+def hh_mm(hours: float, _position: object = None) -> str:
+    """``HH:MM`` of a clock time in hours (past midnight: ``+1d HH:MM``)."""
+    minutes = round(hours * 60)
+    day, minute = divmod(minutes, 24 * 60)
+    label = f"{minute // 60:02d}:{minute % 60:02d}"
+    return f"+{day}d {label}" if day else label
 
 
 def plot_delay_over_time(
@@ -33,6 +42,7 @@ def plot_delay_over_time(
         label="pedestrian curb wait",
     )
     top.set_ylabel("mean per interval (s)")
+    top.set_ylim(bottom=0)
     top.legend(loc="upper right")
     top.set_title(title)
     bottom.plot(hours, series["vehicles_in_network"], color="tab:blue", label="vehicles in network")
@@ -43,7 +53,10 @@ def plot_delay_over_time(
         hours, series["pedestrians_walking"], color="tab:orange", label="pedestrians walking"
     )
     bottom.set_ylabel("count")
-    bottom.set_xlabel("clock time (h)")
+    bottom.set_ylim(bottom=0)
+    bottom.yaxis.set_major_locator(MaxNLocator(integer=True))
+    bottom.xaxis.set_major_formatter(FuncFormatter(hh_mm))
+    bottom.set_xlabel("clock time (HH:MM); vehicle delay by trip end, finished trips only")
     bottom.legend(loc="upper right")
     warm = series["in_warmup"] > 0
     if warm.any():
