@@ -8,8 +8,8 @@ next link), and leaves the district along its exit link.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import simpy
@@ -75,7 +75,7 @@ class Traffic:
         now = self.env.now
         progress = [now, 0.0, now, INFINITY]
         self._progress[self.started] = progress
-        self.env.process(self._drive(self.started, entry, exit_, route, progress))
+        _Vehicle(self, self.started, entry, exit_, route, progress).start()
 
     def unfinished(self) -> dict[str, np.ndarray]:
         """Trips not finished by now, with their delay so far (``UNFINISHED_COLUMNS``).
@@ -95,44 +95,125 @@ class Traffic:
         table = np.array(rows, dtype=float).reshape(-1, 4)
         return {name: table[:, i] for i, name in enumerate(UNFINISHED_COLUMNS)}
 
-    def _drive(
-        self, trip: int, entry: int, exit_: int, route: Route, progress: list[float]
-    ) -> Generator[simpy.Event, float, None]:
-        env = self.env
-        timeout, passed = env.timeout, self.passages.append  # hot loop: bind once
-        link_s, warmup_s = self.link_s, self.warmup_s
-        start = env.now
-        stops = 0
-        admitted = route[0][0].enter() if route else None
-        if admitted is not None:  # the first link is full: wait outside
-            self.outside += 1
-            self._outside_trips.add(trip)
-            yield admitted
-            self.outside -= 1
-            self._outside_trips.discard(trip)
-            progress[1] = env.now - start
-            progress[3] = env.now
-            stops += 1
-        travel_s = link_s
-        last = len(route) - 1
-        for i, (approach, leaving) in enumerate(route):
-            yield timeout(travel_s)  # to the stop line, after leaving the previous one
-            arrived = env.now
-            progress[2] = arrived
-            progress[3] = INFINITY
-            departure = approach.arrive(route[i + 1][0] if i < last else None)
-            if isinstance(departure, simpy.Event):
-                departure = yield departure  # queued: released at a later green
-                stops += 1
-            progress[1] += departure - arrived
-            progress[3] = departure
-            if arrived >= warmup_s:
-                approach.delay_sum_s += departure - arrived
-                approach.delay_count += 1
-            passed(approach.node, approach.from_leg, leaving, departure)
-            travel_s = departure - env.now + link_s
-        yield timeout(travel_s)  # along the exit link and out
+    def _finish(self, vehicle: _Vehicle) -> None:
         self.active -= 1
-        del self._progress[trip]
-        freeflow_s = (len(route) + 1) * link_s
-        self.log.append(trip, entry, exit_, start, env.now, freeflow_s, len(route), stops)
+        del self._progress[vehicle.trip]
+        route = vehicle.route
+        self.log.append(
+            vehicle.trip,
+            vehicle.entry,
+            vehicle.exit,
+            vehicle.start_s,
+            self.env.now,
+            (len(route) + 1) * self.link_s,
+            len(route),
+            vehicle.stops,
+        )
+
+
+class _Vehicle:
+    """One trip as a chain of event callbacks (cheaper than a SimPy process):
+    enter, drive to each stop line, leave when given a departure, exit.
+
+    Args:
+        traffic: the trips' owner (log, clocks, counters).
+        trip: trip number.
+        entry, exit_: boundary points.
+        route: stop lines and leaving headings.
+        progress: the trip's live record for delay so far (see ``Traffic``).
+    """
+
+    __slots__ = (
+        "arrived",
+        "entry",
+        "exit",
+        "index",
+        "progress",
+        "route",
+        "start_s",
+        "stops",
+        "traffic",
+        "trip",
+    )
+
+    def __init__(
+        self,
+        traffic: Traffic,
+        trip: int,
+        entry: int,
+        exit_: int,
+        route: Route,
+        progress: list[float],
+    ) -> None:
+        self.traffic = traffic
+        self.trip = trip
+        self.entry = entry
+        self.exit = exit_
+        self.route = route
+        self.progress = progress
+        self.start_s = traffic.env.now
+        self.stops = 0
+        self.index = 0
+        self.arrived = 0.0
+
+    def start(self) -> None:
+        """Onto the first link now, or wait outside while it is full."""
+        route = self.route
+        admitted = route[0][0].enter() if route else None
+        if admitted is None:
+            self._drive(self.traffic.link_s)
+            return
+        traffic = self.traffic
+        traffic.outside += 1
+        traffic._outside_trips.add(self.trip)
+        admitted.callbacks.append(self._admitted)
+
+    def _admitted(self, _event: simpy.Event) -> None:
+        traffic = self.traffic
+        traffic.outside -= 1
+        traffic._outside_trips.discard(self.trip)
+        now = traffic.env.now
+        self.progress[1] = now - self.start_s
+        self.progress[3] = now
+        self.stops += 1
+        self._drive(traffic.link_s)
+
+    def _drive(self, travel_s: float) -> None:
+        """Along a link for ``travel_s``: to the next stop line, or out of the district."""
+        env = self.traffic.env
+        done = self._at_stop_line if self.index < len(self.route) else self._out
+        env.timeout(travel_s).callbacks.append(done)
+
+    def _at_stop_line(self, _event: simpy.Event) -> None:
+        route, index = self.route, self.index
+        approach = route[index][0]
+        arrived = self.traffic.env.now
+        progress = self.progress
+        progress[2] = arrived
+        progress[3] = INFINITY
+        departure = approach.arrive(route[index + 1][0] if index + 1 < len(route) else None)
+        if isinstance(departure, simpy.Event):  # queued: released at a later green
+            self.arrived = arrived
+            departure.callbacks.append(self._released)
+            return
+        self._depart(departure, arrived)
+
+    def _released(self, event: simpy.Event) -> None:
+        self.stops += 1
+        self._depart(cast(float, event.value), self.arrived)
+
+    def _depart(self, departure: float, arrived: float) -> None:
+        traffic = self.traffic
+        approach, leaving = self.route[self.index]
+        progress = self.progress
+        progress[1] += departure - arrived
+        progress[3] = departure
+        if arrived >= traffic.warmup_s:
+            approach.delay_sum_s += departure - arrived
+            approach.delay_count += 1
+        traffic.passages.append(approach.node, approach.from_leg, leaving, departure)
+        self.index += 1
+        self._drive(departure - traffic.env.now + traffic.link_s)
+
+    def _out(self, _event: simpy.Event) -> None:
+        self.traffic._finish(self)
