@@ -184,7 +184,11 @@ class Approach:
         if not self.waiting and self.blocked_on is None:
             departure = self._next_departure()
             if departure < self.window_cut:
-                if not isinstance(onward, Approach) or onward.has_room():
+                if (
+                    not isinstance(onward, Approach)
+                    or onward.occupancy < onward.storage  # room without settling departures
+                    or onward.has_room()
+                ):
                     self._grant(departure, onward)
                     return departure
                 ticket = self.env.event()
@@ -229,7 +233,9 @@ class Approach:
         self.last_departure = departure
         if onward is GHOST:
             return
-        self._leaving.append(departure)
+        if self.storage != INFINITY:
+            # Settled lazily: the queue never outgrows the storage (a full link settles it).
+            self._leaving.append(departure)
         if isinstance(onward, Approach):
             onward.occupancy += 1
         if (self._blocked or self._entries) and not self._wake_pending:
