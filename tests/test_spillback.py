@@ -301,3 +301,71 @@ def test_offsets_place_each_first_green() -> None:
         if expected == 0:
             expected = 60.0
         assert phases["onset_s"][ns].min() == pytest.approx(expected)
+
+
+def test_local_plans_are_validated_against_the_grid() -> None:
+    from twin.errors import ScenarioError
+
+    with pytest.raises(ScenarioError) as caught:
+        build(city={"rows": 2, "cols": 2}, signals={"overrides": [{"at": [2, 0], "cycle_s": 90}]})
+    assert "signals.overrides[0].at" in str(caught.value)
+    assert "outside the grid" in str(caught.value)
+    with pytest.raises(ScenarioError) as caught:
+        build(signals={"overrides": [{"at": [0, 0]}, {"at": [0, 0], "cycle_s": 80}]})
+    assert "more than one override" in str(caught.value)
+    with pytest.raises(ScenarioError) as caught:
+        build(signals={"overrides": [{"at": [0, 0], "cycle_s": 30}]})
+    assert "signals.overrides[0].cycle_s" in str(caught.value)
+    with pytest.raises(ScenarioError) as caught:
+        build(signals={"offsets": "green_wave_diagonal"})
+    assert "signals.offsets" in str(caught.value)
+
+
+def test_a_local_plan_changes_only_its_intersection() -> None:
+    scenario = build(
+        duration=900,
+        city={"rows": 1, "cols": 2},
+        signals={"overrides": [{"at": [0, 1], "cycle_s": 90, "green_split_ns": 0.6}]},
+        demand={"vehicles_per_hour": 0, "pedestrians_per_hour": 0},
+    )
+    phases = run_scenario(scenario).tables["signal_phases"]
+    for node, cycle in ((0, 60.0), (1, 90.0)):
+        ns = np.sort(phases["onset_s"][(phases["node"] == node) & (phases["phase"] == 0)])
+        assert np.allclose(np.diff(ns), cycle)
+    green = phases["green_end_s"] - phases["onset_s"]
+    local_ns = (phases["node"] == 1) & (phases["phase"] == 0)
+    assert np.allclose(green[local_ns], (90 - 10) * 0.6)
+
+
+def test_warnings_reach_stderr_and_run_log(tmp_path, capsys: pytest.CaptureFixture) -> None:
+    from twin.cli import main
+
+    path = tmp_path / "over.yaml"
+    path.write_text(
+        "name: over\nduration: 1h\ncity: {rows: 1, cols: 1}\n"
+        "demand: {vehicles_per_hour: 4000, pedestrians_per_hour: 0}\n"
+    )
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--out", str(out), "--quiet"]) == 0
+    stderr = capsys.readouterr().err
+    assert "twin: warning: 4 of 4 approaches are oversaturated" in stderr
+    assert "warning: 4 of 4 approaches are oversaturated" in (out / "run.log").read_text()
+    import json
+
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["congestion"]["approaches_oversaturated"] == 4
+    assert metrics["warnings"][0].startswith("4 of 4 approaches are oversaturated")
+
+
+def test_throughput_demand_benchmark_runs() -> None:
+    """The command behind docs/throughput_demand.png, at one demand below capacity."""
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "throughput_demand.py"
+    spec = importlib.util.spec_from_file_location("throughput_demand", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    row = module.throughput(2000, spillback=True)
+    assert row["throughput"] == pytest.approx(2000, rel=0.05)
