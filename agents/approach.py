@@ -333,17 +333,17 @@ class Approach:
     def open(self, start: float, end: float) -> None:
         """Effective green runs from ``start`` to ``end``; release the queue into it."""
         now = self.env.now
-        budget = (self.window_end - self.window_start) / self.headway_s + self.credit
-        if self._refused and math.isfinite(budget):
-            self.credit = budget - math.floor(budget + _EPS)
-            if self.credit < _EPS:
-                self.credit = 0.0
-        else:
+        if self._refused:
+            budget = (self.window_end - self.window_start) / self.headway_s + self.credit
+            credit = budget - math.floor(budget + _EPS) if math.isfinite(budget) else 0.0
+            self.credit = credit if credit >= _EPS else 0.0
+            self._refused = False
+            if now >= self.spillback.warmup_s:
+                self.failed_greens += 1
+        elif self.credit:
             self.credit = 0.0
         if now >= self.spillback.warmup_s:
             self.greens += 1
-            self.failed_greens += self._refused
-        self._refused = False
         self.green_onset = now
         self.window_start = start
         self.extend(end)

@@ -58,9 +58,8 @@ class Traffic:
         self.active = 0
         #: vehicles waiting outside the district for room on their first link
         self.outside = 0
-        #: per active trip: [start_s, delay accrued, arrival at the current
-        #: stop line, departure from it (inf while unknown)]
-        self._progress: dict[int, list[float]] = {}
+        #: the vehicles under way (or waiting to enter), by trip
+        self._progress: dict[int, _Vehicle] = {}
         self._outside_trips: set[int] = set()
 
     @property
@@ -72,10 +71,9 @@ class Traffic:
         """A vehicle enters the network now at ``entry`` and drives ``route``."""
         self.started += 1
         self.active += 1
-        now = self.env.now
-        progress = [now, 0.0, now, INFINITY]
-        self._progress[self.started] = progress
-        _Vehicle(self, self.started, entry, exit_, route, progress).start()
+        vehicle = _Vehicle(self, self.started, entry, exit_, route)
+        self._progress[self.started] = vehicle
+        vehicle.start()
 
     def unfinished(self) -> dict[str, np.ndarray]:
         """Trips not finished by now, with their delay so far (``UNFINISHED_COLUMNS``).
@@ -86,7 +84,9 @@ class Traffic:
         """
         now = self.env.now
         rows = []
-        for trip, (start, accrued, arrived, departure) in self._progress.items():
+        for trip, vehicle in self._progress.items():
+            start, accrued = vehicle.start_s, vehicle.accrued
+            arrived, departure = vehicle.arrived, vehicle.departure
             if departure == INFINITY:
                 so_far = accrued + (now - arrived)
             else:
@@ -120,15 +120,19 @@ class _Vehicle:
         trip: trip number.
         entry, exit_: boundary points.
         route: stop lines and leaving headings.
-        progress: the trip's live record for delay so far (see ``Traffic``).
+
+    For the delay so far: ``accrued`` is the delay of the stop lines left
+    behind (and of the wait outside), ``arrived`` the arrival at the current
+    stop line and ``departure`` the departure from it (inf while unknown).
     """
 
     __slots__ = (
+        "accrued",
         "arrived",
+        "departure",
         "entry",
         "exit",
         "index",
-        "progress",
         "route",
         "start_s",
         "stops",
@@ -143,18 +147,18 @@ class _Vehicle:
         entry: int,
         exit_: int,
         route: Route,
-        progress: list[float],
     ) -> None:
         self.traffic = traffic
         self.trip = trip
         self.entry = entry
         self.exit = exit_
         self.route = route
-        self.progress = progress
         self.start_s = traffic.env.now
         self.stops = 0
         self.index = 0
-        self.arrived = 0.0
+        self.accrued = 0.0
+        self.arrived = self.start_s
+        self.departure = INFINITY
 
     def start(self) -> None:
         """Onto the first link now, or wait outside while it is full."""
@@ -173,8 +177,8 @@ class _Vehicle:
         traffic.outside -= 1
         traffic._outside_trips.discard(self.trip)
         now = traffic.env.now
-        self.progress[1] = now - self.start_s
-        self.progress[3] = now
+        self.accrued = now - self.start_s
+        self.departure = now
         self.stops += 1
         self._drive(traffic.link_s)
 
@@ -187,13 +191,10 @@ class _Vehicle:
     def _at_stop_line(self, _event: simpy.Event) -> None:
         route, index = self.route, self.index
         approach = route[index][0]
-        arrived = self.traffic.env.now
-        progress = self.progress
-        progress[2] = arrived
-        progress[3] = INFINITY
+        self.arrived = arrived = self.traffic.env.now
+        self.departure = INFINITY
         departure = approach.arrive(route[index + 1][0] if index + 1 < len(route) else None)
         if isinstance(departure, simpy.Event):  # queued: released at a later green
-            self.arrived = arrived
             departure.callbacks.append(self._released)
             return
         self._depart(departure, arrived)
@@ -205,9 +206,8 @@ class _Vehicle:
     def _depart(self, departure: float, arrived: float) -> None:
         traffic = self.traffic
         approach, leaving = self.route[self.index]
-        progress = self.progress
-        progress[1] += departure - arrived
-        progress[3] = departure
+        self.accrued += departure - arrived
+        self.departure = departure
         if arrived >= traffic.warmup_s:
             approach.delay_sum_s += departure - arrived
             approach.delay_count += 1
