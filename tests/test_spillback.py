@@ -369,3 +369,63 @@ def test_throughput_demand_benchmark_runs() -> None:
     spec.loader.exec_module(module)
     row = module.throughput(2000, spillback=True)
     assert row["throughput"] == pytest.approx(2000, rel=0.05)
+
+
+def test_two_full_links_feeding_each_other_are_gridlock() -> None:
+    """A ring of two one-place links, each holding a vehicle bound for the other."""
+    from agents.approach import Spillback
+
+    env = simpy.Environment()
+    record = Spillback()
+    east = Approach(env, node=0, heading=EAST, phase=1, headway_s=2.0, storage=1, spillback=record)
+    west = Approach(env, node=1, heading=3, phase=1, headway_s=2.0, storage=1, spillback=record)
+    for approach in (east, west):
+        approach.open(0.0, 1e6)
+        assert approach.enter() is None  # one vehicle onto each link
+    outcomes = []
+
+    def vehicle(here: Approach, there: Approach, delay: float):
+        yield env.timeout(delay)
+        ticket = here.arrive(there)
+        outcomes.append(ticket if isinstance(ticket, float) else "waiting")
+
+    env.process(vehicle(east, west, 5.0))
+    env.process(vehicle(west, east, 7.0))
+    env.run(until=1000)
+    assert outcomes == ["waiting", "waiting"]
+    assert record.gridlocks == [(7.0, (0, 1))]
+    assert east.enter() is not None  # and nobody gets in from outside either
+
+
+def test_preemption_pedestrian_metrics_on_hand_made_tables() -> None:
+    """Two stranded crossings at node 0: one by a preempted green onset, one by an
+    ordinary one; one conflict during the preempted green, one outside it."""
+    from metrics.safety import preemption_pedestrian_metrics
+
+    phases = {
+        "node": np.array([0.0, 0.0, 0.0]),
+        "phase": np.array([0.0, 1.0, 0.0]),
+        "onset_s": np.array([0.0, 30.0, 70.0]),
+        "green_end_s": np.array([25.0, 60.0, 95.0]),
+        "walk_s": np.array([7.0, 7.0, 0.0]),
+        "preempted": np.array([0.0, 0.0, 1.0]),
+    }
+    crossings = {
+        "node": np.array([0.0, 0.0]),
+        "crosswalk": np.array([0.0, 1.0]),
+        "arrive_s": np.array([20.0, 55.0]),
+        "start_s": np.array([22.0, 58.0]),
+        "end_s": np.array([35.0, 80.0]),
+        "stranded": np.array([1.0, 1.0]),
+        "detected": np.array([0.0, 0.0]),
+    }
+    passages = {
+        # the first crosses crosswalk 0 at 32 s (ordinary green), the second crosswalk 1
+        # at 75 s (preempted green)
+        "node": np.array([0.0, 0.0]),
+        "from_leg": np.array([0.0, 1.0]),
+        "to_leg": np.array([-1.0, -1.0]),
+        "time_s": np.array([32.0, 75.0]),
+    }
+    result = preemption_pedestrian_metrics(crossings, phases, passages, warmup_s=0.0)
+    assert result == {"stranded_crossings_at_preemption": 1, "conflicts_at_preempted_onsets": 1}
