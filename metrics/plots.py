@@ -76,17 +76,20 @@ def plot_intersection_map(
 ) -> None:
     """The grid's intersections coloured by ``values`` (rows x cols), streets drawn."""
     rows, cols = values.shape
-    fig, ax = plt.subplots(figsize=(1.2 * cols + 3, 1.2 * rows + 1.5))
-    for r in range(rows):
-        ax.plot([-0.7, cols - 0.3], [r, r], color="0.75", lw=4, zorder=1)
-    for c in range(cols):
-        ax.plot([c, c], [-0.7, rows - 0.3], color="0.75", lw=4, zorder=1)
+    # inches per block: large grids shrink to a readable page instead of a poster
+    # (a 20 x 20 map at 1.2 in per block was a 3,200-pixel PNG)
+    inch = min(1.2, 9.0 / max(rows, cols))
+    fig, ax = plt.subplots(figsize=(inch * cols + 3, inch * rows + 1.5))
+    street_lw = 4 * inch / 1.2
+    ax.hlines(range(rows), -0.7, cols - 0.3, color="0.75", lw=street_lw, zorder=1)
+    ax.vlines(range(cols), -0.7, rows - 0.3, color="0.75", lw=street_lw, zorder=1)
     col_index, row_index = np.meshgrid(np.arange(cols), np.arange(rows))
     points = ax.scatter(
         col_index.ravel(),
         row_index.ravel(),
         c=values.ravel(),
-        s=2400 / max(rows, cols),
+        # small grids leave room for the printed values; large ones fill ~45 % of a block
+        s=2400 / max(rows, cols) if max(rows, cols) <= 8 else (0.45 * 72 * inch) ** 2,
         cmap=cmap,
         edgecolors="black",
         zorder=2,
