@@ -211,7 +211,8 @@ class SignalController:
                 if self._calls[other_phase(phase)]:
                     break
                 # Nobody waits for the other phase: stay green.
-                if not any(a.waiting for a in approaches):
+                # (an approach blocked by a full downstream link does not hold the green)
+                if not any(a.waiting and a.blocked_on is None for a in approaches):
                     for approach in approaches:
                         approach.extend(INFINITY)
                     self._conflict = env.event()

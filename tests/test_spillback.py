@@ -429,3 +429,19 @@ def test_preemption_pedestrian_metrics_on_hand_made_tables() -> None:
     }
     result = preemption_pedestrian_metrics(crossings, phases, passages, warmup_s=0.0)
     assert result == {"stranded_crossings_at_preemption": 1, "conflicts_at_preempted_onsets": 1}
+
+
+def test_actuated_control_runs_through_gridlock() -> None:
+    """A blocked approach does not hold an actuated green (it would rest in green forever
+    waiting for room); the run ends and reports the gridlock."""
+    result = run_scenario(
+        build(
+            duration="1h",
+            city={"rows": 4, "cols": 4},
+            signals={"control": "actuated"},
+            demand={"vehicles_per_hour": 16_000, "pedestrians_per_hour": 500},
+        )
+    )
+    congestion = result.metrics["congestion"]
+    assert congestion["gridlocks"] > 0 and congestion["approaches_blocked"] > 0
+    assert result.metrics["efficiency"]["vehicle_throughput_per_h"] < 4000
