@@ -445,3 +445,45 @@ def test_actuated_control_runs_through_gridlock() -> None:
     congestion = result.metrics["congestion"]
     assert congestion["gridlocks"] > 0 and congestion["approaches_blocked"] > 0
     assert result.metrics["efficiency"]["vehicle_throughput_per_h"] < 4000
+
+
+def test_actuated_green_rests_while_its_only_queue_is_blocked() -> None:
+    """Bare clock: the north-south queue waits for room on a full link and nobody calls
+    east-west; the controller must rest (not spin) and serve the queue once room frees."""
+    from agents.log import ColumnLog
+    from agents.signal import SIGNAL_COLUMNS, SignalController, SignalTiming
+
+    env = simpy.Environment()
+    timing = SignalTiming(
+        control="actuated",
+        green_s=(25.0, 25.0),
+        yellow_s=3.0,
+        all_red_s=2.0,
+        walk_s=7.0,
+        clearance_s=6.5,
+        startup_lost_s=2.0,
+        min_green_s=7.0,
+        max_green_s=45.0,
+        passage_s=3.0,
+    )
+    south = Approach(env, node=0, heading=SOUTH, phase=0, headway_s=2.0)
+    full = Approach(env, node=1, heading=SOUTH, phase=0, headway_s=2.0, storage=1)
+    assert full.enter() is None  # the downstream link is full, its vehicle waiting at red
+    SignalController(env, 0, timing, [[south], []], [[], []], ColumnLog(*SIGNAL_COLUMNS))
+    departures: list[float] = []
+
+    def vehicle():
+        yield env.timeout(3.0)  # during the minimum green
+        ticket = south.arrive(full)
+        departures.append(ticket if isinstance(ticket, float) else (yield ticket))
+
+    def downstream_green():
+        yield env.timeout(100.0)
+        full.open(100.0, 130.0)  # its vehicle leaves at 100 s and frees the place
+        ticket = full.arrive(None)
+        assert ticket == 100.0
+
+    env.process(vehicle())
+    env.process(downstream_green())
+    env.run(until=300.0)
+    assert departures == [100.0]
