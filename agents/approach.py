@@ -1,4 +1,4 @@
-"""A signalised approach: one stop line whose lanes discharge a point queue.
+"""A signalised approach: the link that ends at a stop line, and its discharge.
 
 Departures are computed, not simulated second by second: a vehicle reaching
 the stop line during effective green with nobody ahead of it leaves at
@@ -7,15 +7,44 @@ green)``; otherwise it joins the queue, and the signal releases the queue at
 the saturation headway when its next effective green opens. This is the
 vertical-queue model behind Webster's delay formula, at one event per vehicle
 that does not stop.
+
+**Exact capacity.** A green of effective length ``g`` serves
+``floor(g / h + credit)`` vehicles when its queue outlasts it; the fraction
+left over is carried to the next green as ``credit`` (reset when a green
+ends with its queue served), so a saturated approach discharges ``g / h``
+vehicles per cycle on average for any timing, not ``ceil(g / h)``.
+
+**Finite storage and spillback.** The link feeding a stop line holds
+``storage`` vehicles (length x lanes / jam spacing). A vehicle is on a link
+from the moment it is given its departure from the upstream stop line (or is
+admitted from outside the district) until its own departure from this stop
+line. A vehicle is given a departure only if its next link has room; if not,
+the approach is *blocked* (first in, first out: the vehicles behind wait too)
+and registers with the full link, which wakes it when a place frees up. The
+occupancy of a link is a counter; departures free places lazily (a queue of
+promised departure times popped when the link is asked for room), so a
+vehicle that never meets a full link costs no extra event. Boundary entries
+that find their first link full wait outside, first come first served. A ring
+of blocked approaches whose links have no departure pending can never move
+again: that is gridlock, recorded in :class:`Spillback`.
+
+All discharge arithmetic lives in :meth:`Approach._next_departure` (when the
+head of the queue could leave) and :meth:`Approach._release` (who leaves), so
+another discharge rule, such as all-way-stop headways, replaces those two.
 """
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     import simpy
+
+INFINITY = math.inf
+#: Tolerance on green arithmetic (``26 / 2`` must be 13 vehicles, not 12.999...).
+_EPS = 1e-9
 
 
 class Caller(Protocol):
@@ -25,8 +54,29 @@ class Caller(Protocol):
         """Vehicles or pedestrians are waiting for ``phase``."""
 
 
+class _Ghost:
+    """Onward marker of a vehicle that is on no link's books (the ambulance driving back)."""
+
+
+#: A vehicle that neither holds a place on this link nor needs one on the next.
+GHOST = _Ghost()
+
+
+class Spillback:
+    """Network-wide record of blocking and gridlock, shared by every approach.
+
+    Args:
+        warmup_s: blocks and greens earlier than this are not counted.
+    """
+
+    def __init__(self, warmup_s: float = 0.0) -> None:
+        self.warmup_s = warmup_s
+        #: (time_s, nodes of the ring) of each gridlock found
+        self.gridlocks: list[tuple[float, tuple[int, ...]]] = []
+
+
 class Approach:
-    """The stop line of one incoming street at one intersection.
+    """The stop line of one incoming street at one intersection, and the link before it.
 
     Args:
         env: the simulation clock.
@@ -34,28 +84,53 @@ class Approach:
         heading: travel direction of the vehicles on it (``agents.compass``).
         phase: signal phase that serves it.
         headway_s: saturation headway of the whole approach (all its lanes).
+        storage: vehicles the link ending here holds (``inf``: unlimited).
+        spillback: the shared blocking record (a private one if not given).
     """
 
     __slots__ = (
+        "_blocked",
+        "_entries",
         "_green_opened",
+        "_leaving",
+        "_refused",
+        "_wake_pending",
+        "blocked_on",
+        "blocked_s",
+        "blocked_since",
+        "blocks",
         "controller",
+        "credit",
         "delay_count",
         "delay_sum_s",
         "env",
+        "failed_greens",
         "from_leg",
         "green_onset",
+        "greens",
         "heading",
         "headway_s",
         "last_departure",
         "node",
+        "occupancy",
         "phase",
+        "spillback",
+        "storage",
         "waiting",
+        "window_cut",
         "window_end",
         "window_start",
     )
 
     def __init__(
-        self, env: simpy.Environment, node: int, heading: int, phase: int, headway_s: float
+        self,
+        env: simpy.Environment,
+        node: int,
+        heading: int,
+        phase: int,
+        headway_s: float,
+        storage: float = INFINITY,
+        spillback: Spillback | None = None,
     ) -> None:
         self.env = env
         self.node = node
@@ -64,41 +139,233 @@ class Approach:
         self.from_leg = (heading + 2) % 4
         self.phase = phase
         self.headway_s = headway_s
+        self.storage = storage
+        self.spillback = spillback if spillback is not None else Spillback()
         self.controller: Caller | None = None
         self.green_onset = 0.0
         self.window_start = 0.0
         self.window_end = 0.0
-        self.last_departure = float("-inf")
-        self.waiting: deque[simpy.Event] = deque()
+        #: departures must start before this: the end of effective green less
+        #: the part of a headway the green cannot complete (see ``credit``)
+        self.window_cut = 0.0
+        #: fraction of a vehicle carried from the previous saturated green
+        self.credit = 0.0
+        self._refused = False
+        self.last_departure = -INFINITY
+        #: queued vehicles: (ticket fired with the departure time, onward link)
+        self.waiting: deque[tuple[simpy.Event, Approach | _Ghost | None]] = deque()
         self._green_opened: simpy.Event | None = None
         self.delay_sum_s = 0.0
         self.delay_count = 0
+        #: vehicles on the link (including those promised a departure not yet made)
+        self.occupancy = 0
+        self._leaving: deque[float] = deque()  # promised departures of counted vehicles
+        self._blocked: deque[Approach] = deque()  # upstream approaches waiting for room here
+        self._entries: deque[simpy.Event] = deque()  # boundary entries waiting outside
+        self._wake_pending = False
+        #: the full link the head vehicle is waiting for, if any
+        self.blocked_on: Approach | None = None
+        self.blocked_since = 0.0
+        self.blocked_s = 0.0
+        self.blocks = 0
+        self.greens = 0
+        self.failed_greens = 0
 
-    def arrive(self) -> float | simpy.Event:
-        """A vehicle reaches the stop line now.
+    # -- the stop line -------------------------------------------------------
+
+    def arrive(self, onward: Approach | _Ghost | None = GHOST) -> float | simpy.Event:
+        """A vehicle reaches the stop line now, heading for ``onward`` next.
 
         Returns its departure time when it is served in the current effective
-        green, else an event that fires with its departure time once released.
+        green (and its next link has room), else an event that fires with its
+        departure time once released. The default ``GHOST`` is a vehicle on
+        no link's books.
         """
-        if not self.waiting:
-            departure = max(self.env.now, self.last_departure + self.headway_s, self.window_start)
-            if departure < self.window_end:
-                self.last_departure = departure
-                return departure
+        if not self.waiting and self.blocked_on is None:
+            departure = self._next_departure()
+            if departure < self.window_cut:
+                if (
+                    not isinstance(onward, Approach)
+                    or onward.occupancy < onward.storage  # room without settling departures
+                    or onward.has_room()
+                ):
+                    self._grant(departure, onward)
+                    return departure
+                ticket = self.env.event()
+                self.waiting.append((ticket, onward))
+                self._block(onward)
+                return ticket
+            if self.env.now < self.window_cut:
+                self._refused = True  # arrived in green, but the green is used up
         ticket = self.env.event()
-        self.waiting.append(ticket)
+        self.waiting.append((ticket, onward))
         if self.controller is not None:
             self.controller.call(self.phase)
         return ticket
 
+    def _next_departure(self) -> float:
+        """Earliest departure of the vehicle at the head of the queue, from now.
+
+        The discharge rule: saturation headway after the previous departure,
+        not before effective green starts.
+        """
+        return max(self.env.now, self.window_start, self.last_departure + self.headway_s)
+
+    def _release(self) -> None:
+        """Give departures to queued vehicles while green and downstream room last."""
+        waiting = self.waiting
+        while waiting:
+            departure = self._next_departure()
+            if departure >= self.window_cut:
+                if self.env.now < self.window_cut:
+                    self._refused = True  # the queue outlasts this green
+                return
+            ticket, onward = waiting[0]
+            if isinstance(onward, Approach) and not onward.has_room():
+                self._block(onward)
+                return
+            waiting.popleft()
+            self._grant(departure, onward)
+            ticket.succeed(departure)
+
+    def _grant(self, departure: float, onward: Approach | _Ghost | None) -> None:
+        """The vehicle leaves at ``departure``: free its place here, take one on ``onward``."""
+        self.last_departure = departure
+        if onward is GHOST:
+            return
+        if self.storage != INFINITY:
+            # Settled lazily: the queue never outgrows the storage (a full link settles it).
+            self._leaving.append(departure)
+        if isinstance(onward, Approach):
+            onward.occupancy += 1
+        if (self._blocked or self._entries) and not self._wake_pending:
+            self._wake_at(departure)
+
+    # -- the link ------------------------------------------------------------
+
+    def has_room(self) -> bool:
+        """Whether the link can take one more vehicle now."""
+        leaving, now = self._leaving, self.env.now
+        while leaving and leaving[0] <= now:
+            leaving.popleft()
+            self.occupancy -= 1
+        return self.occupancy < self.storage
+
+    def enter(self) -> simpy.Event | None:
+        """A vehicle from outside the district wants onto this link now.
+
+        Returns None when it is admitted at once, else an event fired when it
+        is (the wait outside counts as its delay).
+        """
+        if not self._entries and self.has_room():
+            self.occupancy += 1
+            return None
+        ticket = self.env.event()
+        self._entries.append(ticket)
+        self._await_room()
+        return ticket
+
+    def _block(self, full: Approach) -> None:
+        """The head vehicle waits for room on ``full``."""
+        now = self.env.now
+        self.blocked_on = full
+        self.blocked_since = now
+        if now >= self.spillback.warmup_s:
+            self.blocks += 1
+        full._blocked.append(self)
+        full._await_room()
+        if not full._wake_pending:
+            self._check_gridlock()
+
+    def _await_room(self) -> None:
+        """Someone waits for room here: wake them at the next departure from this link."""
+        if not self._wake_pending and self._leaving:
+            self._wake_at(self._leaving[0])
+        # Otherwise the next departure granted here schedules the wake (``_grant``).
+
+    def _wake_at(self, time_s: float) -> None:
+        self._wake_pending = True
+        wake = self.env.timeout(max(time_s - self.env.now, 0.0))
+        wake.callbacks.append(self._space_freed)
+
+    def _space_freed(self, _event: simpy.Event) -> None:
+        """A place may have freed up: admit waiting entries, then blocked approaches in turn."""
+        self._wake_pending = False
+        entries, blocked = self._entries, self._blocked
+        while entries and self.has_room():
+            self.occupancy += 1
+            entries.popleft().succeed()
+        for _ in range(len(blocked)):
+            if not blocked or not self.has_room():
+                break
+            upstream = blocked.popleft()
+            upstream._unblock()
+        if (entries or blocked) and not self._wake_pending:
+            self._await_room()
+
+    def _unblock(self) -> None:
+        now = self.env.now
+        if self.blocked_since >= self.spillback.warmup_s:
+            self.blocked_s += now - self.blocked_since
+        elif now > self.spillback.warmup_s:
+            self.blocked_s += now - self.spillback.warmup_s
+        self.blocked_on = None
+        self._release()
+
+    def _check_gridlock(self) -> None:
+        """Record a ring of blocked approaches none of whose links can empty."""
+        ring: list[Approach] = []
+        link = self.blocked_on
+        seen: set[int] = set()
+        while link is not None and id(link) not in seen:
+            seen.add(id(link))
+            if link.has_room() or link._leaving or link._wake_pending:
+                return  # room now, or a departure is coming: not stuck
+            ring.append(link)
+            if link is self:
+                nodes = tuple(a.node for a in ring)
+                self.spillback.gridlocks.append((self.env.now, nodes))
+                return
+            link = link.blocked_on
+
+    # -- the signal ----------------------------------------------------------
+
     def open(self, start: float, end: float) -> None:
         """Effective green runs from ``start`` to ``end``; release the queue into it."""
-        self.green_onset = self.env.now
+        now = self.env.now
+        if self._refused:
+            budget = (self.window_end - self.window_start) / self.headway_s + self.credit
+            credit = budget - math.floor(budget + _EPS) if math.isfinite(budget) else 0.0
+            self.credit = credit if credit >= _EPS else 0.0
+            self._refused = False
+            if now >= self.spillback.warmup_s:
+                self.failed_greens += 1
+        elif self.credit:
+            self.credit = 0.0
+        if now >= self.spillback.warmup_s:
+            self.greens += 1
+        self.green_onset = now
         self.window_start = start
         self.extend(end)
         if self._green_opened is not None:
             opened, self._green_opened = self._green_opened, None
             opened.succeed()
+
+    def set_window_end(self, end: float) -> None:
+        """Effective green now ends at ``end`` (without releasing anyone)."""
+        self.window_end = end
+        if math.isinf(end):
+            self.window_cut = end
+            return
+        served = math.floor((end - self.window_start) / self.headway_s + self.credit + _EPS)
+        # less a microsecond: departures add headways one by one and must not
+        # creep past a cut computed by multiplication
+        self.window_cut = self.window_start + max(served, 0) * self.headway_s - 1e-6
+
+    def extend(self, end: float) -> None:
+        """Effective green now lasts until ``end``; release what now fits."""
+        self.set_window_end(end)
+        self._release()
 
     @property
     def in_green(self) -> bool:
@@ -119,18 +386,19 @@ class Approach:
         ahead = int(promised / self.headway_s) + 1 if promised > 0 else 0
         return len(self.waiting) + ahead
 
-    def extend(self, end: float) -> None:
-        """Effective green now lasts until ``end``; release what now fits."""
-        self.window_end = end
-        waiting = self.waiting
-        while waiting:
-            departure = max(self.env.now, self.window_start, self.last_departure + self.headway_s)
-            if departure >= end:
-                break
-            self.last_departure = departure
-            waiting.popleft().succeed(departure)
-
     @property
     def queue_length(self) -> int:
-        """Vehicles waiting for a green."""
+        """Vehicles waiting for a green (or for room downstream)."""
         return len(self.waiting)
+
+    @property
+    def entries_waiting(self) -> int:
+        """Vehicles waiting outside the district to enter this link."""
+        return len(self._entries)
+
+    def blocked_now(self) -> bool:
+        """Whether the head vehicle is waiting for room downstream."""
+        return self.blocked_on is not None
+
+
+__all__ = ["GHOST", "Approach", "Caller", "Spillback"]

@@ -6,6 +6,7 @@ vehicle travels; a leg is the side of an intersection a street leaves from.
 
 NORTH, EAST, SOUTH, WEST = range(4)
 HEADINGS = (NORTH, EAST, SOUTH, WEST)
+NAMES = ("north", "east", "south", "west")
 
 #: (row, col) step of one block in each direction.
 STEP = ((-1, 0), (0, 1), (1, 0), (0, -1))

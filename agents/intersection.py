@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from agents.approach import Approach
+from agents.approach import Approach, Spillback
 from agents.compass import HEADINGS, PHASES, crosswalk_phase, phase_of_heading
 from agents.crosswalk import Crosswalk
 from agents.log import ColumnLog
@@ -28,6 +28,9 @@ class Intersection(mesa.Agent):
         headway_s: saturation headway of one approach (all its lanes).
         crossing_width_m: curb-to-curb length of each crosswalk.
         crossing_log, signal_log: shared tables of crossings and served phases.
+        storage: vehicles each incoming block holds (``inf``: unlimited).
+        spillback: the shared record of blocking and gridlock.
+        offset_s: time at which the first north-south green begins.
     """
 
     def __init__(
@@ -42,6 +45,9 @@ class Intersection(mesa.Agent):
         crossing_width_m: float,
         crossing_log: ColumnLog,
         signal_log: ColumnLog,
+        storage: float = float("inf"),
+        spillback: Spillback | None = None,
+        offset_s: float = 0.0,
     ) -> None:
         super().__init__(model)
         self.node = node
@@ -49,7 +55,7 @@ class Intersection(mesa.Agent):
         self.col = col
         #: approaches[heading]: the stop line of traffic travelling ``heading``.
         self.approaches = tuple(
-            Approach(env, node, heading, phase_of_heading(heading), headway_s)
+            Approach(env, node, heading, phase_of_heading(heading), headway_s, storage, spillback)
             for heading in HEADINGS
         )
         #: crosswalks[leg]: the crosswalk across the ``leg`` leg.
@@ -64,6 +70,7 @@ class Intersection(mesa.Agent):
             approaches=[[a for a in self.approaches if a.phase == p] for p in PHASES],
             crosswalks=[[c for c in self.crosswalks if c.phase == p] for p in PHASES],
             log=signal_log,
+            offset_s=offset_s,
         )
 
     @property

@@ -75,6 +75,8 @@ class SignalController:
         approaches: the approaches served by each phase, indexed by phase.
         crosswalks: the crosswalks served by each phase, indexed by phase.
         log: table of served phases, shared by all controllers.
+        offset_s: fixed-time only: the first north-south green begins at this
+            time; before it the program runs the end of the previous cycle.
     """
 
     def __init__(
@@ -85,6 +87,7 @@ class SignalController:
         approaches: Sequence[Sequence[Approach]],
         crosswalks: Sequence[Sequence[Crosswalk]],
         log: ColumnLog,
+        offset_s: float = 0.0,
     ) -> None:
         self.env = env
         self.node = node
@@ -108,6 +111,7 @@ class SignalController:
             for crosswalk in crosswalks[phase]:
                 crosswalk.controller = self if actuated else None
         self._extends = timing.assist_speed_mps > 0 or timing.radar_max_extension_s > 0
+        self.offset_s = offset_s % timing.cycle_s if not actuated else 0.0
         self._process = env.process(self._run(actuated))
 
     def call(self, phase: int) -> None:
@@ -130,8 +134,12 @@ class SignalController:
 
     def _run(self, actuated: bool) -> Generator[simpy.Event, object, None]:
         phase = NS_PHASE
+        lead_in = self.offset_s > 0
         while True:
             try:
+                if lead_in:
+                    lead_in = False
+                    yield from self._lead_in()
                 yield from (self._actuated(phase) if actuated else self._fixed(phase))
             except simpy.Interrupt:
                 self._conflict = None
@@ -141,6 +149,31 @@ class SignalController:
                     self._pending = [r for r in self._pending if not r.served]
                 phase = other_phase(self.phase)
                 self._preempting = False
+
+    def _lead_in(self) -> Generator[simpy.Event, object, None]:
+        """From time 0 to the offset: the tail of the cycle before the first NS green.
+
+        The cycle is NS green, clearance, EW green, clearance; the offset puts
+        the NS onset at ``offset_s``, so time 0 falls ``offset_s`` before it.
+        Intervals cut so short that WALK and its clearance would not fit show
+        no WALK.
+        """
+        timing, env = self.timing, self.env
+        clear_s = timing.yellow_s + timing.all_red_s
+        ew_s = timing.green_s[1] + clear_s
+        left = self.offset_s
+        for phase, span in ((NS_PHASE, left - ew_s), (other_phase(NS_PHASE), min(left, ew_s))):
+            if span <= 0:
+                continue
+            green_s = span - clear_s
+            if green_s > 0:
+                walk = green_s >= timing.walk_s + timing.clearance_s
+                self._begin_green(phase, walk=walk, green_s=green_s)
+                yield env.timeout(span)
+                self._log_phase()
+            else:
+                yield env.timeout(span)  # inside the yellow and all-red
+        # the NS green starts now, exactly at the offset
 
     def _fixed(self, first: int) -> Generator[simpy.Event, object, None]:
         timing = self.timing
@@ -178,15 +211,15 @@ class SignalController:
                 if self._calls[other_phase(phase)]:
                     break
                 # Nobody waits for the other phase: stay green.
-                if not any(a.waiting for a in approaches):
+                # (an approach blocked by a full downstream link does not hold the green)
+                if not any(a.waiting and a.blocked_on is None for a in approaches):
                     for approach in approaches:
                         approach.extend(INFINITY)
                     self._conflict = env.event()
                     yield self._conflict
                 cap_s = env.now - onset + timing.max_green_s
                 for approach in approaches:
-                    approach.window_end = onset + cap_s + timing.yellow_s
-                    approach.extend(approach.window_end)
+                    approach.extend(onset + cap_s + timing.yellow_s)
             if self._extends:
                 yield from self._extend_for_pedestrians(phase)
             self._end_green(phase, env.now)
@@ -265,7 +298,7 @@ class SignalController:
             end = max(end, self.onset_s + timing.walk_s + timing.clearance_s)
         self.green_end_s = end
         for approach in approaches:
-            approach.window_end = min(approach.window_end, end + timing.yellow_s)
+            approach.set_window_end(min(approach.window_end, end + timing.yellow_s))
 
     def _begin_green(self, phase: int, walk: bool, green_s: float) -> None:
         """Green onset for (at most) ``green_s``: release traffic and pedestrians,

@@ -1,10 +1,17 @@
-"""Vehicle trips: free-flow travel along links, point queues at stop lines."""
+"""Vehicle trips: free-flow travel along links, point queues at stop lines.
+
+A vehicle enters its first link from outside the district (waiting outside
+while that link is full), drives each link at free-flow speed to the stop
+line, leaves when its approach gives it a departure (green, and room on the
+next link), and leaves the district along its exit link.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, cast
 
+import numpy as np
 import simpy
 
 from agents.log import ColumnLog
@@ -24,9 +31,12 @@ VEHICLE_TRIP_COLUMNS = (
 )
 #: Vehicles passing through an intersection: which legs they cross, when, and which trip.
 PASSAGE_COLUMNS = ("node", "from_leg", "to_leg", "time_s", "trip")
+#: Vehicles still in the district (or waiting to enter it) when asked.
+UNFINISHED_COLUMNS = ("trip", "start_s", "delay_so_far_s", "inside")
 
 #: A route: the stop lines met, each with the heading the vehicle leaves in (-1: stays).
 Route = Sequence[tuple["Approach", int]]
+INFINITY = float("inf")
 
 
 class Traffic:
@@ -46,35 +56,164 @@ class Traffic:
         self.passages = ColumnLog(*PASSAGE_COLUMNS)
         self.started = 0
         self.active = 0
+        #: vehicles waiting outside the district for room on their first link
+        self.outside = 0
+        #: the vehicles under way (or waiting to enter), by trip
+        self._progress: dict[int, _Vehicle] = {}
+        self._outside_trips: set[int] = set()
+
+    @property
+    def inside(self) -> int:
+        """Vehicles on the district's links now."""
+        return self.active - self.outside
 
     def start_trip(self, entry: int, exit_: int, route: Route) -> None:
         """A vehicle enters the network now at ``entry`` and drives ``route``."""
         self.started += 1
         self.active += 1
-        self.env.process(self._drive(self.started, entry, exit_, route))
+        vehicle = _Vehicle(self, self.started, entry, exit_, route)
+        self._progress[self.started] = vehicle
+        vehicle.start()
 
-    def _drive(
-        self, trip: int, entry: int, exit_: int, route: Route
-    ) -> Generator[simpy.Event, float, None]:
-        env = self.env
-        timeout, passed = env.timeout, self.passages.append  # hot loop: bind once
-        link_s, warmup_s = self.link_s, self.warmup_s
-        start = env.now
-        stops = 0
-        travel_s = link_s
-        for approach, leaving in route:
-            yield timeout(travel_s)  # to the stop line, after leaving the previous one
-            arrived = env.now
-            departure = approach.arrive()
-            if isinstance(departure, simpy.Event):
-                departure = yield departure  # queued: released at a later green
-                stops += 1
-            if arrived >= warmup_s:
-                approach.delay_sum_s += departure - arrived
-                approach.delay_count += 1
-            passed(approach.node, approach.from_leg, leaving, departure, trip)
-            travel_s = departure - env.now + link_s
-        yield timeout(travel_s)  # along the exit link and out
+    def unfinished(self) -> dict[str, np.ndarray]:
+        """Trips not finished by now, with their delay so far (``UNFINISHED_COLUMNS``).
+
+        Delay so far is the time spent waiting at stop lines and outside the
+        district up to now; a vehicle between stop lines has lost nothing on
+        its current link yet.
+        """
+        now = self.env.now
+        rows = []
+        for trip, vehicle in self._progress.items():
+            start, accrued = vehicle.start_s, vehicle.accrued
+            arrived, departure = vehicle.arrived, vehicle.departure
+            if departure == INFINITY:
+                so_far = accrued + (now - arrived)
+            else:
+                so_far = accrued - max(departure - now, 0.0)
+            rows.append((trip, start, so_far, float(trip not in self._outside_trips)))
+        table = np.array(rows, dtype=float).reshape(-1, 4)
+        return {name: table[:, i] for i, name in enumerate(UNFINISHED_COLUMNS)}
+
+    def _finish(self, vehicle: _Vehicle) -> None:
         self.active -= 1
-        freeflow_s = (len(route) + 1) * link_s
-        self.log.append(trip, entry, exit_, start, env.now, freeflow_s, len(route), stops)
+        del self._progress[vehicle.trip]
+        route = vehicle.route
+        self.log.append(
+            vehicle.trip,
+            vehicle.entry,
+            vehicle.exit,
+            vehicle.start_s,
+            self.env.now,
+            (len(route) + 1) * self.link_s,
+            len(route),
+            vehicle.stops,
+        )
+
+
+class _Vehicle:
+    """One trip as a chain of event callbacks (cheaper than a SimPy process):
+    enter, drive to each stop line, leave when given a departure, exit.
+
+    Args:
+        traffic: the trips' owner (log, clocks, counters).
+        trip: trip number.
+        entry, exit_: boundary points.
+        route: stop lines and leaving headings.
+
+    For the delay so far: ``accrued`` is the delay of the stop lines left
+    behind (and of the wait outside), ``arrived`` the arrival at the current
+    stop line and ``departure`` the departure from it (inf while unknown).
+    """
+
+    __slots__ = (
+        "accrued",
+        "arrived",
+        "departure",
+        "entry",
+        "exit",
+        "index",
+        "route",
+        "start_s",
+        "stops",
+        "traffic",
+        "trip",
+    )
+
+    def __init__(
+        self,
+        traffic: Traffic,
+        trip: int,
+        entry: int,
+        exit_: int,
+        route: Route,
+    ) -> None:
+        self.traffic = traffic
+        self.trip = trip
+        self.entry = entry
+        self.exit = exit_
+        self.route = route
+        self.start_s = traffic.env.now
+        self.stops = 0
+        self.index = 0
+        self.accrued = 0.0
+        self.arrived = self.start_s
+        self.departure = INFINITY
+
+    def start(self) -> None:
+        """Onto the first link now, or wait outside while it is full."""
+        route = self.route
+        admitted = route[0][0].enter() if route else None
+        if admitted is None:
+            self._drive(self.traffic.link_s)
+            return
+        traffic = self.traffic
+        traffic.outside += 1
+        traffic._outside_trips.add(self.trip)
+        admitted.callbacks.append(self._admitted)
+
+    def _admitted(self, _event: simpy.Event) -> None:
+        traffic = self.traffic
+        traffic.outside -= 1
+        traffic._outside_trips.discard(self.trip)
+        now = traffic.env.now
+        self.accrued = now - self.start_s
+        self.departure = now
+        self.stops += 1
+        self._drive(traffic.link_s)
+
+    def _drive(self, travel_s: float) -> None:
+        """Along a link for ``travel_s``: to the next stop line, or out of the district."""
+        env = self.traffic.env
+        done = self._at_stop_line if self.index < len(self.route) else self._out
+        env.timeout(travel_s).callbacks.append(done)
+
+    def _at_stop_line(self, _event: simpy.Event) -> None:
+        route, index = self.route, self.index
+        approach = route[index][0]
+        self.arrived = arrived = self.traffic.env.now
+        self.departure = INFINITY
+        departure = approach.arrive(route[index + 1][0] if index + 1 < len(route) else None)
+        if isinstance(departure, simpy.Event):  # queued: released at a later green
+            departure.callbacks.append(self._released)
+            return
+        self._depart(departure, arrived)
+
+    def _released(self, event: simpy.Event) -> None:
+        self.stops += 1
+        self._depart(cast(float, event.value), self.arrived)
+
+    def _depart(self, departure: float, arrived: float) -> None:
+        traffic = self.traffic
+        approach, leaving = self.route[self.index]
+        self.accrued += departure - arrived
+        self.departure = departure
+        if arrived >= traffic.warmup_s:
+            approach.delay_sum_s += departure - arrived
+            approach.delay_count += 1
+        traffic.passages.append(approach.node, approach.from_leg, leaving, departure, self.trip)
+        self.index += 1
+        self._drive(departure - traffic.env.now + traffic.link_s)
+
+    def _out(self, _event: simpy.Event) -> None:
+        self.traffic._finish(self)

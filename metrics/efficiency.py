@@ -21,20 +21,59 @@ def _p90(values: np.ndarray) -> float | None:
     return float(np.percentile(values, 90)) if values.size else None
 
 
+def vehicle_metrics(
+    vehicle_trips: Table, unfinished: Table, warmup_s: float, end_s: float
+) -> dict[str, float | int | None]:
+    """Vehicle delay over every vehicle that entered after ``warmup_s``.
+
+    A finished trip counts with its delay (travel time minus free-flow time);
+    a trip still under way at ``end_s`` (or still waiting outside the district
+    to enter it) counts with its delay so far. Counting finished trips alone
+    would hide the longest delays exactly when queues grow without bound.
+    Throughput is the trips that left the district after the warm-up per hour.
+    """
+    finished = vehicle_trips["start_s"] >= warmup_s
+    finished_delay = (
+        vehicle_trips["end_s"] - vehicle_trips["start_s"] - vehicle_trips["freeflow_s"]
+    )[finished]
+    late = unfinished["start_s"] >= warmup_s
+    delay = np.concatenate([finished_delay, unfinished["delay_so_far_s"][late]])
+    hours = (end_s - warmup_s) / 3600.0
+    exits = int((vehicle_trips["end_s"] >= warmup_s).sum())
+    return {
+        "vehicle_trips_completed": int(finished.sum()),
+        "vehicle_trips_unfinished": int(late.sum()),
+        "vehicle_delay_s_mean": float(delay.mean()) if delay.size else None,
+        "vehicle_delay_s_p90": _p90(delay) if delay.size else None,
+        "vehicle_delay_s_mean_completed": _mean(finished_delay) if finished_delay.size else None,
+        "vehicle_stops_per_trip": _mean(vehicle_trips["stops"][finished]),
+        "vehicles_in_network_end": int((unfinished["inside"] == 1).sum()),
+        "vehicles_waiting_to_enter_end": int((unfinished["inside"] == 0).sum()),
+        "vehicle_throughput_per_h": exits / hours if hours > 0 else None,
+    }
+
+
 def efficiency_metrics(
-    vehicle_trips: Table, pedestrian_trips: Table, crossings: Table, warmup_s: float
+    vehicle_trips: Table,
+    pedestrian_trips: Table,
+    crossings: Table,
+    warmup_s: float,
+    unfinished: Table | None = None,
+    end_s: float | None = None,
 ) -> dict[str, float | int | str | None]:
     """The ``efficiency`` section of ``metrics.json``.
 
     Only trips and crossings that start at or after ``warmup_s`` count.
     Delay is travel time minus free-flow travel time; a pedestrian's free-flow
-    time is the route length at the pedestrian's own walking speed. A mean,
-    percentile, rate or level of service with nothing to measure is None.
+    time is the route length at the pedestrian's own walking speed. Vehicle
+    delay also counts the trips still under way at ``end_s`` (see
+    :func:`vehicle_metrics`). A mean, percentile, rate or level of service with
+    nothing to measure is None.
     """
-    vehicles = vehicle_trips["start_s"] >= warmup_s
-    vehicle_delay = (
-        vehicle_trips["end_s"] - vehicle_trips["start_s"] - vehicle_trips["freeflow_s"]
-    )[vehicles]
+    if unfinished is None:
+        unfinished = {name: np.zeros(0) for name in ("start_s", "delay_so_far_s", "inside")}
+    if end_s is None:
+        end_s = float(max(vehicle_trips["end_s"].max(initial=warmup_s), warmup_s))
     walkers = pedestrian_trips["start_s"] >= warmup_s
     walker_delay = (
         pedestrian_trips["end_s"] - pedestrian_trips["start_s"] - pedestrian_trips["freeflow_s"]
@@ -44,10 +83,7 @@ def efficiency_metrics(
     impaired = crossings["impaired"][counted] == 1
     stranded = crossings["stranded"][counted] == 1
     return {
-        "vehicle_trips_completed": int(vehicles.sum()),
-        "vehicle_delay_s_mean": _mean(vehicle_delay),
-        "vehicle_delay_s_p90": _p90(vehicle_delay),
-        "vehicle_stops_per_trip": _mean(vehicle_trips["stops"][vehicles]),
+        **vehicle_metrics(vehicle_trips, unfinished, warmup_s, end_s),
         "pedestrian_trips_completed": int(walkers.sum()),
         "pedestrian_delay_s_mean": _mean(walker_delay),
         "pedestrian_signal_wait_s_mean": _mean(wait),

@@ -11,6 +11,7 @@ from typing import Literal
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 
 def subplots(
@@ -23,6 +24,14 @@ def subplots(
 
 def _clock_hours(time_s: np.ndarray, start_hour: float) -> np.ndarray:
     return start_hour + time_s / 3600.0
+
+
+def hh_mm(hours: float, _position: object = None) -> str:
+    """``HH:MM`` of a clock time in hours (past midnight: ``+1d HH:MM``)."""
+    minutes = round(hours * 60)
+    day, minute = divmod(minutes, 24 * 60)
+    label = f"{minute // 60:02d}:{minute % 60:02d}"
+    return f"+{day}d {label}" if day else label
 
 
 def plot_delay_over_time(
@@ -39,6 +48,7 @@ def plot_delay_over_time(
         label="pedestrian curb wait",
     )
     top.set_ylabel("mean per interval (s)")
+    top.set_ylim(bottom=0)
     top.legend(loc="upper right")
     top.set_title(title)
     bottom.plot(hours, series["vehicles_in_network"], color="tab:blue", label="vehicles in network")
@@ -49,7 +59,10 @@ def plot_delay_over_time(
         hours, series["pedestrians_walking"], color="tab:orange", label="pedestrians walking"
     )
     bottom.set_ylabel("count")
-    bottom.set_xlabel("clock time (h)")
+    bottom.set_ylim(bottom=0)
+    bottom.yaxis.set_major_locator(MaxNLocator(integer=True))
+    bottom.xaxis.set_major_formatter(FuncFormatter(hh_mm))
+    bottom.set_xlabel("clock time (HH:MM); vehicle delay by trip end, finished trips only")
     bottom.legend(loc="upper right")
     warm = series["in_warmup"] > 0
     if warm.any():
@@ -68,17 +81,20 @@ def plot_intersection_map(
 ) -> None:
     """The grid's intersections coloured by ``values`` (rows x cols), streets drawn."""
     rows, cols = values.shape
-    fig, ax = subplots(figsize=(1.2 * cols + 3, 1.2 * rows + 1.5))
-    for r in range(rows):
-        ax.plot([-0.7, cols - 0.3], [r, r], color="0.75", lw=4, zorder=1)
-    for c in range(cols):
-        ax.plot([c, c], [-0.7, rows - 0.3], color="0.75", lw=4, zorder=1)
+    # inches per block: large grids shrink to a readable page instead of a poster
+    # (a 20 x 20 map at 1.2 in per block was a 3,200-pixel PNG)
+    inch = min(1.2, 9.0 / max(rows, cols))
+    fig, ax = subplots(figsize=(inch * cols + 3, inch * rows + 1.5))
+    street_lw = 4 * inch / 1.2
+    ax.hlines(range(rows), -0.7, cols - 0.3, color="0.75", lw=street_lw, zorder=1)
+    ax.vlines(range(cols), -0.7, rows - 0.3, color="0.75", lw=street_lw, zorder=1)
     col_index, row_index = np.meshgrid(np.arange(cols), np.arange(rows))
     points = ax.scatter(
         col_index.ravel(),
         row_index.ravel(),
         c=values.ravel(),
-        s=2400 / max(rows, cols),
+        # small grids leave room for the printed values; large ones fill ~45 % of a block
+        s=2400 / max(rows, cols) if max(rows, cols) <= 8 else (0.45 * 72 * inch) ** 2,
         cmap=cmap,
         edgecolors="black",
         zorder=2,

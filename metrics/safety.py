@@ -61,3 +61,49 @@ def vehicle_pedestrian_conflicts(
     conflicts = occupied & ~yielded & counted
     avoided = occupied & yielded & counted
     return int(conflicts.sum()), int(avoided.sum())
+
+
+def _phase_rows(phases: Table) -> tuple[np.ndarray, np.ndarray]:
+    """Signal phases sorted by (node, onset) as one key, and their preempted flags."""
+    key = phases["node"] * _SPAN + phases["onset_s"]
+    order = np.argsort(key, kind="stable")
+    return key[order], phases["preempted"][order] == 1
+
+
+def preemption_pedestrian_metrics(
+    crossings: Table, phases: Table, passages: Table, warmup_s: float
+) -> dict[str, int]:
+    """The pedestrian side of emergency preemption, after the warm-up.
+
+    ``stranded_crossings_at_preemption``: stranded crossings whose conflicting
+    green was a preempted one (the first green onset at their intersection
+    after they stepped off the curb). ``conflicts_at_preempted_onsets``:
+    vehicle-pedestrian conflicts (see :func:`vehicle_pedestrian_conflicts`,
+    without alerts) by vehicles leaving during a preempted green.
+    """
+    result = {"stranded_crossings_at_preemption": 0, "conflicts_at_preempted_onsets": 0}
+    if len(phases["onset_s"]) == 0 or not (phases["preempted"] == 1).any():
+        return result
+    key, preempted = _phase_rows(phases)
+    stranded = (crossings["stranded"] == 1) & (crossings["arrive_s"] >= warmup_s)
+    if stranded.any():
+        query = crossings["node"][stranded] * _SPAN + crossings["start_s"][stranded]
+        following = np.searchsorted(key, query, "right")
+        node_of = np.floor(key / _SPAN)
+        inside = following < len(key)
+        index = np.minimum(following, len(key) - 1)
+        same_node = node_of[index] == crossings["node"][stranded]
+        hit = inside & same_node & preempted[index]
+        result["stranded_crossings_at_preemption"] = int(hit.sum())
+    if len(passages["time_s"]) and len(crossings["start_s"]):
+        node, time_s = passages["node"], passages["time_s"]
+        near = node * 4 + passages["from_leg"]
+        far = np.where(passages["to_leg"] >= 0, node * 4 + passages["to_leg"], -1.0)
+        everyone = np.ones(len(crossings["start_s"]), dtype=bool)
+        conflict = _occupied(crossings, everyone, (near, far), time_s) & (time_s >= warmup_s)
+        current = np.searchsorted(key, node * _SPAN + time_s, "right") - 1
+        valid = current >= 0
+        index = np.maximum(current, 0)
+        during = valid & (np.floor(key[index] / _SPAN) == node) & preempted[index]
+        result["conflicts_at_preempted_onsets"] = int((conflict & during).sum())
+    return result

@@ -11,9 +11,10 @@ from pathlib import Path
 import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from metrics.efficiency import Table
-from metrics.plots import subplots
+from metrics.plots import hh_mm, subplots
 
 
 def plot_ambulance_responses(
@@ -51,8 +52,10 @@ def plot_ambulance_responses(
     bottom.plot(hours, series["vehicles_queued"], color="tab:blue", label="vehicles queued")
     for h in call_h:
         bottom.axvline(h, color="tab:red", alpha=0.3, lw=1)
-    bottom.set_xlabel("clock time (h); red lines: incidents called in")
+    bottom.xaxis.set_major_formatter(FuncFormatter(hh_mm))
+    bottom.set_xlabel("clock time (HH:MM); red lines: incidents called in")
     bottom.set_ylabel("vehicles queued")
+    bottom.set_ylim(bottom=0)
     bottom.grid(alpha=0.3)
     fig.savefig(path, dpi=120)
 
@@ -79,8 +82,12 @@ def plot_crossing_timeline(
     start_hour: float,
     title: str,
     window_s: float = 300.0,
+    cols: int | None = None,
 ) -> None:
     """Signal intervals and every crossing on one crosswalk over a few cycles.
+
+    With ``cols`` (the grid's width) the intersection is named by its (row,
+    column) on the intersection map.
 
     Picks the crosswalk with the most stranded crossings (else the most
     impaired ones) and a window around its first stranded (or impaired)
@@ -141,12 +148,17 @@ def plot_crossing_timeline(
     ]
     ax.legend(handles=handles, loc="upper left", fontsize=8, ncols=2)
     ax.set_xlim(t0, t1)
-    ticks = np.linspace(t0, t1, 6)
+    step = 60.0 if window_s <= 600 else 300.0
+    ticks = np.arange(np.ceil(t0 / step) * step, t1 + 1e-9, step)
     ax.set_xticks(ticks, [_clock_seconds(t, start_hour) for t in ticks])
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("clock time")
     ax.set_ylabel("crossings (one line each)")
+    where = f"intersection {node}"
+    if cols is not None:
+        grid_row, grid_col = divmod(int(node), cols)
+        where = f"intersection (row {grid_row}, column {grid_col}) on the map"
     ax.set_title(
-        f"{title}\nintersection {node}, crosswalk across the "
-        f"{('north', 'east', 'south', 'west')[leg]} leg"
+        f"{title}\n{where}, crosswalk across the {('north', 'east', 'south', 'west')[leg]} leg"
     )
     fig.savefig(path, dpi=120)

@@ -14,8 +14,9 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.collections import LineCollection
 from matplotlib.colors import LinearSegmentedColormap, Normalize
 from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter
 
-from metrics.plots import subplots
+from metrics.plots import hh_mm, subplots
 
 MAX_PANELS = 6
 #: Snow light to deep blue, bare pavement (under the threshold) dark grey; heated outlined orange.
@@ -132,7 +133,8 @@ def plot_heating_timeline(
     bottom.step(hours, 100.0 * np.asarray(heating_on_share), where="post", color="tab:red")
     bottom.set_ylabel("heated segments ON (%)")
     bottom.set_ylim(-2, 102)
-    bottom.set_xlabel("clock time (h)")
+    bottom.xaxis.set_major_formatter(FuncFormatter(hh_mm))
+    bottom.set_xlabel("clock time (HH:MM)")
     for ax in (top, bottom):
         ax.grid(alpha=0.3)
     fig.savefig(path, dpi=120)

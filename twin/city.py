@@ -4,27 +4,36 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from agents.approach import Spillback
 from agents.compass import EAST, NORTH, SOUTH, STEP, WEST, opposite
 from agents.intersection import Intersection
 from agents.log import ColumnLog
 from agents.signal import SignalTiming
+from twin.streams import random_stream
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import mesa
     import simpy
 
     from agents.approach import Approach
     from agents.vehicle import Route
     from twin.scenario import Scenario
+    from twin.scenario.schema import Signals
 
 
-def signal_timing(scenario: Scenario, **services: float) -> SignalTiming:
-    """The controllers' timing, from the scenario's ``signals`` section.
+def signal_timing(
+    scenario: Scenario,
+    signals: Signals | None = None,
+    services: Mapping[str, float] | None = None,
+) -> SignalTiming:
+    """A controller's timing, from the scenario's ``signals`` section (or a local plan).
 
     ``services``: changes the services ask for (``Service.signal_timing``), e.g.
     ``assist_speed_mps``; the model gathers them from the service registry.
     """
-    signals = scenario.signals
+    signals = scenario.signals if signals is None else signals
     return SignalTiming(
         control=signals.control,
         green_s=(signals.green_s("ns"), signals.green_s("ew")),
@@ -36,8 +45,41 @@ def signal_timing(scenario: Scenario, **services: float) -> SignalTiming:
         min_green_s=signals.min_green_s,
         max_green_s=signals.max_green_s,
         passage_s=signals.passage_s,
-        **services,
+        **(services or {}),
     )
+
+
+def signal_offsets(scenario: Scenario) -> list[list[float]]:
+    """Start offset (s) of each controller's north-south green, rows x cols.
+
+    A green wave opens each intersection's green when a vehicle that left the
+    previous one at the start of its green arrives at the progression speed
+    (eastbound for ``green_wave_ew``, southbound for ``green_wave_ns``).
+    """
+    city, signals = scenario.city, scenario.signals
+    speed_mps = (signals.progression_speed_kmh or city.speed_limit_kmh) / 3.6
+    travel_s = city.block_length_m / speed_mps
+    uniforms = random_stream(scenario.seed, "signals").random((city.rows, city.cols))
+    offsets = []
+    for r in range(city.rows):
+        row = []
+        for c in range(city.cols):
+            plan = signals.at(r, c)
+            cycle_s = plan.cycle_s
+            # the EW green follows the NS green and its clearance
+            ew_after_s = plan.green_s("ns") + plan.yellow_s + plan.all_red_s
+            if signals.offsets == "green_wave_ew":
+                offset = c * travel_s - ew_after_s
+            elif signals.offsets == "green_wave_ns":
+                offset = r * travel_s
+            elif signals.offsets == "random":
+                offset = float(uniforms[r, c]) * cycle_s
+            else:
+                offset = 0.0
+            local = signals.override_offset_s(r, c)
+            row.append((offset if local is None else local) % cycle_s)
+        offsets.append(row)
+    return offsets
 
 
 class StreetGrid:
@@ -54,14 +96,23 @@ class StreetGrid:
         scenario: Scenario,
         crossing_log: ColumnLog,
         signal_log: ColumnLog,
-        timing: SignalTiming | None = None,
+        service_timing: Mapping[str, float] | None = None,
     ) -> None:
         city = scenario.city
         self.rows, self.cols = city.rows, city.cols
         self.block_length_m = city.block_length_m
         self.link_s = city.block_length_m / city.speed_mps
-        timing = timing if timing is not None else signal_timing(scenario)
-        headway_s = 3600.0 / (scenario.signals.saturation_flow_vph * city.lanes)
+        signals = scenario.signals
+        headway_s = 3600.0 / (signals.saturation_flow_vph * city.lanes)
+        #: vehicles one block holds (inf: no spillback)
+        self.link_storage = city.link_storage
+        self.spillback = Spillback(scenario.warmup)
+        offsets = signal_offsets(scenario)
+        district = signal_timing(scenario, None, service_timing)
+        local = {
+            o.at: signal_timing(scenario, signals.at(*o.at), service_timing)
+            for o in signals.overrides
+        }
         self.intersections = [
             Intersection(
                 model,
@@ -69,11 +120,14 @@ class StreetGrid:
                 r * self.cols + c,
                 r,
                 c,
-                timing,
+                local.get((r, c), district),
                 headway_s,
                 city.crossing_width_m,
                 crossing_log,
                 signal_log,
+                storage=self.link_storage,
+                spillback=self.spillback,
+                offset_s=offsets[r][c],
             )
             for r in range(self.rows)
             for c in range(self.cols)

@@ -162,11 +162,14 @@ def _run(args: argparse.Namespace) -> int:
     check_capacity(scenario)  # before a folder is made for a run that cannot start
     out = args.out or default_folder(scenario)
     check_folder(out, scenario, args.overwrite)
-    for line in scenario_warnings(scenario):
+    said = scenario_warnings(scenario)
+    for line in said:
         print(f"twin: warning: {line}", file=sys.stderr)
     with folder_lock(out):
         progress = None if args.quiet else Progress(scenario.name)
         result = run_scenario(scenario, progress)
+        for line in result.warnings[len(said) :]:  # what the run found (congestion)
+            print(f"twin: warning: {line}", file=sys.stderr)
         log = run_log(result, str(args.scenario), " ".join(overrides) or "none")
         written = write_results(result, out, log, trips=args.trips)
     if not args.quiet:

@@ -22,7 +22,7 @@ from agents.pedestrian import Resident, Walking
 from agents.sensing import Sensing
 from agents.signal import SIGNAL_COLUMNS
 from agents.vehicle import Traffic
-from twin.city import StreetGrid, signal_timing
+from twin.city import StreetGrid
 from twin.demand import arrival_times
 from twin.population import create_residents
 from twin.routines import draw_routines, pedestrian_schedule, vehicle_owners
@@ -114,7 +114,7 @@ class CityModel(mesa.Model):
             scenario,
             self.crossing_log,
             self.signal_log,
-            signal_timing(scenario, **timing),
+            timing,
         )
         self.walkways = Walkways(self.grid)
         self.residents = create_residents(
@@ -134,7 +134,8 @@ class CityModel(mesa.Model):
             service.start()
         reporters = {
             "time_s": lambda m: m.env.now,
-            "vehicles_in_network": lambda m: m.traffic.active,
+            "vehicles_in_network": lambda m: m.traffic.inside,
+            "vehicles_waiting_to_enter": lambda m: m.traffic.outside,
             "vehicles_queued": lambda m: sum(i.vehicles_queued for i in m.grid.intersections),
             "pedestrians_walking": lambda m: m.walking.active,
             "pedestrians_at_curb": lambda m: sum(

@@ -199,8 +199,8 @@ def _plots(result: RunResult) -> dict[str, Callable[[Path], None]]:
         "intersection_delay.png": lambda p: plot_intersection_map(
             result.intersection_delay_s,
             p,
-            f"{name}: mean vehicle delay per intersection",
-            "mean stop-line delay (s)",
+            f"{name}: stop-line delay per vehicle at each intersection (not trip delay)",
+            "mean stop-line delay per vehicle (s)",
         ),
     }
     if len(tables["crossings"]["start_s"]):
@@ -211,6 +211,7 @@ def _plots(result: RunResult) -> dict[str, Callable[[Path], None]]:
             scenario.clearance_s,
             start,
             f"{name}: crossings and pedestrian signals",
+            cols=scenario.city.cols,
         )
     for service in result.services.values():
         plots.update(service.plots(result))

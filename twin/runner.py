@@ -13,6 +13,7 @@ from metrics.efficiency import Table, efficiency_metrics
 from metrics.safety import vehicle_pedestrian_conflicts
 from metrics.timeseries import time_series
 from twin.capacity import check_capacity
+from twin.congestion import congestion
 from twin.model import SAMPLE_S, CityModel
 from twin.scenario import Scenario
 from twin.services import Service, registered
@@ -89,6 +90,8 @@ def collect(model: CityModel, timing: dict[str, float]) -> RunResult:
             tables["pedestrian_trips"],
             tables["crossings"],
             scenario.warmup,
+            model.traffic.unfinished(),
+            model.env.now,
         )
     )
     conflicts, _ = vehicle_pedestrian_conflicts(
@@ -101,6 +104,7 @@ def collect(model: CityModel, timing: dict[str, float]) -> RunResult:
             efficiency.update(cls.metrics_when_off(scenario))
         else:
             efficiency.update(running.metrics(tables, efficiency))
+    congestion_metrics, congestion_warnings = congestion(model.grid, model.env.now)
     metrics: dict[str, object] = {
         "scenario": {
             "name": scenario.name,
@@ -110,6 +114,8 @@ def collect(model: CityModel, timing: dict[str, float]) -> RunResult:
             "hash": scenario.content_hash(),
         },
         "efficiency": efficiency,
+        "congestion": congestion_metrics,
+        "warnings": [*scenario_warnings(scenario), *congestion_warnings],
     }
     series = time_series(
         model.datacollector.model_vars,
@@ -144,6 +150,6 @@ def collect(model: CityModel, timing: dict[str, float]) -> RunResult:
         sensors=list(model.sensing.sensors.values()),
         links=list(model.sensing.links),
         services=dict(model.services),
-        warnings=scenario_warnings(scenario),
+        warnings=list(metrics["warnings"]),  # type: ignore[call-overload]
         timing=timing,
     )

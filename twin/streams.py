@@ -22,6 +22,7 @@ STREAMS = (
     "alerts",
     "owners",
     "privacy",
+    "signals",
 )
 
 

@@ -30,6 +30,7 @@ CORNER_OFFSET = ((0.12, -0.12), (0.12, 0.12), (-0.12, 0.12), (-0.12, -0.12))
 Edge = tuple[int, float, "Crosswalk | None", int]
 #: (legs up to each crossing: (pieces, metres, crosswalk)), then the pieces after the last.
 Path = tuple[tuple[tuple[tuple["Piece", ...], float, "Crosswalk"], ...], tuple["Piece", ...]]
+_Search = tuple["array[float]", "array[int]", "array[int]", bytearray, list[tuple[float, int]]]
 
 
 class Walkways:
@@ -60,7 +61,8 @@ class Walkways:
                 south = 4 * (inter.node + grid.cols)
                 self._sidewalk(base + SW, south + NW, block)
                 self._sidewalk(base + SE, south + NE, block)
-        self._trees: dict[int, tuple[array[int], array[int]]] = {}
+        #: resumable searches by origin: distance, predecessor, edge index, settled, heap
+        self._trees: dict[int, _Search] = {}
         self._paths: dict[tuple[int, int], Path] = {}
 
     @property
@@ -105,7 +107,7 @@ class Walkways:
     def _path(self, origin: int, destination: int) -> Path:
         key = (origin, destination)
         if key not in self._paths:
-            predecessor, via = self._tree(origin)
+            predecessor, via = self._tree(origin, destination)
             edges: list[Edge] = []
             corner = destination
             while corner != origin:
@@ -124,25 +126,41 @@ class Walkways:
             self._paths[key] = (tuple(crossings), tuple(pieces))
         return self._paths[key]
 
-    def _tree(self, origin: int) -> tuple[array[int], array[int]]:
-        """Dijkstra's shortest-path tree from ``origin``: each corner's predecessor and
-        the index of the edge from it (in the predecessor's edge list)."""
-        if origin not in self._trees:
-            distance = [float("inf")] * self.n_corners
-            predecessor = [-1] * self.n_corners
-            via = [-1] * self.n_corners
+    def _tree(self, origin: int, destination: int) -> tuple[array[int], array[int]]:
+        """Dijkstra's shortest-path tree from ``origin``, grown until ``destination`` is
+        settled: each settled corner's predecessor and the index of the edge from it (in
+        the predecessor's edge list).
+
+        The search is resumable: a later destination from the same origin continues it
+        from where it stopped, popping in the same order as one full search, so routes
+        are identical while walks of a few blocks explore only their neighbourhood.
+        """
+        search = self._trees.get(origin)
+        if search is None:
+            n = self.n_corners
+            distance = array("d", [float("inf")]) * n
             distance[origin] = 0.0
-            heap = [(0.0, origin)]
-            while heap:
-                d, corner = heapq.heappop(heap)
-                if d > distance[corner]:
-                    continue
-                for index, (neighbour, metres, _, _) in enumerate(self._edges[corner]):
-                    candidate = d + metres
-                    if candidate < distance[neighbour]:
-                        distance[neighbour] = candidate
-                        predecessor[neighbour] = corner
-                        via[neighbour] = index
-                        heapq.heappush(heap, (candidate, neighbour))
-            self._trees[origin] = (array("i", predecessor), array("b", via))
-        return self._trees[origin]
+            search = (
+                distance,
+                array("i", [-1]) * n,
+                array("b", [-1]) * n,
+                bytearray(n),
+                [(0.0, origin)],
+            )
+            self._trees[origin] = search
+        distance, predecessor, via, settled, heap = search
+        edges_of = self._edges
+        heappop, heappush = heapq.heappop, heapq.heappush
+        while not settled[destination] and heap:
+            d, corner = heappop(heap)
+            if settled[corner] or d > distance[corner]:
+                continue
+            settled[corner] = 1
+            for index, (neighbour, metres, _, _) in enumerate(edges_of[corner]):
+                candidate = d + metres
+                if candidate < distance[neighbour]:
+                    distance[neighbour] = candidate
+                    predecessor[neighbour] = corner
+                    via[neighbour] = index
+                    heappush(heap, (candidate, neighbour))
+        return predecessor, via

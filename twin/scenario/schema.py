@@ -38,6 +38,7 @@ __all__ = [
     "PositiveDuration",
     "Scenario",
     "Section",
+    "SignalOverride",
     "Signals",
     "show_value",
 ]
@@ -59,6 +60,18 @@ class City(Section):
     speed_limit_kmh: float = Field(
         default=50.0, ge=5, le=130, description="Speed limit, the vehicles' free-flow speed (km/h)."
     )
+    jam_spacing_m: float = Field(
+        default=7.5,
+        ge=4,
+        le=20,
+        description="Road length one queued vehicle takes, bumper to bumper; a block holds "
+        "block_length_m x lanes / jam_spacing_m vehicles (m).",
+    )
+    spillback: bool = Field(
+        default=True,
+        description="Links hold a finite number of vehicles and a full link blocks the "
+        "approaches feeding it (true/false; false: unlimited point queues, for comparison).",
+    )
 
     @property
     def crossing_width_m(self) -> float:
@@ -69,6 +82,13 @@ class City(Section):
     def speed_mps(self) -> float:
         """Vehicle free-flow speed (m/s)."""
         return self.speed_limit_kmh / 3.6
+
+    @property
+    def link_storage(self) -> float:
+        """Vehicles one block holds in all its lanes (inf without spillback)."""
+        if not self.spillback:
+            return float("inf")
+        return max(1, int(self.block_length_m * self.lanes / self.jam_spacing_m))
 
 
 class Population(Section):
@@ -122,6 +142,33 @@ class Demand(Section):
     )
 
 
+Offsets = Literal["none", "green_wave_ew", "green_wave_ns", "random"]
+
+
+class SignalOverride(Section):
+    """A local plan: one intersection's own cycle, split, control or offset."""
+
+    at: tuple[int, int] = Field(description="[row, col] of the intersection (grid indices).")
+    control: Literal["fixed", "actuated"] | None = Field(
+        default=None, description="Signal program here (choice; default: the district's)."
+    )
+    cycle_s: PositiveDuration | None = Field(
+        default=None, description="Fixed-time cycle length here (s; default: the district's)."
+    )
+    green_split_ns: float | None = Field(
+        default=None,
+        ge=0.1,
+        le=0.9,
+        description="Share of green for the north-south phase here (fraction 0.1-0.9; "
+        "default: the district's).",
+    )
+    offset_s: NonNegativeDuration | None = Field(
+        default=None,
+        description="Time after the start at which this controller's north-south green "
+        "begins; replaces the district's offsets pattern here (s).",
+    )
+
+
 class Signals(Section):
     """Signal programs with pedestrian phases: two phases, north-south and east-west."""
 
@@ -169,6 +216,43 @@ class Signals(Section):
         description="Actuated only: gap-out time; green ends after this long without a "
         "vehicle (s).",
     )
+    offsets: Offsets = Field(
+        default="none",
+        description="Coordination of fixed-time controllers (choice): 'none' (all start "
+        "together), 'green_wave_ew' / 'green_wave_ns' (each green opens when a vehicle "
+        "leaving the previous intersection at the progression speed arrives: eastbound / "
+        "southbound), 'random' (uniform in the cycle).",
+    )
+    progression_speed_kmh: float | None = Field(
+        default=None,
+        ge=5,
+        le=130,
+        description="Speed of the green wave (km/h; default: the speed limit).",
+    )
+    overrides: tuple[SignalOverride, ...] = Field(
+        default=(),
+        description="Local plans: a list of {at: [row, col], cycle_s, green_split_ns, "
+        "control, offset_s}, each replacing the district's value at one intersection (list).",
+    )
+
+    def at(self, row: int, col: int) -> Signals:
+        """The signal plan of intersection (row, col): the district's with its override."""
+        for override in self.overrides:
+            if override.at == (row, col):
+                changes = {
+                    key: value
+                    for key, value in override.model_dump(exclude={"at", "offset_s"}).items()
+                    if value is not None
+                }
+                return self.model_copy(update={**changes, "overrides": ()})
+        return self
+
+    def override_offset_s(self, row: int, col: int) -> float | None:
+        """The offset an override sets at (row, col), if any (s)."""
+        for override in self.overrides:
+            if override.at == (row, col):
+                return override.offset_s
+        return None
 
     @property
     def phase_green_total_s(self) -> float:
@@ -250,12 +334,38 @@ class Scenario(Section):
             problems.append(("warmup", message))
         if (signals_problem := self._signals_problem()) is not None:
             problems.append(signals_problem)
+        problems.extend(self._override_problems())
         problems.extend(self._service_problems())
         return problems
 
-    def _signals_problem(self) -> tuple[str, str] | None:
+    def _override_problems(self) -> list[tuple[str, str]]:
+        """Return (field path, message) for local signal plans that do not fit the grid."""
+        problems: list[tuple[str, str]] = []
+        seen: set[tuple[int, int]] = set()
+        city = self.city
+        for i, override in enumerate(self.signals.overrides):
+            path = f"signals.overrides[{i}]"
+            row, col = override.at
+            if not (0 <= row < city.rows and 0 <= col < city.cols):
+                message = (
+                    f"[{row}, {col}] is outside the grid (rows 0 to {city.rows - 1}, "
+                    f"cols 0 to {city.cols - 1})"
+                )
+                problems.append((f"{path}.at", message))
+                continue
+            if override.at in seen:
+                problems.append((f"{path}.at", f"[{row}, {col}] has more than one override"))
+            seen.add(override.at)
+            problem = self._signals_problem(self.signals.at(row, col))
+            if problem is not None:
+                field, message = problem
+                problems.append((field.replace("signals.", f"{path}.", 1), message))
+        return problems
+
+    def _signals_problem(self, sig: Signals | None = None) -> tuple[str, str] | None:
         """Return (field path, message) if the signal timing leaves pedestrians too little time."""
-        sig, need = self.signals, self.signals.walk_s + self.clearance_s
+        sig = self.signals if sig is None else sig
+        need = sig.walk_s + self.clearance_s
         pedestrians = (
             f"WALK {sig.walk_s:g} s + clearance {self.clearance_s:.1f} s "
             f"({self.city.crossing_width_m:.1f} m crossing at {sig.clearance_speed_mps:g} m/s) "

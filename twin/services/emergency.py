@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from agents.ambulance import EmergencyService
 from agents.sensing import ANONYMOUS, NOBODY, Sensor
 from metrics.efficiency import emergency_metrics
+from metrics.safety import preemption_pedestrian_metrics
 from twin.demand import arrival_times
 from twin.services.base import BuildContext, Service, SummaryRow, Table, register
 
@@ -29,6 +30,8 @@ class Emergency(Service):
         "emergency_response_s_mean",
         "emergency_response_s_p90",
         "emergency_signal_delay_s_mean",
+        "stranded_crossings_at_preemption",
+        "conflicts_at_preempted_onsets",
     )
     plot_names = ("ambulance_responses.png",)
     table_names = ("incidents",)
@@ -118,7 +121,22 @@ class Emergency(Service):
         return {"incidents": self.station.log.arrays()}
 
     def metrics(self, tables: Mapping[str, Table], core: Mapping[str, object]) -> dict[str, object]:
-        return dict(emergency_metrics(tables["incidents"], self.scenario.warmup))
+        warmup_s = self.scenario.warmup
+        outcome: dict[str, object] = dict(emergency_metrics(tables["incidents"], warmup_s))
+        if self.scenario.services.preemption:
+            outcome.update(
+                preemption_pedestrian_metrics(
+                    tables["crossings"],
+                    tables["signal_phases"],
+                    tables["vehicle_passages"],
+                    warmup_s,
+                )
+            )
+        else:
+            outcome.update(
+                stranded_crossings_at_preemption=None, conflicts_at_preempted_onsets=None
+            )
+        return outcome
 
     def plots(self, result: Any) -> dict[str, Callable[[Path], None]]:
         incidents = result.tables["incidents"]

@@ -1,0 +1,91 @@
+"""Oversaturation, spillback and gridlock: the congestion section and its warnings.
+
+Read off the approaches after a run. An approach is *oversaturated* when its
+queue outlasted at least half of its greens after the warm-up (a "cycle
+failure": vehicles that arrived in time were left for the next green); it is
+*blocked* when its head vehicle had to wait for room on a full downstream
+link. Gridlock is a ring of blocked approaches none of whose links can ever
+empty again.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from agents.compass import NAMES
+from twin.durations import format_duration
+
+if TYPE_CHECKING:
+    from agents.approach import Approach
+    from twin.city import StreetGrid
+
+#: Share of an approach's greens its queue must outlast to count as oversaturated.
+OVERSATURATED_SHARE = 0.5
+#: Fewest greens after the warm-up before an approach is judged at all.
+MIN_GREENS = 3
+#: Places named in one warning line.
+LISTED = 5
+
+
+def _where(grid: StreetGrid, approach: Approach) -> str:
+    row, col = divmod(approach.node, grid.cols)
+    return f"({row}, {col}) {NAMES[approach.heading]}bound"
+
+
+def _listing(grid: StreetGrid, approaches: list[Approach]) -> str:
+    shown = ", ".join(_where(grid, a) for a in approaches[:LISTED])
+    more = len(approaches) - LISTED
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def congestion(grid: StreetGrid, end_s: float) -> tuple[dict[str, object], list[str]]:
+    """(the ``congestion`` metrics, warnings in plain words) of a finished run."""
+    approaches = [a for i in grid.intersections for a in i.approaches]
+    judged = [a for a in approaches if a.greens >= MIN_GREENS]
+    failing = sorted(
+        (a for a in judged if a.failed_greens >= OVERSATURATED_SHARE * a.greens),
+        key=lambda a: -a.failed_greens / a.greens,
+    )
+    warmup_s = grid.spillback.warmup_s
+    blocked_s = {}
+    for a in approaches:
+        ongoing = 0.0
+        if a.blocked_on is not None:
+            ongoing = end_s - max(a.blocked_since, warmup_s)
+        if a.blocks or ongoing > 0:
+            blocked_s[a] = a.blocked_s + max(ongoing, 0.0)
+    blocked = sorted(blocked_s, key=lambda a: -blocked_s[a])
+    gridlocks = grid.spillback.gridlocks
+    first = gridlocks[0] if gridlocks else None
+    ring_places = [divmod(n, grid.cols) for n in first[1]] if first else []
+    metrics: dict[str, object] = {
+        "link_storage_vehicles": grid.link_storage if grid.link_storage != float("inf") else None,
+        "approaches": len(approaches),
+        "approaches_oversaturated": len(failing),
+        "approaches_blocked": len(blocked),
+        "approach_blocked_h": sum(blocked_s.values()) / 3600.0,
+        "gridlocks": len(gridlocks),
+        "gridlock_first_s": first[0] if first else None,
+        "gridlock_first_nodes": [list(place) for place in ring_places] or None,
+    }
+    warnings = []
+    if failing:
+        warnings.append(
+            f"{len(failing)} of {len(approaches)} approaches are oversaturated (their queue "
+            f"outlasted at least half their greens after the warm-up): {_listing(grid, failing)}"
+        )
+    if blocked:
+        warnings.append(
+            f"spillback: {len(blocked)} approaches were blocked by a full downstream link "
+            f"for {metrics['approach_blocked_h']:.1f} approach-hours in all; longest: "
+            f"{_listing(grid, blocked)}"
+        )
+    if first:
+        ring = " -> ".join(f"({r}, {c})" for r, c in ring_places[:12])
+        ring += " -> ..." if len(ring_places) > 12 else ""
+        warnings.append(
+            f"gridlock at {format_duration(first[0])} into the run: intersections {ring} wait "
+            f"on one another in a ring of full links and cannot move again"
+            + (f" ({len(gridlocks)} rings in all)" if len(gridlocks) > 1 else "")
+        )
+    return metrics, warnings
