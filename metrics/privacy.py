@@ -428,6 +428,14 @@ def privacy_metrics(
         "untrusted_vendor_records": int(np.asarray(retained["untrusted"], bool).sum()),
         "sampled_persons": len(sample),
     }
+    if len(person) == 0:  # nothing identifiable retained: no trace to analyse
+        empty = 0.0 if residents_observed else None
+        result.update(
+            dict.fromkeys(("unicity_p2", "unicity_p4", "reidentification_risk_mean"), empty)
+        )
+        result.update(unicity_p2_ci95=None, unicity_p4_ci95=None)
+        result.update(home_inferred_share=empty, linkable_persons_share=empty)
+        return result
     traces = _Traces(held, time_resolution_s)  # built once for unicity and risk
     for points in (2, 4):
         singled = unicity(traces, sample, points, rng)

@@ -13,6 +13,7 @@ from metrics.efficiency import Table, efficiency_metrics
 from metrics.safety import vehicle_pedestrian_conflicts
 from metrics.timeseries import time_series
 from twin.capacity import check_capacity
+from twin.digital.run import privacy_of_model
 from twin.model import SAMPLE_S, CityModel
 from twin.scenario import Scenario
 from twin.services import Service, registered
@@ -118,6 +119,12 @@ def collect(model: CityModel, timing: dict[str, float]) -> RunResult:
         SAMPLE_S,
         scenario.warmup,
     )
+    # privacy: after the run, from the sensing registry and the policy (docs/privacy.md)
+    privacy_start = time.perf_counter()
+    privacy = privacy_of_model(model, tables["observations"], series["time_s"])
+    timing = {**timing, "privacy_s": time.perf_counter() - privacy_start}
+    metrics["privacy"] = privacy.metrics
+    series.update({k: v.astype(float) for k, v in privacy.series.items() if k != "time_s"})
     shape = (model.grid.rows, model.grid.cols)
     delay = np.array([i.mean_delay_s for i in model.grid.intersections]).reshape(shape)
     crossings = tables["crossings"]
@@ -144,6 +151,6 @@ def collect(model: CityModel, timing: dict[str, float]) -> RunResult:
         sensors=list(model.sensing.sensors.values()),
         links=list(model.sensing.links),
         services=dict(model.services),
-        warnings=scenario_warnings(scenario),
+        warnings=scenario_warnings(scenario) + privacy.warnings,
         timing=timing,
     )
