@@ -6,6 +6,7 @@ policy; these tests read it the way a user does.
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -164,7 +165,9 @@ def test_linkability_follows_integration() -> None:
     assert shares[0] == 0.0 < shares[2]
 
 
-def test_policy_warnings_reach_the_log(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_the_policy_reaches_the_log_and_the_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     args = ["run", "scenarios/aizuwakamatsu_opt_in.yaml", "--quiet", "--out", str(tmp_path)]
     args += ["--set", "duration=10min", "--set", "warmup=0"]
     args += ["--set", "policy.retention.direct=1d", "--set", "policy.vendors.nowhere.name=X"]
@@ -174,6 +177,20 @@ def test_policy_warnings_reach_the_log(tmp_path: Path, capsys: pytest.CaptureFix
     assert "policy.vendors.nowhere: no deployed sensor belongs" in err
     log = (tmp_path / "run.log").read_text()
     assert "warning: policy.retention.direct" in log
+    report = (tmp_path / "report.md").read_text()
+    assert "Integration (siloed): each system keeps its own data" in report
+    assert "pseudonyms that change every 1 day" in report
+    assert "app_vendor_cloud is run by CityApp" in report and "Run by CityApp." in report
+    # the app's account ids are pseudonymised: kept as long as pseudonymous records (1 day)
+    assert "Consent: 30% of residents opted in" in report and "Kept for: 1 day." in report
+    metrics = json.loads((tmp_path / "metrics.json").read_text())["privacy"]
+    exposed = metrics["persons_exposed"]
+    said = f"{exposed:,} of 2,000 residents" if exposed else "none of 2,000 residents"
+    assert f"the data kept singles out {said}" in report
+    assert "| residents with data kept that singles them out |" in report
+    series = (tmp_path / "timeseries.csv").read_text().splitlines()[0].split(",")
+    assert {"persons_exposed", "persons_exposed_app_vendor_cloud"} <= set(series)
+    assert (tmp_path / "plots" / "privacy_exposure.png").is_file()
 
 
 def test_monitoring_that_cannot_act_warns() -> None:
@@ -200,3 +217,35 @@ def test_surveillance_default_exposes_more_than_the_opt_in_city() -> None:
         assert surveillance[key] > opt_in[key], key
     assert opt_in["nonconsenting_persons_exposed"] == 0
     assert surveillance["linkable_persons_share"] > 0 and opt_in["linkable_persons_share"] == 0
+
+
+def test_compare_draws_efficiency_against_real_privacy_metrics(tmp_path: Path) -> None:
+    """A retention sweep: efficiency does not move, privacy does; the default axes say so."""
+    from twin.compare import default_axes, load_table
+    from twin.sweep.db import ResultsDB, RunRow, flatten_metrics
+
+    db_path = tmp_path / "retention.sqlite"
+    with ResultsDB(db_path) as db:
+        for combination, keep in enumerate(("1h", "forever")):
+            for replication in range(2):
+                scenario = build(
+                    duration="3h",
+                    seed=replication + 1,
+                    city={"rows": 2, "cols": 2},
+                    services={"traffic_monitoring": {"method": "anpr"}},
+                    policy={"retention": {"direct": keep}},
+                )
+                metrics = twin.run(scenario).metrics
+                params = {"policy.retention.direct": keep}
+                row = RunRow(
+                    f"{keep}{replication}", "retention", "base", None, combination, params,
+                    replication, replication + 1, "ok", None, 0.0, 1.0, 1.0, "test",
+                )  # fmt: skip
+                db.record(row, flatten_metrics(metrics))
+        table = load_table(db)
+    assert "privacy.persons_exposed" in table.metrics
+    # retention cannot change the traffic: every efficiency metric ties, the headline wins
+    assert default_axes(table) == [
+        ("efficiency.vehicle_delay_s_mean", "privacy.identifiable_records_retained")
+    ]
+    assert main(["compare", str(db_path), "--out", str(tmp_path / "cmp")]) == 0

@@ -1,6 +1,7 @@
 """Transparency reports in plain language, built from the files of a results folder.
 
-A run's report reads only ``scenario.yaml`` and ``metrics.json`` (required) and
+A run's report reads only ``scenario.yaml`` (its ``policy``: integration,
+anonymisation, retention, consent, vendors) and ``metrics.json`` (required) and
 ``sensors.json``, ``links.json``, ``components.json`` (when present), so any
 tool that writes those files gets a report. A sweep gets one report comparing
 its policies.
@@ -48,6 +49,7 @@ PURPOSE = {
     "emergency": "to turn signals green ahead of ambulances",
     "driver_alerts": "to warn drivers that someone is still crossing",
     "traffic": "to time the traffic signals",
+    "traffic_monitoring": "to count traffic and measure travel times",
 }
 #: Plain labels of common outcomes; others are shown by name.
 LABELS = {
@@ -62,6 +64,47 @@ LABELS = {
     "efficiency.slip_incidents": "slips on snowy sidewalks",
     "efficiency.sidewalk_heating_kwh": "energy spent heating sidewalks (kWh)",
 }
+LABELS.update(
+    {
+        "privacy.records_observed": "sensor records made during the run",
+        "privacy.identifiable_records_stored": "records stored that single someone out",
+        "privacy.identifiable_records_retained": "of those, still kept at the end",
+        "privacy.identifiable_record_days": "identifiable records kept, summed over days "
+        "(record-days)",
+        "privacy.persons_exposed": "residents with data kept that singles them out",
+        "privacy.persons_exposed_share": "share of all residents",
+        "privacy.sensitive_persons_exposed": "residents whose health data (reduced mobility) "
+        "is kept",
+        "privacy.nonconsenting_persons_exposed": "residents exposed who never agreed",
+        "privacy.untrusted_vendor_records": "records a vendor the city does not trust can reach",
+        "privacy.unicity_p2": "share singled out by 2 places and hours they were seen",
+        "privacy.unicity_p2_ci95": "  95 % interval",
+        "privacy.unicity_p4": "share singled out by 4 places and hours they were seen",
+        "privacy.unicity_p4_ci95": "  95 % interval",
+        "privacy.reidentification_risk_mean": "average chance of being re-identified from 2 "
+        "places and hours",
+        "privacy.home_inferred_share": "share whose home can be guessed from night-time records",
+        "privacy.linkable_persons_share": "share of residents whose records in different "
+        "systems can be joined",
+        "privacy.sampled_persons": "residents sampled for the two measures above",
+        "privacy.sampling": "how they were sampled",
+    }
+)
+#: What each integration policy means for a resident.
+INTEGRATION = {
+    "siloed": "each system keeps its own data; records of different systems are never joined",
+    "federated": "systems share data through a gateway, joined only where a connection between "
+    "them is declared",
+    "integrated": "all systems feed one shared platform, where every record can be joined "
+    "with every other",
+}
+ANONYMISATION = {
+    "raw": "identifiers are kept as captured (faces, plates, device and account ids)",
+    "pseudonymise": "identifiers are replaced by pseudonyms that change every {rotation}",
+    "aggregate": "only counts per place and {interval} are kept, never who",
+}
+#: Record class each identifiability level of a sensor produces (policy.retention keys).
+CLASS_OF = {"anonymous": "aggregate", "device_id": "persistent", "face": "direct"}
 FAMILIES = (
     ("efficiency", "What the services achieved", "Measured benefit of the services."),
     ("privacy", "Privacy exposure", "What could be learnt about residents from the data kept."),
@@ -123,7 +166,7 @@ def report_blocks(folder: Path) -> list[Block]:
         by_system.setdefault(str(sensor.get("system", "unnamed system")), []).append(sensor)
     for system, members in by_system.items():
         blocks.append(("h3", f"System: {system}"))
-        vendor = _vendor(components, system)
+        vendor = _vendor(components, system) or _policy_vendor(scenario, system)
         if vendor:
             blocks.append(("p", f"Run by {vendor}."))
         blocks.append(("ul", [_describe(s, scenario, links) for s in members]))
@@ -139,6 +182,7 @@ def report_blocks(folder: Path) -> list[Block]:
                 ),
             )
         )
+    blocks += _policy_blocks(scenario)
     for family, title, lead in FAMILIES:
         section = metrics.get(family)
         blocks.append(("h2", title))
@@ -146,10 +190,15 @@ def report_blocks(folder: Path) -> list[Block]:
             blocks.append(("p", f"Not measured in this run. ({lead})"))
             continue
         blocks.append(("p", lead))
+        summary = _privacy_summary(section, scenario) if family == "privacy" else None
+        if summary:
+            blocks.append(("p", summary))
+        order = {key: i for i, key in enumerate(LABELS)}  # labelled outcomes first, in order
+        keys = sorted(section, key=lambda k: order.get(f"{family}.{k}", len(order)))
         rows = [
-            [LABELS.get(f"{family}.{key}", key.replace("_", " ")), _value(value)]
-            for key, value in section.items()
-            if not isinstance(value, Mapping)
+            [LABELS.get(f"{family}.{key}", key.replace("_", " ")), _value(section[key])]
+            for key in keys
+            if not isinstance(section[key], Mapping)
         ]
         blocks.append(("table", ["outcome", "value"], rows))
     return blocks
@@ -290,6 +339,7 @@ def _retention(scenario: Mapping[str, Any], sensor: Mapping[str, Any]) -> str:
             sensor.get("system"),
             sensor.get("service"),
             _identifiability_key(sensor.get("identifiability")),
+            _record_class(policy, sensor),
             "default",
         ]
         for key in keys:
@@ -297,6 +347,17 @@ def _retention(scenario: Mapping[str, Any], sensor: Mapping[str, Any]) -> str:
                 return _duration(retention[key])
         return "no limit set for this data in this scenario"
     return _duration(retention)
+
+
+def _record_class(policy: Mapping[str, Any], sensor: Mapping[str, Any]) -> str:
+    """The ``policy.retention`` class of a sensor's records, after anonymisation."""
+    cls = CLASS_OF.get(_identifiability_key(sensor.get("identifiability")), "direct")
+    anonymisation = policy.get("anonymisation")
+    if anonymisation == "aggregate":
+        return "aggregate"
+    if anonymisation == "pseudonymise" and cls != "aggregate":
+        return "pseudonymous"
+    return cls
 
 
 def _identifiability_key(value: object) -> str:
@@ -325,6 +386,88 @@ def _vendor(components: Any, system: str) -> str | None:
             vendor = component.get("vendor")
             return str(vendor) if vendor else None
     return None
+
+
+def _policy_vendor(scenario: Mapping[str, Any], system: str) -> str | None:
+    policy = scenario.get("policy")
+    vendors = policy.get("vendors") if isinstance(policy, Mapping) else None
+    vendor = vendors.get(system) if isinstance(vendors, Mapping) else None
+    if not isinstance(vendor, Mapping) or not vendor.get("name"):
+        return None
+    trust = "" if vendor.get("trusted", True) else ", a vendor the city does not trust"
+    return f"{vendor['name']}{trust}"
+
+
+def _policy_blocks(scenario: Mapping[str, Any]) -> list[Block]:
+    """How the city keeps the data: integration, anonymisation, retention, consent, vendors."""
+    policy = scenario.get("policy")
+    if not isinstance(policy, Mapping) or not policy:
+        return []
+    items = []
+    integration = policy.get("integration")
+    if integration in INTEGRATION:
+        items.append(f"Integration ({integration}): {INTEGRATION[integration]}.")
+    anonymisation = policy.get("anonymisation")
+    if anonymisation in ANONYMISATION:
+        text = ANONYMISATION[anonymisation].format(
+            rotation=_duration(policy.get("pseudonym_rotation", 86400)),
+            interval=_duration(policy.get("aggregate_interval", 3600)),
+        )
+        items.append(f"Anonymisation ({anonymisation}): {text}.")
+    retention = policy.get("retention")
+    if isinstance(retention, Mapping):
+        kept = [f"{cls} records {_kept(value)}" for cls, value in retention.items()]
+        items.append("Retention: " + "; ".join(kept) + ".")
+    consent = policy.get("consent")
+    if isinstance(consent, Mapping) and "opt_in_rate" in consent:
+        shared = []
+        if consent.get("share_trips") is False:
+            shared.append("they keep their trips out of the apps (counts only)")
+        if consent.get("share_mobility_needs") is False:
+            shared.append("they keep their mobility needs out of the apps")
+        items.append(
+            f"Consent: {float(consent['opt_in_rate']):.0%} of residents opted in to app-based "
+            "services" + ("; " + "; ".join(shared) if shared else "") + "."
+        )
+    vendors = policy.get("vendors")
+    if isinstance(vendors, Mapping) and vendors:
+        listed = [
+            f"{system} is run by {v.get('name')}"
+            + ("" if v.get("trusted", True) else " (not trusted by the city)")
+            for system, v in vendors.items()
+            if isinstance(v, Mapping)
+        ]
+        items.append("Vendors: " + "; ".join(listed) + "; other systems are run by the city.")
+    else:
+        items.append("Vendors: every system is run by the city itself.")
+    return [("h2", "How the data is kept"), ("ul", items)]
+
+
+def _kept(value: object) -> str:
+    if value == "forever":
+        return "are kept for ever"
+    if isinstance(value, int | float) and not isinstance(value, bool) and value == 0:
+        return "are not kept (processed and dropped)"
+    return f"are kept for {_duration(value)}"
+
+
+def _privacy_summary(privacy: Mapping[str, Any], scenario: Mapping[str, Any]) -> str | None:
+    """One sentence: how many residents the kept data exposes, and who among them."""
+    exposed = privacy.get("persons_exposed")
+    if not isinstance(exposed, int):
+        return None
+    population = scenario.get("population")
+    residents = population.get("residents") if isinstance(population, Mapping) else None
+    of = f" of {residents:,}" if isinstance(residents, int) else ""
+    if exposed == 0:
+        return f"At the end of the run, the data kept singles out none{of} residents."
+    text = f"At the end of the run, the data kept singles out {exposed:,}{of} residents"
+    extra = []
+    if privacy.get("sensitive_persons_exposed"):
+        extra.append(f"{privacy['sensitive_persons_exposed']:,} with health data")
+    if privacy.get("nonconsenting_persons_exposed"):
+        extra.append(f"{privacy['nonconsenting_persons_exposed']:,} who never agreed")
+    return text + (" (" + ", ".join(extra) + ")" if extra else "") + "."
 
 
 def _sensors(data: Any, path: Path) -> list[dict[str, Any]] | None:
@@ -365,6 +508,8 @@ def _duration(value: object) -> str:
 def _value(value: object) -> str:
     if value is None:
         return "nothing to measure"
+    if isinstance(value, list) and len(value) == 2:
+        return f"{_value(value[0])} to {_value(value[1])}"
     if isinstance(value, float):
         return f"{value:,.2f}"
     if isinstance(value, int) and not isinstance(value, bool):
