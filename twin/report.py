@@ -339,7 +339,7 @@ def _retention(scenario: Mapping[str, Any], sensor: Mapping[str, Any]) -> str:
             sensor.get("system"),
             sensor.get("service"),
             _identifiability_key(sensor.get("identifiability")),
-            _record_class(policy, sensor),
+            _record_class(policy or {}, sensor),
             "default",
         ]
         for key in keys:
