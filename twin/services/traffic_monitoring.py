@@ -80,6 +80,22 @@ class TrafficMonitoringService(Service):
                 return [f"{key} but nobody carries a discoverable device (both device shares 0)"]
         return []
 
+    @classmethod
+    def expected_observations(
+        cls, scenario: Scenario, vehicle_passages: float, crossings: float
+    ) -> float:
+        section = scenario.services.traffic_monitoring
+        if section.method == "bluetooth":
+            seen = (
+                vehicle_passages * section.device_share_vehicles
+                + crossings * section.device_share_pedestrians
+            ) * section.detection_probability
+        elif section.method == "video_analytics":
+            seen = vehicle_passages + crossings
+        else:
+            seen = vehicle_passages if cls.enabled(scenario) else 0.0
+        return seen * section.share
+
     def collect(self, sensing: Sensing, tables: Mapping[str, Table]) -> dict[str, Table]:
         """What the equipped intersections saw, observed in bulk after the run."""
         model = self.context.model
