@@ -249,3 +249,30 @@ def test_compare_draws_efficiency_against_real_privacy_metrics(tmp_path: Path) -
         ("efficiency.vehicle_delay_s_mean", "privacy.identifiable_records_retained")
     ]
     assert main(["compare", str(db_path), "--out", str(tmp_path / "cmp")]) == 0
+
+
+def test_the_memory_estimate_counts_the_records() -> None:
+    from twin.capacity import expected_observations
+
+    for assist, method in (("camera_ai", "video_analytics"), ("radar", "anpr"), ("radar", "none")):
+        result = _result(assist, method)
+        observed = result.metrics["privacy"]["records_observed"]  # type: ignore[index]
+        expected = expected_observations(result.scenario)
+        assert (observed == 0) == (expected == 0), method
+        assert 0.8 * observed <= expected <= 1.25 * observed, (method, observed, expected)
+
+
+@pytest.mark.parametrize("name", ["aizuwakamatsu_opt_in", "surveillance_default"])
+def test_the_privacy_scenarios_run_their_three_days(name: str) -> None:
+    """The scenarios as shipped (the figures in docs/privacy.md)."""
+    result = twin.run(twin.load(f"scenarios/{name}.yaml"))
+    assert result.scenario.duration == 3 * 86_400 and result.warnings == []
+    privacy = result.metrics["privacy"]
+    assert isinstance(privacy, dict)
+    share = privacy["persons_exposed_share"]
+    if name == "aizuwakamatsu_opt_in":  # only the 30 % who opted in, never anyone else
+        assert 0 < share <= 0.35 and privacy["nonconsenting_persons_exposed"] == 0
+        assert privacy["sensitive_persons_exposed"] == 0  # they keep mobility needs out
+    else:  # everyone who crossed or drove past a camera, kept forever
+        assert share > 0.9 and privacy["linkable_persons_share"] > 0.9
+    assert privacy["unicity_p4"] is not None and privacy["reidentification_risk_mean"] > 0
