@@ -18,6 +18,14 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from twin.errors import TwinError
+from twin.report_text import (
+    CLASS_OF,
+    PRIVACY_LABELS,
+    duration_words,
+    policy_blocks,
+    policy_vendor,
+    privacy_summary,
+)
 
 if TYPE_CHECKING:
     from twin.compare import Policy, SweepTable
@@ -64,47 +72,7 @@ LABELS = {
     "efficiency.slip_incidents": "slips on snowy sidewalks",
     "efficiency.sidewalk_heating_kwh": "energy spent heating sidewalks (kWh)",
 }
-LABELS.update(
-    {
-        "privacy.records_observed": "sensor records made during the run",
-        "privacy.identifiable_records_stored": "records stored that single someone out",
-        "privacy.identifiable_records_retained": "of those, still kept at the end",
-        "privacy.identifiable_record_days": "identifiable records kept, summed over days "
-        "(record-days)",
-        "privacy.persons_exposed": "residents with data kept that singles them out",
-        "privacy.persons_exposed_share": "share of all residents",
-        "privacy.sensitive_persons_exposed": "residents whose health data (reduced mobility) "
-        "is kept",
-        "privacy.nonconsenting_persons_exposed": "residents exposed who never agreed",
-        "privacy.untrusted_vendor_records": "records a vendor the city does not trust can reach",
-        "privacy.unicity_p2": "share singled out by 2 places and hours they were seen",
-        "privacy.unicity_p2_ci95": "  95 % interval",
-        "privacy.unicity_p4": "share singled out by 4 places and hours they were seen",
-        "privacy.unicity_p4_ci95": "  95 % interval",
-        "privacy.reidentification_risk_mean": "average chance of being re-identified from 2 "
-        "places and hours",
-        "privacy.home_inferred_share": "share whose home can be guessed from night-time records",
-        "privacy.linkable_persons_share": "share of residents whose records in different "
-        "systems can be joined",
-        "privacy.sampled_persons": "residents sampled for the two measures above",
-        "privacy.sampling": "how they were sampled",
-    }
-)
-#: What each integration policy means for a resident.
-INTEGRATION = {
-    "siloed": "each system keeps its own data; records of different systems are never joined",
-    "federated": "systems share data through a gateway, joined only where a connection between "
-    "them is declared",
-    "integrated": "all systems feed one shared platform, where every record can be joined "
-    "with every other",
-}
-ANONYMISATION = {
-    "raw": "identifiers are kept as captured (faces, plates, device and account ids)",
-    "pseudonymise": "identifiers are replaced by pseudonyms that change every {rotation}",
-    "aggregate": "only counts per place and {interval} are kept, never who",
-}
-#: Record class each identifiability level of a sensor produces (policy.retention keys).
-CLASS_OF = {"anonymous": "aggregate", "device_id": "persistent", "face": "direct"}
+LABELS.update(PRIVACY_LABELS)
 FAMILIES = (
     ("efficiency", "What the services achieved", "Measured benefit of the services."),
     ("privacy", "Privacy exposure", "What could be learnt about residents from the data kept."),
@@ -144,7 +112,7 @@ def report_blocks(folder: Path) -> list[Block]:
             "This report explains, for the people who live and walk here, each smart system "
             "in this simulated district: what its sensors collect, about whom, why, how long "
             "it is kept, who can reach it, and what it measurably achieved. The numbers come "
-            f"from a simulation of {_duration(scenario.get('duration'))}"
+            f"from a simulation of {duration_words(scenario.get('duration'))}"
             f" (seed {scenario.get('seed', '?')}), not from real people.",
         ),
     ]
@@ -166,7 +134,7 @@ def report_blocks(folder: Path) -> list[Block]:
         by_system.setdefault(str(sensor.get("system", "unnamed system")), []).append(sensor)
     for system, members in by_system.items():
         blocks.append(("h3", f"System: {system}"))
-        vendor = _vendor(components, system) or _policy_vendor(scenario, system)
+        vendor = _vendor(components, system) or policy_vendor(scenario, system)
         if vendor:
             blocks.append(("p", f"Run by {vendor}."))
         blocks.append(("ul", [_describe(s, scenario, links) for s in members]))
@@ -182,7 +150,7 @@ def report_blocks(folder: Path) -> list[Block]:
                 ),
             )
         )
-    blocks += _policy_blocks(scenario)
+    blocks += policy_blocks(scenario)
     for family, title, lead in FAMILIES:
         section = metrics.get(family)
         blocks.append(("h2", title))
@@ -190,7 +158,7 @@ def report_blocks(folder: Path) -> list[Block]:
             blocks.append(("p", f"Not measured in this run. ({lead})"))
             continue
         blocks.append(("p", lead))
-        summary = _privacy_summary(section, scenario) if family == "privacy" else None
+        summary = privacy_summary(section, scenario) if family == "privacy" else None
         if summary:
             blocks.append(("p", summary))
         order = {key: i for i, key in enumerate(LABELS)}  # labelled outcomes first, in order
@@ -344,9 +312,9 @@ def _retention(scenario: Mapping[str, Any], sensor: Mapping[str, Any]) -> str:
         ]
         for key in keys:
             if key in retention:
-                return _duration(retention[key])
+                return duration_words(retention[key])
         return "no limit set for this data in this scenario"
-    return _duration(retention)
+    return duration_words(retention)
 
 
 def _record_class(policy: Mapping[str, Any], sensor: Mapping[str, Any]) -> str:
@@ -388,88 +356,6 @@ def _vendor(components: Any, system: str) -> str | None:
     return None
 
 
-def _policy_vendor(scenario: Mapping[str, Any], system: str) -> str | None:
-    policy = scenario.get("policy")
-    vendors = policy.get("vendors") if isinstance(policy, Mapping) else None
-    vendor = vendors.get(system) if isinstance(vendors, Mapping) else None
-    if not isinstance(vendor, Mapping) or not vendor.get("name"):
-        return None
-    trust = "" if vendor.get("trusted", True) else ", a vendor the city does not trust"
-    return f"{vendor['name']}{trust}"
-
-
-def _policy_blocks(scenario: Mapping[str, Any]) -> list[Block]:
-    """How the city keeps the data: integration, anonymisation, retention, consent, vendors."""
-    policy = scenario.get("policy")
-    if not isinstance(policy, Mapping) or not policy:
-        return []
-    items = []
-    integration = policy.get("integration")
-    if integration in INTEGRATION:
-        items.append(f"Integration ({integration}): {INTEGRATION[integration]}.")
-    anonymisation = policy.get("anonymisation")
-    if anonymisation in ANONYMISATION:
-        text = ANONYMISATION[anonymisation].format(
-            rotation=_duration(policy.get("pseudonym_rotation", 86400)),
-            interval=_duration(policy.get("aggregate_interval", 3600)),
-        )
-        items.append(f"Anonymisation ({anonymisation}): {text}.")
-    retention = policy.get("retention")
-    if isinstance(retention, Mapping):
-        kept = [f"{cls} records {_kept(value)}" for cls, value in retention.items()]
-        items.append("Retention: " + "; ".join(kept) + ".")
-    consent = policy.get("consent")
-    if isinstance(consent, Mapping) and "opt_in_rate" in consent:
-        shared = []
-        if consent.get("share_trips") is False:
-            shared.append("they keep their trips out of the apps (counts only)")
-        if consent.get("share_mobility_needs") is False:
-            shared.append("they keep their mobility needs out of the apps")
-        items.append(
-            f"Consent: {float(consent['opt_in_rate']):.0%} of residents opted in to app-based "
-            "services" + ("; " + "; ".join(shared) if shared else "") + "."
-        )
-    vendors = policy.get("vendors")
-    if isinstance(vendors, Mapping) and vendors:
-        listed = [
-            f"{system} is run by {v.get('name')}"
-            + ("" if v.get("trusted", True) else " (not trusted by the city)")
-            for system, v in vendors.items()
-            if isinstance(v, Mapping)
-        ]
-        items.append("Vendors: " + "; ".join(listed) + "; other systems are run by the city.")
-    else:
-        items.append("Vendors: every system is run by the city itself.")
-    return [("h2", "How the data is kept"), ("ul", items)]
-
-
-def _kept(value: object) -> str:
-    if value == "forever":
-        return "are kept for ever"
-    if isinstance(value, int | float) and not isinstance(value, bool) and value == 0:
-        return "are not kept (processed and dropped)"
-    return f"are kept for {_duration(value)}"
-
-
-def _privacy_summary(privacy: Mapping[str, Any], scenario: Mapping[str, Any]) -> str | None:
-    """One sentence: how many residents the kept data exposes, and who among them."""
-    exposed = privacy.get("persons_exposed")
-    if not isinstance(exposed, int):
-        return None
-    population = scenario.get("population")
-    residents = population.get("residents") if isinstance(population, Mapping) else None
-    of = f" of {residents:,}" if isinstance(residents, int) else ""
-    if exposed == 0:
-        return f"At the end of the run, the data kept singles out none{of} residents."
-    text = f"At the end of the run, the data kept singles out {exposed:,}{of} residents"
-    extra = []
-    if privacy.get("sensitive_persons_exposed"):
-        extra.append(f"{privacy['sensitive_persons_exposed']:,} with health data")
-    if privacy.get("nonconsenting_persons_exposed"):
-        extra.append(f"{privacy['nonconsenting_persons_exposed']:,} who never agreed")
-    return text + (" (" + ", ".join(extra) + ")" if extra else "") + "."
-
-
 def _sensors(data: Any, path: Path) -> list[dict[str, Any]] | None:
     if data is None:
         return None
@@ -493,16 +379,6 @@ def _read(path: Path, required: bool = False) -> Any:
         return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError, UnicodeDecodeError) as exc:
         raise TwinError(f"{path}: cannot be read: {exc}") from None
-
-
-def _duration(value: object) -> str:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        seconds = float(value)
-        for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
-            if seconds >= size or unit == "second":
-                amount = seconds / size
-                return f"{amount:g} {unit}" + ("" if amount == 1 else "s")
-    return str(value) if value is not None else "an unknown period"
 
 
 def _value(value: object) -> str:
