@@ -296,3 +296,15 @@ def test_pseudonym_rotation_lowers_multi_day_unicity() -> None:
     assert daily["persons_exposed"] == monthly["persons_exposed"] > 0  # same records kept
     assert daily["unicity_p4"] < monthly["unicity_p4"]
     assert daily["linkable_persons_share"] == monthly["linkable_persons_share"] == 0.0
+
+
+def test_same_seed_same_privacy_section() -> None:
+    scenario = build(
+        duration="2h",
+        services={"crossing_assist": "camera_ai", "traffic_monitoring": {"method": "bluetooth"}},
+    )
+    first, second = twin.run(scenario), twin.run(scenario)
+    assert first.metrics["privacy"] == second.metrics["privacy"]
+    assert first.metrics["privacy"]["persons_exposed"] > 0  # type: ignore[index]
+    for name, column in first.series.items():
+        np.testing.assert_array_equal(column, second.series[name])
