@@ -404,9 +404,8 @@ def privacy_metrics(
     stored_time = np.asarray(stored["time_s"], dtype=float)
     retention_s = np.asarray(retention_s, dtype=float)
     kept = (stored_time > end_s - retention_s) & (stored_time <= end_s)
-    retained = _restrict(stored, kept)
     ident_stored = identifiable(stored)
-    held = _restrict(retained, identifiable(retained))
+    held = _restrict(stored, kept & ident_stored)  # one copy: the identifiable records held
     person = held["person"]
     resident = (person >= 0) & (person < n_residents)
     exposed = np.unique(person[resident])
@@ -425,9 +424,17 @@ def privacy_metrics(
         "persons_exposed_share": len(exposed) / n_residents if n_residents else None,
         "sensitive_persons_exposed": len(sensitive),
         "nonconsenting_persons_exposed": int((~np.asarray(opted_in, bool)[exposed]).sum()),
-        "untrusted_vendor_records": int(np.asarray(retained["untrusted"], bool).sum()),
+        "untrusted_vendor_records": int((np.asarray(stored["untrusted"], bool) & kept).sum()),
         "sampled_persons": len(sample),
     }
+    if len(person) == 0:  # nothing identifiable retained: no trace to analyse
+        empty = 0.0 if residents_observed else None
+        result.update(
+            dict.fromkeys(("unicity_p2", "unicity_p4", "reidentification_risk_mean"), empty)
+        )
+        result.update(unicity_p2_ci95=None, unicity_p4_ci95=None)
+        result.update(home_inferred_share=empty, linkable_persons_share=empty)
+        return result
     traces = _Traces(held, time_resolution_s)  # built once for unicity and risk
     for points in (2, 4):
         singled = unicity(traces, sample, points, rng)

@@ -1,34 +1,57 @@
-"""End to end: which sensing methods expose whom, on the same simulated residents."""
+"""End to end through ``twin.run``: which sensing methods expose whom, and how policy moves it.
+
+Every run computes ``metrics.json`` -> ``privacy`` from the sensing registry and the
+policy; these tests read it the way a user does.
+"""
 
 from __future__ import annotations
 
+import json
 from functools import cache
+from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pytest
 
+import twin
 from tests.conftest import build
-from twin.digital.run_privacy import privacy_of_run
-from twin.digital.traffic_monitoring import MonitoringSettings
-from twin.model import CityModel
+from twin.cli import main
+from twin.runner import RunResult
+
+DAY = {
+    "duration": "1d",
+    "city": {"rows": 3, "cols": 3},
+    "demand": {"vehicles_per_hour": 200, "pedestrians_per_hour": 150},
+}
 
 
 @cache
-def _run(crossing_assist: str, opt_in_rate: float = 0.3) -> CityModel:
+def _result(
+    assist: str = "radar",
+    method: str = "none",
+    opt_in_rate: float = 0.3,
+    policy: tuple[tuple[str, Any], ...] = (),
+) -> RunResult:
+    sections: dict[str, Any] = {"consent": {"opt_in_rate": opt_in_rate}}
+    for path, value in policy:  # ("retention.direct", "1h") -> nested
+        *parents, leaf = path.split(".")
+        node = sections
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[leaf] = value
     scenario = build(
-        duration="1d",
-        city={"rows": 3, "cols": 3},
-        demand={"vehicles_per_hour": 200, "pedestrians_per_hour": 150},
-        services={"crossing_assist": crossing_assist},
-        policy={"consent": {"opt_in_rate": opt_in_rate}},
+        **DAY,
+        services={"crossing_assist": assist, "traffic_monitoring": {"method": method}},
+        policy=sections,
     )
-    model = CityModel(scenario)
-    model.run_to_end()
-    return model
+    return twin.run(scenario)
 
 
-def _privacy(crossing_assist: str, method: str = "none", opt_in_rate: float = 0.3):
-    model = _run(crossing_assist, opt_in_rate)
-    return privacy_of_run(model, MonitoringSettings(method=method)).metrics
+def _privacy(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    privacy = _result(*args, **kwargs).metrics["privacy"]
+    assert isinstance(privacy, dict)
+    return privacy
 
 
 def test_anonymous_methods_expose_nobody() -> None:
@@ -37,9 +60,10 @@ def test_anonymous_methods_expose_nobody() -> None:
         # radar observes nobody at all; push buttons and loops keep anonymous counts
         assert (metrics["records_observed"] > 0) == (method == "loops"), (assist, method)
         assert metrics["identifiable_records_retained"] == 0
-        assert metrics["persons_exposed"] == 0
+        assert metrics["persons_exposed"] == 0 and metrics["persons_exposed_share"] == 0.0
         assert metrics["sensitive_persons_exposed"] == 0
-        assert metrics["unicity_p4"] in (0.0, None)
+        # nothing to measure: no resident was ever observed
+        assert metrics["unicity_p4"] is None and metrics["reidentification_risk_mean"] is None
 
 
 def test_cameras_expose_sensitive_data() -> None:
@@ -47,42 +71,45 @@ def test_cameras_expose_sensitive_data() -> None:
     assert camera["persons_exposed"] > 0 and camera["sensitive_persons_exposed"] > 0
     video = _privacy("radar", "video_analytics")
     assert video["sensitive_persons_exposed"] > 0
-    model = _run("radar")
-    impaired = sum(r.impaired for r in model.residents)
+    model = _result("radar", "video_analytics").services["traffic_monitoring"].context.model
+    impaired = sum(r.impaired for r in model.residents)  # type: ignore[attr-defined]
     assert video["sensitive_persons_exposed"] <= impaired  # video flags only the truly impaired
     anpr = _privacy("radar", "anpr")
     assert anpr["persons_exposed"] > 0 and anpr["sensitive_persons_exposed"] == 0
 
 
 def test_plates_lead_to_car_owners_only() -> None:
-    model = _run("radar")
-    outcome = privacy_of_run(model, MonitoringSettings(method="anpr"))
-    records = outcome.records
-    people = np.unique(records.person[records.subject >= 0])
-    residents = people[people < len(model.residents)]
-    owners = model.vehicle_owners
-    assert set(residents.tolist()) <= set(owners[owners < len(model.residents)].tolist())
-    assert (people >= len(model.residents)).any()  # visitors' plates are read too
-    # every passage at an equipped node of a resident's car is one record about them
-    passages = model.traffic.passages.arrays()
-    trips_by_owner = owners[passages["trip"].astype(int) - 1]
-    assert len(records) == len(passages["trip"])  # share 1.0: every intersection equipped
-    assert np.array_equal(np.sort(records.person), np.sort(trips_by_owner))
+    result = _result("radar", "anpr")
+    model = result.services["traffic_monitoring"].context.model
+    n = len(model.residents)  # type: ignore[attr-defined]
+    owners = model.vehicle_owners  # type: ignore[attr-defined]
+    passages = result.tables["vehicle_passages"]
+    observations = result.tables["observations"]
+    # share 1.0: every passage is one plate read, about the trip's owner
+    assert len(observations["time_s"]) == len(passages["time_s"])
+    trip_owner = owners[passages["trip"].astype(int) - 1]
+    ids = np.array([r.unique_id for r in model.residents])  # type: ignore[attr-defined]
+    read = observations["subject"].astype(np.int64)
+    residents_read = np.isin(read, ids)
+    assert residents_read.sum() == (trip_owner < n).sum()  # residents' cars
+    assert (~residents_read).sum() == (trip_owner >= n).sum() > 0  # visitors' plates too
+    exposed = result.metrics["privacy"]["persons_exposed"]  # type: ignore[index]
+    assert exposed == len(np.unique(trip_owner[trip_owner < n]))
 
 
-def test_the_exposure_series_ends_at_the_persons_exposed() -> None:
-    outcome = privacy_of_run(_run("camera_ai"))
-    series = outcome.series
-    assert series["time_s"][-1] == 86_400.0
-    assert series["persons_exposed"][-1] == outcome.metrics["persons_exposed"] > 0
-    assert np.all(np.diff(series["persons_exposed"]) >= 0)  # kept 31 days: never drops in a day
-    assert np.array_equal(series["persons_exposed_camera_vendor_cloud"], series["persons_exposed"])
+def test_the_exposure_series_joins_the_time_series() -> None:
+    result = _result("camera_ai")
+    series = result.series
+    exposed = series["persons_exposed"]
+    assert len(exposed) == len(series["time_s"])
+    assert np.all(np.diff(exposed) >= 0)  # kept 31 days: never drops within a day
+    final = result.metrics["privacy"]["persons_exposed"]  # type: ignore[index]
+    assert 0 < exposed[-1] <= final
+    assert np.array_equal(series["persons_exposed_camera_vendor_cloud"], exposed)
 
 
 def test_bluetooth_sees_a_share_of_devices() -> None:
-    model = _run("radar")
-    anpr = privacy_of_run(model, MonitoringSettings(method="anpr")).metrics
-    bluetooth = privacy_of_run(model, MonitoringSettings(method="bluetooth")).metrics
+    anpr, bluetooth = _privacy("radar", "anpr"), _privacy("radar", "bluetooth")
     assert 0 < bluetooth["identifiable_records_retained"] < anpr["identifiable_records_retained"]
     assert bluetooth["persons_exposed"] > 0
 
@@ -95,19 +122,189 @@ def test_opt_in_rate_zero_means_the_app_observes_nobody() -> None:
     assert some["nonconsenting_persons_exposed"] == 0
 
 
-def test_surveillance_default_exposes_more_than_the_opt_in_city() -> None:
-    from twin.scenario import load_scenario
+def test_monitoring_adds_nothing_to_efficiency() -> None:
+    """The monitoring sensors never act on the signals: same traffic, same delays."""
+    reference = _result("radar", "none").metrics["efficiency"]
+    for method in ("loops", "bluetooth", "anpr", "video_analytics"):
+        assert _result("radar", method).metrics["efficiency"] == reference, method
 
+
+def test_zero_retention_keeps_nothing_identifiable() -> None:
+    policy = (("retention.direct", 0), ("retention.persistent", 0))
+    metrics = _privacy("camera_ai", "video_analytics", policy=policy)
+    assert metrics["records_observed"] > 0
+    assert metrics["identifiable_records_retained"] == 0 and metrics["persons_exposed"] == 0
+    assert metrics["identifiable_record_days"] == 0.0
+
+
+def test_exposure_grows_with_retention() -> None:
+    outcomes = [
+        _privacy("radar", "anpr", policy=(("retention.direct", keep),))
+        for keep in ("1h", "6h", "forever")
+    ]
+    for key in ("identifiable_records_retained", "identifiable_record_days", "persons_exposed"):
+        values = [o[key] for o in outcomes]
+        assert values[0] < values[1] < values[2], (key, values)
+
+
+def test_aggregation_leaves_no_unicity_and_no_linkage() -> None:
+    metrics = _privacy("camera_ai", "video_analytics", policy=(("anonymisation", "aggregate"),))
+    assert metrics["records_observed"] > 0 and metrics["persons_exposed"] == 0
+    assert metrics["unicity_p2"] == metrics["unicity_p4"] == 0.0
+    assert metrics["linkable_persons_share"] == 0.0
+
+
+def test_linkability_follows_integration() -> None:
+    shares = [
+        _privacy("camera_ai", "video_analytics", policy=(("integration", how),))[
+            "linkable_persons_share"
+        ]
+        for how in ("siloed", "federated", "integrated")
+    ]
+    assert shares[0] <= shares[1] <= shares[2]
+    assert shares[0] == 0.0 < shares[2]
+
+
+def test_the_policy_reaches_the_log_and_the_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    args = ["run", "scenarios/aizuwakamatsu_opt_in.yaml", "--quiet", "--out", str(tmp_path)]
+    args += ["--set", "duration=10min", "--set", "warmup=0"]
+    args += ["--set", "policy.retention.direct=1d", "--set", "policy.vendors.nowhere.name=X"]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert "policy.retention.direct: no sensor produces direct records" in err
+    assert "policy.vendors.nowhere: no deployed sensor belongs" in err
+    log = (tmp_path / "run.log").read_text()
+    assert "warning: policy.retention.direct" in log
+    report = (tmp_path / "report.md").read_text()
+    assert "Integration (siloed): each system keeps its own data" in report
+    assert "pseudonyms that change every 1 day" in report
+    assert "app_vendor_cloud is run by CityApp" in report and "Run by CityApp." in report
+    # the app's account ids are pseudonymised: kept as long as pseudonymous records (1 day)
+    assert "Consent: 30% of residents opted in" in report and "Kept for: 1 day." in report
+    metrics = json.loads((tmp_path / "metrics.json").read_text())["privacy"]
+    exposed = metrics["persons_exposed"]
+    said = f"{exposed:,} of 2,000 residents" if exposed else "none of 2,000 residents"
+    assert f"the data kept singles out {said}" in report
+    assert "| residents with data kept that singles them out |" in report
+    series = (tmp_path / "timeseries.csv").read_text().splitlines()[0].split(",")
+    assert {"persons_exposed", "persons_exposed_app_vendor_cloud"} <= set(series)
+    assert (tmp_path / "plots" / "privacy_exposure.png").is_file()
+
+
+def test_monitoring_that_cannot_act_warns() -> None:
+    from twin.runner import scenario_warnings
+
+    off = build(services={"traffic_monitoring": {"method": "anpr", "share": 0.0}})
+    assert any("no intersection is equipped" in w for w in scenario_warnings(off))
+    blind = build(
+        services={"traffic_monitoring": {"method": "bluetooth", "detection_probability": 0.0}}
+    )
+    assert any("no device is ever read" in w for w in scenario_warnings(blind))
+    fine = build(services={"traffic_monitoring": {"method": "loops"}})
+    assert scenario_warnings(fine) == []
+
+
+def test_surveillance_default_exposes_more_than_the_opt_in_city() -> None:
     results = {}
     for name in ("aizuwakamatsu_opt_in", "surveillance_default"):
-        scenario = load_scenario(f"scenarios/{name}.yaml", ["duration=6h", "warmup=0"])
-        model = CityModel(scenario)
-        model.run_to_end()
-        outcome = privacy_of_run(model)
-        assert outcome.warnings == []
-        results[name] = outcome.metrics
+        result = twin.run(twin.load(f"scenarios/{name}.yaml", {"duration": "6h", "warmup": 0}))
+        assert result.warnings == []
+        results[name] = result.metrics["privacy"]
     opt_in, surveillance = results["aizuwakamatsu_opt_in"], results["surveillance_default"]
     for key in ("persons_exposed", "sensitive_persons_exposed", "untrusted_vendor_records"):
         assert surveillance[key] > opt_in[key], key
     assert opt_in["nonconsenting_persons_exposed"] == 0
     assert surveillance["linkable_persons_share"] > 0 and opt_in["linkable_persons_share"] == 0
+
+
+def test_compare_draws_efficiency_against_real_privacy_metrics(tmp_path: Path) -> None:
+    """A retention sweep: efficiency does not move, privacy does; the default axes say so."""
+    from twin.compare import default_axes, load_table
+    from twin.sweep.db import ResultsDB, RunRow, flatten_metrics
+
+    db_path = tmp_path / "retention.sqlite"
+    with ResultsDB(db_path) as db:
+        for combination, keep in enumerate(("1h", "forever")):
+            for replication in range(2):
+                scenario = build(
+                    duration="3h",
+                    seed=replication + 1,
+                    city={"rows": 2, "cols": 2},
+                    services={"traffic_monitoring": {"method": "anpr"}},
+                    policy={"retention": {"direct": keep}},
+                )
+                metrics = twin.run(scenario).metrics
+                params = {"policy.retention.direct": keep}
+                row = RunRow(
+                    f"{keep}{replication}", "retention", "base", None, combination, params,
+                    replication, replication + 1, "ok", None, 0.0, 1.0, 1.0, "test",
+                )  # fmt: skip
+                db.record(row, flatten_metrics(metrics))
+        table = load_table(db)
+    assert "privacy.persons_exposed" in table.metrics
+    # retention cannot change the traffic: every efficiency metric ties, the headline wins
+    assert default_axes(table) == [
+        ("efficiency.vehicle_delay_s_mean", "privacy.identifiable_records_retained")
+    ]
+    assert main(["compare", str(db_path), "--out", str(tmp_path / "cmp")]) == 0
+
+
+def test_the_memory_estimate_counts_the_records() -> None:
+    from twin.capacity import expected_observations
+
+    for assist, method in (("camera_ai", "video_analytics"), ("radar", "anpr"), ("radar", "none")):
+        result = _result(assist, method)
+        observed = result.metrics["privacy"]["records_observed"]  # type: ignore[index]
+        expected = expected_observations(result.scenario)
+        assert (observed == 0) == (expected == 0), method
+        assert 0.8 * observed <= expected <= 1.25 * observed, (method, observed, expected)
+
+
+@pytest.mark.parametrize("name", ["aizuwakamatsu_opt_in", "surveillance_default"])
+def test_the_privacy_scenarios_run_their_three_days(name: str) -> None:
+    """The scenarios as shipped (the figures in docs/privacy.md)."""
+    result = twin.run(twin.load(f"scenarios/{name}.yaml"))
+    assert result.scenario.duration == 3 * 86_400 and result.warnings == []
+    privacy = result.metrics["privacy"]
+    assert isinstance(privacy, dict)
+    share = privacy["persons_exposed_share"]
+    if name == "aizuwakamatsu_opt_in":  # only the 30 % who opted in, never anyone else
+        assert 0 < share <= 0.35 and privacy["nonconsenting_persons_exposed"] == 0
+        assert privacy["sensitive_persons_exposed"] == 0  # they keep mobility needs out
+    else:  # everyone who crossed or drove past a camera, kept forever
+        assert share > 0.9 and privacy["linkable_persons_share"] > 0.9
+    assert privacy["unicity_p4"] is not None and privacy["reidentification_risk_mean"] > 0
+
+
+def test_pseudonym_rotation_lowers_multi_day_unicity() -> None:
+    """Three days of plates: a daily pseudonym cuts each trace at midnight, so points from
+    different days no longer single anyone out; a monthly one keeps the whole trace."""
+    outcomes = {}
+    for rotation in ("1d", "30d"):
+        scenario = build(
+            duration="3d",
+            seed=3,
+            city={"rows": 3, "cols": 3},
+            demand={"vehicles_per_hour": 200, "pedestrians_per_hour": 0},
+            services={"traffic_monitoring": {"method": "anpr"}},
+            policy={"anonymisation": "pseudonymise", "pseudonym_rotation": rotation},
+        )
+        outcomes[rotation] = twin.run(scenario).metrics["privacy"]
+    daily, monthly = outcomes["1d"], outcomes["30d"]
+    assert daily["persons_exposed"] == monthly["persons_exposed"] > 0  # same records kept
+    assert daily["unicity_p4"] < monthly["unicity_p4"]
+    assert daily["linkable_persons_share"] == monthly["linkable_persons_share"] == 0.0
+
+
+def test_same_seed_same_privacy_section() -> None:
+    scenario = build(
+        duration="2h",
+        services={"crossing_assist": "camera_ai", "traffic_monitoring": {"method": "bluetooth"}},
+    )
+    first, second = twin.run(scenario), twin.run(scenario)
+    assert first.metrics["privacy"] == second.metrics["privacy"]
+    assert first.metrics["privacy"]["persons_exposed"] > 0  # type: ignore[index]
+    for name, column in first.series.items():
+        np.testing.assert_array_equal(column, second.series[name])

@@ -34,7 +34,8 @@ def run(scenario: Scenario, progress: Callable[[float, float], None] | None = No
     """Run ``scenario`` to the end; ``progress(now_s, end_s)`` is called along the way.
 
     Returns a ``RunResult`` whose ``metrics`` is the dict written as ``metrics.json``.
-    Warnings about services that cannot act are in ``result.warnings``.
+    Warnings about services that cannot act, and policy settings that cannot matter
+    for the sensors deployed, are in ``result.warnings``.
     """
     from twin.runner import run_scenario
 

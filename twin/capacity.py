@@ -16,6 +16,12 @@ BYTES_PER_TRIP = 1_500  # a vehicle or walking trip: its rows, passages, crossin
 BYTES_PER_SIGNAL_PHASE = 6 * 8
 BYTES_PER_CORNER_PAIR = 5  # walking-route trees
 USABLE_SHARE = 0.8
+#: Memory per sensor observation while its privacy is analysed: its row in the sensing
+#: log and the observation table, the observation and record tables built from it, the
+#: records held and the trace index (fitted on the week benchmark, 2.7 M records).
+BYTES_PER_OBSERVATION = 350
+#: Crossings per walking trip in the 4 x 4 district (measured: 2.76 on a day).
+CROSSINGS_PER_WALK = 2.8
 
 
 def available_memory_bytes() -> int:
@@ -31,18 +37,38 @@ def available_memory_bytes() -> int:
 
 
 def estimate_memory_bytes(scenario: Scenario) -> int:
-    """Peak memory of a run: libraries, residents, trips, signal log, routing."""
+    """Peak memory of a run: libraries, residents, trips, signal log, routing, records."""
     hours = scenario.duration / 3600.0
     city, demand = scenario.city, scenario.demand
     nodes = city.rows * city.cols
     trips = (demand.vehicles_per_hour + demand.pedestrians_per_hour) * hours
     phases = 2 * nodes * scenario.duration / scenario.signals.cycle_s
     return int(
-        BASE_BYTES
+        expected_observations(scenario) * BYTES_PER_OBSERVATION
+        + BASE_BYTES
         + scenario.population.residents * BYTES_PER_RESIDENT
         + trips * BYTES_PER_TRIP
         + phases * BYTES_PER_SIGNAL_PHASE
         + (4 * nodes) ** 2 * BYTES_PER_CORNER_PAIR
+    )
+
+
+def expected_observations(scenario: Scenario) -> float:
+    """Observations the services' sensors will make (each becomes a record to analyse).
+
+    A vehicle passes about (rows + cols) / 2 intersections (4.1 measured in the
+    4 x 4 district); each service estimates its own share of passages and crossings.
+    """
+    from twin.services import registered
+
+    hours = scenario.duration / 3600.0
+    city, demand = scenario.city, scenario.demand
+    passages = demand.vehicles_per_hour * hours * (city.rows + city.cols) / 2
+    crossings = demand.pedestrians_per_hour * hours * CROSSINGS_PER_WALK
+    return sum(
+        cls.expected_observations(scenario, passages, crossings)
+        for cls in registered()
+        if cls.enabled(scenario)
     )
 
 

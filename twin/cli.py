@@ -33,23 +33,43 @@ SUMMARY_ROWS = (
     ("stranded_crossings_per_1000_impaired", "  per 1,000 impaired crossings", "{:.1f}"),
     ("vehicle_pedestrian_conflicts", "vehicle-pedestrian conflicts", "{:,.0f}"),
 )
+#: (metric, label, format): the privacy rows of the summary (``metrics.json`` -> ``privacy``).
+PRIVACY_ROWS = (
+    ("records_observed", "sensor records observed", "{:,.0f}"),
+    ("identifiable_records_retained", "identifiable records retained", "{:,.0f}"),
+    ("persons_exposed", "residents exposed", "{:,.0f}"),
+    ("persons_exposed_share", "  share of residents", "{:.2f}"),
+    ("sensitive_persons_exposed", "  with health data (Art. 9)", "{:,.0f}"),
+    ("nonconsenting_persons_exposed", "  who never consented", "{:,.0f}"),
+    ("unicity_p4", "singled out by 4 points (share)", "{:.2f}"),
+    ("reidentification_risk_mean", "re-identification risk, mean", "{:.2f}"),
+    ("linkable_persons_share", "linkable across systems (share)", "{:.2f}"),
+    ("untrusted_vendor_records", "records an untrusted vendor reaches", "{:,.0f}"),
+)
 #: Shown for a metric with nothing to measure (``null`` in metrics.json).
 NOTHING = "\u2014"
 
 
 def summary_lines(result: RunResult) -> list[str]:
-    """The summary printed after a run: core rows, then each running service's rows."""
+    """The summary printed after a run: core rows, each running service's rows, privacy."""
     efficiency = result.metrics["efficiency"]
     assert isinstance(efficiency, dict)
     rows = list(SUMMARY_ROWS)
     for service in result.services.values():
         rows += [(r.metric, r.label, r.fmt) for r in type(service).summary_rows(result.scenario)]
-    width = max(len(label) for _, label, _ in rows)
+    privacy = result.metrics.get("privacy")
+    sections = [(efficiency, rows)]
+    if isinstance(privacy, dict):
+        sections.append((privacy, list(PRIVACY_ROWS)))
+    width = max(len(label) for _, section in sections for _, label, _ in section)
     lines = []
-    for key, label, fmt in rows:
-        value = efficiency.get(key)
-        shown = NOTHING if value is None else fmt.format(value)
-        lines.append(f"  {label:<{width}}  {shown:>10}")
+    for values, section in sections:
+        if values is privacy:
+            lines.append("  privacy (what the stores retain at the end)")
+        for key, label, fmt in section:
+            value = values.get(key)
+            shown = NOTHING if value is None else fmt.format(value)
+            lines.append(f"  {label:<{width}}  {shown:>10}")
     return lines
 
 
@@ -162,13 +182,13 @@ def _run(args: argparse.Namespace) -> int:
     check_capacity(scenario)  # before a folder is made for a run that cannot start
     out = args.out or default_folder(scenario)
     check_folder(out, scenario, args.overwrite)
-    said = scenario_warnings(scenario)
-    for line in said:
+    early = scenario_warnings(scenario)
+    for line in early:
         print(f"twin: warning: {line}", file=sys.stderr)
     with folder_lock(out):
         progress = None if args.quiet else Progress(scenario.name)
         result = run_scenario(scenario, progress)
-        for line in result.warnings[len(said) :]:  # what the run found (congestion)
+        for line in (w for w in result.warnings if w not in early):  # found by the run
             print(f"twin: warning: {line}", file=sys.stderr)
         log = run_log(result, str(args.scenario), " ".join(overrides) or "none")
         written = write_results(result, out, log, trips=args.trips)

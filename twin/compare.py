@@ -28,6 +28,16 @@ __all__ = ["Policy", "SweepTable", "compare_sweep", "default_axes", "load_table"
 
 #: Families drawn against efficiency by default, in this order.
 TRADE_OFF_FAMILIES = ("privacy", "security")
+#: Preferred when metrics tell the policies apart equally (e.g. a privacy sweep leaves
+#: efficiency unchanged): the headline outcome of each family.
+HEADLINES = (
+    "efficiency.vehicle_delay_s_mean",
+    "efficiency.pedestrian_delay_s_mean",
+    "privacy.persons_exposed_share",
+    "privacy.persons_exposed",
+)
+#: Numbers in metrics.json that describe the analysis, not an outcome of the policy.
+NOT_OUTCOMES = ("privacy.sampled_persons",)
 #: Metrics per family in the small-multiples overview.
 OVERVIEW_PER_FAMILY = 4
 
@@ -109,11 +119,15 @@ def default_axes(table: SweepTable) -> list[tuple[str, str]]:
     against the most telling metric of each of privacy and security present, or against
     the second most telling efficiency metric when neither is."""
 
-    def ranked(family: str) -> list[str]:
-        found = [m for m in table.metrics if m.startswith(family + ".")]
-        return sorted(found, key=lambda m: (-table.share(m), m))
+    def key(m: str) -> tuple[float, int, str]:
+        headline = HEADLINES.index(m) if m in HEADLINES else len(HEADLINES)
+        return (-round(table.share(m), 9), headline, m)
 
-    efficiency = ranked("efficiency") or sorted(table.metrics, key=lambda m: -table.share(m))
+    def ranked(family: str) -> list[str]:
+        found = [m for m in table.metrics if m.startswith(family + ".") and m not in NOT_OUTCOMES]
+        return sorted(found, key=key)
+
+    efficiency = ranked("efficiency") or sorted(table.metrics, key=key)
     if not efficiency:
         raise TwinError(f"sweep {table.sweep!r} stored no numeric metric")
     x = efficiency[0]

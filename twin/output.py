@@ -81,12 +81,13 @@ def write_results(
     """Write the results folder; returns the files written.
 
     Always: ``scenario.yaml`` (resolved), ``metrics.json``, ``sensors.json``,
-    ``links.json``, ``timeseries.csv``, ``intersections.csv``, ``plots/`` (delay
-    over time, intersection delay map, a crossing timeline, and each service's
-    plots) and ``run.log``. With ``trips``, also every table (trips, crossings,
-    signal phases, vehicle passages, sensor observations, the services' tables)
-    as CSV. ``observations.csv``'s ``sensor`` column is the ``code`` of a sensor
-    in ``sensors.json``.
+    ``links.json``, ``timeseries.csv`` (with residents exposed, in total and per
+    system), ``intersections.csv``, ``plots/`` (delay over time, intersection delay
+    map, a crossing timeline, exposure over time per system when any sensor is
+    deployed, and each service's plots) and ``run.log``. With ``trips``, also every
+    table (trips, crossings, signal phases, vehicle passages, sensor observations,
+    the services' tables) as CSV. ``observations.csv``'s ``sensor`` column is the
+    ``code`` of a sensor in ``sensors.json``.
     """
     scenario = result.scenario
     written: list[Path] = []
@@ -148,7 +149,12 @@ def _remove_stale(out: Path, written: Sequence[Path], tables: Mapping[str, objec
             path.unlink()
 
 
-CORE_PLOTS = ("delay_over_time.png", "intersection_delay.png", "crossing_timeline.png")
+CORE_PLOTS = (
+    "delay_over_time.png",
+    "intersection_delay.png",
+    "crossing_timeline.png",
+    "privacy_exposure.png",
+)
 
 
 def plot_names() -> tuple[str, ...]:
@@ -212,6 +218,16 @@ def _plots(result: RunResult) -> dict[str, Callable[[Path], None]]:
             start,
             f"{name}: crossings and pedestrian signals",
             cols=scenario.city.cols,
+        )
+    if result.sensors and "persons_exposed" in series:
+        from metrics.privacy_plots import plot_exposure_over_time
+
+        plots["privacy_exposure.png"] = lambda p: plot_exposure_over_time(
+            series,
+            p,
+            start,
+            scenario.population.residents,
+            f"{name}: residents with an identifiable record held",
         )
     for service in result.services.values():
         plots.update(service.plots(result))

@@ -1,6 +1,7 @@
 """Transparency reports in plain language, built from the files of a results folder.
 
-A run's report reads only ``scenario.yaml`` and ``metrics.json`` (required) and
+A run's report reads only ``scenario.yaml`` (its ``policy``: integration,
+anonymisation, retention, consent, vendors) and ``metrics.json`` (required) and
 ``sensors.json``, ``links.json``, ``components.json`` (when present), so any
 tool that writes those files gets a report. A sweep gets one report comparing
 its policies.
@@ -17,6 +18,14 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from twin.errors import TwinError
+from twin.report_text import (
+    CLASS_OF,
+    PRIVACY_LABELS,
+    duration_words,
+    policy_blocks,
+    policy_vendor,
+    privacy_summary,
+)
 
 if TYPE_CHECKING:
     from twin.compare import Policy, SweepTable
@@ -48,6 +57,7 @@ PURPOSE = {
     "emergency": "to turn signals green ahead of ambulances",
     "driver_alerts": "to warn drivers that someone is still crossing",
     "traffic": "to time the traffic signals",
+    "traffic_monitoring": "to count traffic and measure travel times",
 }
 #: Plain labels of common outcomes; others are shown by name.
 LABELS = {
@@ -62,6 +72,7 @@ LABELS = {
     "efficiency.slip_incidents": "slips on snowy sidewalks",
     "efficiency.sidewalk_heating_kwh": "energy spent heating sidewalks (kWh)",
 }
+LABELS.update(PRIVACY_LABELS)
 FAMILIES = (
     ("efficiency", "What the services achieved", "Measured benefit of the services."),
     ("privacy", "Privacy exposure", "What could be learnt about residents from the data kept."),
@@ -101,7 +112,7 @@ def report_blocks(folder: Path) -> list[Block]:
             "This report explains, for the people who live and walk here, each smart system "
             "in this simulated district: what its sensors collect, about whom, why, how long "
             "it is kept, who can reach it, and what it measurably achieved. The numbers come "
-            f"from a simulation of {_duration(scenario.get('duration'))}"
+            f"from a simulation of {duration_words(scenario.get('duration'))}"
             f" (seed {scenario.get('seed', '?')}), not from real people.",
         ),
     ]
@@ -123,7 +134,7 @@ def report_blocks(folder: Path) -> list[Block]:
         by_system.setdefault(str(sensor.get("system", "unnamed system")), []).append(sensor)
     for system, members in by_system.items():
         blocks.append(("h3", f"System: {system}"))
-        vendor = _vendor(components, system)
+        vendor = _vendor(components, system) or policy_vendor(scenario, system)
         if vendor:
             blocks.append(("p", f"Run by {vendor}."))
         blocks.append(("ul", [_describe(s, scenario, links) for s in members]))
@@ -139,6 +150,7 @@ def report_blocks(folder: Path) -> list[Block]:
                 ),
             )
         )
+    blocks += policy_blocks(scenario)
     for family, title, lead in FAMILIES:
         section = metrics.get(family)
         blocks.append(("h2", title))
@@ -146,10 +158,15 @@ def report_blocks(folder: Path) -> list[Block]:
             blocks.append(("p", f"Not measured in this run. ({lead})"))
             continue
         blocks.append(("p", lead))
+        summary = privacy_summary(section, scenario) if family == "privacy" else None
+        if summary:
+            blocks.append(("p", summary))
+        order = {key: i for i, key in enumerate(LABELS)}  # labelled outcomes first, in order
+        keys = sorted(section, key=lambda k: order.get(f"{family}.{k}", len(order)))
         rows = [
-            [LABELS.get(f"{family}.{key}", key.replace("_", " ")), _value(value)]
-            for key, value in section.items()
-            if not isinstance(value, Mapping)
+            [LABELS.get(f"{family}.{key}", key.replace("_", " ")), _value(section[key])]
+            for key in keys
+            if not isinstance(section[key], Mapping)
         ]
         blocks.append(("table", ["outcome", "value"], rows))
     return blocks
@@ -290,13 +307,25 @@ def _retention(scenario: Mapping[str, Any], sensor: Mapping[str, Any]) -> str:
             sensor.get("system"),
             sensor.get("service"),
             _identifiability_key(sensor.get("identifiability")),
+            _record_class(policy or {}, sensor),
             "default",
         ]
         for key in keys:
             if key in retention:
-                return _duration(retention[key])
+                return duration_words(retention[key])
         return "no limit set for this data in this scenario"
-    return _duration(retention)
+    return duration_words(retention)
+
+
+def _record_class(policy: Mapping[str, Any], sensor: Mapping[str, Any]) -> str:
+    """The ``policy.retention`` class of a sensor's records, after anonymisation."""
+    cls = CLASS_OF.get(_identifiability_key(sensor.get("identifiability")), "direct")
+    anonymisation = policy.get("anonymisation")
+    if anonymisation == "aggregate":
+        return "aggregate"
+    if anonymisation == "pseudonymise" and cls != "aggregate":
+        return "pseudonymous"
+    return cls
 
 
 def _identifiability_key(value: object) -> str:
@@ -352,19 +381,11 @@ def _read(path: Path, required: bool = False) -> Any:
         raise TwinError(f"{path}: cannot be read: {exc}") from None
 
 
-def _duration(value: object) -> str:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        seconds = float(value)
-        for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
-            if seconds >= size or unit == "second":
-                amount = seconds / size
-                return f"{amount:g} {unit}" + ("" if amount == 1 else "s")
-    return str(value) if value is not None else "an unknown period"
-
-
 def _value(value: object) -> str:
     if value is None:
         return "nothing to measure"
+    if isinstance(value, list) and len(value) == 2:
+        return f"{_value(value[0])} to {_value(value[1])}"
     if isinstance(value, float):
         return f"{value:,.2f}"
     if isinstance(value, int) and not isinstance(value, bool):

@@ -14,6 +14,7 @@ from metrics.safety import vehicle_pedestrian_conflicts
 from metrics.timeseries import time_series
 from twin.capacity import check_capacity
 from twin.congestion import congestion
+from twin.digital.run import privacy_of_model
 from twin.model import SAMPLE_S, CityModel
 from twin.scenario import Scenario
 from twin.services import Service, registered
@@ -105,6 +106,7 @@ def collect(model: CityModel, timing: dict[str, float]) -> RunResult:
         else:
             efficiency.update(running.metrics(tables, efficiency))
     congestion_metrics, congestion_warnings = congestion(model.grid, model.env.now)
+    warnings = [*scenario_warnings(scenario), *congestion_warnings]
     metrics: dict[str, object] = {
         "scenario": {
             "name": scenario.name,
@@ -115,7 +117,7 @@ def collect(model: CityModel, timing: dict[str, float]) -> RunResult:
         },
         "efficiency": efficiency,
         "congestion": congestion_metrics,
-        "warnings": [*scenario_warnings(scenario), *congestion_warnings],
+        "warnings": warnings,
     }
     series = time_series(
         model.datacollector.model_vars,
@@ -124,6 +126,13 @@ def collect(model: CityModel, timing: dict[str, float]) -> RunResult:
         SAMPLE_S,
         scenario.warmup,
     )
+    # privacy: after the run, from the sensing registry and the policy (docs/privacy.md)
+    privacy_start = time.perf_counter()
+    privacy = privacy_of_model(model, tables["observations"], series["time_s"])
+    timing = {**timing, "privacy_s": time.perf_counter() - privacy_start}
+    metrics["privacy"] = privacy.metrics
+    warnings += privacy.warnings
+    series.update({k: v.astype(float) for k, v in privacy.series.items() if k != "time_s"})
     shape = (model.grid.rows, model.grid.cols)
     delay = np.array([i.mean_delay_s for i in model.grid.intersections]).reshape(shape)
     crossings = tables["crossings"]
@@ -150,6 +159,6 @@ def collect(model: CityModel, timing: dict[str, float]) -> RunResult:
         sensors=list(model.sensing.sensors.values()),
         links=list(model.sensing.links),
         services=dict(model.services),
-        warnings=list(metrics["warnings"]),  # type: ignore[call-overload]
+        warnings=list(warnings),
         timing=timing,
     )

@@ -12,8 +12,15 @@ from twin.digital.records import CLASS_NAMES, Observations, Records, build_recor
 from twin.digital.retention import record_retention
 from twin.digital.stores import store_of_system, untrusted_stores, untrusted_systems
 from twin.scenario.policy import Policy
+from twin.streams import random_stream
 
-__all__ = ["PrivacyOutcome", "privacy_outcome", "records_for_policy"]
+__all__ = ["PrivacyOutcome", "privacy_outcome", "privacy_streams", "records_for_policy"]
+
+
+def privacy_streams(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
+    """(sensing draws of traffic monitoring, the privacy analysis' samples) of a run."""
+    monitoring, analysis = random_stream(seed, "privacy").spawn(2)
+    return monitoring, analysis
 
 
 @dataclass(frozen=True)
@@ -62,7 +69,7 @@ def privacy_outcome(
     rng: np.random.Generator,
     links: Iterable[tuple[str, str]] = (),
     start_hour: float = 0.0,
-    sample_every_s: float = 3600.0,
+    sample_times_s: np.ndarray | None = None,
 ) -> PrivacyOutcome:
     """Everything ``metrics.json`` -> ``privacy`` needs, computed after the run.
 
@@ -77,7 +84,7 @@ def privacy_outcome(
         rng: the run's privacy-analysis stream (sampled persons, unicity points).
         links: declared (system, system) links; a federated gateway joins along them.
         start_hour: clock hour at time 0 (for night-time home inference).
-        sample_every_s: interval of the exposure time series.
+        sample_times_s: times of the exposure time series (default: every hour).
     """
     if policy.analysis.place == "district":
         observations = replace(observations, place=np.zeros_like(observations.place))
@@ -101,7 +108,7 @@ def privacy_outcome(
         f"unicity and risk on {metrics['sampled_persons']} exposed residents drawn at random; "
         "unicity_pN_ci95 is the 95% Wilson interval"
     )
-    samples = np.arange(0.0, end_s + 1e-9, sample_every_s)
+    samples = np.arange(0.0, end_s + 1e-9, 3600.0) if sample_times_s is None else sample_times_s
     series = exposure_over_time(records.table(), retention_s, n_residents, samples, end_s, systems)
     # classes the sensors capture, and what anonymisation turned them into
     captured = np.union1d(np.unique(observations.cls), np.unique(records.cls))

@@ -139,7 +139,8 @@ def observations_from_sensing(
         log: its columns (``sensor`` indexes ``sensors``).
         sensors: the registered sensors, in registration order.
         systems: system names; each sensor's ``system`` must be among them.
-        resident_ids: the residents' Mesa ``unique_id`` in resident order (sorted).
+        resident_ids: the residents' Mesa ``unique_id`` in resident order (sorted);
+            other identified subjects (visitors) become persons after the residents.
         place_of_segment: intersection nearest each sidewalk segment, for
             observations made on a segment rather than at an intersection.
     """
@@ -150,10 +151,17 @@ def observations_from_sensing(
     level = np.asarray(log["identifiability"], dtype=np.int64)
     cls = np.select([level == FACE, level == DEVICE_ID], [DIRECT, PERSISTENT], AGGREGATE)
     subject = np.asarray(log["subject"], dtype=np.int64)
-    position = np.searchsorted(resident_ids, subject)
-    position = np.clip(position, 0, max(len(resident_ids) - 1, 0))
-    known = (subject >= 0) & (len(resident_ids) > 0)
-    known &= np.asarray(resident_ids)[position] == subject if len(resident_ids) else known
+    person = np.full(len(subject), -1, dtype=np.int64)
+    if len(resident_ids):
+        position = np.clip(np.searchsorted(resident_ids, subject), 0, len(resident_ids) - 1)
+        resident = (subject >= 0) & (np.asarray(resident_ids)[position] == subject)
+        person[resident] = position[resident]
+    else:
+        resident = np.zeros(len(subject), dtype=bool)
+    # anyone else identified (a visitor's plate): persons after the residents
+    other = (subject >= 0) & ~resident
+    if other.any():
+        person[other] = len(resident_ids) + dense_ids(subject[other])
     node = np.asarray(log["node"], dtype=np.int64)
     place = node.copy()
     if place_of_segment is not None:
@@ -162,7 +170,7 @@ def observations_from_sensing(
     return Observations(
         time_s=np.asarray(log["time_s"], dtype=float),
         place=place,
-        person=np.where(known, position, -1),
+        person=person,
         cls=cls.astype(np.int8),
         sensitive=np.asarray(log["disability"]).astype(bool),
         system=system_of[sensor] if len(sensor) else np.empty(0, np.int64),

@@ -6,6 +6,7 @@ Importing this package registers the built-in services (in run order); see
 
 # Importing a service module registers it; this order is the order services are built in.
 from twin.services import crossing_assist, sidewalk_heating, emergency  # isort: skip
+from twin.services import traffic_monitoring  # isort: skip
 from twin.services.base import (
     BuildContext,
     Outage,
@@ -28,5 +29,6 @@ __all__ = [
     "registered",
     "service_class",
     "sidewalk_heating",
+    "traffic_monitoring",
     "unregister",
 ]

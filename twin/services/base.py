@@ -134,6 +134,14 @@ class Service:
         return dict.fromkeys(cls.metric_keys)
 
     @classmethod
+    def expected_observations(
+        cls, scenario: Scenario, vehicle_passages: float, crossings: float
+    ) -> float:
+        """About how many observations its sensors make in ``scenario``, given the
+        expected vehicle passages and pedestrian crossings (for the memory estimate)."""
+        return 0.0
+
+    @classmethod
     def summary_rows(cls, scenario: Scenario) -> tuple[SummaryRow, ...]:
         """Lines it adds to the printed summary (shown only when it runs)."""
         return ()

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from agents.crossing_assist import METHODS
-from agents.sensing import OPTED_IN
+from agents.sensing import NOBODY, OPTED_IN
 from metrics.safety import vehicle_pedestrian_conflicts
 from twin.services.base import BuildContext, Service, SummaryRow, Table, register
 
@@ -60,6 +60,17 @@ class CrossingAssistService(Service):
         if method.observes == OPTED_IN and scenario.policy.consent.opt_in_rate == 0:
             return [f"{key} but policy.consent.opt_in_rate is 0: nobody has the app"]
         return []
+
+    @classmethod
+    def expected_observations(
+        cls, scenario: Scenario, vehicle_passages: float, crossings: float
+    ) -> float:
+        method = METHODS.get(scenario.services.crossing_assist)
+        if method is None or method.observes == NOBODY:
+            return 0.0
+        if method.observes == OPTED_IN:
+            return crossings * scenario.policy.consent.opt_in_rate
+        return crossings
 
     @classmethod
     def signal_timing(cls, scenario: Scenario) -> dict[str, float]:
