@@ -30,6 +30,17 @@ LABELS = {
     "snow_depth_unheated_cm": "snow, unheated sidewalks (cm)",
     "snow_depth_heated_cm": "snow, heated sidewalks (cm)",
     "heating_on_share": "heating on (share)",
+    "vehicles_waiting_to_enter": "vehicles waiting to enter",
+    "privacy_people_identified": "people a sensor identified so far",
+    "privacy_records_held": "person-level records kept now (policy applied)",
+    "privacy_people_in_records": "people in the records kept now",
+}
+#: One line under a family's chart: what it counts.
+CAPTIONS = {
+    "privacy": "Live sensors only (crossing assist, heating cameras); observations made "
+    "from the run's tables after the run (traffic monitoring) count in metrics.json. "
+    "Consent, anonymisation and retention decide what is kept.",
+    "security": "Components an attack has taken down, and what they reach.",
 }
 
 
