@@ -169,6 +169,69 @@ def test_watching_does_not_change_the_run(tmp_path: Path) -> None:
     assert explored.datacollector.model_vars == stepped.datacollector.model_vars
 
 
+class Recorder:
+    """A watcher of every agent hook, checking what each call promises."""
+
+    def __init__(self, model: CityModel) -> None:
+        self.model = model
+        self.calls: dict[str, int] = {}
+        self.moving: set[int] = set()
+
+    def _count(self, name: str) -> None:
+        self.calls[name] = self.calls.get(name, 0) + 1
+
+    def vehicle_moving(self, trip, route, index, leave_s, arrive_s) -> None:  # type: ignore[no-untyped-def]
+        now = self.model.env.now
+        assert 0 <= index <= len(route) and leave_s >= now - 1e-9
+        assert arrive_s - leave_s == pytest.approx(self.model.grid.link_s)
+        self._count("vehicle_moving")
+
+    def vehicle_waiting(self, trip: int) -> None:
+        self._count("vehicle_waiting")
+
+    def vehicle_done(self, trip: int) -> None:
+        self._count("vehicle_done")
+
+    def walker_moving(self, trip, resident, legs, index, start_s, end_s) -> None:  # type: ignore[no-untyped-def]
+        assert start_s == self.model.env.now and end_s >= start_s and index < len(legs)
+        self.moving.add(trip)
+        self._count("walker_moving")
+
+    def walker_waiting(self, trip: int) -> None:
+        assert trip in self.moving  # waits at a curb it walked to
+        self._count("walker_waiting")
+
+    def walker_done(self, trip: int) -> None:
+        self._count("walker_done")
+
+    def ambulance_driving(self, incident, route, lights) -> None:  # type: ignore[no-untyped-def]
+        self._count("lights" if lights else "back")
+
+    def ambulance_stopped(self, incident: int) -> None:
+        self._count("stopped")
+
+
+def test_agent_hooks_report_every_trip(tmp_path: Path) -> None:
+    model = CityModel(
+        load_scenario(small_file(tmp_path, "emergency.incidents_per_hour=6", "duration=90min"))
+    )
+    recorder = Recorder(model)
+    station = model.services["emergency"].station
+    model.traffic.watcher = model.walking.watcher = station.watcher = recorder
+    model.run_to_end()
+    calls = recorder.calls
+    finished = len(model.traffic.log)
+    assert calls["vehicle_done"] == finished > 100
+    # a vehicle moves onto its first link once admitted, then once per stop line it leaves
+    passages = len(model.traffic.passages)
+    assert calls["vehicle_moving"] == finished + model.traffic.inside + passages
+    assert calls["walker_done"] == len(model.walking.log)
+    assert calls["walker_waiting"] > 0
+    assert calls["lights"] >= len(station.log) > 0
+    driving_now = calls["lights"] + calls.get("back", 0) - calls["stopped"]
+    assert 0 <= driving_now <= station.on_the_road  # out: turning out, driving or on scene
+
+
 def test_agents_are_where_the_model_says(tmp_path: Path) -> None:
     model = ExplorerModel(scenario_file=small_file(tmp_path), step_s=110.0)
     rows = cols = 3

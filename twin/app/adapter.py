@@ -31,7 +31,6 @@ from twin.walkways import CORNER_OFFSET
 
 if TYPE_CHECKING:
     from agents.ambulance import EmergencyService
-    from agents.crossing_assist import AssistMethod
     from agents.sidewalk import Sidewalks
 
 #: The scenario the explorer opens when no file is given.
@@ -145,12 +144,6 @@ class ExplorerModel(CityModel):
         """Snow and heating on the sidewalks, if the scenario has winter."""
         service = self.services.get("sidewalk_heating")
         return getattr(service, "sidewalks", None)
-
-    @property
-    def assist(self) -> AssistMethod | None:
-        """The crossing-assist method, if one is deployed."""
-        service = self.services.get("crossing_assist")
-        return getattr(service, "method", None)
 
     # -- frames -------------------------------------------------------------------
 
