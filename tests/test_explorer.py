@@ -378,6 +378,32 @@ def test_attack_panel_copes_without_a_security_layer(tmp_path: Path) -> None:
     assert attack_entries(model) == []
 
 
+def test_the_attack_button_marks_what_it_brought_down(tmp_path: Path) -> None:
+    """The attack panel against a stand-in security layer (the real one lands with the
+    cyber issue): clicking launches from the chosen entry and the map shows the result."""
+    pytest.importorskip("solara")
+    import ipyvuetify as v
+    import solara
+
+    from twin.app.page import AttackPanel
+
+    class Attacked(ExplorerModel):
+        attack_entries = ("crossing_cameras",)
+
+        def launch_attack(self, entry: str) -> None:
+            self.services["crossing_assist"].take_down(entry, self.env.now, self.env.now + 600)
+
+    model = Attacked(scenario_file=small_file(tmp_path, "services.crossing_assist=camera_ai"))
+    model.step()
+    _, before = district_figure(model)
+    _, rc = solara.render(AttackPanel(model), handle_error=False)
+    rc.find(v.Btn, children=["Attack now"]).widget.click()
+    texts = [w.children for w in rc.find(v.Html).widgets]
+    assert ["compromised now: crossing_cameras"] in texts
+    _, after = district_figure(model)
+    assert (before["compromised"], after["compromised"]) == (0, 1)
+
+
 def test_chart_panels_follow_the_reported_families(tmp_path: Path) -> None:
     assert family_of("vehicles_queued") == "efficiency"
     assert family_of("privacy_people_exposed") == "privacy"
