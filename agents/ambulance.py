@@ -12,7 +12,7 @@ without lights: an ordinary vehicle in the queues.
 from __future__ import annotations
 
 from collections.abc import Generator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import simpy
 
@@ -33,6 +33,20 @@ EMERGENCY_COLUMNS = (
     "signal_delay_s",
     "intersections",
 )
+
+
+class AmbulanceWatcher(Protocol):
+    """Told when each ambulance drives, e.g. to draw it (``EmergencyService.watcher``).
+
+    Optional and read-only: the ambulances behave the same with or without one.
+    """
+
+    def ambulance_driving(self, incident: int, route: Route, lights: bool) -> None:
+        """The ambulance answering ``incident`` sets off now along ``route`` (to the
+        incident with lights, or back to the station without)."""
+
+    def ambulance_stopped(self, incident: int) -> None:
+        """The ambulance answering ``incident`` is at the scene, or back at the station."""
 
 
 class EmergencyService:
@@ -71,6 +85,8 @@ class EmergencyService:
         self.log = ColumnLog(*EMERGENCY_COLUMNS)
         self.calls = 0
         self.on_the_road = 0
+        #: optional observer of the ambulances' drives (see ``AmbulanceWatcher``)
+        self.watcher: AmbulanceWatcher | None = None
 
     def call(self, node: int, route_out: Route, route_back: Route) -> None:
         """An incident at intersection ``node`` is called in now."""
@@ -88,7 +104,11 @@ class EmergencyService:
             self.on_the_road += 1
             yield env.timeout(self.turnout_s)
             rolling = env.now
+            if self.watcher is not None:
+                self.watcher.ambulance_driving(incident, route_out, True)
             signal_delay = yield from self._drive_with_lights(route_out)
+            if self.watcher is not None:
+                self.watcher.ambulance_stopped(incident)
             self.log.append(
                 incident,
                 node,
@@ -101,7 +121,11 @@ class EmergencyService:
                 max(len(route_out) - 1, 0),
             )
             yield env.timeout(self.on_scene_s)
+            if self.watcher is not None:
+                self.watcher.ambulance_driving(incident, route_back, False)
             yield from self._drive_back(route_back)
+            if self.watcher is not None:
+                self.watcher.ambulance_stopped(incident)
             self.on_the_road -= 1
 
     def _drive_with_lights(self, route: Route) -> Generator[simpy.Event, object, float]:

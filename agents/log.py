@@ -42,6 +42,12 @@ class ColumnLog:
     def __len__(self) -> int:
         return self._rows
 
+    def since(self, start: int) -> dict[str, np.ndarray]:
+        """Columns of the rows from index ``start`` on (e.g. those added since a
+        reader last looked), as float64 arrays."""
+        table = np.frombuffer(self._cells, dtype=float).reshape(-1, self._width)[start:]
+        return {name: table[:, i].copy() for i, name in enumerate(self.columns)}
+
     def arrays(self) -> dict[str, np.ndarray]:
         """All columns as float64 arrays."""
         table = np.frombuffer(self._cells, dtype=float).reshape(-1, self._width)

@@ -105,6 +105,26 @@ class Resident(mesa.Agent):
         self.opted_in = opted_in
 
 
+class WalkWatcher(Protocol):
+    """Told where each pedestrian is going, e.g. to draw them (``Walking.watcher``).
+
+    Optional and read-only: pedestrians behave the same with or without one,
+    and with none set each event costs one attribute test.
+    """
+
+    def walker_moving(
+        self, trip: int, resident: Resident, legs: Legs, index: int, start_s: float, end_s: float
+    ) -> None:
+        """Walking trip ``trip`` finishes the crossing it is on (if any) and walks leg
+        ``index`` of ``legs`` to its next curb (or destination), from ``start_s`` to ``end_s``."""
+
+    def walker_waiting(self, trip: int) -> None:
+        """Walking trip ``trip`` waits at a curb for WALK."""
+
+    def walker_done(self, trip: int) -> None:
+        """Walking trip ``trip`` has arrived."""
+
+
 class Walking:
     """Pedestrians on their way and the record of finished walking trips.
 
@@ -126,21 +146,25 @@ class Walking:
         self.log = ColumnLog(*PEDESTRIAN_TRIP_COLUMNS)
         self.started = 0
         self.active = 0
+        #: optional observer of every walking trip (see ``WalkWatcher``)
+        self.watcher: WalkWatcher | None = None
 
     def start_trip(self, resident: Resident, legs: Legs) -> None:
         """``resident`` sets off now along ``legs``."""
         self.started += 1
         self.active += 1
-        self.env.process(self._walk(resident, legs))
+        self.env.process(self._walk(resident, legs, self.started))
 
-    def _walk(self, resident: Resident, legs: Legs) -> Generator[simpy.Event, object, None]:
+    def _walk(
+        self, resident: Resident, legs: Legs, trip: int = 0
+    ) -> Generator[simpy.Event, object, None]:
         env = self.env
         start = env.now
         speed = resident.speed_mps
         distance_m = snow_m = 0.0
         crossings = slips = 0
         crossing_s = 0.0
-        for pieces, sidewalk_m, crosswalk in legs:
+        for index, (pieces, sidewalk_m, crosswalk) in enumerate(legs):
             if self.surface is None:
                 walk_s = sidewalk_m / speed
             else:
@@ -148,17 +172,24 @@ class Walking:
                 snow_m += on_snow_m
                 slips += slipped
             distance_m += sidewalk_m
+            if self.watcher is not None:
+                end = env.now + crossing_s + walk_s
+                self.watcher.walker_moving(trip, resident, legs, index, env.now, end)
             yield env.timeout(crossing_s + walk_s)  # finish crossing, walk to the next curb
             if crosswalk is None:
                 break
             arrived = env.now
             detected = crosswalk.assist is not None and crosswalk.reach_curb(resident)
             if not crosswalk.walking:
+                if self.watcher is not None:
+                    self.watcher.walker_waiting(trip)
                 yield crosswalk.wait_for_walk()
             crossing_s = crosswalk.cross(resident, speed, arrived, crossings == 0, detected)
             distance_m += crosswalk.width_m
             crossings += 1
         self.active -= 1
+        if self.watcher is not None:
+            self.watcher.walker_done(trip)
         self.log.append(
             resident.unique_id,
             resident.impaired,

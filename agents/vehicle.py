@@ -9,7 +9,7 @@ next link), and leaves the district along its exit link.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 import numpy as np
 import simpy
@@ -39,6 +39,28 @@ Route = Sequence[tuple["Approach", int]]
 INFINITY = float("inf")
 
 
+class VehicleWatcher(Protocol):
+    """Told where each vehicle is going, e.g. to draw it (``Traffic.watcher``).
+
+    Optional and read-only: the vehicles behave the same with or without one,
+    and with none set each event costs one attribute test.
+    """
+
+    def vehicle_moving(
+        self, trip: int, route: Route, index: int, leave_s: float, arrive_s: float
+    ) -> None:
+        """Vehicle ``trip`` leaves at ``leave_s`` (now, or a departure granted for later
+        while it waits at its stop line) and reaches stop line ``route[index]`` at
+        ``arrive_s`` (``index == len(route)``: the district's edge, where it exits)."""
+
+    def vehicle_waiting(self, trip: int) -> None:
+        """Vehicle ``trip`` waits with no departure yet (queued at a stop line, or
+        outside the district for room on its first link)."""
+
+    def vehicle_done(self, trip: int) -> None:
+        """Vehicle ``trip`` has left the district."""
+
+
 class Traffic:
     """The vehicles currently in the network and the record of finished trips.
 
@@ -61,6 +83,8 @@ class Traffic:
         #: the vehicles under way (or waiting to enter), by trip
         self._progress: dict[int, _Vehicle] = {}
         self._outside_trips: set[int] = set()
+        #: optional observer of every vehicle's moves (see ``VehicleWatcher``)
+        self.watcher: VehicleWatcher | None = None
 
     @property
     def inside(self) -> int:
@@ -97,6 +121,8 @@ class Traffic:
 
     def _finish(self, vehicle: _Vehicle) -> None:
         self.active -= 1
+        if self.watcher is not None:
+            self.watcher.vehicle_done(vehicle.trip)
         del self._progress[vehicle.trip]
         route = vehicle.route
         self.log.append(
@@ -170,6 +196,8 @@ class _Vehicle:
         traffic = self.traffic
         traffic.outside += 1
         traffic._outside_trips.add(self.trip)
+        if traffic.watcher is not None:
+            traffic.watcher.vehicle_waiting(self.trip)
         admitted.callbacks.append(self._admitted)
 
     def _admitted(self, _event: simpy.Event) -> None:
@@ -184,9 +212,14 @@ class _Vehicle:
 
     def _drive(self, travel_s: float) -> None:
         """Along a link for ``travel_s``: to the next stop line, or out of the district."""
-        env = self.traffic.env
+        traffic = self.traffic
         done = self._at_stop_line if self.index < len(self.route) else self._out
-        env.timeout(travel_s).callbacks.append(done)
+        traffic.env.timeout(travel_s).callbacks.append(done)
+        if traffic.watcher is not None:
+            arrive = traffic.env.now + travel_s
+            traffic.watcher.vehicle_moving(
+                self.trip, self.route, self.index, arrive - traffic.link_s, arrive
+            )
 
     def _at_stop_line(self, _event: simpy.Event) -> None:
         route, index = self.route, self.index
@@ -196,6 +229,8 @@ class _Vehicle:
         departure = approach.arrive(route[index + 1][0] if index + 1 < len(route) else None)
         if isinstance(departure, simpy.Event):  # queued: released at a later green
             departure.callbacks.append(self._released)
+            if self.traffic.watcher is not None:
+                self.traffic.watcher.vehicle_waiting(self.trip)
             return
         self._depart(departure, arrived)
 

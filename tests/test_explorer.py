@@ -13,10 +13,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from twin.app.adapter import ExplorerModel, Move, build_scenario
+from twin.app.adapter import PRIVACY_SERIES, ExplorerModel, Move, build_scenario, initial_values
 from twin.app.charts import family_figure, family_of
-from twin.app.controls import CONTROLS, available_controls, choices, schema_has
-from twin.app.drawing import district_figure
+from twin.app.controls import (
+    CONTROLS,
+    available_controls,
+    choices,
+    control_choices,
+    schema_has,
+)
+from twin.app.drawing import compromised, detection_positions, district_figure
 from twin.cli import main
 from twin.errors import TwinError
 from twin.model import CityModel
@@ -32,7 +38,7 @@ def small_file(tmp_path: Path, *overrides: str) -> str:
     scenario = load_scenario(
         BASELINE, ["city.rows=3", "city.cols=3", "duration=1h", "warmup=0s", *overrides]
     )
-    path = tmp_path / "small.yaml"
+    path = tmp_path / f"small-{len(list(tmp_path.glob('small-*.yaml')))}.yaml"
     path.write_text(scenario_to_yaml(scenario))
     return str(path)
 
@@ -48,8 +54,23 @@ def test_controls_follow_the_schema() -> None:
     shown = {control.name for control in available_controls()}
     for control in CONTROLS:
         assert (control.name in shown) == schema_has(control.path), control.name
-    # what exists today is shown
-    assert {"crossing_assist", "preemption", "heating", "consent_rate", "size", "demand"} <= shown
+    # what exists today is shown, the data policy included
+    assert {
+        "crossing_assist",
+        "preemption",
+        "heating",
+        "consent_rate",
+        "integration",
+        "retention_direct",
+        "retention_persistent",
+        "retention_pseudonymous",
+        "retention_aggregate",
+        "anonymisation",
+        "size",
+        "demand",
+    } <= shown
+    for control in CONTROLS:  # one or two sentences each: what it does, what it costs
+        assert 60 <= len(control.help) <= 330 and control.help.count(".") <= 3, control.name
 
 
 def test_choices_come_from_the_schema() -> None:
@@ -62,6 +83,19 @@ def test_choices_come_from_the_schema() -> None:
     ]
     assert "occupancy_camera" in choices("services.sidewalk_heating.activation")
     assert choices("policy.no_such_key") == []
+    assert choices("policy.integration") == ["siloed", "federated", "integrated"]
+    assert choices("policy.anonymisation") == ["raw", "pseudonymise", "aggregate"]
+    retention = next(c for c in CONTROLS if c.name == "retention_direct")
+    assert control_choices(retention)[-1] == "forever"
+    assert control_choices(retention, "90d")[-1] == "90d"  # the file's own value is offered
+
+
+def test_retention_shows_as_a_duration() -> None:
+    base = load_scenario(BASELINE)
+    values = initial_values(BASELINE)
+    assert values["retention_direct"] == "31d"  # 31 days, the scenario default
+    assert values["retention_aggregate"] == "forever"
+    assert values["integration"] == base.policy.integration
 
 
 def test_controls_set_the_scenario() -> None:
@@ -74,6 +108,11 @@ def test_controls_set_the_scenario() -> None:
             "crossing_assist": "camera_ai",
             "preemption": True,
             "consent_rate": 0.4,
+            "integration": "integrated",
+            "anonymisation": "pseudonymise",
+            "retention_direct": "7d",
+            "retention_persistent": "0s",
+            "retention_aggregate": "forever",
         },
     )
     assert (scenario.city.rows, scenario.city.cols) == (2, 2)
@@ -82,6 +121,11 @@ def test_controls_set_the_scenario() -> None:
     assert scenario.services.crossing_assist == "camera_ai"
     assert scenario.services.preemption is True
     assert scenario.policy.consent.opt_in_rate == 0.4
+    assert scenario.policy.integration == "integrated"
+    assert scenario.policy.anonymisation == "pseudonymise"
+    assert scenario.policy.retention.direct == 7 * 86400.0
+    assert scenario.policy.retention.persistent == 0.0
+    assert scenario.policy.retention.aggregate == "forever"
     assert build_scenario(BASELINE, {}) == base
     with pytest.raises(TwinError, match="unknown control 'bogus'"):
         build_scenario(BASELINE, {"bogus": 1})
@@ -100,18 +144,92 @@ def test_move_interpolates_along_the_polyline() -> None:
 
 
 def test_watching_does_not_change_the_run(tmp_path: Path) -> None:
-    path = small_file(tmp_path)
+    path = small_file(
+        tmp_path, "services.crossing_assist=camera_ai", "emergency.incidents_per_hour=4"
+    )
     explored = ExplorerModel(scenario_file=path, step_s=110.0)
+    assert explored.traffic.watcher is explored and explored.walking.watcher is explored
     while explored.running:
         explored.step()
     plain = CityModel(load_scenario(path))
     plain.run_to_end()
-    for log in ("traffic", "walking"):
+    stepped = CityModel(load_scenario(path), step_s=110.0)  # same frames, nobody watching
+    while stepped.running:
+        stepped.step()
+    for log in ("traffic", "walking", "sensing"):
         mine, theirs = getattr(explored, log).log.arrays(), getattr(plain, log).log.arrays()
-        assert len(mine["start_s"]) > 50, log
+        assert len(mine["time_s" if log == "sensing" else "start_s"]) > 50, log
         for column, values in theirs.items():
             np.testing.assert_array_equal(mine[column], values, err_msg=f"{log}.{column}")
-    assert explored.datacollector.model_vars == plain.datacollector.model_vars
+    assert explored.station is not None and plain.services["emergency"].station.calls > 0
+    np.testing.assert_array_equal(
+        explored.station.log.arrays()["arrive_s"],
+        plain.services["emergency"].station.log.arrays()["arrive_s"],
+    )
+    assert explored.datacollector.model_vars == stepped.datacollector.model_vars
+
+
+class Recorder:
+    """A watcher of every agent hook, checking what each call promises."""
+
+    def __init__(self, model: CityModel) -> None:
+        self.model = model
+        self.calls: dict[str, int] = {}
+        self.moving: set[int] = set()
+
+    def _count(self, name: str) -> None:
+        self.calls[name] = self.calls.get(name, 0) + 1
+
+    def vehicle_moving(self, trip, route, index, leave_s, arrive_s) -> None:  # type: ignore[no-untyped-def]
+        now = self.model.env.now
+        assert 0 <= index <= len(route) and leave_s >= now - 1e-9
+        assert arrive_s - leave_s == pytest.approx(self.model.grid.link_s)
+        self._count("vehicle_moving")
+
+    def vehicle_waiting(self, trip: int) -> None:
+        self._count("vehicle_waiting")
+
+    def vehicle_done(self, trip: int) -> None:
+        self._count("vehicle_done")
+
+    def walker_moving(self, trip, resident, legs, index, start_s, end_s) -> None:  # type: ignore[no-untyped-def]
+        assert start_s == self.model.env.now and end_s >= start_s and index < len(legs)
+        self.moving.add(trip)
+        self._count("walker_moving")
+
+    def walker_waiting(self, trip: int) -> None:
+        assert trip in self.moving  # waits at a curb it walked to
+        self._count("walker_waiting")
+
+    def walker_done(self, trip: int) -> None:
+        self._count("walker_done")
+
+    def ambulance_driving(self, incident, route, lights) -> None:  # type: ignore[no-untyped-def]
+        self._count("lights" if lights else "back")
+
+    def ambulance_stopped(self, incident: int) -> None:
+        self._count("stopped")
+
+
+def test_agent_hooks_report_every_trip(tmp_path: Path) -> None:
+    model = CityModel(
+        load_scenario(small_file(tmp_path, "emergency.incidents_per_hour=6", "duration=90min"))
+    )
+    recorder = Recorder(model)
+    station = model.services["emergency"].station
+    model.traffic.watcher = model.walking.watcher = station.watcher = recorder
+    model.run_to_end()
+    calls = recorder.calls
+    finished = len(model.traffic.log)
+    assert calls["vehicle_done"] == finished > 100
+    # a vehicle moves onto its first link once admitted, then once per stop line it leaves
+    passages = len(model.traffic.passages)
+    assert calls["vehicle_moving"] == finished + model.traffic.inside + passages
+    assert calls["walker_done"] == len(model.walking.log)
+    assert calls["walker_waiting"] > 0
+    assert calls["lights"] >= len(station.log) > 0
+    driving_now = calls["lights"] + calls.get("back", 0) - calls["stopped"]
+    assert 0 <= driving_now <= station.on_the_road  # out: turning out, driving or on scene
 
 
 def test_agents_are_where_the_model_says(tmp_path: Path) -> None:
@@ -123,7 +241,8 @@ def test_agents_are_where_the_model_says(tmp_path: Path) -> None:
         vehicles = model.vehicle_positions()
         queued = sum(a.queue_length for i in model.grid.intersections for a in i.approaches)
         # every vehicle in the network is either driving or queued at a stop line
-        assert len(vehicles) + queued == model.traffic.active
+        # (vehicles waiting outside the district for room are not on the map)
+        assert len(vehicles) + queued == model.traffic.inside
         # drivers keep to a street (0.05 blocks right of its centre line)
         off_street = np.minimum(
             np.abs(vehicles[:, 0] - np.round(vehicles[:, 0])),
@@ -158,6 +277,133 @@ def test_the_map_draws_what_the_model_has(tmp_path: Path) -> None:
     assert out.stat().st_size > 10_000
 
 
+def test_sensors_and_what_they_saw_this_frame(tmp_path: Path) -> None:
+    path = small_file(tmp_path, "services.crossing_assist=camera_ai")
+    model = ExplorerModel(scenario_file=path)
+    seen_rows = 0
+    frames_with_sightings = 0
+    for _ in range(8):
+        before = len(model.sensing.log)
+        model.step()
+        new = model.sensing.log.arrays()["node"][before:]
+        # exactly this frame's observations, and each drawn at its intersection
+        assert len(model.detections.sensor) == len(new)
+        np.testing.assert_array_equal(model.detections.node, new)
+        assert set(model.detections.sensor) <= {"crossing_cameras"}
+        xy = detection_positions(model)
+        expected = {model.node_xy(int(n)) for n in new}
+        assert {(x, y) for x, y, _ in xy} == expected
+        seen_rows += len(new)
+        frames_with_sightings += bool(len(new))
+        _, counts = district_figure(model)
+        assert counts["detections"] == len(new)
+        assert counts["identified"] == len(new)  # a camera names everyone it sees
+    assert frames_with_sightings >= 4 and seen_rows == len(model.sensing.log)
+
+
+def _privacy_after(path: str, frames: int = 10, **controls: object) -> dict[str, float]:
+    model = ExplorerModel(scenario_file=path, **controls)  # type: ignore[arg-type]
+    for _ in range(frames):
+        model.step()
+    table = model.sensing.log.arrays()
+    identified = table["subject"] >= 0
+    return {
+        "observations": float(identified.sum()),
+        "people": float(len(np.unique(table["subject"][identified]))),
+        "young": float((identified & (model.env.now - table["time_s"] < 600.0)).sum()),
+        **{key: model.frames[key][-1] for key in PRIVACY_SERIES},
+    }
+
+
+def test_live_privacy_indicator_applies_the_policy(tmp_path: Path) -> None:
+    path = small_file(tmp_path, "services.crossing_assist=camera_ai")
+    kept = _privacy_after(path, retention_direct="forever")
+    people, records, in_records = PRIVACY_SERIES
+    # hand count from the raw observation table: every face kept, everyone named
+    assert kept["observations"] > 20
+    assert kept[records] == kept["observations"]
+    assert kept[people] == kept[in_records] == kept["people"]
+    # nothing kept: retention 0 or counts only; the people seen are the same
+    for controls in ({"retention_direct": "0s"}, {"anonymisation": "aggregate"}):
+        none = _privacy_after(path, **controls)
+        assert none[records] == none[in_records] == 0.0, controls
+        assert none[people] == kept[people], controls
+    # pseudonyms follow their own retention: ten minutes keep only the last ten minutes
+    path = small_file(
+        tmp_path,
+        "services.crossing_assist=camera_ai",
+        "policy.anonymisation=pseudonymise",
+        "policy.retention.pseudonymous=10min",
+    )
+    recent = _privacy_after(path)
+    assert recent[records] == recent["young"] < kept[records]
+
+
+def test_the_app_shows_opted_in_records_only_if_trips_are_shared(tmp_path: Path) -> None:
+    shared = small_file(tmp_path, "services.crossing_assist=opt_in_app")
+    counted = small_file(
+        tmp_path, "services.crossing_assist=opt_in_app", "policy.consent.share_trips=false"
+    )
+    people, records, _ = PRIVACY_SERIES
+    assert _privacy_after(shared)[records] > 0
+    assert _privacy_after(counted)[records] == 0.0
+    assert _privacy_after(counted)[people] > 0  # the app still saw them
+
+
+def test_an_outage_is_drawn_as_compromised(tmp_path: Path) -> None:
+    path = small_file(tmp_path, "services.crossing_assist=camera_ai", "services.preemption=true")
+    model = ExplorerModel(scenario_file=path)
+    model.step()
+    assert compromised(model) == set()
+    model.services["crossing_assist"].take_down("crossing_cameras", 100.0, 400.0)
+    _, counts = district_figure(model)
+    assert compromised(model) == {"crossing_cameras"} and counts["compromised"] == 1
+    model.step()
+    model.step()
+    model.step()  # past the outage
+    assert compromised(model) == set()
+
+
+def test_attack_panel_copes_without_a_security_layer(tmp_path: Path) -> None:
+    pytest.importorskip("solara")
+    from twin.app.page import attack_entries
+
+    model = ExplorerModel(scenario_file=small_file(tmp_path))
+    assert attack_entries(model) == []
+    model.attack_entries = ("vendor_cloud", "roadside_units")  # type: ignore[attr-defined]
+    assert attack_entries(model) == ["vendor_cloud", "roadside_units"]
+    model.attack_entries = lambda: ["dispatch"]  # type: ignore[attr-defined]
+    assert attack_entries(model) == ["dispatch"]
+    model.attack_entries = 3  # type: ignore[attr-defined]
+    assert attack_entries(model) == []
+
+
+def test_the_attack_button_marks_what_it_brought_down(tmp_path: Path) -> None:
+    """The attack panel against a stand-in security layer (the real one lands with the
+    cyber issue): clicking launches from the chosen entry and the map shows the result."""
+    pytest.importorskip("solara")
+    import ipyvuetify as v
+    import solara
+
+    from twin.app.page import AttackPanel
+
+    class Attacked(ExplorerModel):
+        attack_entries = ("crossing_cameras",)
+
+        def launch_attack(self, entry: str) -> None:
+            self.services["crossing_assist"].take_down(entry, self.env.now, self.env.now + 600)
+
+    model = Attacked(scenario_file=small_file(tmp_path, "services.crossing_assist=camera_ai"))
+    model.step()
+    _, before = district_figure(model)
+    _, rc = solara.render(AttackPanel(model), handle_error=False)
+    rc.find(v.Btn, children=["Attack now"]).widget.click()
+    texts = [w.children for w in rc.find(v.Html).widgets]
+    assert ["compromised now: crossing_cameras"] in texts
+    _, after = district_figure(model)
+    assert (before["compromised"], after["compromised"]) == (0, 1)
+
+
 def test_chart_panels_follow_the_reported_families(tmp_path: Path) -> None:
     assert family_of("vehicles_queued") == "efficiency"
     assert family_of("privacy_people_exposed") == "privacy"
@@ -165,7 +411,8 @@ def test_chart_panels_follow_the_reported_families(tmp_path: Path) -> None:
     model = ExplorerModel(scenario_file=small_file(tmp_path))
     model.step()
     assert family_figure(model, "efficiency") is not None
-    assert family_figure(model, "privacy") is None  # not reported (yet)
+    assert family_figure(model, "privacy") is not None  # the live exposure indicator
+    assert family_figure(model, "security") is None  # not reported (yet)
     assert len(model.frames["time_s"]) == 2 and model.frames["time_s"][-1] == 110.0
 
 
@@ -258,7 +505,8 @@ def test_ambulances_drive_along_streets() -> None:
     for _ in range(40):
         model.step()
         ambulances = model.ambulance_positions()
-        assert len(ambulances) <= model.emergency.on_the_road
+        assert model.station is not None
+        assert len(ambulances) <= model.station.on_the_road
         if len(ambulances):
             frames_with_ambulances += 1
             on_street = np.minimum(

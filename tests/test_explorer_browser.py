@@ -195,3 +195,65 @@ def test_a_control_and_steps_change_the_chart(page: Page) -> None:
     assert first.shape == smaller.shape
     assert (np.abs(first - smaller).max(axis=2) > 30).mean() > 0.005
     assert "(this run: 2)" in page.locator(".twin-guide").inner_text()
+
+
+IDENTIFIED_RGB = (0xD0, 0x1C, 0x8B)  # twin.app.drawing.COLOURS["identified"]
+COMPROMISED_RGB = (0xB2, 0x18, 0x2B)  # twin.app.drawing.COLOURS["compromised"]
+
+
+def choose(page: Page, label: str, option: str) -> None:
+    """Pick ``option`` in the sidebar select labelled ``label``."""
+    page.locator(".v-select", has_text=label).first.click()
+    page.locator(".menuable__content__active .v-list-item", has_text=option).first.click()
+    page.locator(".v-select", has_text=label).first.locator(
+        ".v-select__selection", has_text=option
+    ).wait_for(timeout=10_000)
+
+
+def test_policy_controls_change_what_is_kept(page: Page) -> None:
+    for label in ("Data integration", "Anonymisation", "Consent (opt-in rate)"):
+        assert page.get_by_text(label).first.is_visible(), label
+    for cls in ("direct", "persistent", "pseudonymous", "aggregate"):
+        assert page.get_by_text(f"Retention: {cls}").first.is_visible(), cls
+    guide = page.locator(".twin-guide").inner_text()
+    assert "Faces and number plates" in guide and "rotating pseudonyms" in guide
+    chart = page.locator(".twin-chart-privacy img")
+    map_image = page.locator(".twin-map img")
+
+    def run() -> np.ndarray:
+        reset(page)
+        step(page, 3)
+        return stable_pixels(chart)
+
+    choose(page, "Crossing assist", "camera_ai")
+    raw = run()
+    # cameras at the crossings see people, and the map rings where they identified someone
+    assert colour_count(stable_pixels(map_image), IDENTIFIED_RGB, tolerance=20) > 30
+    assert "(this run: camera_ai)" in page.locator(".twin-guide").inner_text()
+    choose(page, "Anonymisation", "aggregate")
+    counted = run()
+    page.screenshot(path=str(ARTIFACTS / "explorer-privacy.png"), full_page=True)
+    assert "(this run: aggregate)" in page.locator(".twin-guide").inner_text()
+    # the same people were seen, but no person-level record is kept: the chart changes
+    assert raw.shape == counted.shape
+    assert (np.abs(raw - counted).max(axis=2) > 30).mean() > 0.003
+
+
+def test_an_attack_highlights_compromised_components(page: Page) -> None:
+    from twin.app.controls import security_available
+
+    if not security_available():
+        pytest.skip("the scenario schema has no security section yet: no attack panel")
+    panel = page.locator(".twin-attack")
+    panel.wait_for(timeout=30_000)
+    if "cannot launch attacks" in panel.inner_text():
+        pytest.skip("the security schema exists but the model offers no attack entries yet")
+    map_image = page.locator(".twin-map img")
+    before = stable_pixels(map_image)
+    page.locator(".twin-attack-now").click()
+    page.locator(".twin-attack-result", has_text="compromised now:").wait_for(timeout=30_000)
+    step(page, 1)
+    after = stable_pixels(map_image)
+    page.screenshot(path=str(ARTIFACTS / "explorer-attack.png"), full_page=True)
+    assert "nothing yet" not in page.locator(".twin-attack-result").inner_text()
+    assert colour_count(after, COMPROMISED_RGB) > colour_count(before, COMPROMISED_RGB) + 20

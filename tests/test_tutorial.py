@@ -33,6 +33,10 @@ def test_tutorial_notebook_runs(monkeypatch: pytest.MonkeyPatch) -> None:
         for output in cell.get("outputs", [])
     )
     assert "The opt-in app strands" in printed
+    assert "on the Pareto front: " in printed  # the compare plot's front, computed
+    source = "".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
+    assert "twin.load(" in source and "twin.run(" in source  # the public API only
+    assert "plot_tradeoff(" in source and "run_scenario" not in source
     assert printed.count("opt-in ") >= 3
     images = [
         output
@@ -41,4 +45,4 @@ def test_tutorial_notebook_runs(monkeypatch: pytest.MonkeyPatch) -> None:
         for output in cell.get("outputs", [])
         if "image/png" in output.get("data", {})
     ]
-    assert images, "the safety-against-privacy figure is missing"
+    assert images, "the safety-against-privacy trade-off plot is missing"

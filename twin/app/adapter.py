@@ -2,37 +2,46 @@
 its agents are right now.
 
 The model is event-driven: a vehicle or pedestrian has no position between
-events. The explorer watches each trip's events (without changing the model)
-and places a moving agent by linear interpolation between the event it last
-passed and the next one; queued vehicles and pedestrians waiting at a curb are
-drawn where they wait. Positions are in blocks: x grows east, y grows south.
+events. The explorer registers as the optional watcher of the vehicles,
+pedestrians and ambulances (``Traffic.watcher``, ``Walking.watcher``,
+``EmergencyService.watcher``: read-only hooks that leave the run unchanged) and
+places a moving agent by linear interpolation between the event it last passed
+and the next one; queued vehicles and pedestrians waiting at a curb are drawn
+where they wait. Positions are in blocks: x grows east, y grows south.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import simpy
-from simpy.events import Timeout
 
 from agents.compass import STEP
 from agents.pedestrian import Legs, Resident
+from agents.sensing import DEVICE_ID, FACE, OPTED_IN
 from agents.vehicle import Route
-from twin.app.controls import CONTROLS, available_controls, get_path
+from twin.app.controls import CONTROLS, available_controls, scenario_value
 from twin.errors import TwinError
 from twin.model import CityModel
 from twin.scenario import Scenario, load_scenario
 from twin.walkways import CORNER_OFFSET
+
+if TYPE_CHECKING:
+    from agents.ambulance import EmergencyService
+    from agents.sidewalk import Sidewalks
 
 #: The scenario the explorer opens when no file is given.
 DEFAULT_SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
 #: Simulated seconds per frame: about two minutes, and not a multiple of a signal cycle,
 #: so successive frames catch the signals in different states.
 DEFAULT_STEP_S = 110.0
+#: Live privacy indicators (the ``privacy`` chart), from what the live sensors observed.
+PRIVACY_SERIES = ("privacy_people_identified", "privacy_records_held", "privacy_people_in_records")
+#: Record class of an identifying sensor, by identifiability (as ``twin.digital.records``).
+RECORD_CLASS = {DEVICE_ID: "persistent", FACE: "direct"}
 
 Point = tuple[float, float]
 
@@ -43,29 +52,14 @@ def crosswalk_xy(node_xy: Point, leg: int) -> Point:
     return (node_xy[0] + (ax + bx) / 2, node_xy[1] + (ay + by) / 2)
 
 
-def _observed(
-    inner: Generator[simpy.Event, Any, Any],
-    on_event: Callable[[simpy.Event], None],
-    on_end: Callable[[], object],
-) -> Generator[simpy.Event, Any, Any]:
-    """Run ``inner`` unchanged, calling ``on_event`` with every event it waits for."""
-    try:
-        event = next(inner)
-        while True:
-            on_event(event)
-            try:
-                value = yield event
-            except GeneratorExit:
-                inner.close()
-                raise
-            except BaseException as error:  # an interrupt: hand it to the trip
-                event = inner.throw(error)
-            else:
-                event = inner.send(value)
-    except StopIteration as stop:
-        return stop.value
-    finally:
-        on_end()
+@dataclass
+class Detections:
+    """What the sensors observed during the last frame (from ``model.sensing``)."""
+
+    sensor: list[str] = field(default_factory=list)
+    node: np.ndarray = field(default_factory=lambda: np.empty(0))
+    segment: np.ndarray = field(default_factory=lambda: np.empty(0))
+    identified: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=bool))
 
 
 @dataclass
@@ -97,11 +91,6 @@ class Move:
         return (float(x), float(y))
 
 
-def _end_of(event: simpy.Event, now: float) -> float:
-    delay = getattr(event, "_delay", 0.0)
-    return now + float(delay)
-
-
 class ExplorerModel(CityModel):
     """A :class:`CityModel` built from a scenario file and the explorer's controls.
 
@@ -128,12 +117,35 @@ class ExplorerModel(CityModel):
         self._vehicles: dict[int, Move] = {}
         self._pedestrians: dict[int, Move] = {}
         self._ambulances: dict[int, tuple[Sequence[Point], float]] = {}
-        self._walks = 0
-        self._runs = 0
+        self._observations_seen = 0
+        self._identified: set[int] = set()
+        #: person-level records the policy lets the stores keep: time, person, retention (s)
+        self._records = np.empty((0, 3))
+        #: what the sensors observed during the last frame
+        self.detections = Detections()
         #: every model reporter's value at each frame (the live charts)
         self.frames: dict[str, list[float]] = {}
-        self._watch()
+        self.traffic.watcher = self
+        self.walking.watcher = self
+        if self.station is not None:
+            self.station.watcher = self
         self._record_frame()
+
+    # -- the running services, as the map needs them ----------------------------
+
+    @property
+    def station(self) -> EmergencyService | None:
+        """The ambulance station, if the scenario has incidents."""
+        service = self.services.get("emergency")
+        return getattr(service, "station", None)
+
+    @property
+    def sidewalks(self) -> Sidewalks | None:
+        """Snow and heating on the sidewalks, if the scenario has winter."""
+        service = self.services.get("sidewalk_heating")
+        return getattr(service, "sidewalks", None)
+
+    # -- frames -------------------------------------------------------------------
 
     def step(self) -> None:
         """Advance one frame and record the reporters' values for the live charts."""
@@ -143,92 +155,114 @@ class ExplorerModel(CityModel):
     def _record_frame(self) -> None:
         for key, reporter in self.datacollector.model_reporters.items():
             self.frames.setdefault(key, []).append(float(reporter(self)))
+        self._read_observations()
+        now = self.env.now
+        held = self._records[now - self._records[:, 0] < self._records[:, 2]]
+        self._records = held  # deleted records never come back
+        values = (len(self._identified), len(held), len(np.unique(held[:, 1])))
+        for key, value in zip(PRIVACY_SERIES, values, strict=True):
+            self.frames.setdefault(key, []).append(float(value))
 
-    # -- watching trips (the model is not changed) ----------------------------
+    def _read_observations(self) -> None:
+        """What the live sensors saw since the last frame (new rows of ``sensing.log``),
+        and the person-level records the policy keeps of it.
 
-    def _watch(self) -> None:
-        drive, walk = self.traffic._drive, self.walking._walk
-        self.traffic._drive = self._watched_drive(drive)  # type: ignore[method-assign]
-        self.walking._walk = self._watched_walk(walk)  # type: ignore[method-assign]
-        if self.emergency is not None:
-            emergency = self.emergency
-            lights, back = emergency._drive_with_lights, emergency._drive_back
-            emergency._drive_with_lights = self._watched_ambulance(lights)  # type: ignore[method-assign]
-            emergency._drive_back = self._watched_ambulance(back)  # type: ignore[method-assign]
+        The policy is applied as the digital layer does after the run: opted-in
+        observations stay counts unless residents share their trips, ``aggregate``
+        keeps only counts, ``pseudonymise`` turns identifiers into pseudonyms (the
+        ``pseudonymous`` retention), and a record is held while younger than its
+        class's retention.
+        """
+        log = self.sensing.log
+        new = log.since(self._observations_seen)
+        self._observations_seen = len(log)
+        sensors = list(self.sensing.sensors.values())
+        subject = new["subject"]
+        identified = subject >= 0
+        self._identified.update(subject[identified].astype(int).tolist())
+        self.detections = Detections(
+            [sensors[int(i)].name for i in new["sensor"]],
+            new["node"].astype(int),
+            new["segment"].astype(int),
+            identified,
+        )
+        policy = self.spec.policy
+        if policy.anonymisation == "aggregate" or not identified.any():
+            return
+        kept = []
+        for i, sensor in enumerate(sensors):
+            cls = RECORD_CLASS.get(sensor.identifiability)
+            if cls is None or (sensor.observes == OPTED_IN and not policy.consent.share_trips):
+                continue
+            if policy.anonymisation == "pseudonymise":
+                cls = "pseudonymous"
+            rows = identified & (new["sensor"] == i)
+            retention = np.full(int(rows.sum()), policy.retention.seconds(cls))
+            kept.append(np.column_stack([new["time_s"][rows], subject[rows], retention]))
+        self._records = np.concatenate([self._records, *kept])
 
     def node_xy(self, node: int) -> Point:
         """Position of intersection ``node``."""
         row, col = divmod(node, self.grid.cols)
         return (float(col), float(row))
 
-    def _watched_drive(self, drive: Callable[..., Generator[simpy.Event, Any, Any]]) -> Any:
-        def watched(trip: int, entry: int, exit_: int, route: Route) -> Any:
-            legs = 0
+    # -- watching (read-only hooks of the agents) ------------------------------
 
-            def on_event(event: simpy.Event) -> None:
-                nonlocal legs
-                if not isinstance(event, Timeout):
-                    self._vehicles.pop(trip, None)  # queued: drawn with its approach
-                    return
-                if legs < len(route):
-                    approach = route[legs][0]
-                    x1, y1 = self.node_xy(approach.node)
-                    dr, dc = STEP[approach.heading]
-                    x0, y0 = x1 - dc, y1 - dr
-                else:
-                    approach, leaving = route[-1]
-                    x0, y0 = self.node_xy(approach.node)
-                    dr, dc = STEP[leaving] if leaving >= 0 else (0, 0)
-                    x1, y1 = x0 + dc, y0 + dr
-                legs += 1
-                # keep to the right of the street
-                ox, oy = -(y1 - y0) * 0.05, (x1 - x0) * 0.05
-                points = np.array([[x0 + ox, y0 + oy], [x1 + ox, y1 + oy]])
-                self._vehicles[trip] = Move(points, self.env.now, _end_of(event, self.env.now))
+    def vehicle_moving(
+        self, trip: int, route: Route, index: int, leave_s: float, arrive_s: float
+    ) -> None:
+        """A vehicle sets off (or is given a departure) towards stop line ``index``."""
+        if not route:
+            return
+        if index < len(route):
+            approach = route[index][0]
+            x1, y1 = self.node_xy(approach.node)
+            dr, dc = STEP[approach.heading]
+            x0, y0 = x1 - dc, y1 - dr
+        else:
+            approach, leaving = route[-1]
+            x0, y0 = self.node_xy(approach.node)
+            dr, dc = STEP[leaving] if leaving >= 0 else (0, 0)
+            x1, y1 = x0 + dc, y0 + dr
+        # keep to the right of the street
+        ox, oy = -(y1 - y0) * 0.05, (x1 - x0) * 0.05
+        points = np.array([[x0 + ox, y0 + oy], [x1 + ox, y1 + oy]])
+        # before ``leave_s`` it stands at the stop line it was given a departure from
+        self._vehicles[trip] = Move(points, leave_s, arrive_s)
 
-            return _observed(
-                drive(trip, entry, exit_, route), on_event, lambda: self._vehicles.pop(trip, None)
-            )
+    def vehicle_waiting(self, trip: int) -> None:
+        """Queued: drawn with its approach (or outside the district: not drawn)."""
+        self._vehicles.pop(trip, None)
 
-        return watched
+    def vehicle_done(self, trip: int) -> None:
+        self._vehicles.pop(trip, None)
 
-    def _watched_walk(self, walk: Callable[..., Generator[simpy.Event, Any, Any]]) -> Any:
-        def watched(resident: Resident, legs: Legs) -> Any:
-            self._walks += 1
-            key = self._walks
-            leg = 0
+    def walker_moving(
+        self, trip: int, resident: Resident, legs: Legs, index: int, start_s: float, end_s: float
+    ) -> None:
+        """A pedestrian crosses (if at a curb) and walks leg ``index`` of their route."""
+        points = self._leg_points(legs, index)
+        self._pedestrians[trip] = Move(points, start_s, end_s, bool(resident.impaired))
 
-            def on_event(event: simpy.Event) -> None:
-                nonlocal leg
-                if not isinstance(event, Timeout):
-                    self._pedestrians.pop(key, None)  # waiting at a curb
-                    return
-                points = self._leg_points(legs, leg)
-                leg += 1
-                self._pedestrians[key] = Move(
-                    points, self.env.now, _end_of(event, self.env.now), bool(resident.impaired)
-                )
+    def walker_waiting(self, trip: int) -> None:
+        """At a curb: drawn with the crowd waiting there."""
+        self._pedestrians.pop(trip, None)
 
-            return _observed(
-                walk(resident, legs), on_event, lambda: self._pedestrians.pop(key, None)
-            )
+    def walker_done(self, trip: int) -> None:
+        self._pedestrians.pop(trip, None)
 
-        return watched
+    def ambulance_driving(self, incident: int, route: Route, lights: bool) -> None:
+        """An ambulance sets off along ``route`` (drawn at free-flow progress)."""
+        points: list[Point] = []
+        if route:
+            first = route[0][0]
+            x, y = self.node_xy(first.node)
+            dr, dc = STEP[first.heading]
+            points = [(x - dc, y - dr)] + [self.node_xy(a.node) for a, _ in route]
+        self._ambulances[incident] = (points, self.env.now)
 
-    def _watched_ambulance(self, drive: Callable[..., Generator[simpy.Event, Any, Any]]) -> Any:
-        def watched(route: Route) -> Any:
-            self._runs += 1
-            key = self._runs
-            points: list[Point] = []
-            if route:
-                first = route[0][0]
-                x, y = self.node_xy(first.node)
-                dr, dc = STEP[first.heading]
-                points = [(x - dc, y - dr)] + [self.node_xy(a.node) for a, _ in route]
-            self._ambulances[key] = (points, self.env.now)
-            return _observed(drive(route), lambda _: None, lambda: self._ambulances.pop(key, None))
-
-        return watched
+    def ambulance_stopped(self, incident: int) -> None:
+        self._ambulances.pop(incident, None)
 
     def _leg_points(self, legs: Legs, index: int) -> np.ndarray:
         """Polyline of walking leg ``index``: past the previous crossing, along the
@@ -336,5 +370,5 @@ def initial_values(scenario_file: str | Path) -> dict[str, Any]:
         elif control.name == "demand":
             values[control.name] = 1.0
         else:
-            values[control.name] = get_path(base, control.path)
+            values[control.name] = scenario_value(base, control)
     return values

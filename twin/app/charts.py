@@ -30,6 +30,17 @@ LABELS = {
     "snow_depth_unheated_cm": "snow, unheated sidewalks (cm)",
     "snow_depth_heated_cm": "snow, heated sidewalks (cm)",
     "heating_on_share": "heating on (share)",
+    "vehicles_waiting_to_enter": "vehicles waiting to enter",
+    "privacy_people_identified": "people a sensor identified so far",
+    "privacy_records_held": "person-level records kept now (policy applied)",
+    "privacy_people_in_records": "people in the records kept now",
+}
+#: One line under a family's chart: what it counts.
+CAPTIONS = {
+    "privacy": "Live sensors only (crossing assist, heating cameras); observations made "
+    "from the run's tables after the run (traffic monitoring) count in metrics.json. "
+    "Consent, anonymisation and retention decide what is kept.",
+    "security": "Components an attack has taken down, and what they reach.",
 }
 
 
@@ -52,20 +63,41 @@ def series(model: ExplorerModel) -> dict[str, dict[str, list[float]]]:
     return out
 
 
+#: Series that are levels, not counts (drawn on their own axes below the counts).
+LEVEL_SUFFIXES = ("_cm", "_share")
+
+
 def family_figure(model: ExplorerModel, family: str) -> Figure | None:
-    """Chart of one family against simulated minutes, or None if the model reports none."""
+    """Chart of one family against simulated minutes, or None if the model reports none.
+
+    Counts and levels (snow depth in cm, shares) get separate axes, so a few
+    centimetres of snow are not flattened against hundreds of pedestrians.
+    """
     data = series(model).get(family)
     if not data:
         return None
     title = next(title for name, title, _ in FAMILIES if name == family)
     minutes = [t / 60.0 for t in model.frames["time_s"]]
-    figure = Figure(figsize=(6.4, 3.2), dpi=100)
-    ax = figure.add_subplot()
-    for key, values in data.items():
-        ax.plot(minutes, values, marker="o", ms=2.5, lw=1.4, label=LABELS.get(key, key))
-    ax.set_xlabel("simulated minutes")
-    ax.set_title(title, fontsize=10)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="upper left")
+    counts = {k: v for k, v in data.items() if not k.endswith(LEVEL_SUFFIXES)}
+    levels = {k: v for k, v in data.items() if k.endswith(LEVEL_SUFFIXES)}
+    groups = [group for group in (counts, levels) if group]
+    figure = Figure(figsize=(6.4, 3.2 if len(groups) == 1 else 5.0), dpi=100)
+    axes = figure.subplots(len(groups), 1, sharex=True, squeeze=False)[:, 0]
+    for ax, group in zip(axes, groups, strict=True):
+        for index, (key, values) in enumerate(group.items()):
+            # the first line is drawn wider underneath: equal series stay visible
+            ax.plot(
+                minutes,
+                values,
+                marker="o",
+                ms=2.5,
+                lw=3.2 if index == 0 and len(group) > 1 else 1.4,
+                alpha=0.6 if index == 0 and len(group) > 1 else 1.0,
+                label=LABELS.get(key, key),
+            )
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="upper left")
+    axes[0].set_title(title, fontsize=10)
+    axes[-1].set_xlabel("simulated minutes")
     figure.tight_layout()
     return figure

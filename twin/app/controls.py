@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from twin.durations import format_duration
 from twin.scenario import Scenario
 
 
@@ -28,6 +29,8 @@ class Control:
         help: what the policy does and what it costs, one or two sentences.
         widget: ``Select``, ``Checkbox``, ``SliderInt`` or ``SliderFloat``.
         low, high, step: slider range (sliders only).
+        options: a Select's choices when the key is not a choice field of the schema
+            (e.g. retention periods); empty: the schema's ``Literal``.
     """
 
     name: str
@@ -38,7 +41,21 @@ class Control:
     low: float = 0.0
     high: float = 1.0
     step: float = 1.0
+    options: tuple[str, ...] = ()
 
+
+#: Retention periods offered (any other value in the file is offered too).
+RETENTION_OPTIONS = ("0s", "1d", "7d", "31d", "365d", "forever")
+RETENTION_HELP = {
+    "direct": "Faces and number plates (cameras). Kept longer, they help investigations "
+    "and let anyone with access follow a named person back through weeks of movements.",
+    "persistent": "App accounts and device addresses. Kept longer, they show each "
+    "person's habits; 0s means process at the crossing and drop.",
+    "pseudonymous": "Rotating pseudonyms. Safer than names while the rotation holds; long "
+    "retention still lets patterns single people out.",
+    "aggregate": "Counts with no identifier. Cheap in privacy and useful for planning; "
+    "small counts at quiet places can still point at someone.",
+}
 
 CONTROLS = (
     Control(
@@ -68,8 +85,8 @@ CONTROLS = (
         "consent_rate",
         "policy.consent.opt_in_rate",
         "Consent (opt-in rate)",
-        "Share of residents who opt in to the app. More opt-ins help more people at the "
-        "crossing, and put more people's movements in the app's records.",
+        "Share of residents who opt in to app-based services. More opt-ins help more slow "
+        "pedestrians at the crossing, and put more people's movements in the app's records.",
         widget="SliderFloat",
         step=0.05,
     ),
@@ -77,24 +94,27 @@ CONTROLS = (
         "integration",
         "policy.integration",
         "Data integration",
-        "Which systems share their records. Joint records serve more purposes and let "
-        "anyone who reads them follow a person across services.",
+        "How the city's systems share records: siloed (each its own store), federated (joins "
+        "only along declared links) or integrated (one platform). Joining serves more "
+        "purposes, and lets whoever reads it follow a person across services.",
     ),
-    Control(
-        "retention_days",
-        "policy.retention_days",
-        "Retention (days)",
-        "How long records are kept. Longer retention helps audits and planning, and "
-        "leaves more history to leak.",
-        widget="SliderInt",
-        high=365,
+    *(
+        Control(
+            f"retention_{cls}",
+            f"policy.retention.{cls}",
+            f"Retention: {cls}",
+            text,
+            options=RETENTION_OPTIONS,
+        )
+        for cls, text in RETENTION_HELP.items()
     ),
     Control(
         "anonymisation",
         "policy.anonymisation",
         "Anonymisation",
-        "How records are stripped of identity. Stronger anonymisation lowers exposure and "
-        "makes the data less useful for follow-up.",
+        "What the stores keep: raw identifiers, rotating pseudonyms, or only counts per place "
+        "and hour. Stronger anonymisation lowers exposure and rules out follow-up of a "
+        "person (and fixing their record).",
     ),
     Control(
         "size",
@@ -146,6 +166,14 @@ def choices(path: str) -> list[str]:
     return [str(value) for value in typing.get_args(field.annotation)]
 
 
+def control_choices(control: Control, current: Any = None) -> list[str]:
+    """A Select's choices: its own options or the schema's, plus ``current`` if missing."""
+    values = list(control.options) or choices(control.path)
+    if current is not None and str(current) not in values:
+        values.append(str(current))
+    return values
+
+
 def available_controls() -> list[Control]:
     """The controls whose scenario key exists in this version of the schema."""
     return [control for control in CONTROLS if schema_has(control.path)]
@@ -156,6 +184,15 @@ def get_path(scenario: BaseModel, path: str) -> Any:
     value: Any = scenario
     for part in path.split("."):
         value = getattr(value, part)
+    return value
+
+
+def scenario_value(scenario: BaseModel, control: Control) -> Any:
+    """The control's value in ``scenario``, as the control shows it (a retention period
+    as a duration such as ``31d``)."""
+    value = get_path(scenario, control.path)
+    if control.options and isinstance(value, float):
+        return format_duration(value)
     return value
 
 

@@ -18,7 +18,6 @@ from matplotlib.lines import Line2D
 from agents.compass import STEP, phase_of_heading
 from twin.app.adapter import crosswalk_xy
 from twin.durations import format_duration
-from twin.walkways import CORNER_OFFSET
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -37,10 +36,82 @@ COLOURS = {
     "waiting": "#e08214",
     "ambulance": "#ff0000",
     "sensor": "#542788",
+    "seen": "#8073ac",
+    "identified": "#d01c8b",
+    "compromised": "#b2182b",
     "heating": "#f46d43",
 }
 QUEUE_DOT_BLOCKS = 0.035  # length of one queued vehicle on the map (blocks)
 QUEUE_DRAWN_MAX = 20
+#: Components drawn on every intersection when an attack takes them down.
+NODE_COMPONENTS = frozenset({"signal_controllers", "preemption_detectors"})
+
+
+def sensor_positions(model: ExplorerModel) -> dict[str, np.ndarray]:
+    """Where each placeable sensor is, by sensor name ((n, 2) blocks).
+
+    Crossing-assist sensors watch every crosswalk, heating sensors their heated
+    segment, preemption detectors every intersection; sensors of other services
+    (or observing after the run) are listed, not placed.
+    """
+    out: dict[str, np.ndarray] = {}
+    for name, sensor in model.sensing.sensors.items():
+        if sensor.service == "crossing_assist":
+            xy = [
+                crosswalk_xy(model.node_xy(i.node), c.leg)
+                for i in model.grid.intersections
+                for c in i.crosswalks
+            ]
+        elif sensor.service == "sidewalk_heating" and model.sidewalks is not None:
+            segments = model.walkways.segment_array()[model.sidewalks.heated]
+            xy = list(segments.mean(axis=1))
+        elif sensor.service == "emergency_preemption" or name == "preemption_detectors":
+            xy = [model.node_xy(i.node) for i in model.grid.intersections]
+        else:
+            continue
+        out[name] = np.asarray(xy, dtype=float).reshape(-1, 2)
+    return out
+
+
+def detection_positions(model: ExplorerModel) -> np.ndarray:
+    """(n, 3): x, y and identified (0/1) of each place a sensor saw someone this frame."""
+    detections = model.detections
+    if not len(detections.sensor):
+        return np.empty((0, 3))
+    segments = model.walkways.segment_array()
+    rows = []
+    for node, segment, identified in zip(
+        detections.node.tolist(),
+        detections.segment.tolist(),
+        detections.identified.tolist(),
+        strict=True,
+    ):
+        if node >= 0:
+            x, y = model.node_xy(node)
+        elif 0 <= segment < len(segments):
+            x, y = segments[segment].mean(axis=0)
+        else:
+            continue
+        rows.append((x, y, float(identified)))
+    return np.unique(np.array(rows).reshape(-1, 3), axis=0)
+
+
+def compromised(model: ExplorerModel) -> set[str]:
+    """Components out of order now: the services' recorded outages, plus whatever
+    the model reports as compromised (a security layer's ``compromised``, if any)."""
+    now = model.env.now
+    down = {
+        outage.component
+        for service in model.services.values()
+        for outage in getattr(service, "outages", ())
+        if outage.start_s <= now < outage.end_s
+    }
+    reported = getattr(model, "compromised", None)
+    if callable(reported):
+        reported = reported()
+    if isinstance(reported, (set, frozenset, list, tuple, dict)):
+        down |= {str(component) for component in reported}
+    return down
 
 
 def signal_colour(model: ExplorerModel, node: int, heading: int) -> str:
@@ -95,9 +166,7 @@ def draw_district(model: ExplorerModel, ax: Axes) -> dict[str, int]:
     signal_xy, signal_colours, queue_xy = [], [], []
     for inter in model.grid.intersections:
         x, y = model.node_xy(inter.node)
-        ax.add_patch(
-            _square(x, y, 0.1, "#ffffff" if not inter.controller._preempting else "#ffcccc")
-        )
+        ax.add_patch(_square(x, y, 0.1, "#ffffff"))
         for approach in inter.approaches:
             dr, dc = STEP[approach.heading]
             # stop line sits upstream of the node, on the right-hand side
@@ -157,20 +226,48 @@ def draw_district(model: ExplorerModel, ax: Axes) -> dict[str, int]:
             zorder=9,
         )
     counts["ambulances"] = len(ambulances)
-    # sensors: crossing-assist sensors at every corner they watch
+    # sensors where they are, what they saw this frame, and what an attack took down
+    down = compromised(model)
     sensors = 0
-    if model.assist is not None:
-        corners = np.array(
-            [
-                (x + 1.6 * dx, y + 1.6 * dy)
-                for y in range(rows)
-                for x in range(cols)
-                for dx, dy in CORNER_OFFSET
-            ]
+    for name, xy in sensor_positions(model).items():
+        hit = name in down
+        ax.scatter(
+            xy[:, 0],
+            xy[:, 1],
+            s=30 if hit else 12,
+            marker="x" if hit else "v",
+            c=COLOURS["compromised"] if hit else COLOURS["sensor"],
+            zorder=8,
         )
-        ax.scatter(corners[:, 0], corners[:, 1], s=10, marker="v", c=COLOURS["sensor"], zorder=8)
-        sensors = len(corners)
+        sensors += len(xy)
     counts["sensors"] = sensors
+    seen = detection_positions(model)
+    for identified, colour in ((False, "seen"), (True, "identified")):
+        xy = seen[seen[:, 2] == identified][:, :2]
+        ax.scatter(
+            xy[:, 0],
+            xy[:, 1],
+            s=70,
+            facecolors="none",
+            edgecolors=COLOURS[colour],
+            linewidths=1.4,
+            zorder=8,
+        )
+    counts["detections"] = len(model.detections.sensor)
+    counts["identified"] = int(model.detections.identified.sum())
+    if down & NODE_COMPONENTS:
+        nodes = np.array([model.node_xy(i.node) for i in model.grid.intersections])
+        ax.scatter(
+            nodes[:, 0],
+            nodes[:, 1],
+            s=260,
+            marker="s",
+            facecolors="none",
+            edgecolors=COLOURS["compromised"],
+            linewidths=2.0,
+            zorder=9,
+        )
+    counts["compromised"] = len(down)
     # frame
     ax.set_xlim(-0.6, cols - 0.4)
     ax.set_ylim(rows - 0.4, -0.6)  # north up: rows grow southwards
@@ -212,10 +309,36 @@ def _legend(model: ExplorerModel) -> list[Line2D]:
         marker("waiting at curb", COLOURS["waiting"], "o", 7),
         marker("green / yellow / red", COLOURS["green"], "s", 5),
     ]
-    if model.emergency is not None:
+    if model.station is not None:
         handles.append(marker("ambulance", COLOURS["ambulance"], "P", 8))
-    if model.assist is not None:
-        handles.append(marker("crossing sensor", COLOURS["sensor"], "v", 5))
+    if sensor_positions(model):
+        handles.append(marker("sensor", COLOURS["sensor"], "v", 5))
+        handles.append(
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker="o",
+                mfc="none",
+                mec=COLOURS["seen"],
+                ms=8,
+                label="saw someone",
+            )
+        )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker="o",
+                mfc="none",
+                mec=COLOURS["identified"],
+                ms=8,
+                label="identified someone",
+            )
+        )
+    if compromised(model):
+        handles.append(marker("compromised", COLOURS["compromised"], "x", 7))
     if model.sidewalks is not None:
         handles.append(Line2D([], [], color="#4292c6", lw=3, label="snow (darker = deeper)"))
         handles.append(

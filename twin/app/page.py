@@ -15,10 +15,16 @@ from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
 from twin.app.adapter import DEFAULT_SCENARIO, DEFAULT_STEP_S, ExplorerModel, initial_values
-from twin.app.charts import FAMILIES, family_figure, series
-from twin.app.controls import available_controls, choices, get_path, security_available
-from twin.app.drawing import district_figure
+from twin.app.charts import CAPTIONS, FAMILIES, family_figure, series
+from twin.app.controls import (
+    available_controls,
+    control_choices,
+    scenario_value,
+    security_available,
+)
+from twin.app.drawing import compromised, district_figure
 from twin.durations import format_duration
+from twin.errors import TwinError
 
 SCENARIO_ENV = "TWIN_EXPLORE_SCENARIO"
 #: Panels flow two per row at their natural height (Mesa's draggable grid gives each a
@@ -30,6 +36,7 @@ CSS = """
   width: calc(50% - 16px) !important; min-width: 420px; }
 .vue-grid-item img { max-width: 100%; height: auto; }
 .twin-guide li { margin-bottom: 6px; }
+.twin-caption { font-size: 12px; color: #555; }
 """
 
 
@@ -49,7 +56,7 @@ def model_params(path: str) -> dict[str, Any]:
             "label": control.label,
         }
         if control.widget == "Select":
-            spec["values"] = choices(control.path)
+            spec["values"] = control_choices(control, values[control.name])
         elif control.widget.startswith("Slider"):
             spec.update(min=control.low, max=control.high, step=control.step)
             if control.widget == "SliderInt":
@@ -85,6 +92,8 @@ def _chart_component(family: str, title: str) -> Any:
             return
         with solara.Card(title, classes=[f"twin-chart-{family}"]):
             solara.FigureMatplotlib(figure, format="png")
+            if family in CAPTIONS:
+                solara.Text(CAPTIONS[family], classes=["twin-caption"])
 
     Chart.__name__ = f"{family.capitalize()}Chart"
     return Chart
@@ -96,7 +105,7 @@ def ControlGuide(model: ExplorerModel) -> None:
     now = {
         control.name: model.grid.rows
         if control.name == "size"
-        else get_path(model.spec, control.path)
+        else scenario_value(model.spec, control)
         for control in available_controls()
         if control.name != "demand"
     }
@@ -115,17 +124,50 @@ def ControlGuide(model: ExplorerModel) -> None:
         solara.HTML(tag="ul", unsafe_innerHTML="".join(items))
 
 
+def attack_entries(model: ExplorerModel) -> list[str]:
+    """Where an attack can start (the security layer's ``attack_entries``), or none."""
+    entries = getattr(model, "attack_entries", None)
+    if callable(entries):
+        entries = entries()
+    try:
+        return [str(entry) for entry in entries or ()]
+    except TypeError:
+        return []
+
+
 @solara.component
 def AttackPanel(model: ExplorerModel) -> None:
-    """Launch an attack now (shown once the model has a security layer)."""
+    """Launch an attack now from a chosen entry (shown when the schema has ``security``)."""
+    update_counter.get()
     launch = getattr(model, "launch_attack", None)
-    entries = list(getattr(model, "attack_entries", ()))
+    entries = attack_entries(model)
     entry = solara.use_reactive(entries[0] if entries else "")
-    if launch is None or not entries:
-        return
+    message = solara.use_reactive("")
+
+    def attack() -> None:
+        if launch is None:
+            return
+        try:
+            launch(entry.value)
+        except TwinError as error:
+            message.set(str(error))
+            return
+        down = sorted(compromised(model))
+        message.set(f"compromised now: {', '.join(down) if down else 'nothing yet'}")
+        update_counter.value += 1
+
     with solara.Card("Attack", classes=["twin-attack"]):
+        if launch is None or not entries:
+            solara.Text("This model cannot launch attacks yet (no attack entries).")
+            return
         solara.Select("Entry point", values=entries, value=entry)
-        solara.Button("Attack now", on_click=lambda: launch(entry.value), color="error")
+        solara.Button("Attack now", on_click=attack, color="error", classes=["twin-attack-now"])
+        solara.Text(
+            "Takes the chosen entry over now; the map marks what it brings down.",
+            classes=["twin-caption"],
+        )
+        if message.value:
+            solara.Text(message.value, classes=["twin-attack-result"])
 
 
 def components(model: ExplorerModel) -> list[Any]:
