@@ -26,6 +26,7 @@ from twin.scenario.base import (
     _value_error,
     show_value,
 )
+from twin.scenario.security import Attack, Security, attack_problems
 from twin.scenario.services import Emergency, Policy, Services, Weather
 
 __all__ = [
@@ -218,6 +219,12 @@ class Scenario(Section):
     services: Services = Field(default=Services(), description="Smart services (section).")
     weather: Weather = Field(default=Weather(), description="Temperature and snowfall (section).")
     policy: Policy = Field(default=Policy(), description="Data and consent policy (section).")
+    security: Security = Field(
+        default=Security(), description="Component hardening and attack spread (section)."
+    )
+    attacks: tuple[Attack, ...] = Field(
+        default=(), description="Cyberattacks during the run (list of {at, entry, ...})."
+    )
 
     @field_validator("name")
     @classmethod
@@ -250,6 +257,7 @@ class Scenario(Section):
         if (signals_problem := self._signals_problem()) is not None:
             problems.append(signals_problem)
         problems.extend(self._service_problems())
+        problems.extend(attack_problems(self.attacks, self.duration))
         return problems
 
     def _signals_problem(self) -> tuple[str, str] | None:
