@@ -189,3 +189,12 @@ def test_components_json_round_trips(tmp_path) -> None:
 def test_unknown_policy_is_refused() -> None:
     with pytest.raises(ValueError, match="'flat' is not one of siloed, federated, integrated"):
         graph("flat")
+
+
+def test_graph_drawing_highlights_the_compromised_part(tmp_path) -> None:
+    from metrics.security_plots import plot_component_graph
+
+    g = graph("integrated")
+    fallen = spread(g, "dispatch", 0.0, 3600.0, 600.0, np.random.default_rng(2))
+    path = plot_component_graph(g, fallen, tmp_path / "components.png")
+    assert path.stat().st_size > 10_000
