@@ -3,9 +3,15 @@ HCM 6th ed. Ch. 21 method (geometry group 1, one lane per approach)."""
 
 from __future__ import annotations
 
-import pytest
+import itertools
 
+import pytest
+import simpy
+
+from agents.all_way_stop import FlashingRed
+from agents.approach import Approach
 from metrics.analytic import (
+    AWSC_CASE_HEADWAY_S,
     awsc_capacity_vph,
     awsc_case,
     awsc_departure_headways,
@@ -72,3 +78,78 @@ def test_more_conflicting_flow_lowers_capacity() -> None:
     light = awsc_capacity_vph((0.0, 100.0, 100.0, 100.0))
     heavy = awsc_capacity_vph((0.0, 300.0, 300.0, 300.0))
     assert 375 < heavy < light < 3600 / 3.9
+
+
+# --- The flashing-red discharge on a bare SimPy clock (exact traces) -----------------------
+
+
+SATURATION_HEADWAY_S = 2.0
+
+
+def flashing(arrivals: dict[int, list[float]], stop_at: float | None = None):
+    """Departure times per approach (N, E, S, W) of vehicles arriving at the given times."""
+    env = simpy.Environment()
+    approaches = [Approach(env, 0, h, h % 2, SATURATION_HEADWAY_S) for h in range(4)]
+    red = FlashingRed(env, approaches, AWSC_CASE_HEADWAY_S)
+    red.start()
+    log: dict[int, list[float]] = {h: [] for h in range(4)}
+
+    def vehicle(h: int, t: float):
+        yield env.timeout(t)
+        departure = approaches[h].arrive()
+        if isinstance(departure, simpy.Event):
+            departure = yield departure
+        log[h].append(round(departure, 6))
+
+    for h, times in arrivals.items():
+        for t in times:
+            env.process(vehicle(h, t))
+    if stop_at is not None:
+
+        def recover():
+            yield env.timeout(stop_at)
+            red.stop()  # the controller resumes: its next green opens the approach
+            approaches[0].open(env.now + 2.0, env.now + 30.0)
+
+        env.process(recover())
+    env.run(200)
+    return log, red
+
+
+def test_lone_queue_discharges_at_case_one() -> None:
+    log, _ = flashing({0: [0, 0, 0]})
+    assert log == {0: [0, 3.9, 7.8], 1: [], 2: [], 3: []}
+
+
+def test_opposing_queue_sets_case_two() -> None:
+    # N2 moves up at 0 with S empty (case 1); S2 moves up at 0.5 with N2 waiting (case 2).
+    log, _ = flashing({0: [0, 0], 2: [0.5, 0.5]})
+    assert log[0] == [0, 3.9] and log[2] == [0.5, 0.5 + 4.7]
+
+
+def test_four_saturated_approaches_run_at_case_five() -> None:
+    log, _ = flashing({h: [0.0] * 4 for h in range(4)})
+    for h in range(4):
+        assert log[h] == pytest.approx([0, 9.6, 19.2, 28.8])  # 375 veh/h per approach
+
+
+def test_recovery_hands_the_queue_back_to_the_signal() -> None:
+    # Flashing until 5 s, then green from 7 s at the 2 s saturation headway.
+    log, red = flashing({0: [0, 0, 0, 0, 0]}, stop_at=5.0)
+    assert log[0] == [0, 3.9, 7.0, 9.0, 11.0]
+    assert not red.active
+
+
+def test_event_driven_headways_match_the_method_table() -> None:
+    env = simpy.Environment()
+    approaches = [Approach(env, 0, h, h % 2, SATURATION_HEADWAY_S) for h in range(4)]
+    red = FlashingRed(env, approaches, AWSC_CASE_HEADWAY_S, adjustment_s=0.15)
+    for occupied in itertools.product((False, True), repeat=4):
+        for approach, busy in zip(approaches, occupied, strict=True):
+            approach.waiting.clear()
+            if busy:
+                approach.waiting.append(env.event())
+        opposing = occupied[2]
+        conflicting = occupied[1] + occupied[3]
+        expected = awsc_saturation_headway(opposing, conflicting, 0.15)
+        assert red.headway_s(0) == pytest.approx(expected)
