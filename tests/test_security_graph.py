@@ -198,3 +198,31 @@ def test_graph_drawing_highlights_the_compromised_part(tmp_path) -> None:
     fallen = spread(g, "dispatch", 0.0, 3600.0, 600.0, np.random.default_rng(2))
     path = plot_component_graph(g, fallen, tmp_path / "components.png")
     assert path.stat().st_size > 10_000
+
+
+def test_security_section_with_and_without_attacks() -> None:
+    from tests.conftest import build
+    from twin.security.analysis import NO_ATTACKS, attack_outcomes, security_section
+
+    quiet = build()
+    g, outcomes = attack_outcomes(quiet, SENSORS, LINKS, INTERSECTIONS, "integrated")
+    assert outcomes == []
+    assert security_section(quiet, g, outcomes)["note"] == NO_ATTACKS
+
+    attacked = build(
+        attacks=[{"at": "1h", "entry": "traffic_management", "duration": "1h"}],
+        security={"attack_replications": 30},
+    )
+    g, outcomes = attack_outcomes(attacked, SENSORS, LINKS, INTERSECTIONS, "integrated")
+    again = attack_outcomes(attacked, SENSORS, LINKS, INTERSECTIONS, "integrated")[1]
+    assert [o.compromised for o in outcomes] == [o.compromised for o in again]
+    section = security_section(attacked, g, outcomes, {"extra_vehicle_delay_s": [1.0, 3.0]})
+    assert section["replications"] == 30
+    share = section["components_compromised_share"]
+    assert share["n"] == 30 and share["ci_low"] <= share["mean"] <= share["ci_high"]
+    assert "signal_control" in section["services_disrupted"]
+    # Signal control is down from 1 h to at least 2 h + 2 h restoration, clipped at 4 h.
+    hours = section["service_hours_lost"]
+    assert hours["mean"] >= 2.9
+    assert section["extra_vehicle_delay_s"]["mean"] == 2.0
+    assert section["records_exfiltrated"]["mean"] is None

@@ -1,5 +1,6 @@
 """Cyberattacks on the district: the integration graph, the spread, the disruption schedule."""
 
+from twin.security.analysis import NO_ATTACKS, attack_outcomes, security_section
 from twin.security.graph import (
     INTEGRATIONS,
     Component,
@@ -19,8 +20,10 @@ from twin.security.spread import (
 
 __all__ = [
     "INTEGRATIONS",
+    "NO_ATTACKS",
     "AttackOutcome",
     "Component",
+    "attack_outcomes",
     "build_component_graph",
     "components_json",
     "disruption_schedule",
@@ -28,6 +31,7 @@ __all__ = [
     "merge_intervals",
     "replicate_attacks",
     "resolve_entry",
+    "security_section",
     "spread",
     "write_components",
 ]
