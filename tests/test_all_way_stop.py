@@ -153,3 +153,50 @@ def test_event_driven_headways_match_the_method_table() -> None:
         conflicting = occupied[1] + occupied[3]
         expected = awsc_saturation_headway(opposing, conflicting, 0.15)
         assert red.headway_s(0) == pytest.approx(expected)
+
+
+def test_failed_controller_flashes_then_resumes_its_plan() -> None:
+    from agents.compass import phase_of_heading
+    from agents.log import ColumnLog
+    from agents.signal import SIGNAL_COLUMNS, SignalController, SignalTiming
+
+    env = simpy.Environment()
+    approaches = [Approach(env, 0, h, phase_of_heading(h), SATURATION_HEADWAY_S) for h in range(4)]
+    timing = SignalTiming("fixed", (25.0, 25.0), 3.0, 2.0, 7.0, 5.0, 2.0, 7.0, 45.0, 3.0)
+    log = ColumnLog(*SIGNAL_COLUMNS)
+    controller = SignalController(
+        env,
+        0,
+        timing,
+        [[a for a in approaches if a.phase == p] for p in (0, 1)],
+        [[], []],
+        log,
+    )
+    red = FlashingRed(env, approaches, AWSC_CASE_HEADWAY_S)
+    # Plan: NS green 0-25 (effective 2-28), EW green 30-55; the controller fails at 40.
+    controller.fail_safe(40.0, 100.0, red)
+    departures: dict[int, list[float]] = {h: [] for h in range(4)}
+
+    def vehicle(h: int, t: float):
+        yield env.timeout(t)
+        departure = approaches[h].arrive()
+        if isinstance(departure, simpy.Event):
+            departure = yield departure
+        departures[h].append(round(float(departure), 6))
+
+    for h, t in ((0, 35.0), (0, 36.0), (1, 50.0), (0, 99.5), (0, 99.6)):
+        env.process(vehicle(h, t))
+    env.run(60)
+    assert controller.flashing and controller.preempt(1).served  # no preemption while flashing
+    env.run(131)
+    # N1 and N2 wait at red, then leave as an all-way stop (alone: 3.9 s apart); N3 leaves
+    # at once at 99.5; N4's all-way-stop turn (103.4) is overtaken by recovery at 100:
+    # NS green from 100, effective from 102.
+    assert departures[0] == [40.0, 43.9, 99.5, 102.0]
+    assert departures[1] == [50.0]
+    assert not controller.flashing
+    # Served phases: NS 0-25, EW cut short at 40 by the failure, NS again from 100 to 125.
+    table = log.arrays()
+    assert table["onset_s"].tolist() == [0.0, 30.0, 100.0]
+    assert table["green_end_s"].tolist() == [25.0, 40.0, 125.0]
+    assert table["phase"].tolist() == [0, 1, 0]
