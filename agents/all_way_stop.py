@@ -8,8 +8,10 @@ vehicle moves up (which of the opposing and the two conflicting approaches
 have vehicles waiting), plus the turning and heavy-vehicle adjustment. This
 is the HCM method made event-driven: the manual weights the cases by their
 probabilities, the simulation lives the case it is in. Like the signalised
-approaches, the queue is a point (vertical) queue: a vehicle reaching an
-empty approach leaves one headway after the previous departure, or at once.
+approaches, the queue is a point (vertical) queue. Unlike at a green, every
+vehicle must stop: one that reaches an empty approach leaves ``stop_s`` after
+it arrives (deceleration, the stop, acceleration), or one headway after the
+previous departure if that is later.
 
 The headway table is passed in (``metrics.analytic.AWSC_CASE_HEADWAY_S``), so
 agents do not import metrics.
@@ -37,6 +39,7 @@ class FlashingRed:
             approach i's opposing approach is i + 2 and its conflicting ones i ± 1).
         case_headways_s: saturation headway of degree-of-conflict cases 1-5 (s).
         adjustment_s: turning and heavy-vehicle headway adjustment (s).
+        stop_s: time lost stopping by a vehicle that finds its approach empty (s).
     """
 
     def __init__(
@@ -45,12 +48,14 @@ class FlashingRed:
         approaches: Sequence[Approach],
         case_headways_s: Sequence[float],
         adjustment_s: float = 0.0,
+        stop_s: float = 0.0,
     ) -> None:
         if len(approaches) != 4 or len(case_headways_s) != 5:
             raise ValueError("an all-way stop needs 4 approaches and 5 case headways")
         self.env = env
         self.approaches = tuple(approaches)
         self.headways_s = tuple(h + adjustment_s for h in case_headways_s)
+        self.stop_s = stop_s
         self.active = False
         self._callers: list[Caller | None] = []
         self._wake: list[simpy.Event | None] = [None] * 4
@@ -96,12 +101,14 @@ class FlashingRed:
 
     def _discharge(self, i: int) -> Generator[simpy.Event, object, None]:
         env, approach = self.env, self.approaches[i]
+        earliest = env.now
         while self.active:
             if not approach.waiting:
                 wake = self._wake[i] = env.event()
                 yield wake
+                earliest = env.now + self.stop_s  # woken by a vehicle reaching the line now
                 continue
-            departure = max(env.now, approach.last_departure + self.headway_s(i))
+            departure = max(earliest, approach.last_departure + self.headway_s(i))
             if departure > env.now:
                 yield env.timeout(departure - env.now)
                 if not self.active or not approach.waiting:

@@ -86,11 +86,11 @@ def test_more_conflicting_flow_lowers_capacity() -> None:
 SATURATION_HEADWAY_S = 2.0
 
 
-def flashing(arrivals: dict[int, list[float]], stop_at: float | None = None):
+def flashing(arrivals: dict[int, list[float]], stop_at: float | None = None, stop_s: float = 0.0):
     """Departure times per approach (N, E, S, W) of vehicles arriving at the given times."""
     env = simpy.Environment()
     approaches = [Approach(env, 0, h, h % 2, SATURATION_HEADWAY_S) for h in range(4)]
-    red = FlashingRed(env, approaches, AWSC_CASE_HEADWAY_S)
+    red = FlashingRed(env, approaches, AWSC_CASE_HEADWAY_S, stop_s=stop_s)
     red.start()
     log: dict[int, list[float]] = {h: [] for h in range(4)}
 
@@ -119,6 +119,13 @@ def flashing(arrivals: dict[int, list[float]], stop_at: float | None = None):
 def test_lone_queue_discharges_at_case_one() -> None:
     log, _ = flashing({0: [0, 0, 0]})
     assert log == {0: [0, 3.9, 7.8], 1: [], 2: [], 3: []}
+
+
+def test_every_vehicle_stops() -> None:
+    # The first of a platoon stops 5 s; those behind it are already stopped in the queue;
+    # a vehicle arriving at 20 s to an empty approach stops again.
+    log, _ = flashing({0: [0, 0, 0, 20]}, stop_s=5.0)
+    assert log[0] == pytest.approx([5.0, 8.9, 12.8, 25.0])
 
 
 def test_opposing_queue_sets_case_two() -> None:
