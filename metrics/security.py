@@ -17,7 +17,9 @@ __all__ = [
     "IDENTIFIABLE_CLASSES",
     "components_compromised_share",
     "counterfactual_difference",
+    "leaked_rows",
     "mean_interval",
+    "persons_affected",
     "persons_exfiltrated",
     "records_exfiltrated",
     "service_hours_lost",
@@ -143,3 +145,38 @@ def counterfactual_difference(
     return [
         None if a is None or b is None else a - b for a, b in zip(attacked, baseline, strict=True)
     ]
+
+
+def leaked_rows(
+    time_s: np.ndarray, retention_s: np.ndarray | float, leak_times_s: Sequence[float]
+) -> np.ndarray:
+    """Mask of the records a store leaks when it falls at each of ``leak_times_s``.
+
+    A store holds, at time t, the records written in (t - R, t] where R is the
+    record's retention (per row, or one value): what a fallen store can give
+    away is exactly what retention left in it. Zero retention leaks nothing.
+    """
+    times = np.asarray(time_s, dtype=float)
+    retention = np.broadcast_to(np.asarray(retention_s, dtype=float), times.shape)
+    if (retention < 0).any():
+        raise ValueError("retention must be non-negative")
+    leaked = np.zeros(times.shape, dtype=bool)
+    for t in leak_times_s:
+        leaked |= (times > t - retention) & (times <= t)
+    return leaked
+
+
+def persons_affected(
+    subject: np.ndarray,
+    node: np.ndarray,
+    time_s: np.ndarray,
+    down_by_node: Mapping[int, Sequence[Interval]],
+) -> int:
+    """Distinct people (subject >= 0) who passed a node while its component was down."""
+    subjects, nodes, times = (np.asarray(a) for a in (subject, node, time_s))
+    hit = np.zeros(subjects.shape, dtype=bool)
+    for where, spans in down_by_node.items():
+        at = nodes == where
+        for start, end in spans:
+            hit |= at & (times >= start) & (times < end)
+    return int(np.unique(subjects[hit & (subjects >= 0)]).size)

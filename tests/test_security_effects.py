@@ -61,3 +61,17 @@ def test_flashing_red_raises_delay_and_recovery_restores_it() -> None:
     )
     # Before the attack nothing differs.
     assert attacked[3600.0] == baseline[3600.0]
+
+
+def test_no_attack_leaves_the_city_as_it_was() -> None:
+    from twin.runner import run_scenario
+
+    def efficiency(**sections):
+        scenario = build(seed=5, duration="1h", city={"rows": 2, "cols": 2}, **sections)
+        return run_scenario(scenario).metrics["efficiency"]
+
+    plain = efficiency()
+    hardened = efficiency(
+        security={"security_level": 4, "attack_replications": 50, "restoration_time": "6h"}
+    )
+    assert hardened == plain

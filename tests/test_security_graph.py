@@ -226,3 +226,13 @@ def test_security_section_with_and_without_attacks() -> None:
     assert hours["mean"] >= 2.9
     assert section["extra_vehicle_delay_s"]["mean"] == 2.0
     assert section["records_exfiltrated"]["mean"] is None
+
+
+def test_attack_timeline_plot(tmp_path) -> None:
+    from metrics.security_plots import plot_attack_timeline
+
+    t = np.arange(0.0, 7200.0, 300.0)
+    base = {"time_s": t, "vehicle_delay_s_mean": np.full(t.size, 12.0), "vehicles_queued": t * 0}
+    hit = {**base, "vehicle_delay_s_mean": np.where((t >= 1800) & (t < 3600), 200.0, 12.0)}
+    path = plot_attack_timeline(hit, base, [(1800.0, 3600.0)], tmp_path / "attack.png", 7.0)
+    assert path.stat().st_size > 10_000

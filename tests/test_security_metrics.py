@@ -8,7 +8,9 @@ import pytest
 from metrics.security import (
     components_compromised_share,
     counterfactual_difference,
+    leaked_rows,
     mean_interval,
+    persons_affected,
     persons_exfiltrated,
     records_exfiltrated,
     service_hours_lost,
@@ -81,3 +83,28 @@ def test_counterfactual_and_intervals() -> None:
 def test_t_quantile_against_scipy(df: int) -> None:
     stats = pytest.importorskip("scipy.stats")
     assert student_t_975(df) == pytest.approx(stats.t.ppf(0.975, df), abs=2e-3)
+
+
+def test_a_fallen_store_leaks_what_retention_kept() -> None:
+    times = np.array([0.0, 50.0, 99.0, 100.0, 150.0])
+    # A 60 s retention, the store falls at 100 s: it holds (40, 100].
+    assert leaked_rows(times, 60.0, [100.0]).tolist() == [False, True, True, True, False]
+    # Per-row retention (a direct identifier kept 10 s, an aggregate kept for ever).
+    retention = np.array([np.inf, 10.0, 10.0, 10.0, np.inf])
+    assert leaked_rows(times, retention, [100.0]).tolist() == [True, False, True, True, False]
+    # Two falls leak the union; zero retention leaks nothing however often it falls.
+    assert leaked_rows(times, 1.0, [50.0, 150.0]).tolist() == [False, True, False, False, True]
+    assert not leaked_rows(times, 0.0, [0.0, 50.0, 100.0, 150.0]).any()
+    classes = np.array(["direct"] * 5)
+    subject = np.arange(5)
+    mask = leaked_rows(times, 0.0, [100.0])
+    assert persons_exfiltrated(classes[mask], subject[mask]) == 0
+
+
+def test_persons_affected_met_a_down_component() -> None:
+    subject = np.array([1, 1, 2, 3, -1, 4])
+    node = np.array([0, 5, 5, 5, 5, 2])
+    time_s = np.array([10.0, 10.0, 99.9, 100.0, 50.0, 50.0])
+    # Node 5 down over [0, 100): persons 1 and 2 (3 came at 100, -1 is nobody).
+    assert persons_affected(subject, node, time_s, {5: [(0.0, 100.0)]}) == 2
+    assert persons_affected(subject, node, time_s, {}) == 0
