@@ -158,6 +158,14 @@ def build_component_graph(
     return graph
 
 
+def _store_of(system: str) -> str:
+    """The component that keeps ``system``'s records: its own store, unless the system is
+    a vendor cloud or the signal controllers, which keep them themselves."""
+    if system.endswith(VENDOR_CLOUD_SUFFIX) or system == CONTROLLER:
+        return system
+    return f"{system}_store"
+
+
 _KindInfo = tuple[str, tuple[str, ...], tuple[str, ...], str | None]
 
 
@@ -184,14 +192,10 @@ def _kinds(
         add(kind)
     for sensor in sensors:
         add(sensor.name, owner=sensor.service, service=sensor.service)
-        system = sensor.system
-        if system.endswith(VENDOR_CLOUD_SUFFIX) or system == CONTROLLER:
-            add(system, owner=sensor.service, service=sensor.service)
-            store = system
-        else:
-            store = f"{system}_store"
-            add(store, owner=sensor.service)
-        holds[store].add(system)
+        store = _store_of(sensor.system)
+        # A vendor cloud or the controllers keep the records themselves and serve the service.
+        add(store, owner=sensor.service, service=sensor.service if store == sensor.system else None)
+        holds[store].add(sensor.system)
     for link in links:
         add(link.source)
         add(link.target)
@@ -241,14 +245,7 @@ def _add_paths(
 
     declared = [(link.source, link.target) for link in links]
     declared += [(TRAFFIC_CENTRE, CONTROLLER)]
-    for sensor in sensors:
-        system = sensor.system
-        store = (
-            system
-            if system.endswith(VENDOR_CLOUD_SUFFIX) or system == CONTROLLER
-            else (f"{system}_store")
-        )
-        declared.append((sensor.name, store))
+    declared += [(sensor.name, _store_of(sensor.system)) for sensor in sensors]
     for source, target in declared:
         if kinds[source][0] != kinds[target][0]:
             # Other zones reach the controllers through the traffic management centre.
