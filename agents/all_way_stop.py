@@ -133,8 +133,8 @@ class FlashingRed:
                     continue
             ticket, onward = approach.waiting[0]
             if isinstance(onward, Approach) and not onward.has_room():
-                approach._block(onward)  # noqa: SLF001 - the approach's own spillback record
+                approach._block(onward)
                 continue
             approach.waiting.popleft()
-            approach._grant(env.now, onward)  # noqa: SLF001
+            approach._grant(env.now, onward)
             ticket.succeed(env.now)

@@ -97,12 +97,12 @@ class Approach:
 
     __slots__ = (
         "_blocked",
-        "all_way_stop",
         "_entries",
         "_green_opened",
         "_leaving",
         "_refused",
         "_wake_pending",
+        "all_way_stop",
         "blocked_on",
         "blocked_s",
         "blocked_since",

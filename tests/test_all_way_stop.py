@@ -207,3 +207,41 @@ def test_failed_controller_flashes_then_resumes_its_plan() -> None:
     assert table["onset_s"].tolist() == [0.0, 30.0, 100.0]
     assert table["green_end_s"].tolist() == [25.0, 40.0, 125.0]
     assert table["phase"].tolist() == [0, 1, 0]
+
+
+def test_flashing_red_respects_room_downstream() -> None:
+    # North approach N0 flashes red; its vehicles go onto a link holding 2 vehicles whose
+    # own stop line is red until 30 s, then discharges at 2 s headways. N0's third vehicle
+    # waits for room (spillback) and leaves the moment the first one has left downstream.
+    env = simpy.Environment()
+    approaches = [Approach(env, 0, h, h % 2, SATURATION_HEADWAY_S) for h in range(4)]
+    downstream = Approach(env, 1, 0, 0, SATURATION_HEADWAY_S, storage=2)
+    red = FlashingRed(env, approaches, AWSC_CASE_HEADWAY_S)
+    red.start()
+    left: list[float] = []
+    below: list[float] = []
+
+    def vehicle(t: float):
+        yield env.timeout(t)
+        departure = approaches[0].arrive(downstream)
+        if isinstance(departure, simpy.Event):
+            departure = yield departure
+        left.append(round(departure, 6))
+        yield env.timeout(departure - env.now + 1.0)  # 1 s to the next stop line
+        onward = downstream.arrive(None)  # leaves the district there
+        if isinstance(onward, simpy.Event):
+            onward = yield onward
+        below.append(round(onward, 6))
+
+    for t in (0.0, 0.0, 0.0):
+        env.process(vehicle(t))
+
+    def green():
+        yield env.timeout(30.0)
+        downstream.open(30.0, 100.0)
+
+    env.process(green())
+    env.run(200)
+    assert left == [0.0, 3.9, 30.0]  # blocked from 7.8 s until the first leaves at 30 s
+    assert below == [30.0, 32.0, 34.0]
+    assert approaches[0].blocks == 1
