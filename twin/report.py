@@ -91,6 +91,8 @@ def report_blocks(folder: Path) -> list[Block]:
     if isinstance(links, Mapping):
         links = links.get("links", [])
     components = _read(folder / "components.json") or []
+    if isinstance(components, Mapping):  # twin.security.graph.components_json
+        components = components.get("components", [])
     if not isinstance(scenario, dict) or not isinstance(metrics, dict):
         raise TwinError(f"{folder}: scenario.yaml and metrics.json must hold mappings")
     name = scenario.get("name", folder.name)

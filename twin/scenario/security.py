@@ -133,6 +133,15 @@ class Security(Section):
         description="Independent draws of each attack's spread; outcomes are means with "
         "95 % intervals over them (count).",
     )
+    simulated_replications: int = Field(
+        default=3,
+        ge=1,
+        le=100,
+        description="How many of the replications are simulated (the first ones) for the "
+        "outcomes that need the attacked city itself: extra delay, emergency response, "
+        "stranded crossings. Each costs one more run; the run without the attack is "
+        "simulated once (count; assumption: 3 gives an interval at a sane cost).",
+    )
 
     @field_validator("susceptibility")
     @classmethod
