@@ -173,6 +173,11 @@ class SignalController:
             self._log_phase()
         self.flashing = True
         cause.flashing.start()
+        # Pedestrians at an all-way stop cross when they reach the curb (vehicles stop
+        # for them): the crossings work as if WALK were shown until the signal resumes.
+        for crosswalks in self.crosswalks:
+            for crosswalk in crosswalks:
+                crosswalk.start_walk(max(cause.end_s - now, 0.0))
         yield self.env.timeout(max(cause.end_s - now, 0.0))
         cause.flashing.stop()
         self.flashing = False

@@ -134,20 +134,47 @@ def install(model: CityModel, replication: int = 0) -> AttackPlan:
     )
     plan = AttackPlan(graph, outcomes, replication if replication < len(outcomes) else -1)
     if plan.simulated is not None:
+        model.attack_plan = plan
         take_down(model, plan.simulated.down)
     return plan
 
 
+#: What stops where a component falls: each function a component serves (the graph's
+#: ``services``) -> (running service, the component of it that stops it). Signal
+#: control is the controllers' own fail-safe (flashing red).
+FUNCTIONS: dict[str, tuple[str, str | None]] = {
+    "crossing_assist": ("crossing_assist", None),  # None: the service's own sensor
+    "driver_alerts": ("crossing_assist", "roadside_units"),
+    "emergency_preemption": ("emergency", "preemption_detectors"),
+    "emergency_response": ("emergency", "dispatch"),
+    "sidewalk_heating": ("sidewalk_heating", "heating_controller"),
+}
+
+
 def take_down(model: CityModel, down: Mapping[str, Sequence[Interval]]) -> None:
-    """Schedule outages: controllers flash red; other components go to their services."""
+    """Schedule outages inside the run: down controllers flash red (all-way stop); any
+    other fallen component stops the functions it serves (a platform: all of them),
+    each through its service's ``take_down``."""
     schedule_fail_safes(model.env, model.grid.intersections, down)
+    graph = model.attack_plan.graph if hasattr(model, "attack_plan") else None
     for name, spans in down.items():
         if name.startswith(f"{CONTROLLER}:"):
             continue
-        for service in model.services.values():
-            if name in service.components():
-                for start, end in spans:
-                    service.take_down(name, max(start, model.env.now), end)
+        functions = graph.nodes[name]["component"].services if graph is not None else ()
+        targets: set[tuple[str, str]] = set()
+        for function in functions:
+            service_name, component = FUNCTIONS.get(function, ("", None))
+            service = model.services.get(service_name)
+            if service is None:
+                continue
+            if component is None:
+                own = service.components()
+                component = name if name in own else own[0]
+            if component in service.components():
+                targets.add((service_name, component))
+        for service_name, component in sorted(targets):
+            for start, end in spans:
+                model.services[service_name].take_down(component, max(start, model.env.now), end)
 
 
 def launch_attack(
