@@ -160,8 +160,9 @@ def take_down(model: CityModel, down: Mapping[str, Sequence[Interval]]) -> None:
     for name, spans in down.items():
         if name.startswith(f"{CONTROLLER}:"):
             continue
-        functions = graph.nodes[name]["component"].services if graph is not None else ()
-        targets: set[tuple[str, str]] = set()
+        known = graph is not None and name in graph
+        functions = graph.nodes[name]["component"].services if known else ()  # type: ignore[union-attr]
+        targets = {(s.name, name) for s in model.services.values() if name in s.components()}
         for function in functions:
             service_name, component = FUNCTIONS.get(function, ("", None))
             service = model.services.get(service_name)
