@@ -151,7 +151,7 @@ def report_blocks(folder: Path) -> list[Block]:
         rows = [
             [LABELS.get(f"{family}.{key}", key.replace("_", " ")), _value(value)]
             for key, value in section.items()
-            if not isinstance(value, Mapping)
+            if not isinstance(value, Mapping) or {"mean", "ci_low", "ci_high"} <= set(value)
         ]
         blocks.append(("table", ["outcome", "value"], rows))
     return blocks
@@ -367,6 +367,15 @@ def _duration(value: object) -> str:
 def _value(value: object) -> str:
     if value is None:
         return "nothing to measure"
+    if isinstance(value, Mapping):  # a mean over replications with its 95 % interval
+        if value.get("mean") is None:
+            return "nothing to measure"
+        text = _value(value["mean"])
+        if value.get("ci_low") is not None and value.get("ci_high") is not None:
+            text += f" (95 % interval {_value(value['ci_low'])} to {_value(value['ci_high'])})"
+        return text
+    if isinstance(value, list):
+        return ", ".join(str(v).replace("_", " ") for v in value) or "none"
     if isinstance(value, float):
         return f"{value:,.2f}"
     if isinstance(value, int) and not isinstance(value, bool):
