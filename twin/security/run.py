@@ -56,8 +56,9 @@ __all__ = [
     "vendor_inputs",
 ]
 
-#: Services whose outage a pedestrian meets at a crossing, and those a driver meets.
-_PEDESTRIAN_SERVICES = frozenset({"signal_control", "crossing_assist", "sidewalk_heating"})
+#: Services whose outage any pedestrian meets at a crossing, and those a driver meets
+#: (crossing assist: only impaired pedestrians, whom it serves).
+_PEDESTRIAN_SERVICES = frozenset({"signal_control", "sidewalk_heating"})
 _DRIVER_SERVICES = frozenset({"signal_control", "driver_alerts"})
 
 
@@ -303,12 +304,18 @@ class _Exposure:
         trip = passages["trip"].astype(np.int64) - 1
         owner = np.where((trip >= 0) & (trip < len(owners)), owners[np.clip(trip, 0, None)], -1)
         owner = np.where(owner < n_residents, owner, -1)
-        # vehicles' nodes are shifted by n_nodes so one call counts both modes
-        self.subject = np.concatenate([crossings["resident"].astype(np.int64), owner])
+        # One call counts every mode: a crossing at node n is n, a resident's car there
+        # n + N, and an impaired resident's crossing (whom crossing assist serves) n + 2N.
+        impaired = crossings["impaired"] == 1
+        walkers = crossings["resident"].astype(np.int64)
+        at = crossings["node"].astype(np.int64)
+        self.subject = np.concatenate([walkers, owner, walkers[impaired]])
         self.node = np.concatenate(
-            [crossings["node"].astype(np.int64), passages["node"].astype(np.int64) + self.n_nodes]
+            [at, passages["node"].astype(np.int64) + self.n_nodes, at[impaired] + 2 * self.n_nodes]
         )
-        self.time_s = np.concatenate([crossings["start_s"], passages["time_s"]])
+        self.time_s = np.concatenate(
+            [crossings["start_s"], passages["time_s"], crossings["start_s"][impaired]]
+        )
         self.model = model
         self._records: Records | None = None
         self._systems: list[str] = []
@@ -319,16 +326,19 @@ class _Exposure:
         for name, spans in down.items():
             component = self.graph.nodes[name]["component"]
             services = set(component.services)
+            every = list(range(self.n_nodes))
             if name.startswith(f"{CONTROLLER}:"):
-                nodes_ped = nodes_car = [component.node]
+                hit = [component.node, component.node + self.n_nodes]
             else:
-                every = list(range(self.n_nodes))
-                nodes_ped = every if services & _PEDESTRIAN_SERVICES else []
-                nodes_car = every if services & _DRIVER_SERVICES else []
-            for node in nodes_ped:
+                hit = []
+                if services & _PEDESTRIAN_SERVICES:
+                    hit += every
+                if services & _DRIVER_SERVICES:
+                    hit += [n + self.n_nodes for n in every]
+                if "crossing_assist" in services:
+                    hit += [n + 2 * self.n_nodes for n in every]
+            for node in hit:
                 by_node.setdefault(node, []).extend(spans)
-            for node in nodes_car:
-                by_node.setdefault(node + self.n_nodes, []).extend(spans)
         return persons_affected(self.subject, self.node, self.time_s, by_node)
 
     def leaked(self, leaks: Mapping[str, Sequence[float]]) -> tuple[int, int, int]:
