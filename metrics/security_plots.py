@@ -60,12 +60,14 @@ def plot_attack_timeline(
     attacks: Sequence[tuple[float, float]],
     path: Path,
     start_hour: float = 0.0,
+    restoration_s: float = 0.0,
 ) -> Path:
     """Mean vehicle delay and queued vehicles through the attack against the counterfactual.
 
     ``attacked`` and ``baseline`` are time series (``metrics.timeseries``) with
     ``time_s``, ``vehicle_delay_s_mean`` and ``vehicles_queued``; ``attacks`` are
-    (start, end) spans shaded in red.
+    (start, end) spans shaded in red, the ``restoration_s`` after each more lightly
+    (disrupted components stay down until then).
     """
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
     for series, label, style in (
@@ -80,8 +82,20 @@ def plot_attack_timeline(
             ax.axvspan(
                 start_hour + start / 3600, start_hour + end / 3600, color="tab:red", alpha=0.1
             )
+            if restoration_s > 0:
+                ax.axvspan(
+                    start_hour + end / 3600,
+                    start_hour + (end + restoration_s) / 3600,
+                    color="tab:red",
+                    alpha=0.04,
+                )
     top.set_ylabel("mean vehicle delay (s)")
-    top.set_title("The city through the attack (shaded) and without it")
+    top.set_xlim(*(start_hour + np.asarray(attacked["time_s"], dtype=float)[[0, -1]] / 3600.0))
+    top.set_title(
+        "The city through the attack (shaded; restoration lighter) and without it"
+        if restoration_s > 0
+        else "The city through the attack (shaded) and without it"
+    )
     top.legend(loc="upper right")
     bottom.set_ylabel("vehicles queued")
     bottom.set_xlabel("clock time (h)")

@@ -397,9 +397,7 @@ def security_files(result: RunResult) -> dict[str, Callable[[Path], object]]:
     def draw_graph(path: Path) -> None:
         from metrics.security_plots import plot_component_graph
 
-        title = f"{name}: integration graph ({graph.graph['integration']})"
-        if compromised:
-            title += f", {len(compromised)} of {graph.number_of_nodes()} fell (replication 0)"
+        title = f"{name}: integration graph ({graph.graph['integration']}), replication 0"
         plot_component_graph(graph, compromised, path, title)
 
     files["plots/component_graph.png"] = draw_graph
@@ -409,7 +407,10 @@ def security_files(result: RunResult) -> dict[str, Callable[[Path], object]]:
         def draw_timeline(path: Path) -> None:
             from metrics.security_plots import plot_attack_timeline
 
-            plot_attack_timeline(result.series, baseline, security.attack_spans, path, start)
+            restoration = result.scenario.security.restoration_time
+            plot_attack_timeline(
+                result.series, baseline, security.attack_spans, path, start, restoration
+            )
 
         files["plots/attack_timeline.png"] = draw_timeline
     return files
