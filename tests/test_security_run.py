@@ -7,11 +7,10 @@ import json
 import pytest
 
 from tests.conftest import build
-from twin.digital.run_privacy import privacy_of_run
 from twin.model import CityModel
 from twin.runner import collect, run_scenario
 from twin.security.effects import schedule_fail_safes
-from twin.security.run import take_down
+from twin.security.run import privacy_records, take_down
 
 DISTRICT = {
     "seed": 11,
@@ -45,7 +44,8 @@ def test_no_attack_leaves_efficiency_and_privacy_identical() -> None:
     def outcome(**sections):
         model = CityModel(build(**DISTRICT, **sections))
         model.run_to_end()
-        return collect(model, {}).metrics["efficiency"], privacy_of_run(model).metrics
+        efficiency = collect(model, {}).metrics["efficiency"]
+        return efficiency, privacy_records(model)[2]
 
     plain = outcome()
     with_section = outcome(security={"security_level": 1, "attack_replications": 50}, attacks=[])

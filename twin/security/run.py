@@ -347,18 +347,9 @@ class _Exposure:
             return 0, 0, 0
         from twin.digital.records import CLASS_NAMES
         from twin.digital.retention import held_mask
-        from twin.digital.run_privacy import privacy_of_run
 
         if self._records is None:
-            # the same system list privacy_of_run indexes records by
-            from twin.digital.traffic_monitoring import SYSTEM
-
-            spec = self.model.spec
-            systems = {s.system for s in self.model.sensing.sensors.values()}
-            if spec.services.traffic_monitoring.method != "none":
-                systems.add(SYSTEM)
-            self._systems = sorted(systems)
-            self._records = privacy_of_run(self.model).records
+            self._records, self._systems, _ = privacy_records(self.model)
         records = self._records
         mask = np.zeros(len(records), dtype=bool)
         for name, times in leaks.items():
@@ -378,6 +369,36 @@ class _Exposure:
             persons_exfiltrated(classes, person),
             persons_exfiltrated(classes, person, taken.sensitive),
         )
+
+
+def privacy_records(model: CityModel) -> tuple[Records, list[str], dict[str, object]]:
+    """(records, the system names ``records.system`` indexes, privacy metrics) of a model
+    that has run and been collected: the digital layer's own, read only.
+
+    The one place that knows how the digital layer is wired: ``twin.digital.run``'s
+    ``privacy_of_model`` once the privacy section is in every run, else the earlier
+    ``twin.digital.run_privacy.privacy_of_run``.
+    """
+    import importlib
+
+    sensors = list(model.sensing.sensors.values())
+    try:
+        wired = importlib.import_module("twin.digital.run")
+    except ImportError:
+        wired = None
+    if wired is not None and hasattr(wired, "privacy_of_model"):
+        outcome = wired.privacy_of_model(
+            model, model.sensing.log.arrays(), np.array([model.env.now])
+        )
+        return outcome.records, sorted({s.system for s in sensors}), dict(outcome.metrics)
+    from twin.digital.run_privacy import privacy_of_run
+    from twin.digital.traffic_monitoring import SYSTEM
+
+    systems = {s.system for s in sensors}
+    if model.spec.services.traffic_monitoring.method != "none":
+        systems.add(SYSTEM)
+    outcome = privacy_of_run(model)
+    return outcome.records, sorted(systems), dict(outcome.metrics)
 
 
 # -- writing ---------------------------------------------------------------------------
