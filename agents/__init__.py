@@ -5,6 +5,7 @@ Agents never import ``twin`` or ``metrics``; they receive the clock, their
 random streams and their parameters from the caller.
 """
 
+from agents.all_way_stop import FlashingRed
 from agents.ambulance import EMERGENCY_COLUMNS, EmergencyService
 from agents.approach import Approach
 from agents.crossing_assist import METHODS, AssistMethod
@@ -34,6 +35,7 @@ __all__ = [
     "ColumnLog",
     "Crosswalk",
     "EmergencyService",
+    "FlashingRed",
     "HeatingPlan",
     "Intersection",
     "Link",

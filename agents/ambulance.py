@@ -87,6 +87,13 @@ class EmergencyService:
         self.on_the_road = 0
         #: optional observer of the ambulances' drives (see ``AmbulanceWatcher``)
         self.watcher: AmbulanceWatcher | None = None
+        #: intervals (start, end) during which preemption does not work (a cyberattack)
+        self.preemption_down: list[tuple[float, float]] = []
+
+    def preemption_works(self) -> bool:
+        """Whether ambulances can ask for green now."""
+        now = self.env.now
+        return self.lead_s is not None and not any(a <= now < b for a, b in self.preemption_down)
 
     def call(self, node: int, route_out: Route, route_back: Route) -> None:
         """An incident at intersection ``node`` is called in now."""
@@ -137,7 +144,7 @@ class EmergencyService:
         lost = 0.0
         for approach, _ in route[:-1]:
             request: Preemption | None = None
-            if self.lead_s is not None:
+            if self.lead_s is not None and self.preemption_works():
                 early = max(link_s - self.lead_s, 0.0)
                 if early:
                     yield env.timeout(early)
@@ -146,7 +153,8 @@ class EmergencyService:
             else:
                 yield env.timeout(link_s)
             arrived = env.now
-            if not approach.in_green:
+            # at a signal flashing red (all-way stop) it stops and goes; else it waits for green
+            if not approach.in_green and not self.controllers[approach.node].flashing:
                 yield approach.next_green()
             ahead = approach.queued_ahead() * (1.0 - self.yield_share)
             departure = max(env.now, approach.window_start) + ahead * approach.headway_s

@@ -54,6 +54,13 @@ class Caller(Protocol):
         """Vehicles or pedestrians are waiting for ``phase``."""
 
 
+class Unblocked(Protocol):
+    """Another discharge rule that took over the approach (an all-way stop)."""
+
+    def unblocked(self, approach: Approach) -> None:
+        """``approach``'s head vehicle has room downstream again."""
+
+
 class _Ghost:
     """Onward marker of a vehicle that is on no link's books (the ambulance driving back)."""
 
@@ -95,6 +102,7 @@ class Approach:
         "_leaving",
         "_refused",
         "_wake_pending",
+        "all_way_stop",
         "blocked_on",
         "blocked_s",
         "blocked_since",
@@ -142,6 +150,8 @@ class Approach:
         self.storage = storage
         self.spillback = spillback if spillback is not None else Spillback()
         self.controller: Caller | None = None
+        #: the all-way stop discharging this approach while its signal flashes red, if any
+        self.all_way_stop: Unblocked | None = None
         self.green_onset = 0.0
         self.window_start = 0.0
         self.window_end = 0.0
@@ -310,7 +320,10 @@ class Approach:
         elif now > self.spillback.warmup_s:
             self.blocked_s += now - self.spillback.warmup_s
         self.blocked_on = None
-        self._release()
+        if self.all_way_stop is not None:
+            self.all_way_stop.unblocked(self)
+        else:
+            self._release()
 
     def _check_gridlock(self) -> None:
         """Record a ring of blocked approaches none of whose links can empty."""

@@ -177,6 +177,8 @@ class Sidewalks:
         self._timer_at = np.full(n, math.inf)  # pending timer of each segment
         self._acc = np.zeros((3, n))  # kWh, ON s, snow-covered s, up to self._t
         self._snow_cm_h = weather.rate_at(env.now)
+        #: the heating controller is down (a cyberattack): every slab is off
+        self.forced_off = False
         declared = control.declaration(self.n_heated)
         #: the sensor that observes pedestrians walking onto heated segments, if any
         self._camera = declared.name if declared and control.watches_people and sensing else None
@@ -192,6 +194,11 @@ class Sidewalks:
         sensing.link(sensor.name, "heating_controller", "switch heating")
         if sensor.identifiability != ANONYMOUS:
             sensing.link(sensor.name, "camera_vendor_cloud", "video analytics")
+
+    def force_off(self, off: bool) -> None:
+        """The heating controller stops (``True``) or works again (``False``) from now."""
+        self.forced_off = off
+        self._update(self._all)
 
     # --- the pedestrians' interface ---------------------------------------------------------
     def walk_onto(self, segment: int, resident: int) -> None:
@@ -309,6 +316,8 @@ class Sidewalks:
         snowing = self._snow_cm_h > 0
         was_on = self._on[idx]
         on, due = self.control.decide(self, idx, depth, snowing, was_on, now)
+        if self.forced_off:
+            on = np.zeros_like(on)
         switched = idx[on & ~was_on]
         self._melt_from[switched] = now + self._heatup_s
         self._on[idx] = on

@@ -24,6 +24,7 @@ from agents.compass import NS_PHASE, PHASES, other_phase
 from agents.log import ColumnLog
 
 if TYPE_CHECKING:
+    from agents.all_way_stop import FlashingRed
     from agents.approach import Approach
     from agents.crosswalk import Crosswalk
 
@@ -65,6 +66,14 @@ class Preemption:
     served: bool = False
 
 
+@dataclass(frozen=True)
+class FailSafe:
+    """A compromised controller flashes red (all-way stop) until ``end_s``."""
+
+    end_s: float
+    flashing: FlashingRed
+
+
 class SignalController:
     """Runs one intersection's signal program as a SimPy process.
 
@@ -104,6 +113,9 @@ class SignalController:
         self._preempted = False
         self._pending: list[Preemption] = []
         self._preempting = False
+        #: True while the controller has fallen back to flashing red
+        self.flashing = False
+        self._fail_pending: FailSafe | None = None
         actuated = timing.control == "actuated"
         for phase in PHASES:
             for approach in approaches[phase]:
@@ -124,11 +136,51 @@ class SignalController:
     def preempt(self, phase: int) -> Preemption:
         """An emergency vehicle asks for green on ``phase``; release the result once past."""
         request = Preemption(phase, self.env.event())
+        if self.flashing:  # a failed controller serves no preemption
+            request.served = True
+            return request
         self._pending.append(request)
         if not self._preempting:
             self._preempting = True
             self._process.interrupt(request)
         return request
+
+    def fail_safe(self, start_s: float, end_s: float, flashing: FlashingRed) -> None:
+        """Fall back to flashing red from ``start_s`` to ``end_s``, then resume the program.
+
+        At ``start_s`` the current green ends at once (vehicles already promised
+        a departure still leave) and ``flashing`` discharges the approaches as an
+        all-way stop; WALK is not shown, and no preemption or pedestrian
+        extension is served. At ``end_s`` the program restarts with a green for
+        the phase that was not green when it failed.
+        """
+        if end_s <= start_s:
+            raise ValueError(f"fail-safe ends at {end_s} s, not after its start {start_s} s")
+        self.env.process(self._fail_at(start_s, FailSafe(end_s, flashing)))
+
+    def _fail_at(self, start_s: float, cause: FailSafe) -> Generator[simpy.Event, object, None]:
+        if start_s > self.env.now:
+            yield self.env.timeout(start_s - self.env.now)
+        if self._preempting or self.flashing:
+            self._fail_pending = cause  # taken up once the current service ends
+        else:
+            self._process.interrupt(cause)
+
+    def _flash(self, cause: FailSafe) -> Generator[simpy.Event, object, None]:
+        now = self.env.now
+        if now < self.green_end_s:
+            self.green_end_s = now
+            self._log_phase()
+        self.flashing = True
+        cause.flashing.start()
+        # Pedestrians at an all-way stop cross when they reach the curb (vehicles stop
+        # for them): the crossings work as if WALK were shown until the signal resumes.
+        for crosswalks in self.crosswalks:
+            for crosswalk in crosswalks:
+                crosswalk.start_walk(max(cause.end_s - now, 0.0))
+        yield self.env.timeout(max(cause.end_s - now, 0.0))
+        cause.flashing.stop()
+        self.flashing = False
 
     # -- programs ---------------------------------------------------------
 
@@ -141,14 +193,23 @@ class SignalController:
                     lead_in = False
                     yield from self._lead_in()
                 yield from (self._actuated(phase) if actuated else self._fixed(phase))
-            except simpy.Interrupt:
+            except simpy.Interrupt as interrupt:
                 self._conflict = None
-                while self._pending:
-                    request = self._pending[0]
-                    yield from self._serve_preemption(request)
-                    self._pending = [r for r in self._pending if not r.served]
-                phase = other_phase(self.phase)
-                self._preempting = False
+                cause = interrupt.cause
+                if not isinstance(cause, FailSafe):
+                    while self._pending:
+                        request = self._pending[0]
+                        yield from self._serve_preemption(request)
+                        self._pending = [r for r in self._pending if not r.served]
+                    phase = other_phase(self.phase)
+                    self._preempting = False
+                    cause, self._fail_pending = self._fail_pending, None
+                # A fail-safe that arrived while serving preemption or flashing waits here.
+                while isinstance(cause, FailSafe):
+                    self._pending, self._preempting = [], False
+                    yield from self._flash(cause)
+                    phase = other_phase(self.phase)
+                    cause, self._fail_pending = self._fail_pending, None
 
     def _lead_in(self) -> Generator[simpy.Event, object, None]:
         """From time 0 to the offset: the tail of the cycle before the first NS green.
@@ -327,4 +388,4 @@ class SignalController:
         )
 
 
-__all__ = ["Preemption", "SignalController", "SignalTiming"]
+__all__ = ["FailSafe", "Preemption", "SignalController", "SignalTiming"]

@@ -6,6 +6,8 @@ and ``metrics.winter_plots`` need matplotlib and are imported on their own.
 """
 
 from metrics.analytic import (
+    awsc_capacity_vph,
+    awsc_departure_headways,
     degree_of_saturation,
     pedestrian_los,
     pedestrian_signal_delay,
@@ -17,6 +19,8 @@ from metrics.safety import vehicle_pedestrian_conflicts
 from metrics.timeseries import time_series
 
 __all__ = [
+    "awsc_capacity_vph",
+    "awsc_departure_headways",
     "degree_of_saturation",
     "efficiency_metrics",
     "emergency_metrics",

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -364,18 +365,21 @@ def test_an_outage_is_drawn_as_compromised(tmp_path: Path) -> None:
     assert compromised(model) == set()
 
 
-def test_attack_panel_copes_without_a_security_layer(tmp_path: Path) -> None:
+def test_attack_panel_lists_the_model_entries_and_copes_with_odd_ones(tmp_path: Path) -> None:
     pytest.importorskip("solara")
     from twin.app.page import attack_entries
 
     model = ExplorerModel(scenario_file=small_file(tmp_path))
-    assert attack_entries(model) == []
-    model.attack_entries = ("vendor_cloud", "roadside_units")  # type: ignore[attr-defined]
-    assert attack_entries(model) == ["vendor_cloud", "roadside_units"]
-    model.attack_entries = lambda: ["dispatch"]  # type: ignore[attr-defined]
-    assert attack_entries(model) == ["dispatch"]
-    model.attack_entries = 3  # type: ignore[attr-defined]
-    assert attack_entries(model) == []
+    entries = attack_entries(model)
+    assert "signal_controllers:0" in entries
+    assert entries == list(model.attack_entries)
+    odd = SimpleNamespace(attack_entries=("vendor_cloud", "roadside_units"))
+    assert attack_entries(odd) == ["vendor_cloud", "roadside_units"]
+    odd.attack_entries = lambda: ["dispatch"]
+    assert attack_entries(odd) == ["dispatch"]
+    odd.attack_entries = 3
+    assert attack_entries(odd) == []
+    assert attack_entries(SimpleNamespace()) == []
 
 
 def test_the_attack_button_marks_what_it_brought_down(tmp_path: Path) -> None:
@@ -412,8 +416,12 @@ def test_chart_panels_follow_the_reported_families(tmp_path: Path) -> None:
     model.step()
     assert family_figure(model, "efficiency") is not None
     assert family_figure(model, "privacy") is not None  # the live exposure indicator
-    assert family_figure(model, "security") is None  # not reported (yet)
-    assert len(model.frames["time_s"]) == 2 and model.frames["time_s"][-1] == 110.0
+    assert family_figure(model, "security") is not None  # components out of order
+    assert model.frames["compromised_components"] == [0.0, 0.0]
+    model.launch_attack("signal_controllers:0")
+    model.step()
+    assert model.frames["compromised_components"][-1] >= 1.0
+    assert len(model.frames["time_s"]) == 3 and model.frames["time_s"][-1] == 220.0
 
 
 def test_model_params_satisfy_solaraviz() -> None:

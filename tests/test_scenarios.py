@@ -6,6 +6,7 @@ import shlex
 from pathlib import Path
 
 import pytest
+import yaml
 
 from twin.cli import main
 from twin.runner import run_scenario
@@ -19,9 +20,22 @@ def test_there_are_bundled_scenarios() -> None:
     assert any(path.stem == "baseline" for path in SCENARIOS)
 
 
+def _early_attacks(path: Path, start: str, length: str) -> list[str]:
+    """An override moving a scenario's attacks inside a short horizon (none if it has none)."""
+    data = yaml.safe_load(path.read_text())
+    if not data.get("attacks"):
+        return []
+    attacks = ", ".join(
+        f"{{at: {start}, entry: {a['entry']}, duration: {length}, objective: {a['objective']}}}"
+        for a in data["attacks"]
+    )
+    return [f"attacks=[{attacks}]"]
+
+
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
 def test_bundled_scenario_runs(path: Path) -> None:
-    scenario = load_scenario(path, ["duration=20min", "warmup=5min"])
+    early = _early_attacks(path, "5min", "5min")
+    scenario = load_scenario(path, ["duration=20min", "warmup=5min", *early])
     assert scenario.name == path.stem
     result = run_scenario(scenario)
     efficiency = result.metrics["efficiency"]
@@ -60,4 +74,6 @@ def test_scenario_header_command_runs(
     """Each command a scenario's header suggests runs (on a short horizon)."""
     monkeypatch.chdir(ROOT)
     short = ["--set", "duration=10min", "--set", "warmup=0", "--quiet", "--out", str(tmp_path)]
+    for override in _early_attacks(ROOT / args[0], "2min", "3min"):
+        short += ["--set", override]
     assert main(["run", *args, *short]) == 0

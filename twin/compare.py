@@ -37,7 +37,7 @@ HEADLINES = (
     "privacy.persons_exposed",
 )
 #: Numbers in metrics.json that describe the analysis, not an outcome of the policy.
-NOT_OUTCOMES = ("privacy.sampled_persons",)
+NOT_OUTCOMES = ("privacy.sampled_persons", "security.attacks", "security.components_total")
 #: Metrics per family in the small-multiples overview.
 OVERVIEW_PER_FAMILY = 4
 

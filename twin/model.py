@@ -27,6 +27,9 @@ from twin.demand import arrival_times
 from twin.population import create_residents
 from twin.routines import draw_routines, pedestrian_schedule, vehicle_owners
 from twin.scenario import Scenario
+from twin.security.run import install as install_attacks
+from twin.security.run import launch_attack as _launch_attack
+from twin.security.spread import AttackOutcome
 from twin.services import BuildContext, Service, registered
 from twin.streams import random_stream
 from twin.walkways import Walkways
@@ -86,6 +89,8 @@ class CityModel(mesa.Model):
     seconds (the time series), and when it is driven by :meth:`step`, one row per
     step, Mesa's convention (what ``mesa.batch_run`` and the app read).
         count_events: count processed events (``events_scheduled``; costs a little time).
+        attack_replication: which draw of the scenario's attacks this run lives through
+            (``twin.security.run``; -1: none).
     """
 
     def __init__(
@@ -93,6 +98,7 @@ class CityModel(mesa.Model):
         scenario: Scenario,
         step_s: float = 10.0,
         count_events: bool = False,
+        attack_replication: int = 0,
     ) -> None:
         super().__init__(rng=scenario.seed)
         self.spec = scenario
@@ -132,6 +138,8 @@ class CityModel(mesa.Model):
         self.env.process(self._pedestrian_demand())
         for service in self.services.values():
             service.start()
+        #: the integration graph and the attacks drawn for it (``twin.security.run``)
+        self.attack_plan = install_attacks(self, attack_replication)
         reporters = {
             "time_s": lambda m: m.env.now,
             "vehicles_in_network": lambda m: m.traffic.inside,
@@ -147,6 +155,28 @@ class CityModel(mesa.Model):
         self.datacollector = mesa.DataCollector(model_reporters=reporters)
         self._take_sample()  # the row at time 0
         self.env.process(self._sample())
+
+    # -- attacks (the explorer's attack panel) -------------------------------
+
+    @property
+    def attack_entries(self) -> list[str]:
+        """Where an attack can enter: every component, then each ``vendor:NAME``."""
+        from twin.security.run import attack_entries
+
+        return attack_entries(self)
+
+    def launch_attack(
+        self, entry: str, duration_s: float = 3600.0, objective: str = "both"
+    ) -> AttackOutcome:
+        """Attack entering at ``entry`` now; its spread is drawn and its outages scheduled."""
+        return _launch_attack(self, entry, duration_s, objective)
+
+    @property
+    def compromised(self) -> set[str]:
+        """Components out of order now, from the scenario's attacks and those launched."""
+        from twin.security.run import down_now
+
+        return down_now(self.attack_plan, self.env.now)
 
     # -- running -------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from twin.folder import file_mode
 from twin.report import write_report
 from twin.runner import RunResult
 from twin.scenario import scenario_to_yaml
+from twin.security.run import security_files
 from twin.services import registered
 
 
@@ -129,6 +130,14 @@ def write_results(
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{name}.tmp.png")
         draw(tmp)
+        os.chmod(tmp, file_mode())
+        os.replace(tmp, path)
+        written.append(path)
+    for name, write in security_files(result).items():  # components.json, attack plots
+        path = out / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp{path.suffix}")
+        write(tmp)
         os.chmod(tmp, file_mode())
         os.replace(tmp, path)
         written.append(path)

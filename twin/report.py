@@ -102,6 +102,8 @@ def report_blocks(folder: Path) -> list[Block]:
     if isinstance(links, Mapping):
         links = links.get("links", [])
     components = _read(folder / "components.json") or []
+    if isinstance(components, Mapping):  # twin.security.graph.components_json
+        components = components.get("components", [])
     if not isinstance(scenario, dict) or not isinstance(metrics, dict):
         raise TwinError(f"{folder}: scenario.yaml and metrics.json must hold mappings")
     name = scenario.get("name", folder.name)
@@ -134,7 +136,7 @@ def report_blocks(folder: Path) -> list[Block]:
         by_system.setdefault(str(sensor.get("system", "unnamed system")), []).append(sensor)
     for system, members in by_system.items():
         blocks.append(("h3", f"System: {system}"))
-        vendor = _vendor(components, system) or policy_vendor(scenario, system)
+        vendor = policy_vendor(scenario, system) or _vendor(components, system)
         if vendor:
             blocks.append(("p", f"Run by {vendor}."))
         blocks.append(("ul", [_describe(s, scenario, links) for s in members]))
@@ -167,6 +169,7 @@ def report_blocks(folder: Path) -> list[Block]:
             [LABELS.get(f"{family}.{key}", key.replace("_", " ")), _value(section[key])]
             for key in keys
             if not isinstance(section[key], Mapping)
+            or {"mean", "ci_low", "ci_high"} <= set(section[key])
         ]
         blocks.append(("table", ["outcome", "value"], rows))
     return blocks
@@ -384,8 +387,17 @@ def _read(path: Path, required: bool = False) -> Any:
 def _value(value: object) -> str:
     if value is None:
         return "nothing to measure"
-    if isinstance(value, list) and len(value) == 2:
-        return f"{_value(value[0])} to {_value(value[1])}"
+    if isinstance(value, Mapping):  # a mean over replications with its 95 % interval
+        if value.get("mean") is None:
+            return "nothing to measure"
+        text = _value(value["mean"])
+        if value.get("ci_low") is not None and value.get("ci_high") is not None:
+            text += f" (95 % interval {_value(value['ci_low'])} to {_value(value['ci_high'])})"
+        return text
+    if isinstance(value, list) and len(value) == 2 and all(_is_number(v) for v in value):
+        return f"{_value(value[0])} to {_value(value[1])}"  # an interval
+    if isinstance(value, list):
+        return ", ".join(str(v).replace("_", " ") for v in value) or "none"
     if isinstance(value, float):
         return f"{value:,.2f}"
     if isinstance(value, int) and not isinstance(value, bool):
@@ -450,3 +462,7 @@ def to_html(blocks: Sequence[Block]) -> str:
 
 def _cell(value: object) -> str:
     return str(value).replace("|", "\\|")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)

@@ -17,6 +17,7 @@ from twin.congestion import congestion
 from twin.digital.run import privacy_of_model
 from twin.model import SAMPLE_S, CityModel
 from twin.scenario import Scenario
+from twin.security.run import SecurityResult, security_of_run
 from twin.services import Service, registered
 
 
@@ -42,6 +43,8 @@ class RunResult:
     services: dict[str, Service] = field(default_factory=dict)
     #: one line per service that is on but cannot act.
     warnings: list[str] = field(default_factory=list)
+    #: the integration graph and what the attack did (``twin.security.run``)
+    security: SecurityResult | None = None
     #: wall-clock facts; kept out of ``metrics`` so metrics are reproducible.
     timing: dict[str, float] = field(default_factory=dict)
 
@@ -69,7 +72,9 @@ def run_scenario(
     build_s = time.perf_counter() - wall_start
     model.run_to_end(progress)
     wall_s = time.perf_counter() - wall_start
-    return collect(model, {"build_s": build_s, "wall_s": wall_s})
+    result = collect(model, {"build_s": build_s, "wall_s": wall_s})
+    security_of_run(result, model, progress)
+    return result
 
 
 def collect(model: CityModel, timing: dict[str, float]) -> RunResult:

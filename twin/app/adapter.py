@@ -162,6 +162,7 @@ class ExplorerModel(CityModel):
         values = (len(self._identified), len(held), len(np.unique(held[:, 1])))
         for key, value in zip(PRIVACY_SERIES, values, strict=True):
             self.frames.setdefault(key, []).append(float(value))
+        self.frames.setdefault("compromised_components", []).append(float(len(self.compromised)))
 
     def _read_observations(self) -> None:
         """What the live sensors saw since the last frame (new rows of ``sensing.log``),

@@ -34,6 +34,7 @@ LABELS = {
     "privacy_people_identified": "people a sensor identified so far",
     "privacy_records_held": "person-level records kept now (policy applied)",
     "privacy_people_in_records": "people in the records kept now",
+    "compromised_components": "components out of order (attacks)",
 }
 #: One line under a family's chart: what it counts.
 CAPTIONS = {

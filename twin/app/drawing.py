@@ -47,6 +47,18 @@ QUEUE_DRAWN_MAX = 20
 NODE_COMPONENTS = frozenset({"signal_controllers", "preemption_detectors"})
 
 
+def down_intersections(model: ExplorerModel, down: set[str]) -> set[int]:
+    """Intersections whose controller (``signal_controllers:N``) or detectors are down;
+    a component named without ``:N`` stands for every intersection."""
+    every = {i.node for i in model.grid.intersections}
+    nodes: set[int] = set()
+    for name in down:
+        kind, _, index = name.partition(":")
+        if kind in NODE_COMPONENTS:
+            nodes |= {int(index)} if index.isdigit() else every
+    return nodes & every
+
+
 def sensor_positions(model: ExplorerModel) -> dict[str, np.ndarray]:
     """Where each placeable sensor is, by sensor name ((n, 2) blocks).
 
@@ -255,8 +267,9 @@ def draw_district(model: ExplorerModel, ax: Axes) -> dict[str, int]:
         )
     counts["detections"] = len(model.detections.sensor)
     counts["identified"] = int(model.detections.identified.sum())
-    if down & NODE_COMPONENTS:
-        nodes = np.array([model.node_xy(i.node) for i in model.grid.intersections])
+    fallen = down_intersections(model, down)
+    if fallen:
+        nodes = np.array([model.node_xy(node) for node in sorted(fallen)])
         ax.scatter(
             nodes[:, 0],
             nodes[:, 1],

@@ -27,6 +27,7 @@ from twin.scenario.base import (
     _value_error,
     show_value,
 )
+from twin.scenario.security import Attack, Security, attack_problems
 from twin.scenario.services import Emergency, Policy, Services, Weather
 
 __all__ = [
@@ -303,6 +304,12 @@ class Scenario(Section):
     services: Services = Field(default=Services(), description="Smart services (section).")
     weather: Weather = Field(default=Weather(), description="Temperature and snowfall (section).")
     policy: Policy = Field(default=Policy(), description="Data and consent policy (section).")
+    security: Security = Field(
+        default=Security(), description="Component hardening and attack spread (section)."
+    )
+    attacks: tuple[Attack, ...] = Field(
+        default=(), description="Cyberattacks during the run (list of {at, entry, ...})."
+    )
 
     @field_validator("name")
     @classmethod
@@ -336,6 +343,7 @@ class Scenario(Section):
             problems.append(signals_problem)
         problems.extend(self._override_problems())
         problems.extend(self._service_problems())
+        problems.extend(attack_problems(self.attacks, self.duration))
         return problems
 
     def _override_problems(self) -> list[tuple[str, str]]:

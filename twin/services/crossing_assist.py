@@ -9,12 +9,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from agents.crossing_assist import METHODS
+from agents.crossing_assist import METHODS, AssistMethod
 from agents.sensing import NOBODY, OPTED_IN
 from metrics.safety import vehicle_pedestrian_conflicts
 from twin.services.base import BuildContext, Service, SummaryRow, Table, register
 
 if TYPE_CHECKING:
+    import simpy
+
+    from agents.crosswalk import Crosswalk, Walker
     from twin.scenario import Scenario
 
 
@@ -41,8 +44,10 @@ class CrossingAssistService(Service):
             system = self.method.system
             context.sensing.link(system, "roadside_units", "slow pedestrian on the crossing")
             context.sensing.link("roadside_units", "connected_vehicles", "driver alerts")
+        #: the method as the crosswalks see it: it recognises nobody while taken down
+        self.detector = _Outages(self.method, context.env)
         for crosswalk in crosswalks:
-            crosswalk.attach(self.method)
+            crosswalk.attach(self.detector)
 
     @classmethod
     def enabled(cls, scenario: Scenario) -> bool:
@@ -95,13 +100,58 @@ class CrossingAssistService(Service):
             return ()
         return (SummaryRow("conflicts_avoided_by_alerts", "  avoided by driver alerts", "{:,.0f}"),)
 
+    def components(self) -> tuple[str, ...]:
+        alerts = (
+            ("roadside_units", "connected_vehicles") if self.scenario.services.driver_alerts else ()
+        )
+        return (*super().components(), *alerts)
+
+    def take_down(self, component: str, start_s: float, end_s: float) -> None:
+        """Its sensors down: the crosswalks recognise nobody (the sensors still draw, so
+        other crossings keep their random numbers); roadside units or connected vehicles
+        down: no driver is alerted."""
+        super().take_down(component, start_s, end_s)
+        if component not in ("roadside_units", "connected_vehicles"):
+            self.detector.down.append((start_s, end_s))
+
     def metrics(self, tables: Mapping[str, Table], core: Mapping[str, object]) -> dict[str, object]:
         services = self.scenario.services
         if not services.driver_alerts:
             return {"conflicts_avoided_by_alerts": 0}
         passages = tables["vehicle_passages"]
         uniforms = self.context.stream("alerts").random(len(passages["time_s"]))
+        for outage in self.outages:
+            if outage.component in ("roadside_units", "connected_vehicles"):
+                silent = (passages["time_s"] >= outage.start_s) & (
+                    passages["time_s"] < outage.end_s
+                )
+                uniforms[silent] = 1.0  # nobody alerted, so nobody yields to an alert
         conflicts, avoided = vehicle_pedestrian_conflicts(
             passages, tables["crossings"], self.scenario.warmup, services.alert_compliance, uniforms
         )
         return {"vehicle_pedestrian_conflicts": conflicts, "conflicts_avoided_by_alerts": avoided}
+
+
+class _Outages:
+    """A crossing-assist method that recognises nobody while it is down (``CurbDetector``)."""
+
+    def __init__(self, method: AssistMethod, env: simpy.Environment) -> None:
+        self.method = method
+        self.env = env
+        self.down: list[tuple[float, float]] = []
+
+    def _up(self) -> bool:
+        now = self.env.now
+        return not any(a <= now < b for a, b in self.down)
+
+    @property
+    def on_crossing(self) -> bool:
+        return self.method.on_crossing and self._up()
+
+    @on_crossing.setter
+    def on_crossing(self, value: bool) -> None:
+        self.method.on_crossing = value
+
+    def at_curb(self, crosswalk: Crosswalk, resident: Walker) -> bool:
+        detected = self.method.at_curb(crosswalk, resident)  # draws as it would
+        return detected and self._up()

@@ -114,6 +114,13 @@ class Emergency(Service):
         sensors = self.context.sensing.sensors
         return ("dispatch", "ambulances", *(n for n in ("preemption_detectors",) if n in sensors))
 
+    def take_down(self, component: str, start_s: float, end_s: float) -> None:
+        """Preemption detectors or the ambulances' emitters down: no preemption until
+        ``end_s``. Dispatch down is recorded only (calls are assumed taken by radio)."""
+        super().take_down(component, start_s, end_s)
+        if component in ("preemption_detectors", "ambulances"):
+            self.station.preemption_down.append((start_s, end_s))
+
     def reporters(self) -> dict[str, Callable[[Any], object]]:
         return {"ambulances_out": lambda _: self.station.on_the_road}
 

@@ -6,7 +6,7 @@ are in ``agents.heating_control``; the snow and energy physics in ``agents.sidew
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +17,8 @@ from agents.sidewalk import SEASON_MAX_C, SNOW_COVERED_CM, HeatingPlan, Sidewalk
 from twin.services.base import BuildContext, Service, SummaryRow, Table, register
 
 if TYPE_CHECKING:
+    import simpy
+
     from twin.scenario import Scenario
     from twin.scenario.services import SidewalkHeating
 
@@ -110,6 +112,24 @@ class SidewalkHeatingService(Service):
             SummaryRow("snow_covered_sidewalk_km_h", "snow-covered sidewalk (km h)"),
             SummaryRow("slip_incidents", "slip incidents", "{:,.0f}"),
         )
+
+    def components(self) -> tuple[str, ...]:
+        return (*super().components(), "heating_controller")
+
+    def take_down(self, component: str, start_s: float, end_s: float) -> None:
+        """Any of its components down: the heating controller switches every slab off
+        from ``start_s`` until ``end_s``."""
+        super().take_down(component, start_s, end_s)
+        env = self.context.env
+
+        def outage() -> Generator[simpy.Event, object, None]:
+            yield env.timeout(max(start_s - env.now, 0.0))
+            self.sidewalks.force_off(True)
+            yield env.timeout(max(end_s - env.now, 0.0))
+            if not any(o.start_s <= env.now < o.end_s for o in self.outages):
+                self.sidewalks.force_off(False)
+
+        env.process(outage())
 
     def reporters(self) -> dict[str, Callable[[Any], object]]:
         sidewalks = self.sidewalks

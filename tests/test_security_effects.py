@@ -1,0 +1,77 @@
+"""A compromised controller inside the running city: flashing red, then recovery.
+
+Common random numbers: the attacked and the baseline run share every traffic
+draw, so the differences are the attack's alone.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import build
+from twin.model import CityModel
+from twin.security.effects import schedule_fail_safes
+
+SAMPLES = (3600.0, 7200.0, 9000.0, 10799.0)
+
+
+def intersection_delays(attacked: bool, vehicles_per_hour: float) -> dict[float, tuple]:
+    """(delay sum, vehicles) at the single intersection at each sample time."""
+    scenario = build(
+        seed=3,
+        duration="3h",
+        city={"rows": 1, "cols": 1},
+        demand={"vehicles_per_hour": vehicles_per_hour, "pedestrians_per_hour": 500},
+    )
+    model = CityModel(scenario)
+    if attacked:  # down from 1 h to 2 h (the attack and its restoration)
+        down = {"signal_controllers:0": [(3600.0, 7200.0)], "dispatch": [(3600.0, 7200.0)]}
+        assert schedule_fail_safes(model.env, model.grid.intersections, down) == 1
+    approaches = model.grid.intersections[0].approaches
+    samples: dict[float, tuple] = {}
+
+    def sample():
+        for t in SAMPLES:
+            yield model.env.timeout(t - model.env.now)
+            samples[t] = (
+                sum(a.delay_sum_s for a in approaches),
+                sum(a.delay_count for a in approaches),
+            )
+
+    model.env.process(sample())
+    model.run_to_end()
+    return samples
+
+
+def mean_delay(samples: dict[float, tuple], start: float, end: float) -> float:
+    return (samples[end][0] - samples[start][0]) / (samples[end][1] - samples[start][1])
+
+
+def test_flashing_red_raises_delay_and_recovery_restores_it() -> None:
+    # 1,700 veh/h on four approaches (425 each) exceeds the all-way stop's 375 veh/h per
+    # saturated approach, while the signal (25 s effective green in 60 s) serves 750.
+    baseline = intersection_delays(False, 1700.0)
+    attacked = intersection_delays(True, 1700.0)
+    during_base = mean_delay(baseline, 3600.0, 7200.0)
+    during_attack = mean_delay(attacked, 3600.0, 7200.0)
+    assert during_attack > 5 * during_base
+    # Half an hour after recovery the queue is gone: the same vehicles, the same delays.
+    assert mean_delay(attacked, 9000.0, 10799.0) == pytest.approx(
+        mean_delay(baseline, 9000.0, 10799.0), rel=1e-9
+    )
+    # Before the attack nothing differs.
+    assert attacked[3600.0] == baseline[3600.0]
+
+
+def test_no_attack_leaves_the_city_as_it_was() -> None:
+    from twin.runner import run_scenario
+
+    def efficiency(**sections):
+        scenario = build(seed=5, duration="1h", city={"rows": 2, "cols": 2}, **sections)
+        return run_scenario(scenario).metrics["efficiency"]
+
+    plain = efficiency()
+    hardened = efficiency(
+        security={"security_level": 4, "attack_replications": 50, "restoration_time": "6h"}
+    )
+    assert hardened == plain

@@ -1,0 +1,37 @@
+"""Cyberattacks on the district: the integration graph, the spread, the disruption schedule."""
+
+from twin.security.analysis import NO_ATTACKS, attack_outcomes, security_section
+from twin.security.graph import (
+    INTEGRATIONS,
+    Component,
+    build_component_graph,
+    components_json,
+    resolve_entry,
+    write_components,
+)
+from twin.security.spread import (
+    AttackOutcome,
+    disruption_schedule,
+    exfiltration_times,
+    merge_intervals,
+    replicate_attacks,
+    spread,
+)
+
+__all__ = [
+    "INTEGRATIONS",
+    "NO_ATTACKS",
+    "AttackOutcome",
+    "Component",
+    "attack_outcomes",
+    "build_component_graph",
+    "components_json",
+    "disruption_schedule",
+    "exfiltration_times",
+    "merge_intervals",
+    "replicate_attacks",
+    "resolve_entry",
+    "security_section",
+    "spread",
+    "write_components",
+]

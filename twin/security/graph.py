@@ -1,0 +1,351 @@
+"""The integration graph: the city's digital components and the trust paths between them.
+
+Nodes are components (signal controllers, one per intersection; the traffic
+management centre; each service's sensor network; roadside units; heating
+controller; dispatch; data stores; vendor clouds; the shared platform or the
+integration gateway when the policy has one). A directed edge u -> v means an
+attacker holding u can try to get onto v; its ``traversal`` is the probability
+that one try works before v's own hardening is counted. The integration policy
+decides which paths exist:
+
+- ``siloed``: each service is its own zone, flat inside; zones are joined only
+  by one-way exports along the declared links, in the data's direction.
+- ``federated``: zones exchange through an integration gateway holding
+  per-purpose credentials (both ways, at the federated probability).
+- ``integrated``: one platform holds every record and shares credentials with
+  every component (both ways, at the integrated probability).
+
+Vendor clouds reach the components they maintain remotely whatever the policy:
+that is the supply-chain path, stronger for an untrusted vendor.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import networkx as nx
+
+if TYPE_CHECKING:
+    from agents.sensing import Link, Sensor
+    from twin.scenario.security import Security
+
+__all__ = [
+    "CONTROLLER",
+    "INTEGRATIONS",
+    "Component",
+    "build_component_graph",
+    "components_json",
+    "resolve_entry",
+    "vendor_cloud",
+    "write_components",
+]
+
+INTEGRATIONS = ("siloed", "federated", "integrated")
+#: The kind name of the per-intersection signal controllers in links and sensors.
+CONTROLLER = "signal_controllers"
+PLATFORM = "city_platform"
+GATEWAY = "integration_gateway"
+TRAFFIC_CENTRE = "traffic_management"
+VENDOR_CLOUD_SUFFIX = "_vendor_cloud"
+
+#: Zone (owning system) and dependent services of components no sensor declares.
+KNOWN: dict[str, tuple[str, tuple[str, ...]]] = {
+    CONTROLLER: ("traffic", ("signal_control",)),
+    TRAFFIC_CENTRE: ("traffic", ("signal_control",)),
+    "roadside_units": ("v2x", ("driver_alerts",)),
+    "connected_vehicles": ("v2x", ("driver_alerts",)),
+    "dispatch": ("emergency", ("emergency_response",)),
+    "ambulances": ("emergency", ("emergency_response",)),
+    "heating_controller": ("sidewalk_heating", ("sidewalk_heating",)),
+}
+
+
+@dataclass(frozen=True)
+class Component:
+    """One node of the integration graph.
+
+    Attributes:
+        name: unique key, e.g. ``signal_controllers:5`` or ``crossing_cameras``.
+        kind: what it is: the declared name without the intersection index.
+        zone: the system (security zone) it belongs to.
+        vendor: who supplies and maintains it, or None (in-house).
+        trusted: whether the vendor is trusted (in-house components are).
+        security_level: IEC 62443 security level achieved (1-4).
+        susceptibility: probability that one successful try on it makes it fall.
+        services: services that stop when it falls.
+        holds: systems whose records it stores (leaked when it falls).
+        node: intersection index for a signal controller, else -1.
+    """
+
+    name: str
+    kind: str
+    zone: str
+    vendor: str | None
+    trusted: bool
+    security_level: int
+    susceptibility: float
+    services: tuple[str, ...]
+    holds: tuple[str, ...]
+    node: int = -1
+
+
+def vendor_cloud(vendor: str) -> str:
+    """Component name of ``vendor``'s cloud."""
+    return f"{vendor}{VENDOR_CLOUD_SUFFIX}"
+
+
+def build_component_graph(
+    sensors: Iterable[Sensor],
+    links: Iterable[Link],
+    integration: str,
+    security: Security,
+    intersections: int,
+    vendors: Mapping[str, bool] | None = None,
+    vendor_of: Mapping[str, str] | None = None,
+) -> nx.DiGraph:
+    """The integration graph of a district.
+
+    Args:
+        sensors: the services' declared sensors (``Sensing.sensors.values()``).
+        links: the services' declared links (``Sensing.links``).
+        integration: ``siloed``, ``federated`` or ``integrated`` (``policy.integration``).
+        security: the scenario's ``security`` section.
+        intersections: number of signal controllers (one per intersection).
+        vendors: vendor name -> trusted; vendors not listed are trusted.
+        vendor_of: component kind -> vendor, added to those implied by links to
+            a ``<vendor>_vendor_cloud``.
+
+    Each node carries its :class:`Component` as attribute ``component``; each
+    edge its ``traversal`` probability and the ``path`` kind that set it.
+    """
+    if integration not in INTEGRATIONS:
+        raise ValueError(f"integration {integration!r} is not one of {', '.join(INTEGRATIONS)}")
+    if intersections < 1:
+        raise ValueError(f"intersections must be at least 1, not {intersections}")
+    sensors, links = list(sensors), list(links)
+    trusted_vendors = dict(vendors or {})
+    kinds = _kinds(sensors, links, vendor_of or {})
+    graph = nx.DiGraph(integration=integration)
+    instances: dict[str, list[str]] = {}
+    for kind, (zone, services, holds, vendor) in kinds.items():
+        count = intersections if kind == CONTROLLER else 1
+        names = [f"{kind}:{i}" for i in range(count)] if kind == CONTROLLER else [kind]
+        instances[kind] = names
+        trusted = trusted_vendors.get(vendor, True) if vendor is not None else True
+        for i, name in enumerate(names):
+            level = security.level_of(name, kind)
+            susceptibility = security.susceptibility[level - 1]
+            if not trusted:
+                susceptibility = min(1.0, susceptibility * security.untrusted_vendor_factor)
+            component = Component(
+                name,
+                kind,
+                zone,
+                vendor,
+                trusted,
+                level,
+                susceptibility,
+                services,
+                holds,
+                i if kind == CONTROLLER else -1,
+            )
+            graph.add_node(name, component=component)
+    _add_paths(graph, instances, kinds, sensors, links, integration, security, trusted_vendors)
+    return graph
+
+
+def _store_of(system: str) -> str:
+    """The component that keeps ``system``'s records: its own store, unless the system is
+    a vendor cloud or the signal controllers, which keep them themselves."""
+    if system.endswith(VENDOR_CLOUD_SUFFIX) or system == CONTROLLER:
+        return system
+    return f"{system}_store"
+
+
+_KindInfo = tuple[str, tuple[str, ...], tuple[str, ...], str | None]
+
+
+def _kinds(
+    sensors: Sequence[Sensor], links: Sequence[Link], vendor_of: Mapping[str, str]
+) -> dict[str, _KindInfo]:
+    """kind -> (zone, services, systems held, vendor), in a deterministic order."""
+    zone: dict[str, str] = {}
+    services: dict[str, set[str]] = {}
+    holds: dict[str, set[str]] = {}
+    vendor: dict[str, str] = dict(vendor_of)
+
+    def add(kind: str, owner: str | None = None, service: str | None = None) -> None:
+        known_zone, known_services = KNOWN.get(kind, (None, ()))
+        if kind.endswith(VENDOR_CLOUD_SUFFIX):
+            known_zone = f"vendor:{kind.removesuffix(VENDOR_CLOUD_SUFFIX)}"
+        zone.setdefault(kind, known_zone or owner or kind)
+        services.setdefault(kind, set()).update(known_services)
+        if service is not None:
+            services[kind].add(service)
+        holds.setdefault(kind, set())
+
+    for kind in (CONTROLLER, TRAFFIC_CENTRE):
+        add(kind)
+    for sensor in sensors:
+        add(sensor.name, owner=sensor.service, service=sensor.service)
+        store = _store_of(sensor.system)
+        # A vendor cloud or the controllers keep the records themselves and serve the service.
+        add(store, owner=sensor.service, service=sensor.service if store == sensor.system else None)
+        holds[store].add(sensor.system)
+    for link in links:
+        add(link.source)
+        add(link.target)
+        # A device that sends its data to a vendor's cloud is that vendor's product.
+        if link.target.endswith(VENDOR_CLOUD_SUFFIX) and not link.source.endswith(
+            VENDOR_CLOUD_SUFFIX
+        ):
+            vendor.setdefault(link.source, link.target.removesuffix(VENDOR_CLOUD_SUFFIX))
+    for kind, name in list(vendor.items()):
+        if kind in zone:
+            add(vendor_cloud(name))
+        else:
+            del vendor[kind]
+    for kind in zone:
+        if kind.endswith(VENDOR_CLOUD_SUFFIX):
+            vendor[kind] = kind.removesuffix(VENDOR_CLOUD_SUFFIX)
+    return {
+        kind: (
+            zone[kind],
+            tuple(sorted(services[kind])),
+            tuple(sorted(holds[kind])),
+            vendor.get(kind),
+        )
+        for kind in zone
+    }
+
+
+def _add_paths(
+    graph: nx.DiGraph,
+    instances: dict[str, list[str]],
+    kinds: Mapping[str, _KindInfo],
+    sensors: Sequence[Sensor],
+    links: Sequence[Link],
+    integration: str,
+    security: Security,
+    trusted_vendors: Mapping[str, bool],
+) -> None:
+    traversal = security.traversal
+    crossing = {"siloed": traversal.siloed, "federated": traversal.federated}
+
+    def connect(source: str, target: str, p: float, path: str, both: bool) -> None:
+        for u in instances[source]:
+            for v in instances[target]:
+                for a, b in ((u, v), (v, u)) if both else ((u, v),):
+                    if a != b and p > graph.edges.get((a, b), {}).get("traversal", -1.0):
+                        graph.add_edge(a, b, traversal=p, path=path)
+
+    declared = [(link.source, link.target) for link in links]
+    declared += [(TRAFFIC_CENTRE, CONTROLLER)]
+    declared += [(sensor.name, _store_of(sensor.system)) for sensor in sensors]
+    for source, target in declared:
+        if kinds[source][0] != kinds[target][0]:
+            # Other zones reach the controllers through the traffic management centre.
+            source = TRAFFIC_CENTRE if source == CONTROLLER else source
+            target = TRAFFIC_CENTRE if target == CONTROLLER else target
+        if integration == "integrated":
+            connect(source, target, traversal.integrated, "shared credentials", both=True)
+        elif kinds[source][0] == kinds[target][0]:
+            connect(source, target, traversal.within_zone, "within zone", both=True)
+        elif integration == "siloed":
+            connect(source, target, crossing["siloed"], "one-way export", both=False)
+    if integration == "federated":
+        bridged = {k for s, t in declared if kinds[s][0] != kinds[t][0] for k in (s, t)}
+        services = {s for kind in bridged for s in kinds[kind][1]}
+        instances[GATEWAY] = [_add_hub(graph, GATEWAY, (), services, security)]
+        for kind in sorted(bridged):
+            connect(kind, GATEWAY, crossing["federated"], "per-purpose credential", both=True)
+    elif integration == "integrated":
+        everything = tuple(sorted({s for info in kinds.values() for s in info[2]}))
+        services = {s for info in kinds.values() for s in info[1]}
+        instances[PLATFORM] = [_add_hub(graph, PLATFORM, everything, services, security)]
+        for kind in kinds:
+            connect(kind, PLATFORM, traversal.integrated, "shared credentials", both=True)
+    for kind, (_, _, _, vendor) in kinds.items():
+        if vendor is None or kind == vendor_cloud(vendor):
+            continue
+        trusted = trusted_vendors.get(vendor, True)
+        p = traversal.vendor_access if trusted else security.untrusted_vendor_access
+        connect(vendor_cloud(vendor), kind, p, "vendor remote access", both=False)
+
+
+def _add_hub(
+    graph: nx.DiGraph, name: str, holds: tuple[str, ...], services: set[str], security: Security
+) -> str:
+    """Add the platform or the gateway (in-house, at its own security level)."""
+    level = security.level_of(name, name)
+    susceptibility = security.susceptibility[level - 1]
+    component = Component(
+        name, name, name, None, True, level, susceptibility, tuple(sorted(services)), holds
+    )
+    graph.add_node(name, component=component)
+    return name
+
+
+def resolve_entry(graph: nx.DiGraph, entry: str) -> list[str]:
+    """The components an attack ``entry`` may start from (several for ``random``).
+
+    Raises:
+        KeyError: the entry names no component or no vendor of this graph; the
+            message lists what exists.
+    """
+    names = list(graph.nodes)
+    if entry == "random":
+        return names
+    if entry.startswith("vendor:"):
+        cloud = vendor_cloud(entry.removeprefix("vendor:"))
+        if cloud in graph:
+            return [cloud]
+        clouds = sorted(n for n in names if n.endswith(VENDOR_CLOUD_SUFFIX))
+        known = ", ".join(f"vendor:{c.removesuffix(VENDOR_CLOUD_SUFFIX)}" for c in clouds)
+        raise KeyError(f"{entry!r} supplies nothing in this city; vendors: {known or 'none'}")
+    if entry in graph:
+        return [entry]
+    if f"{entry}:0" in graph:  # a kind of per-intersection component: all of them
+        return sorted((n for n in names if n.startswith(f"{entry}:")), key=_natural)
+    raise KeyError(f"{entry!r} is not a component; components: {', '.join(sorted(names))}")
+
+
+def _natural(name: str) -> tuple[str, int]:
+    kind, _, index = name.rpartition(":")
+    return kind, int(index)
+
+
+def components_json(
+    graph: nx.DiGraph, compromised: Mapping[str, float] | None = None
+) -> dict[str, object]:
+    """The graph as JSON-ready data: components, trust paths and (optionally) when each fell."""
+    fallen = compromised or {}
+    components = []
+    for name in graph.nodes:
+        record = asdict(graph.nodes[name]["component"])
+        record["services"] = list(record["services"])
+        record["holds"] = list(record["holds"])
+        record["compromised_at_s"] = fallen.get(name)
+        components.append(record)
+    paths = [
+        {"source": u, "target": v, "traversal": d["traversal"], "path": d["path"]}
+        for u, v, d in graph.edges(data=True)
+    ]
+    return {
+        "integration": graph.graph["integration"],
+        "components_total": graph.number_of_nodes(),
+        "components": components,
+        "trust_paths": paths,
+    }
+
+
+def write_components(
+    path: Path, graph: nx.DiGraph, compromised: Mapping[str, float] | None = None
+) -> Path:
+    """Write ``components.json`` (see :func:`components_json`) and return its path."""
+    path.write_text(json.dumps(components_json(graph, compromised), indent=2) + "\n")
+    return path
