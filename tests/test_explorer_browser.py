@@ -50,7 +50,7 @@ if not Path(CHROMIUM).exists():
     )
 
 from PIL import Image  # noqa: E402  (matplotlib's dependency)
-from playwright.sync_api import Locator, Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Locator, Page, expect, sync_playwright  # noqa: E402
 
 
 def free_port() -> int:
@@ -194,7 +194,7 @@ def test_a_control_and_steps_change_the_chart(page: Page) -> None:
     page.screenshot(path=str(ARTIFACTS / "explorer-control.png"), full_page=True)
     assert first.shape == smaller.shape
     assert (np.abs(first - smaller).max(axis=2) > 30).mean() > 0.005
-    assert "(this run: 2)" in page.locator(".twin-guide").inner_text()
+    expect(page.locator(".twin-guide")).to_contain_text("(this run: 2)", timeout=15_000)
 
 
 IDENTIFIED_RGB = (0xD0, 0x1C, 0x8B)  # twin.app.drawing.COLOURS["identified"]
@@ -229,11 +229,11 @@ def test_policy_controls_change_what_is_kept(page: Page) -> None:
     raw = run()
     # cameras at the crossings see people, and the map rings where they identified someone
     assert colour_count(stable_pixels(map_image), IDENTIFIED_RGB, tolerance=20) > 30
-    assert "(this run: camera_ai)" in page.locator(".twin-guide").inner_text()
+    expect(page.locator(".twin-guide")).to_contain_text("(this run: camera_ai)", timeout=15_000)
     choose(page, "Anonymisation", "aggregate")
     counted = run()
     page.screenshot(path=str(ARTIFACTS / "explorer-privacy.png"), full_page=True)
-    assert "(this run: aggregate)" in page.locator(".twin-guide").inner_text()
+    expect(page.locator(".twin-guide")).to_contain_text("(this run: aggregate)", timeout=15_000)
     # the same people were seen, but no person-level record is kept: the chart changes
     assert raw.shape == counted.shape
     assert (np.abs(raw - counted).max(axis=2) > 30).mean() > 0.003

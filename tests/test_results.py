@@ -77,6 +77,16 @@ def test_mesa_batch_run_works_with_one_row_per_step() -> None:
     assert [row["time_s"] for row in rows] == [600.0 * i for i in range(6)]
 
 
+def test_a_seed_given_to_the_model_replaces_the_scenarios() -> None:
+    from twin.model import CityModel
+
+    scenario = build(duration="10min", city={"rows": 1, "cols": 2})
+    assert CityModel(scenario).spec.seed == scenario.seed
+    reseeded = CityModel(scenario, seed=scenario.seed + 1)
+    assert reseeded.spec.seed == scenario.seed + 1
+    assert reseeded.spec.content_hash() != scenario.content_hash()
+
+
 # --- results folders ----------------------------------------------------------------------
 
 

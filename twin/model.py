@@ -88,9 +88,13 @@ class CityModel(mesa.Model):
     :meth:`run_to_end` or :meth:`run_until`, a row every ``SAMPLE_S`` simulated
     seconds (the time series), and when it is driven by :meth:`step`, one row per
     step, Mesa's convention (what ``mesa.batch_run`` and the app read).
+
+    Other args:
         count_events: count processed events (``events_scheduled``; costs a little time).
         attack_replication: which draw of the scenario's attacks this run lives through
             (``twin.security.run``; -1: none).
+        seed: replaces the scenario's seed when given (Mesa 3.5's ``batch_run`` passes one
+            per replication; None keeps the scenario's).
     """
 
     def __init__(
@@ -99,7 +103,10 @@ class CityModel(mesa.Model):
         step_s: float = 10.0,
         count_events: bool = False,
         attack_replication: int = 0,
+        seed: int | None = None,
     ) -> None:
+        if seed is not None and seed != scenario.seed:
+            scenario = scenario.with_changes({"seed": seed})
         super().__init__(rng=scenario.seed)
         self.spec = scenario
         self.step_s = step_s
