@@ -76,7 +76,11 @@ def _cell(value: float) -> object:
 
 
 def write_results(
-    result: RunResult, out: Path, log_lines: Sequence[str] = (), trips: bool = False
+    result: RunResult,
+    out: Path,
+    log_lines: Sequence[str] = (),
+    trips: bool = False,
+    plots: bool = True,
 ) -> list[Path]:
     """Write the results folder; returns the files written.
 
@@ -87,7 +91,8 @@ def write_results(
     deployed, and each service's plots) and ``run.log``. With ``trips``, also every
     table (trips, crossings, signal phases, vehicle passages, sensor observations,
     the services' tables) as CSV. ``observations.csv``'s ``sensor`` column is the
-    ``code`` of a sensor in ``sensors.json``.
+    ``code`` of a sensor in ``sensors.json``. Without ``plots``, no ``plots/`` (and
+    matplotlib is never imported): the fastest run, for batch use.
     """
     scenario = result.scenario
     written: list[Path] = []
@@ -124,7 +129,7 @@ def write_results(
     if trips:
         for name, table in result.tables.items():
             put(f"{name}.csv", _csv_writer(list(table), _table_rows(table)))
-    for name, draw in _plots(result).items():
+    for name, draw in (_plots(result) if plots else {}).items():
         path = out / "plots" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{name}.tmp.png")
