@@ -72,7 +72,8 @@ def plot_delay_over_time(
             ax.text(hours[0], ax.get_ylim()[1], " warm-up", va="top", fontsize=8, color="0.4")
     for ax in (top, bottom):
         ax.grid(alpha=0.3)
-    fig.tight_layout()
+    # fixed margins instead of tight_layout (a second layout pass over every label)
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.95, bottom=0.09, hspace=0.1)
     fig.savefig(path, dpi=120)
 
 
@@ -123,5 +124,17 @@ def plot_intersection_map(
     ax.set_xlabel("column (west → east)")
     ax.set_ylabel("row (north → south)")
     ax.set_title(title)
-    fig.tight_layout()
+    if min(rows, cols) >= 4:  # room for the labels at fixed margins
+        _margins_in(fig, left=0.8, right=0.15, top=0.45, bottom=0.65)
+    else:
+        fig.tight_layout()
     fig.savefig(path, dpi=120)
+
+
+def _margins_in(fig: Figure, left: float, right: float, top: float, bottom: float) -> None:
+    """Fixed margins in inches (instead of tight_layout, a second layout pass over every
+    label; the labels here have a known size)."""
+    width, height = fig.get_size_inches()
+    fig.subplots_adjust(
+        left=left / width, right=1 - right / width, top=1 - top / height, bottom=bottom / height
+    )
