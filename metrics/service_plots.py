@@ -15,7 +15,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from metrics.efficiency import Table
-from metrics.plots import hh_mm, subplots
+from metrics.plots import hh_mm, save_png, subplots
 
 
 def plot_ambulance_responses(
@@ -58,7 +58,7 @@ def plot_ambulance_responses(
     bottom.set_ylabel("vehicles queued")
     bottom.set_ylim(bottom=0)
     bottom.grid(alpha=0.3)
-    fig.savefig(path, dpi=120)
+    save_png(fig, path)
 
 
 def _clock_seconds(time_s: float, start_hour: float) -> str:
@@ -169,4 +169,4 @@ def plot_crossing_timeline(
     )
     # fixed margins (inches: 10 x 5 figure) instead of a constrained-layout pass
     fig.subplots_adjust(left=0.07, right=0.98, top=0.87, bottom=0.1)
-    fig.savefig(path, dpi=120)
+    save_png(fig, path)
