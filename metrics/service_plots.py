@@ -140,7 +140,9 @@ def plot_crossing_timeline(
         axis=1,
     )
     ax.add_collection(
-        LineCollection(segments, colors=list(colours), linewidths=np.where(impaired, 2.5, 1.2))
+        LineCollection(
+            list(segments), colors=list(colours), linewidths=np.where(impaired, 2.5, 1.2)
+        )
     )
     ax.scatter(crossings["arrive_s"][rows], y, marker="|", c=list(colours), s=36)
     handles = [
