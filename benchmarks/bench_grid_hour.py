@@ -1,8 +1,9 @@
 """Benchmark: one simulated hour of the 10x10 and 20x20 districts of issue 8.
 
-For each district prints the whole ``twin run`` command's wall time (a fresh
-interpreter: imports, simulation, files and plots) and the simulation alone
-(build and run of the model in this process). Run by hand from the project
+For each district prints the whole ``twin run`` command's wall and CPU time (a
+fresh interpreter: imports, simulation, files and plots), the same with
+``--no-plots``, and the simulation alone (build and run of the model in this
+process). Run by hand from the project
 root: ``python benchmarks/bench_grid_hour.py [--only 10x10|20x20]``. It
 asserts nothing about speed.
 """
@@ -63,8 +64,9 @@ def _children_cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def whole_command(data: dict[str, object], folder: Path) -> tuple[float, float]:
-    """(wall s, CPU s) of ``python -m twin.cli run`` on ``data`` in a fresh interpreter.
+def whole_command(data: dict[str, object], folder: Path, plots: bool = True) -> tuple[float, float]:
+    """(wall s, CPU s) of ``python -m twin.cli run`` on ``data`` in a fresh interpreter
+    (with ``plots`` false: ``--no-plots``).
 
     CPU time is what to compare on a shared machine: wall time there includes
     the waits for a free core.
@@ -72,8 +74,10 @@ def whole_command(data: dict[str, object], folder: Path) -> tuple[float, float]:
     path = folder / f"{data['name']}.yaml"
     path.write_text(yaml.safe_dump(data))
     start, cpu = time.perf_counter(), _children_cpu_s()
-    command = [sys.executable, "-m", "twin.cli", "run", str(path)]
-    subprocess.run([*command, "--out", str(folder / "out"), "--quiet"], check=True, cwd=ROOT)
+    command = [sys.executable, "-m", "twin.cli", "run", str(path), "--quiet", "--overwrite"]
+    if not plots:
+        command.append("--no-plots")
+    subprocess.run([*command, "--out", str(folder / "out")], check=True, cwd=ROOT)
     return time.perf_counter() - start, _children_cpu_s() - cpu
 
 
@@ -85,9 +89,11 @@ def main() -> None:
         data = scenario(name)
         with tempfile.TemporaryDirectory() as folder:
             whole, whole_cpu = whole_command(data, Path(folder))
+            bare, bare_cpu = whole_command(data, Path(folder), plots=False)
         sim, sim_cpu, started, inside = simulation_only(data)
         print(
             f"{name} hour: whole command {whole:.2f} s wall / {whole_cpu:.2f} s CPU, "
+            f"with --no-plots {bare:.2f} s wall / {bare_cpu:.2f} s CPU, "
             f"simulation {sim:.2f} s wall / {sim_cpu:.2f} s CPU "
             f"({started} vehicles started, {inside} still inside at the end)"
         )

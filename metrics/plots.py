@@ -22,6 +22,11 @@ def subplots(
     return fig, fig.subplots(*grid, **kw)
 
 
+def save_png(fig: Figure, path: Path, dpi: int = 120) -> None:
+    """Write ``fig`` as PNG at zlib level 1: files ~10 % larger, encoding ~3x faster."""
+    fig.savefig(path, dpi=dpi, pil_kwargs={"compress_level": 1})
+
+
 def _clock_hours(time_s: np.ndarray, start_hour: float) -> np.ndarray:
     return start_hour + time_s / 3600.0
 
@@ -72,8 +77,9 @@ def plot_delay_over_time(
             ax.text(hours[0], ax.get_ylim()[1], " warm-up", va="top", fontsize=8, color="0.4")
     for ax in (top, bottom):
         ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    # fixed margins instead of tight_layout (a second layout pass over every label)
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.95, bottom=0.09, hspace=0.1)
+    save_png(fig, path)
 
 
 def plot_intersection_map(
@@ -123,5 +129,17 @@ def plot_intersection_map(
     ax.set_xlabel("column (west → east)")
     ax.set_ylabel("row (north → south)")
     ax.set_title(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    if min(rows, cols) >= 4:  # room for the labels at fixed margins
+        _margins_in(fig, left=0.8, right=0.15, top=0.45, bottom=0.65)
+    else:
+        fig.tight_layout()
+    save_png(fig, path)
+
+
+def _margins_in(fig: Figure, left: float, right: float, top: float, bottom: float) -> None:
+    """Fixed margins in inches (instead of tight_layout, a second layout pass over every
+    label; the labels here have a known size)."""
+    width, height = fig.get_size_inches()
+    fig.subplots_adjust(
+        left=left / width, right=1 - right / width, top=1 - top / height, bottom=bottom / height
+    )

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from metrics.plots import subplots
+from metrics.plots import save_png, subplots
 
 #: Prefix of the per-system exposure columns of the time series.
 PER_SYSTEM = "persons_exposed_"
@@ -39,4 +39,4 @@ def plot_exposure_over_time(
     ax.legend(loc="upper left", fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    save_png(fig, path, dpi=110)

@@ -9,12 +9,13 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
+from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from metrics.efficiency import Table
-from metrics.plots import hh_mm, subplots
+from metrics.plots import hh_mm, save_png, subplots
 
 
 def plot_ambulance_responses(
@@ -57,7 +58,7 @@ def plot_ambulance_responses(
     bottom.set_ylabel("vehicles queued")
     bottom.set_ylim(bottom=0)
     bottom.grid(alpha=0.3)
-    fig.savefig(path, dpi=120)
+    save_png(fig, path)
 
 
 def _clock_seconds(time_s: float, start_hour: float) -> str:
@@ -108,7 +109,7 @@ def plot_crossing_timeline(
     centre = float(starts[starts >= middle][0] if (starts >= middle).any() else starts[-1])
     t0, t1 = centre - window_s / 2, centre + window_s / 2
     walk_phase = 1 if leg in (0, 2) else 0  # crossing the N/S leg walks with east-west traffic
-    fig, ax = subplots(figsize=(10, 5), layout="constrained")
+    fig, ax = subplots(figsize=(10, 5))
     at_node = (phases["node"] == node) & (phases["onset_s"] < t1) & (phases["onset_s"] > t0 - 200)
     for onset, green_end, phase, walk in zip(
         phases["onset_s"][at_node],
@@ -126,17 +127,24 @@ def plot_crossing_timeline(
         else:
             ax.axvspan(onset, green_end, color="tab:red", alpha=0.12, lw=0)
     rows = np.flatnonzero(mine & (crossings["end_s"] > t0) & (crossings["start_s"] < t1))
-    for y, row in enumerate(rows):
-        stranded = crossings["stranded"][row] == 1
-        impaired = crossings["impaired"][row] == 1
-        colour = "tab:red" if stranded else ("tab:purple" if impaired else "0.35")
-        ax.plot(
-            [crossings["start_s"][row], crossings["end_s"][row]],
-            [y, y],
-            color=colour,
-            lw=2.5 if impaired else 1.2,
+    # one collection for the lines and one for the curb marks (not two artists per crossing)
+    y = np.arange(len(rows), dtype=float)
+    stranded = crossings["stranded"][rows] == 1
+    impaired = crossings["impaired"][rows] == 1
+    colours = np.where(stranded, "tab:red", np.where(impaired, "tab:purple", "0.35"))
+    segments = np.stack(
+        [
+            np.column_stack([crossings["start_s"][rows], y]),
+            np.column_stack([crossings["end_s"][rows], y]),
+        ],
+        axis=1,
+    )
+    ax.add_collection(
+        LineCollection(
+            list(segments), colors=list(colours), linewidths=np.where(impaired, 2.5, 1.2)
         )
-        ax.plot(crossings["arrive_s"][row], y, marker="|", color=colour, ms=6)
+    )
+    ax.scatter(crossings["arrive_s"][rows], y, marker="|", c=list(colours), s=36)
     handles = [
         Rectangle((0, 0), 1, 1, color="tab:green", alpha=0.35, label="WALK"),
         Rectangle((0, 0), 1, 1, color="tab:orange", alpha=0.3, label="flashing DON'T WALK"),
@@ -161,4 +169,6 @@ def plot_crossing_timeline(
     ax.set_title(
         f"{title}\n{where}, crosswalk across the {('north', 'east', 'south', 'west')[leg]} leg"
     )
-    fig.savefig(path, dpi=120)
+    # fixed margins (inches: 10 x 5 figure) instead of a constrained-layout pass
+    fig.subplots_adjust(left=0.07, right=0.98, top=0.87, bottom=0.1)
+    save_png(fig, path)

@@ -147,3 +147,25 @@ def test_memory_estimate_matches_the_measured_benchmark() -> None:
     for hours, measured in ((1, 0.14), (24, 0.43)):
         estimate = estimate_memory_bytes(parse_scenario({**district, "duration": f"{hours}h"}))
         assert abs(estimate / GIB - measured) < 0.25 * measured, hours
+
+
+def test_no_plots_writes_everything_else_without_matplotlib(tmp_path: Path) -> None:
+    """``--no-plots``: same metrics as a run with plots, no ``plots/``, matplotlib never
+    imported; a rerun without plots removes the plots an earlier run left."""
+    with_plots, without = tmp_path / "with", tmp_path / "without"
+    assert main(["run", str(BASELINE), "--out", str(with_plots), "--quiet", *SHORT]) == 0
+    argv = ["run", str(BASELINE), "--out", str(without), "--quiet", "--no-plots", *SHORT]
+    code = (
+        "import sys; from twin.cli import main; "
+        f"status = main({argv!r}); print(status, 'matplotlib' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == ["0", "False"]
+    assert (with_plots / "metrics.json").read_bytes() == (without / "metrics.json").read_bytes()
+    assert list(with_plots.glob("plots/*.png")) and not list(without.glob("plots/*.png"))
+    assert (without / "report.html").exists() and (without / "timeseries.csv").exists()
+    args = ["run", str(BASELINE), "--out", str(with_plots), "--quiet", "--no-plots", *SHORT]
+    assert main(args) == 0
+    assert not list(with_plots.glob("plots/*.png"))

@@ -43,17 +43,21 @@ def run(scenario: Scenario, progress: Callable[[float, float], None] | None = No
 
 
 def write(
-    result: RunResult, folder: str | PathLike[str], trips: bool = False, overwrite: bool = False
+    result: RunResult,
+    folder: str | PathLike[str],
+    trips: bool = False,
+    overwrite: bool = False,
+    plots: bool = True,
 ) -> list[Path]:
-    """Write ``result``'s results folder (refusing another scenario's unless ``overwrite``);
-    returns the files written."""
+    """Write ``result``'s results folder (refusing another scenario's unless ``overwrite``;
+    without ``plots``, no ``plots/``); returns the files written."""
     from twin.folder import check_folder, folder_lock
     from twin.output import write_results
 
     out = Path(folder)
     check_folder(out, result.scenario, overwrite)
     with folder_lock(out):
-        return write_results(result, out, run_log(result), trips=trips)
+        return write_results(result, out, run_log(result), trips=trips, plots=plots)
 
 
 def run_log(result: RunResult, source: str = "<python>", overrides: str = "none") -> list[str]:

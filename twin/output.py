@@ -77,7 +77,11 @@ def _cell(value: float) -> object:
 
 
 def write_results(
-    result: RunResult, out: Path, log_lines: Sequence[str] = (), trips: bool = False
+    result: RunResult,
+    out: Path,
+    log_lines: Sequence[str] = (),
+    trips: bool = False,
+    plots: bool = True,
 ) -> list[Path]:
     """Write the results folder; returns the files written.
 
@@ -88,7 +92,8 @@ def write_results(
     deployed, and each service's plots) and ``run.log``. With ``trips``, also every
     table (trips, crossings, signal phases, vehicle passages, sensor observations,
     the services' tables) as CSV. ``observations.csv``'s ``sensor`` column is the
-    ``code`` of a sensor in ``sensors.json``.
+    ``code`` of a sensor in ``sensors.json``. Without ``plots``, no ``plots/`` (and
+    matplotlib is never imported): the fastest run, for batch use.
     """
     scenario = result.scenario
     written: list[Path] = []
@@ -125,7 +130,7 @@ def write_results(
     if trips:
         for name, table in result.tables.items():
             put(f"{name}.csv", _csv_writer(list(table), _table_rows(table)))
-    for name, draw in _plots(result).items():
+    for name, draw in (_plots(result) if plots else {}).items():
         path = out / "plots" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{name}.tmp.png")
@@ -134,6 +139,8 @@ def write_results(
         os.replace(tmp, path)
         written.append(path)
     for name, write in security_files(result).items():  # components.json, attack plots
+        if not plots and name.startswith("plots/"):
+            continue
         path = out / name
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp{path.suffix}")
@@ -149,26 +156,15 @@ def write_results(
 
 def _remove_stale(out: Path, written: Sequence[Path], tables: Mapping[str, object]) -> None:
     """Delete outputs an earlier run left in ``out`` that this run did not write
-    (a plot or table it no longer has), so the folder describes one run."""
+    (a plot or table it no longer has), so the folder describes one run. ``plots/``
+    holds only the twin's figures; of the CSVs, only the twin's tables are touched."""
     table_names = {name for cls in registered() for name in cls.table_names}
-    ours = {f"{name}.csv" for name in {*tables, *table_names}} | set(plot_names())
+    ours = {f"{name}.csv" for name in {*tables, *table_names}}
     kept = set(written)
-    for path in [*out.glob("*.csv"), *out.glob("plots/*.png")]:
-        if path.name in ours and path not in kept:
+    stale = [p for p in out.glob("*.csv") if p.name in ours] + list(out.glob("plots/*.png"))
+    for path in stale:
+        if path not in kept:
             path.unlink()
-
-
-CORE_PLOTS = (
-    "delay_over_time.png",
-    "intersection_delay.png",
-    "crossing_timeline.png",
-    "privacy_exposure.png",
-)
-
-
-def plot_names() -> tuple[str, ...]:
-    """Every plot a run may write: the core's and each registered service's."""
-    return CORE_PLOTS + tuple(name for cls in registered() for name in cls.plot_names)
 
 
 def sensors_json(result: RunResult) -> str:

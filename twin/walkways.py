@@ -64,6 +64,7 @@ class Walkways:
         #: resumable searches by origin: distance, predecessor, edge index, settled, heap
         self._trees: dict[int, _Search] = {}
         self._paths: dict[tuple[int, int], Path] = {}
+        self._adjacent: list[tuple[tuple[int, float, int], ...]] | None = None
 
     @property
     def n_segments(self) -> int:
@@ -149,14 +150,19 @@ class Walkways:
             )
             self._trees[origin] = search
         distance, predecessor, via, settled, heap = search
-        edges_of = self._edges
+        adjacent = self._adjacent
+        if adjacent is None:  # (neighbour, metres, edge index): no unpacking in the loop
+            adjacent = self._adjacent = [
+                tuple((edge[0], edge[1], index) for index, edge in enumerate(edges))
+                for edges in self._edges
+            ]
         heappop, heappush = heapq.heappop, heapq.heappush
         while not settled[destination] and heap:
             d, corner = heappop(heap)
             if settled[corner] or d > distance[corner]:
                 continue
             settled[corner] = 1
-            for index, (neighbour, metres, _, _) in enumerate(edges_of[corner]):
+            for neighbour, metres, index in adjacent[corner]:
                 candidate = d + metres
                 if candidate < distance[neighbour]:
                     distance[neighbour] = candidate

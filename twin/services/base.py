@@ -94,7 +94,6 @@ class Service:
         name: registry key; also the ``service`` of its sensors and its name in ``run.log``.
         metric_keys: the ``efficiency`` keys it reports; when it is off they are
             reported by :meth:`metrics_when_off` (``null`` by default: nothing measured).
-        plot_names: file names of every plot it may draw (stale ones are removed).
         table_names: names of the tables its :meth:`collect` may add (``NAME.csv``).
 
     A service is built (``__init__``) only when :meth:`enabled`; it then starts its SimPy
@@ -104,7 +103,6 @@ class Service:
 
     name: ClassVar[str] = ""
     metric_keys: ClassVar[tuple[str, ...]] = ()
-    plot_names: ClassVar[tuple[str, ...]] = ()
     table_names: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, scenario: Scenario, context: BuildContext) -> None:

@@ -33,7 +33,6 @@ class Emergency(Service):
         "stranded_crossings_at_preemption",
         "conflicts_at_preempted_onsets",
     )
-    plot_names = ("ambulance_responses.png",)
     table_names = ("incidents",)
 
     def __init__(self, scenario: Scenario, context: BuildContext) -> None:

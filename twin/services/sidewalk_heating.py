@@ -51,7 +51,6 @@ class SidewalkHeatingService(Service):
 
     name = "sidewalk_heating"
     metric_keys = ("sidewalk_heating_kwh", "snow_covered_sidewalk_km_h")
-    plot_names = ("snow_depth_maps.png", "heating_timeline.png")
 
     def __init__(self, scenario: Scenario, context: BuildContext) -> None:
         super().__init__(scenario, context)
