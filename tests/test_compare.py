@@ -238,3 +238,16 @@ def test_mapping_values_read_short():
     assert show_value({"direct": "10min", "persistent": "10min"}) == "10min each"
     assert show_value({"direct": "10min", "persistent": "31d"}) == "direct 10min, persistent 31d"
     assert show_value(0.5) == "0.5"
+
+
+def test_sweep_report_says_shares_in_per_cent_and_values_plainly(tmp_path):
+    db_path = constructed_db(tmp_path / "c.sqlite")
+    out = tmp_path / "cmp"
+    assert main(["compare", str(db_path), "--out", str(out)]) == 0
+    report = (out / "report.md").read_text()
+    # federated 0.4 against siloed 0.1, equal in every replication: 30 points, no spread.
+    assert (
+        "components compromised share: 40.0 % (± 0.0), 30.0 percentage points more than the "
+        "reference (± 0.0)" in report
+    )
+    assert "- policy.integration: siloed, federated, integrated, wasteful" in report
