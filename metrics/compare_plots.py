@@ -100,7 +100,7 @@ def plot_tradeoff(
         ax.legend(title=group_label or None, fontsize=8, loc="best")
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight")  # labels by the right edge stay whole
     plt.close(fig)
 
 

@@ -152,6 +152,29 @@ def outcomes(metrics: list[str]) -> list[str]:
     return [m for m in metrics if m not in NOT_OUTCOMES and not m.endswith(INTERVAL_PARTS)]
 
 
+def overview_metrics(table: SweepTable, family: str) -> list[str]:
+    """The family's panels in the overview: its headlines when they separate the policies,
+    then the most telling others, one per kind (``stranded_crossings`` hides
+    ``stranded_crossings_per_1000_impaired``; ``vehicle_delay_s_mean`` hides ``_p90``)."""
+
+    def kind(metric: str) -> str:
+        return "_".join(metric.split(".")[1].split("_")[:2])
+
+    def key(m: str) -> tuple[bool, float, str]:
+        headline = m in HEADLINES and table.share(m) >= HEADLINE_SHARE
+        return (not headline, -table.share(m), m)
+
+    candidates = sorted(
+        (m for m in outcomes(table.metrics) if m.startswith(family + ".") and table.share(m) > 0),
+        key=key,
+    )
+    chosen: list[str] = []
+    for metric in candidates:
+        if kind(metric) not in {kind(m) for m in chosen}:
+            chosen.append(metric)
+    return chosen[:OVERVIEW_PER_FAMILY]
+
+
 def compare_sweep(
     db_path: Path,
     out: Path,
@@ -225,14 +248,7 @@ def compare_sweep(
 
     panels = []
     for family in table.families():
-        chosen = sorted(
-            (
-                m
-                for m in outcomes(table.metrics)
-                if m.startswith(family + ".") and table.share(m) > 0
-            ),
-            key=lambda m: (-table.share(m), m),
-        )[:OVERVIEW_PER_FAMILY]
+        chosen = overview_metrics(table, family)
         for metric in chosen:
             intervals = [p.interval(metric) for p in table.policies]
             panels.append(
