@@ -5,8 +5,11 @@ fresh database per worker count and prints runs per minute and the parallel
 efficiency (throughput on N workers / (N x throughput on 1)). The wall time
 includes starting the worker processes, as a user sees it. "Workers busy" is the
 summed wall time of the runs over N x the sweep's wall time: the executor's own
-overhead (start-up, idle workers), which other load on the machine does not hide. Run by hand:
-``python benchmarks/bench_sweep.py``. It asserts nothing about speed.
+overhead (start-up, idle workers), which other load on the machine does not hide.
+"Machine busy" is the share of all cores' time spent busy during the sweep (/proc/stat,
+Linux; every process on the machine), and "load" the 1-minute load average at its end:
+when the machine is busier than the sweep alone makes it, the efficiency says little. Run
+by hand: ``python benchmarks/bench_sweep.py``. It asserts nothing about speed.
 """
 
 from __future__ import annotations
@@ -20,6 +23,25 @@ from pathlib import Path
 from twin.sweep import ResultsDB, load_sweep, run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def cpu_times() -> tuple[float, float] | None:
+    """(busy, total) jiffies of all cores since boot, or None off Linux."""
+    try:
+        fields = [float(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    except OSError:
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0.0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def machine_busy(before: tuple[float, float] | None) -> str:
+    """Share of the machine's core time busy since ``before``, and the load average."""
+    after = cpu_times()
+    load = f"load {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else "load ?"
+    if before is None or after is None or after[1] <= before[1]:
+        return load
+    return f"machine busy {(after[0] - before[0]) / (after[1] - before[1]):.0%}, {load}"
 
 
 def main() -> None:
@@ -38,7 +60,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         for workers in counts:
             db_path = Path(folder) / f"w{workers}.sqlite"
+            before = cpu_times()
             summary = run_sweep(spec, db_path, workers=workers, progress=False)
+            machine = machine_busy(before)
             with ResultsDB(db_path) as db:
                 busy = sum(run.wall_s or 0.0 for run in db.runs()) / (workers * summary.wall_s)
             rates[workers] = 60 * summary.ok / summary.wall_s
@@ -46,7 +70,7 @@ def main() -> None:
             print(
                 f"{workers} worker(s): {summary.ok} runs in {summary.wall_s:.1f} s = "
                 f"{rates[workers]:.1f} runs/min, parallel efficiency {efficiency:.0%}, "
-                f"workers busy {busy:.0%}"
+                f"workers busy {busy:.0%}; {machine}"
             )
 
 

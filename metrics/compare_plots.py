@@ -15,7 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["PolicyPoint", "plot_overview", "plot_tradeoff"]
+__all__ = ["PolicyPoint", "merged_labels", "plot_overview", "plot_tradeoff"]
 
 
 @dataclass(frozen=True)
@@ -87,8 +87,11 @@ def plot_tradeoff(
             lw=1.5,
             zorder=3,
         )
-    for p in points:
-        ax.annotate(p.label, (p.x, p.y), textcoords="offset points", xytext=(6, 6), fontsize=7)
+    placed = sorted(merged_labels(points), key=lambda item: item[0])
+    for index, ((x, y), label) in enumerate(placed):
+        # Neighbours in x alternate above and below their point so close labels part.
+        offset = (6, 6) if index % 2 == 0 else (6, -12)
+        ax.annotate(label, (x, y), textcoords="offset points", xytext=offset, fontsize=7)
     ax.set_xlabel(x_label)
     ax.set_ylabel(y_label)
     ax.set_title(title)
@@ -97,8 +100,46 @@ def plot_tradeoff(
         ax.legend(title=group_label or None, fontsize=8, loc="best")
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight")  # labels by the right edge stay whole
     plt.close(fig)
+
+
+def merged_labels(
+    points: Sequence[PolicyPoint], tolerance: float = 0.01
+) -> list[tuple[tuple[float, float], str]]:
+    """One label per place: policies whose means lie within ``tolerance`` of the axis
+    ranges of each other share a label listing, part by part (``a / b``), the values they
+    have (``10min each or 31d each / radar``), prefixed by their groups when they differ."""
+    xs = np.array([p.x for p in points], dtype=float)
+    ys = np.array([p.y for p in points], dtype=float)
+    span_x = float(np.nanmax(xs) - np.nanmin(xs)) if np.isfinite(xs).any() else 0.0
+    span_y = float(np.nanmax(ys) - np.nanmin(ys)) if np.isfinite(ys).any() else 0.0
+    clusters: list[list[PolicyPoint]] = []
+    for p in points:
+        for cluster in clusters:
+            q = cluster[0]
+            if abs(p.x - q.x) <= tolerance * span_x and abs(p.y - q.y) <= tolerance * span_y:
+                cluster.append(p)
+                break
+        else:
+            clusters.append([p])
+    every = [p.label.split(" / ") for p in points]
+    labels = []
+    for cluster in clusters:
+        rows = [p.label.split(" / ") for p in cluster]
+        width = max(len(r) for r in rows)
+        parts = []
+        for i in range(width):
+            values = list(dict.fromkeys(r[i] for r in rows if i < len(r)))
+            possible = {r[i] for r in every if i < len(r)}
+            many = len(values) > 1 and set(values) == possible
+            parts.append("any" if many else " or ".join(values))
+        text = " / ".join(parts)
+        groups = list(dict.fromkeys(p.group for p in cluster if p.group))
+        if len(groups) > 1:
+            text = f"{', '.join(groups)}: {text}"
+        labels.append(((cluster[0].x, cluster[0].y), text))
+    return labels
 
 
 def plot_overview(
@@ -130,7 +171,8 @@ def plot_overview(
     for ax in list(axes.flat)[len(panels) :]:
         ax.set_visible(False)
     fig.suptitle(title)
-    fig.tight_layout()
+    height = fig.get_size_inches()[1]
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / height))  # leave the title its own band
     fig.savefig(path, dpi=110)
     plt.close(fig)
 

@@ -16,9 +16,11 @@ from metrics.compare import (
     pareto_front,
     t_quantile_975,
 )
+from metrics.compare_plots import PolicyPoint, merged_labels
 from twin.cli import main
 from twin.compare import default_axes, load_table
 from twin.sweep import ResultsDB, RunRow
+from twin.sweep.spec import show_value
 
 
 def test_pareto_front_on_constructed_points():
@@ -166,3 +168,86 @@ def test_results_prints_and_exports_the_tidy_table(tmp_path, capsys):
     assert len(lines) == 1 + 4 * 4 * 5
     assert main(["results", str(db_path), "--csv", str(tmp_path / "t.csv")]) == 0
     assert (tmp_path / "t.csv").read_text().splitlines() == lines
+
+
+def test_between_share_ignores_rounding_noise():
+    # Sums taken in another order differ in the last bits; that separates nothing.
+    assert between_share([[573.3, 573.3], [573.3 + 1e-13, 573.3 + 1e-13]]) == 0.0
+    assert between_share([[573.3, 573.3], [573.4, 573.4]]) == 1.0
+
+
+def test_default_axes_skip_interval_parts_and_constants(tmp_path):
+    """Without the filters, the heating energy (equal up to 1e-13, eta² 1 by rounding) and
+    the blast radius' upper bound (constant within each policy, eta² 1) would be drawn."""
+    with ResultsDB(tmp_path / "d.sqlite") as db:
+        for combination, (name, blast) in enumerate((("siloed", 0.1), ("integrated", 0.5))):
+            for replication in range(4):
+                wobble = (-1.5, -0.5, 0.5, 1.5)[replication]
+                row = RunRow(
+                    f"{name}{replication}",
+                    "axes",
+                    "base",
+                    None,
+                    combination,
+                    {"policy.integration": name},
+                    replication,
+                    replication,
+                    "ok",
+                    None,
+                    0.0,
+                    1.0,
+                    1.0,
+                    "test",
+                )
+                db.record(
+                    row,
+                    {
+                        "efficiency.sidewalk_heating_kwh": 573.3 + combination * 1e-13,
+                        "efficiency.vehicle_delay_s_mean": 30 + combination + wobble,
+                        "security.components_compromised_share.mean": blast + wobble / 10,
+                        "security.components_compromised_share.ci_high": blast + 0.2,
+                        "security.components_total": 10 + combination,
+                    },
+                )
+        table = load_table(db)
+    assert table.share("efficiency.sidewalk_heating_kwh") == 0.0
+    assert default_axes(table) == [
+        ("efficiency.vehicle_delay_s_mean", "security.components_compromised_share.mean")
+    ]
+
+
+def test_coincident_points_share_one_label():
+    def point(label, group, x, y):
+        return PolicyPoint(label, group, x, x, x, y, y, y)
+
+    points = [
+        point("10min each / radar", "siloed", 29.0, 0.11),
+        point("31d each / radar", "siloed", 29.0, 0.11),
+        point("10min each / radar", "federated", 29.0001, 0.11),
+        point("10min each / camera_ai", "integrated", 36.0, 0.5),
+        point("31d each / camera_ai", "integrated", 30.0, 0.2),
+    ]
+    assert merged_labels(points) == [
+        ((29.0, 0.11), "siloed, federated: any / radar"),
+        ((36.0, 0.5), "10min each / camera_ai"),
+        ((30.0, 0.2), "31d each / camera_ai"),
+    ]
+
+
+def test_mapping_values_read_short():
+    assert show_value({"direct": "10min", "persistent": "10min"}) == "10min each"
+    assert show_value({"direct": "10min", "persistent": "31d"}) == "direct 10min, persistent 31d"
+    assert show_value(0.5) == "0.5"
+
+
+def test_sweep_report_says_shares_in_per_cent_and_values_plainly(tmp_path):
+    db_path = constructed_db(tmp_path / "c.sqlite")
+    out = tmp_path / "cmp"
+    assert main(["compare", str(db_path), "--out", str(out)]) == 0
+    report = (out / "report.md").read_text()
+    # federated 0.4 against siloed 0.1, equal in every replication: 30 points, no spread.
+    assert (
+        "components compromised share: 40.0 % (± 0.0), 30.0 percentage points more than the "
+        "reference (± 0.0)" in report
+    )
+    assert "- policy.integration: siloed, federated, integrated, wasteful" in report

@@ -22,7 +22,7 @@ from metrics.compare import (
 )
 from twin.errors import TwinError
 from twin.sweep.db import ResultsDB
-from twin.sweep.spec import policy_label
+from twin.sweep.spec import policy_label, show_value
 
 __all__ = ["Policy", "SweepTable", "compare_sweep", "default_axes", "load_table"]
 
@@ -35,7 +35,12 @@ HEADLINES = (
     "efficiency.pedestrian_delay_s_mean",
     "privacy.persons_exposed_share",
     "privacy.persons_exposed",
+    "security.components_compromised_share.mean",
 )
+#: A headline is drawn when it tells the policies apart at least this much (eta squared).
+HEADLINE_SHARE = 0.1
+#: Parts of an interval metric other than its mean (``security.x.ci_low``): not drawn apart.
+INTERVAL_PARTS = (".ci_low", ".ci_high", ".n")
 #: Numbers in metrics.json that describe the analysis, not an outcome of the policy.
 NOT_OUTCOMES = ("privacy.sampled_persons", "security.attacks", "security.components_total")
 #: Metrics per family in the small-multiples overview.
@@ -119,15 +124,16 @@ def default_axes(table: SweepTable) -> list[tuple[str, str]]:
     against the most telling metric of each of privacy and security present, or against
     the second most telling efficiency metric when neither is."""
 
-    def key(m: str) -> tuple[float, int, str]:
+    def key(m: str) -> tuple[bool, float, int, str]:
+        share = table.share(m)
         headline = HEADLINES.index(m) if m in HEADLINES else len(HEADLINES)
-        return (-round(table.share(m), 9), headline, m)
+        return (not (m in HEADLINES and share >= HEADLINE_SHARE), -round(share, 9), headline, m)
 
     def ranked(family: str) -> list[str]:
-        found = [m for m in table.metrics if m.startswith(family + ".") and m not in NOT_OUTCOMES]
+        found = [m for m in outcomes(table.metrics) if m.startswith(family + ".")]
         return sorted(found, key=key)
 
-    efficiency = ranked("efficiency") or sorted(table.metrics, key=key)
+    efficiency = ranked("efficiency") or sorted(outcomes(table.metrics), key=key)
     if not efficiency:
         raise TwinError(f"sweep {table.sweep!r} stored no numeric metric")
     x = efficiency[0]
@@ -138,6 +144,35 @@ def default_axes(table: SweepTable) -> list[tuple[str, str]]:
         others = [m for m in efficiency[1:] if m.rsplit(".", 1)[-1].split("_")[:2] != stem]
         pairs = [(x, (others or efficiency[1:] or [x])[0])]
     return pairs
+
+
+def outcomes(metrics: list[str]) -> list[str]:
+    """The metrics that are outcomes of a policy: not the analysis' own counts, and of an
+    interval metric only its mean."""
+    return [m for m in metrics if m not in NOT_OUTCOMES and not m.endswith(INTERVAL_PARTS)]
+
+
+def overview_metrics(table: SweepTable, family: str) -> list[str]:
+    """The family's panels in the overview: its headlines when they separate the policies,
+    then the most telling others, one per kind (``stranded_crossings`` hides
+    ``stranded_crossings_per_1000_impaired``; ``vehicle_delay_s_mean`` hides ``_p90``)."""
+
+    def kind(metric: str) -> str:
+        return "_".join(metric.split(".")[1].split("_")[:2])
+
+    def key(m: str) -> tuple[bool, float, str]:
+        headline = m in HEADLINES and table.share(m) >= HEADLINE_SHARE
+        return (not headline, -table.share(m), m)
+
+    candidates = sorted(
+        (m for m in outcomes(table.metrics) if m.startswith(family + ".") and table.share(m) > 0),
+        key=key,
+    )
+    chosen: list[str] = []
+    for metric in candidates:
+        if kind(metric) not in {kind(m) for m in chosen}:
+            chosen.append(metric)
+    return chosen[:OVERVIEW_PER_FAMILY]
 
 
 def compare_sweep(
@@ -213,10 +248,7 @@ def compare_sweep(
 
     panels = []
     for family in table.families():
-        chosen = sorted(
-            (m for m in table.metrics if m.startswith(family + ".") and table.share(m) > 0),
-            key=lambda m: (-table.share(m), m),
-        )[:OVERVIEW_PER_FAMILY]
+        chosen = overview_metrics(table, family)
         for metric in chosen:
             intervals = [p.interval(metric) for p in table.policies]
             panels.append(
@@ -333,7 +365,7 @@ def _values(policy: Policy) -> str:
 
 
 def _value(value: object) -> str:
-    return value if isinstance(value, str) else json.dumps(value)
+    return show_value(value)
 
 
 def _group(policy: Policy, by: str | None) -> str:

@@ -26,6 +26,7 @@ from twin.report_text import (
     policy_vendor,
     privacy_summary,
 )
+from twin.sweep.spec import show_value
 
 if TYPE_CHECKING:
     from twin.compare import Policy, SweepTable
@@ -73,6 +74,19 @@ LABELS = {
     "efficiency.sidewalk_heating_kwh": "energy spent heating sidewalks (kWh)",
 }
 LABELS.update(PRIVACY_LABELS)
+#: How the sweep report names the outcomes it compares (shares are shown in per cent).
+SWEEP_LABELS = {
+    "privacy.persons_exposed_share": "residents whose identifiable records are kept",
+    "privacy.persons_exposed": "residents whose identifiable records are kept",
+    "security.components_compromised_share.mean": "city systems the intrusion reached",
+    "security.persons_exfiltrated.mean": "residents whose records the intruder stole",
+    "security.sensitive_persons_exfiltrated.mean": "residents whose health data the intruder stole",
+    "security.persons_affected.mean": "residents whose trips met a disrupted service",
+    "security.service_hours_lost.mean": "service hours lost to the intrusion",
+    "security.extra_vehicle_delay_s.mean": "extra delay per car trip from the intrusion (seconds)",
+}
+#: Said of every policy in the sweep report when measured, besides the plotted metrics.
+IN_WORDS_TOO = ("security.persons_exfiltrated.mean",)
 FAMILIES = (
     ("efficiency", "What the services achieved", "Measured benefit of the services."),
     ("privacy", "Privacy exposure", "What could be learnt about residents from the data kept."),
@@ -201,7 +215,8 @@ def write_sweep_report(
         (
             "ul",
             [
-                f"{p}: " + ", ".join(sorted({str(pol.params.get(p)) for pol in table.policies}))
+                f"{p}: "
+                + ", ".join(dict.fromkeys(show_value(pol.params.get(p)) for pol in table.policies))
                 for p in table.parameters
             ]
             or ["nothing (one policy)"],
@@ -240,24 +255,29 @@ def _in_words(policy: Policy, reference: Policy, figures: Sequence[tuple[str, st
     from metrics.compare import paired_difference
 
     metrics = list(dict.fromkeys(m for _, x, y in figures for m in (x, y)))
+    # What a resident asks first of an attack: whose data was stolen.
+    metrics += [m for m in IN_WORDS_TOO if m in policy.values and m not in metrics]
     parts = []
     for metric in metrics:
         interval = policy.interval(metric)
         if interval.mean is None:
             continue
-        text = f"{LABELS.get(metric, metric.split('.', 1)[-1].replace('_', ' '))}: "
-        text += f"{interval.mean:,.1f}"
+        share = metric.removesuffix(".mean").endswith("_share")
+        scale, unit, diff_unit = (100.0, " %", " percentage points") if share else (1.0, "", "")
+        plain = SWEEP_LABELS.get(metric) or LABELS.get(metric)
+        text = f"{plain or metric.split('.', 1)[-1].replace('_', ' ')}: "
+        text += f"{interval.mean * scale:,.1f}{unit}"
         if interval.half_width is not None:
-            text += f" (± {interval.half_width:,.1f})"
+            text += f" (± {interval.half_width * scale:,.1f})"
         if policy is not reference:
             diff = paired_difference(
                 policy.values.get(metric, {}), reference.values.get(metric, {})
             )
             if diff.mean is not None:
                 word = "more" if diff.mean > 0 else "less"
-                text += f", {abs(diff.mean):,.1f} {word} than the reference"
+                text += f", {abs(diff.mean) * scale:,.1f}{diff_unit} {word} than the reference"
                 if diff.half_width is not None:
-                    text += f" (± {diff.half_width:,.1f})"
+                    text += f" (± {diff.half_width * scale:,.1f})"
         parts.append(text)
     name = "the reference, " if policy is reference else ""
     return f"“{policy.label}” ({name}{policy.runs} runs): " + "; ".join(parts) + "."

@@ -16,7 +16,15 @@ import yaml
 
 from twin.errors import Problem, ScenarioError
 
-__all__ = ["SWEEP_KEYS", "RunSpec", "SweepSpec", "load_sweep", "run_key", "seeds_for"]
+__all__ = [
+    "SWEEP_KEYS",
+    "RunSpec",
+    "SweepSpec",
+    "load_sweep",
+    "run_key",
+    "seeds_for",
+    "show_value",
+]
 
 #: The keys a sweep section may have, and what each is.
 SWEEP_KEYS = {
@@ -94,7 +102,7 @@ def seeds_for(master_seed: int, replications: int) -> list[int]:
 
 def policy_label(params: dict[str, Any]) -> str:
     """``a=1, b=x`` for a parameter combination (``base`` when it sets nothing)."""
-    return ", ".join(f"{path}={_show(value)}" for path, value in params.items()) or "base"
+    return ", ".join(f"{path}={show_value(value)}" for path, value in params.items()) or "base"
 
 
 def run_key(sweep: str, base_hash: str, params: dict[str, Any], replication: int) -> str:
@@ -247,5 +255,12 @@ def _line(lines: dict[str, int], path: str) -> int | None:
     return None
 
 
-def _show(value: object) -> str:
+def show_value(value: object) -> str:
+    """A parameter value as a policy label shows it: text as is, a mapping whose values
+    are all equal as ``V each`` (``10min each``), another mapping as ``k V, k V``."""
+    if isinstance(value, dict) and value:
+        shown = [show_value(v) for v in value.values()]
+        if len(value) > 1 and len(set(shown)) == 1:
+            return f"{shown[0]} each"
+        return ", ".join(f"{k} {v}" for k, v in zip(value, shown, strict=True))
     return value if isinstance(value, str) else json.dumps(value)
