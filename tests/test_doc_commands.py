@@ -35,8 +35,8 @@ def documented_commands() -> list[tuple[str, str]]:
             text = re.sub(r"\\\n\s*", " ", block)  # join continued lines
             for line in text.splitlines():
                 command = line.split("&&")[-1].split("  #")[0].strip()
-                runnable = not command.startswith("twin explore") and not PLACEHOLDER.search(command)
-                if command.startswith("twin ") and runnable:
+                served = command.startswith("twin explore")
+                if command.startswith("twin ") and not served and not PLACEHOLDER.search(command):
                     found.append((path.name, command))
     return found
 
