@@ -242,12 +242,10 @@ def test_policy_controls_change_what_is_kept(page: Page) -> None:
 def test_an_attack_highlights_compromised_components(page: Page) -> None:
     from twin.app.controls import security_available
 
-    if not security_available():
-        pytest.skip("the scenario schema has no security section yet: no attack panel")
+    assert security_available()
     panel = page.locator(".twin-attack")
     panel.wait_for(timeout=30_000)
-    if "cannot launch attacks" in panel.inner_text():
-        pytest.skip("the security schema exists but the model offers no attack entries yet")
+    assert "cannot launch attacks" not in panel.inner_text()
     map_image = page.locator(".twin-map img")
     before = stable_pixels(map_image)
     page.locator(".twin-attack-now").click()
