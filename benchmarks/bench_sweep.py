@@ -17,12 +17,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import sys
 import tempfile
 from pathlib import Path
 
-from twin.sweep import ResultsDB, load_sweep, run_sweep
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run from a checkout, not an installed package
+
+from twin.sweep import ResultsDB, load_sweep, run_sweep  # noqa: E402
 
 
 def cpu_times() -> tuple[float, float] | None:

@@ -9,11 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib import colormaps
+
+from metrics.plots import subplots
 
 __all__ = ["PolicyPoint", "merged_labels", "plot_overview", "plot_tradeoff"]
 
@@ -43,9 +42,9 @@ def plot_tradeoff(
 ) -> None:
     """Each policy a point with 95 % error bars, coloured by group; the Pareto front
     joined by a line and its points ringed."""
-    fig, ax = plt.subplots(figsize=(8, 6))
+    fig, ax = subplots(figsize=(8, 6))
     groups = list(dict.fromkeys(p.group for p in points))
-    colours = plt.get_cmap("tab10")
+    colours = colormaps["tab10"]
     for index, group in enumerate(groups):
         members = [p for p in points if p.group == group]
         xs = np.array([p.x for p in members])
@@ -101,7 +100,6 @@ def plot_tradeoff(
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=110, bbox_inches="tight")  # labels by the right edge stay whole
-    plt.close(fig)
 
 
 def merged_labels(
@@ -156,7 +154,7 @@ def plot_overview(
     cols = min(3, count)
     rows = (count + cols - 1) // cols
     n_policies = max((len(labels) for _, labels, *_ in panels), default=1)
-    fig, axes = plt.subplots(
+    fig, axes = subplots(
         rows, cols, figsize=(4.2 * cols, 0.9 + rows * (0.8 + 0.28 * n_policies)), squeeze=False
     )
     for ax, (metric, labels, means, lows, highs) in zip(axes.flat, panels, strict=False):
@@ -174,7 +172,6 @@ def plot_overview(
     height = fig.get_size_inches()[1]
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / height))  # leave the title its own band
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def _errors(
