@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -297,3 +298,26 @@ def test_two_sweeps_into_one_database_at_once(tmp_path):
     with ResultsDB(db_path) as db:
         assert sorted(db.sweeps()) == ["first", "second"]
         assert len(db.runs("first")) == len(db.runs("second")) == 9
+
+
+def test_many_openers_of_one_fresh_database_all_succeed(tmp_path):
+    """SQLite refuses a second connection switching a new file to WAL at once, without
+    waiting; sweeps started together into one fresh database must still all open it."""
+    failures: list[str] = []
+
+    def open_it(path: Path, barrier: threading.Barrier) -> None:
+        barrier.wait()
+        try:
+            ResultsDB(path).close()
+        except Exception as exc:  # any failure is the finding
+            failures.append(str(exc))
+
+    for trial in range(100):
+        path = tmp_path / f"fresh{trial}.sqlite"
+        barrier = threading.Barrier(4)
+        threads = [threading.Thread(target=open_it, args=(path, barrier)) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert failures == []

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -49,6 +50,26 @@ CREATE TABLE IF NOT EXISTS metrics (
 
 #: Seconds a writer waits for another sweep's transaction before giving up.
 BUSY_TIMEOUT_S = 60.0
+
+
+def _retry_while_locked(statement: Callable[[], object]) -> None:
+    """Run a setup statement, retrying while another process holds the file.
+
+    SQLite returns "database is locked" at once, without waiting on the busy timeout,
+    when two connections switch a new file to WAL at the same moment; two sweeps
+    started together into one fresh database hit exactly that.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    pause = 0.01
+    while True:
+        try:
+            statement()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
 
 
 @dataclass(frozen=True)
@@ -96,11 +117,11 @@ class ResultsDB:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-            self.conn.execute("PRAGMA journal_mode=WAL")
+            _retry_while_locked(lambda: self.conn.execute("PRAGMA journal_mode=WAL"))
             self.conn.execute("PRAGMA synchronous=NORMAL")
             self.conn.execute("PRAGMA foreign_keys=ON")
             if create:
-                self.conn.executescript(SCHEMA)
+                _retry_while_locked(lambda: self.conn.executescript(SCHEMA))
             else:
                 self.conn.execute("SELECT 1 FROM runs LIMIT 1")
         except sqlite3.DatabaseError as exc:
