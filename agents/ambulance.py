@@ -61,6 +61,8 @@ class EmergencyService:
         link_s: free-flow time of one block.
         lead_s: preemption detection lead (time at free flow), or None without preemption.
         yield_share: share of the queue ahead that pulls aside for lights and siren.
+        manual_dispatch_s: extra time to assign an ambulance to a call taken while the
+            dispatch system is down (by voice and paper, ``dispatch_down``).
     """
 
     def __init__(
@@ -73,6 +75,7 @@ class EmergencyService:
         link_s: float,
         lead_s: float | None,
         yield_share: float,
+        manual_dispatch_s: float,
     ) -> None:
         self.env = env
         self.controllers = controllers
@@ -82,6 +85,7 @@ class EmergencyService:
         self.link_s = link_s
         self.lead_s = lead_s
         self.yield_share = yield_share
+        self.manual_dispatch_s = manual_dispatch_s
         self.log = ColumnLog(*EMERGENCY_COLUMNS)
         self.calls = 0
         self.on_the_road = 0
@@ -89,6 +93,8 @@ class EmergencyService:
         self.watcher: AmbulanceWatcher | None = None
         #: intervals (start, end) during which preemption does not work (a cyberattack)
         self.preemption_down: list[tuple[float, float]] = []
+        #: intervals (start, end) during which calls are dispatched by hand (a cyberattack)
+        self.dispatch_down: list[tuple[float, float]] = []
 
     def preemption_works(self) -> bool:
         """Whether ambulances can ask for green now."""
@@ -105,6 +111,8 @@ class EmergencyService:
     ) -> Generator[simpy.Event, object, None]:
         env = self.env
         call = env.now
+        if any(a <= call < b for a, b in self.dispatch_down):
+            yield env.timeout(self.manual_dispatch_s)
         with self.fleet.request() as ambulance:
             yield ambulance
             dispatch = env.now

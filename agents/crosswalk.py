@@ -161,6 +161,9 @@ class Crosswalk:
         self._on_crossing.clear()
 
     def occupied_until(self) -> float:
-        """Time the last pedestrian now on the crossing reaches the far curb."""
+        """Time the last pedestrian now on the crossing reaches the far curb, as the
+        crossing's own sensor sees it: ``now`` when none watches it or it is down."""
         now = self.env.now
+        if self.assist is None or not self.assist.on_crossing:
+            return now
         return max((end for _, end in self._on_crossing if end > now), default=now)

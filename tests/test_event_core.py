@@ -18,6 +18,7 @@ from agents.crosswalk import CROSSING_COLUMNS, Crosswalk
 from agents.log import ColumnLog
 from agents.sensing import Sensing
 from agents.signal import SIGNAL_COLUMNS, SignalController, SignalTiming
+from twin.services.crossing_assist import FallibleDetector
 
 NS, EW = 0, 1
 #: green 20 s (NS) and 12 s (EW, just WALK + clearance), yellow 3 s, all-red 2 s: 42 s.
@@ -177,3 +178,18 @@ def test_radar_holds_the_green_for_someone_still_crossing() -> None:
     env.run(until=60)
     assert rows(x.signals) == [(0, NS, 0, 34, 7, 0), (0, EW, 39, 51, 7, 0)]
     assert x.crossings.arrays()["stranded"].tolist() == [0]
+
+
+def test_a_fallen_radar_holds_nothing() -> None:
+    """The same slow crossing with the radar down from 0 s to 60 s: the controller sees
+    nobody on the crossing, so NS ends at 20 s as without radar and the walker is stranded."""
+    env = simpy.Environment()
+    timing = SignalTiming(**{**TIMING.__dict__, "radar_max_extension_s": 15.0})
+    x = intersection(env, timing)
+    radar = FallibleDetector(Radar(Sensing(), None, 2, 0.0, 0.0, 0.0), env)  # type: ignore[arg-type]
+    radar.down.append((0.0, 60.0))
+    x.west.attach(radar)
+    _cross(env, x.west, 6.0, 0.5, uid=2)
+    env.run(until=60)
+    assert rows(x.signals)[0] == (0, NS, 0, 20, 7, 0)
+    assert x.crossings.arrays()["stranded"].tolist() == [1]

@@ -193,3 +193,35 @@ def test_explorer_can_launch_an_attack() -> None:
     assert outcome.compromised["crossing_cameras"] == 600.0
     model.run_to_end()
     assert model.services["crossing_assist"].outages
+
+
+def test_a_fallen_dispatch_assigns_calls_by_hand_later() -> None:
+    """Dispatch down for the first half hour: each call then waits exactly
+    ``manual_dispatch_delay`` for its ambulance (the fleet is never short), calls after it
+    none; the mean response rises by about that delay times the share of calls hit."""
+    scenario = build(
+        **{**DISTRICT, "warmup": "0"},
+        emergency={"incidents_per_hour": 40, "ambulances": 40},
+        security={"manual_dispatch_delay": "2min"},
+    )
+
+    def run(down):
+        model = CityModel(scenario)
+        take_down(model, down)
+        model.run_to_end()
+        return collect(model, {})
+
+    plain, hit = run({}), run({"dispatch": [(0.0, 1800.0)]})
+    incidents = hit.tables["incidents"]
+    waited = incidents["dispatch_s"] - incidents["call_s"]
+    manual = incidents["call_s"] < 1800.0
+    assert manual.sum() > 5 and (~manual).sum() > 5
+    assert waited[manual] == pytest.approx(120.0)
+    assert waited[~manual] == pytest.approx(0.0)
+    assert (plain.tables["incidents"]["call_s"] == incidents["call_s"]).all()  # same calls
+    expected = 120.0 * manual.mean()
+    increase = (
+        hit.metrics["efficiency"]["emergency_response_s_mean"]
+        - plain.metrics["efficiency"]["emergency_response_s_mean"]
+    )
+    assert increase == pytest.approx(expected, abs=0.25 * expected)

@@ -126,6 +126,14 @@ class Security(Section):
         "(s, or '2h'; Dallas 2017: sirens silenced ~1 h 40 min after they started by "
         "shutting radios down; IT systems took days to weeks, beyond a simulated day).",
     )
+    manual_dispatch_delay: NonNegativeDuration = Field(
+        default=60.0,
+        description="Extra time to assign an ambulance to a call taken while the dispatch "
+        "system is down, by voice and paper (s, or '1min'; assumption: Baltimore's CAD was "
+        "down 17 h in 2018 and calls went to manual mode without reported disruption, so "
+        "the cost is small; Dallas 2017's 911 waits of ~6 min, under a flood of calls, "
+        "bound it from above).",
+    )
     attack_replications: int = Field(
         default=20,
         ge=1,

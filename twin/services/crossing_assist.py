@@ -45,7 +45,7 @@ class CrossingAssistService(Service):
             context.sensing.link(system, "roadside_units", "slow pedestrian on the crossing")
             context.sensing.link("roadside_units", "connected_vehicles", "driver alerts")
         #: the method as the crosswalks see it: it recognises nobody while taken down
-        self.detector = _Outages(self.method, context.env)
+        self.detector = FallibleDetector(self.method, context.env)
         for crosswalk in crosswalks:
             crosswalk.attach(self.detector)
 
@@ -132,7 +132,7 @@ class CrossingAssistService(Service):
         return {"vehicle_pedestrian_conflicts": conflicts, "conflicts_avoided_by_alerts": avoided}
 
 
-class _Outages:
+class FallibleDetector:
     """A crossing-assist method that recognises nobody while it is down (``CurbDetector``)."""
 
     def __init__(self, method: AssistMethod, env: simpy.Environment) -> None:

@@ -65,6 +65,7 @@ class Emergency(Service):
             link_s=grid.link_s,
             lead_s=lead_s,
             yield_share=emergency.queue_yield_share,
+            manual_dispatch_s=scenario.security.manual_dispatch_delay,
         )
 
     @classmethod
@@ -115,10 +116,13 @@ class Emergency(Service):
 
     def take_down(self, component: str, start_s: float, end_s: float) -> None:
         """Preemption detectors or the ambulances' emitters down: no preemption until
-        ``end_s``. Dispatch down is recorded only (calls are assumed taken by radio)."""
+        ``end_s``. Dispatch down: calls taken until ``end_s`` are dispatched by hand,
+        ``security.manual_dispatch_delay`` later."""
         super().take_down(component, start_s, end_s)
         if component in ("preemption_detectors", "ambulances"):
             self.station.preemption_down.append((start_s, end_s))
+        if component == "dispatch":
+            self.station.dispatch_down.append((start_s, end_s))
 
     def reporters(self) -> dict[str, Callable[[Any], object]]:
         return {"ambulances_out": lambda _: self.station.on_the_road}
