@@ -321,3 +321,48 @@ def test_many_openers_of_one_fresh_database_all_succeed(tmp_path):
         for thread in threads:
             thread.join()
     assert failures == []
+
+
+def test_validate_checks_every_combination_of_a_sweep(tmp_path, capsys):
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        textwrap.dedent(f"""\
+        sweep:
+          name: bad
+          base: {BASE}
+          grid:
+            services.crossing_assist: [radar, telepathy]
+            demand.pedestrians_per_hour: [0, 100]
+        """)
+    )
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    # one line for both combinations that give the bad value, at the line that gives it
+    assert err == [
+        f"{path}:5: services.crossing_assist: 'telepathy' is not one of: 'none', "
+        "'push_button', 'opt_in_app', 'camera_ai', 'radar' (in combinations 2, 3)"
+    ]
+
+
+def test_validate_says_how_many_runs_and_which_combinations_cannot_act(tmp_path, capsys):
+    path = sweep_file(tmp_path, reps=4, extra="")
+    path.write_text(
+        path.read_text().replace(
+            "services.crossing_assist: [none, push_button, radar]",
+            "services.crossing_assist: [none, radar]\n    demand.pedestrians_per_hour: [0, 50]",
+        )
+    )
+    assert main(["validate", str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert out == f"{path}: ok (sweep tiny: 4 combinations x 4 replications = 16 runs)\n"
+    assert err == (
+        f"{path}: warning: services.crossing_assist is radar but "
+        "demand.pedestrians_per_hour is 0: nobody to assist (in combination 2: "
+        "services.crossing_assist=radar, demand.pedestrians_per_hour=0)\n"
+    )
+
+
+def test_validate_blames_a_bad_set_on_the_command_line(tmp_path, capsys):
+    path = sweep_file(tmp_path)
+    assert main(["validate", str(path), "--set", "city.rows=0"]) == 2
+    assert capsys.readouterr().err.startswith("--set: city.rows:")

@@ -213,21 +213,59 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from twin.runner import scenario_warnings
-    from twin.scenario import load_scenario
-
     status = EXIT_OK
     for path in args.scenarios:
         try:
-            scenario = load_scenario(path, args.overrides)
+            warnings = (_validate_sweep if _has_sweep(path) else _validate_scenario)(
+                path, args.overrides
+            )
         except ScenarioError as error:
             print(error, file=sys.stderr)
             status = EXIT_BAD_INPUT
         else:
-            print(f"{path}: ok ({scenario.name})")
-            for line in scenario_warnings(scenario):
+            for line in warnings:
                 print(f"{path}: warning: {line}", file=sys.stderr)
     return status
+
+
+def _has_sweep(path: Path) -> bool:
+    """Whether ``path`` holds a ``sweep`` section (unreadable files: the loader says why)."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return False
+    return isinstance(data, dict) and "sweep" in data
+
+
+def _validate_scenario(path: Path, overrides: list[str]) -> list[str]:
+    from twin.runner import scenario_warnings
+    from twin.scenario import load_scenario
+
+    scenario = load_scenario(path, overrides)
+    print(f"{path}: ok ({scenario.name})")
+    return scenario_warnings(scenario)
+
+
+def _validate_sweep(path: Path, overrides: list[str]) -> list[str]:
+    """The sweep section, its base and every combination, loaded as the sweep would."""
+    from twin.scenario import load_scenario
+    from twin.sweep import check_sweep, load_sweep
+
+    spec = load_sweep(path)
+    load_scenario(spec.base, overrides)  # a bad --set is the command line's, not the sweep's
+    check = check_sweep(spec, overrides)
+    if check.problems:
+        raise ScenarioError(check.problems)
+    combinations = len(spec.combinations)
+    print(
+        f"{path}: ok (sweep {spec.name}: {combinations} combination"
+        f"{'s' if combinations != 1 else ''} x {spec.replications} replication"
+        f"{'s' if spec.replications != 1 else ''} = "
+        f"{combinations * spec.replications} runs)"
+    )
+    return check.warnings
 
 
 def _schema(args: argparse.Namespace) -> int:

@@ -13,17 +13,25 @@ import socket
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from twin.errors import ScenarioError, TwinError
+from twin.errors import Problem, ScenarioError, TwinError
 from twin.scenario.loading import OVERRIDE_SOURCE
 from twin.sweep.db import ResultsDB, RunRow, flatten_metrics
-from twin.sweep.spec import RunSpec, SweepSpec, run_key
+from twin.sweep.spec import RunSpec, SweepSpec, policy_label, run_key
 
-__all__ = ["SweepSummary", "execute", "load_run_scenario", "run_metrics", "run_sweep"]
+__all__ = [
+    "SweepCheck",
+    "SweepSummary",
+    "check_sweep",
+    "execute",
+    "load_run_scenario",
+    "run_metrics",
+    "run_sweep",
+]
 
 #: How long to wait for a Dask scheduler to answer.
 CONNECT_TIMEOUT = "20s"
@@ -31,26 +39,75 @@ CONNECT_TIMEOUT = "20s"
 MAX_POOL_RESTARTS = 3
 
 
-# --- the one adapter to the run API ------------------------------------------------------
-# When ``twin.load`` / ``twin.run`` land (issue 6), switch these two functions to
-# ``twin.load(path, overrides)`` and ``twin.run(scenario).metrics``.
-
-
 def load_run_scenario(path: Path, overrides: Mapping[str, Any]) -> Any:
-    """Load and validate ``path`` with ``{PATH: VALUE}`` overrides applied (adapter)."""
+    """Load and validate ``path`` with ``{PATH: VALUE}`` overrides applied."""
     import twin
 
     return twin.load(path, overrides)
 
 
 def run_metrics(scenario: Any) -> dict[str, object]:
-    """Run a loaded scenario to the end and return its metrics.json dict (adapter)."""
+    """Run a loaded scenario to the end and return its metrics.json dict."""
     import twin
 
     return twin.run(scenario).metrics
 
 
-# ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SweepCheck:
+    """What ``twin validate`` says of a sweep: its problems and its warnings."""
+
+    problems: list[Problem]
+    warnings: list[str]
+
+
+def check_sweep(spec: SweepSpec, overrides: Sequence[str] = ()) -> SweepCheck:
+    """Load every combination as the sweep would, without running any.
+
+    ``overrides`` (``PATH=VALUE``, as ``--set``) apply on top of every combination.
+    A problem or warning is said once, naming the combinations it concerns (none
+    when it concerns them all).
+    """
+    from twin.runner import scenario_warnings
+    from twin.scenario.loading import load_scenario, overrides_from_mapping
+
+    failed: dict[Problem, list[int]] = {}
+    warned: dict[str, list[int]] = {}
+    for index, combo in enumerate(spec.combinations):
+        try:
+            changes = overrides_from_mapping({**spec.fixed, **combo})
+            scenario = load_scenario(spec.base, [*changes, *overrides])
+        except ScenarioError as error:
+            for problem in _named(error, spec.source).problems:
+                failed.setdefault(_locate(problem, spec), []).append(index)
+            continue
+        for line in scenario_warnings(scenario):
+            warned.setdefault(line, []).append(index)
+    loaded = len(spec.combinations) - len({i for indices in failed.values() for i in indices})
+
+    def which(indices: list[int], of: int) -> str:
+        if len(indices) == of:
+            return ""
+        if len(indices) == 1:
+            return f" (in combination {indices[0]}: {policy_label(spec.combinations[indices[0]])})"
+        return f" (in combinations {', '.join(map(str, indices))})"
+
+    problems = [
+        replace(problem, message=problem.message + which(indices, len(spec.combinations)))
+        for problem, indices in failed.items()
+    ]
+    warnings = [line + which(indices, loaded) for line, indices in warned.items()]
+    return SweepCheck(problems, warnings)
+
+
+def _locate(problem: Problem, spec: SweepSpec) -> Problem:
+    """A problem with a value the sweep gave, at the line of the sweep file that gives it."""
+    if problem.file != str(spec.source) or problem.line is not None:
+        return problem
+    for key in (f"sweep.grid.{problem.path}", f"sweep.set.{problem.path}", "sweep.combinations"):
+        if key in spec.lines:
+            return replace(problem, line=spec.lines[key])
+    return problem
 
 
 @dataclass(frozen=True)
