@@ -37,20 +37,31 @@ def available_memory_bytes() -> int:
 
 
 def estimate_memory_bytes(scenario: Scenario) -> int:
-    """Peak memory of a run: libraries, residents, trips, signal log, routing, records."""
+    """Peak memory of a run: libraries, then per simulated city its residents, trips,
+    signal log, routing and records, times the cities alive at once (see
+    :func:`cities_alive`)."""
     hours = scenario.duration / 3600.0
     city, demand = scenario.city, scenario.demand
     nodes = city.rows * city.cols
     trips = (demand.vehicles_per_hour + demand.pedestrians_per_hour) * hours
     phases = 2 * nodes * scenario.duration / scenario.signals.cycle_s
-    return int(
+    per_city = (
         expected_observations(scenario) * BYTES_PER_OBSERVATION
-        + BASE_BYTES
         + scenario.population.residents * BYTES_PER_RESIDENT
         + trips * BYTES_PER_TRIP
         + phases * BYTES_PER_SIGNAL_PHASE
         + (4 * nodes) ** 2 * BYTES_PER_CORNER_PAIR
     )
+    return int(BASE_BYTES + cities_alive(scenario) * per_city)
+
+
+def cities_alive(scenario: Scenario) -> int:
+    """Simulated cities held in memory at once: the run itself; with attacks also the
+    run without them (the counterfactual) and, when more replications are simulated,
+    one replica at a time."""
+    if not scenario.attacks:
+        return 1
+    return 3 if scenario.security.simulated_replications > 1 else 2
 
 
 def expected_observations(scenario: Scenario) -> float:
