@@ -430,17 +430,37 @@ def test_model_params_satisfy_solaraviz() -> None:
 
     from twin.app.page import model_params
 
-    params = model_params(str(BASELINE))
+    settings = initial_values(str(BASELINE))
+    params = model_params(str(BASELINE), settings)
     _check_model_params(ExplorerModel.__init__, params)  # Mesa's own check
-    assert params["crossing_assist"]["values"] == choices("services.crossing_assist")
-    assert params["size"] == {
+    assert params["settings"] is settings
+    assert params["seed"] == {
         "type": "SliderInt",
-        "value": 4,
-        "label": "District size (blocks per side)",
-        "min": 2,
-        "max": 8,
+        "value": 7,
+        "label": "Seed",
+        "min": 0,
+        "max": 99,
         "step": 1,
     }
+
+
+def test_reset_builds_the_district_the_controls_now_say() -> None:
+    """Mesa's Reset rebuilds the model from the fixed parameters it was given; the page's
+    controls edit the ``settings`` mapping among them, so the next model follows them."""
+    pytest.importorskip("solara")
+    from mesa.visualization.solara_viz import split_model_params
+
+    from twin.app.page import model_params
+
+    settings = initial_values(str(BASELINE))
+    user, fixed = split_model_params(model_params(str(BASELINE), settings))
+    values = {**fixed, **{name: spec["value"] for name, spec in user.items()}}
+    first = ExplorerModel(**values)
+    assert first.grid.rows == 4 and first.spec.services.crossing_assist != "camera_ai"
+    settings.update(size=2, crossing_assist="camera_ai")  # what ControlInput does
+    again = ExplorerModel(**values)  # what Reset does
+    assert again.grid.rows == 2 and again.spec.services.crossing_assist == "camera_ai"
+    assert ExplorerModel(**{**values, "seed": 8}).spec.seed == 8
 
 
 # -- the command ---------------------------------------------------------------

@@ -159,7 +159,15 @@ def test_page_loads_and_the_map_draws_agents(page: Page) -> None:
     assert page.get_by_text("Smart-city twin explorer").first.is_visible()
     for label in ("Crossing assist", "Ambulance preemption", "Sidewalk heating", "Demand"):
         assert page.get_by_text(label).first.is_visible(), label
-    assert page.get_by_text("What the controls do, and what they cost").is_visible()
+    assert page.get_by_text("Policies and district: what each does and costs").is_visible()
+    # each control has its help beside it: same row, to its right
+    control = page.locator(".twin-control", has_text="Crossing assist").first
+    box = control.locator(".twin-control-input").bounding_box()
+    help_box = control.locator(".twin-control-help").bounding_box()
+    assert box is not None and help_box is not None
+    assert help_box["x"] >= box["x"] + box["width"] - 1
+    assert abs(help_box["y"] + help_box["height"] / 2 - (box["y"] + box["height"] / 2)) < 40
+    assert "Gives slow pedestrians a longer WALK" in control.inner_text()
     map_image = page.locator(".twin-map img")
     empty = stable_pixels(map_image)  # t = 0: nobody on the move, only the legend
     step(page, 3)
@@ -202,7 +210,7 @@ COMPROMISED_RGB = (0xB2, 0x18, 0x2B)  # twin.app.drawing.COLOURS["compromised"]
 
 
 def choose(page: Page, label: str, option: str) -> None:
-    """Pick ``option`` in the sidebar select labelled ``label``."""
+    """Pick ``option`` in the select labelled ``label``."""
     page.locator(".v-select", has_text=label).first.click()
     page.locator(".menuable__content__active .v-list-item", has_text=option).first.click()
     page.locator(".v-select", has_text=label).first.locator(

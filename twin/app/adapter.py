@@ -99,8 +99,12 @@ class ExplorerModel(CityModel):
         step_s: simulated seconds per frame.
         scenario: ignored: Mesa 3.5's SolaraViz hands a Mesa scenario object to the
             model it rebuilds on reset; the twin's scenario comes from the file.
+        settings: the explorer page's control values, by control name. The page's
+            controls change this very mapping and Mesa's Reset hands it to the next
+            model, which is built from its values then (see ``settings``).
+        seed: the run's seed (default: the scenario's).
         **kwargs: values of the controls in :data:`twin.app.controls.CONTROLS`,
-            by name; a control left out keeps the scenario's value.
+            by name, over ``settings``; a control left out keeps the scenario's value.
     """
 
     def __init__(
@@ -108,12 +112,18 @@ class ExplorerModel(CityModel):
         scenario_file: str = str(DEFAULT_SCENARIO),
         step_s: float = DEFAULT_STEP_S,
         scenario: object = None,
+        settings: dict[str, Any] | None = None,
+        seed: int | None = None,
         **kwargs: Any,
     ) -> None:
         del scenario  # Mesa 3.5's SolaraViz passes its own (empty) scenario on reset
-        scenario = build_scenario(scenario_file, kwargs)
-        super().__init__(scenario, step_s=step_s)
+        values = {**(settings or {}), **kwargs}
+        scenario = build_scenario(scenario_file, values)
+        super().__init__(scenario, step_s=step_s, seed=seed)
         self.scenario_file = scenario_file
+        #: the controls' values this model was built from (the page edits the mapping
+        #: it was given, for the next Reset)
+        self.settings: dict[str, Any] = settings if settings is not None else dict(values)
         self._vehicles: dict[int, Move] = {}
         self._pedestrians: dict[int, Move] = {}
         self._ambulances: dict[int, tuple[Sequence[Point], float]] = {}

@@ -6,7 +6,6 @@ the ``TWIN_EXPLORE_SCENARIO`` environment variable.
 
 from __future__ import annotations
 
-import html
 import os
 from typing import Any
 
@@ -17,6 +16,7 @@ from mesa.visualization.utils import update_counter
 from twin.app.adapter import DEFAULT_SCENARIO, DEFAULT_STEP_S, ExplorerModel, initial_values
 from twin.app.charts import CAPTIONS, FAMILIES, family_figure, series
 from twin.app.controls import (
+    Control,
     available_controls,
     control_choices,
     scenario_value,
@@ -25,17 +25,22 @@ from twin.app.controls import (
 from twin.app.drawing import compromised, district_figure
 from twin.durations import format_duration
 from twin.errors import TwinError
+from twin.scenario import load_scenario
 
 SCENARIO_ENV = "TWIN_EXPLORE_SCENARIO"
 #: Panels flow two per row at their natural height (Mesa's draggable grid gives each a
-#: fixed height, and the map and charts overflow it).
+#: fixed height, and the map and charts overflow it); the controls take a whole row, so
+#: each control's help has room beside it.
 CSS = """
 .vue-grid-layout { height: auto !important; display: flex; flex-wrap: wrap; gap: 16px; }
 .vue-grid-item { position: relative !important; transform: none !important;
   left: auto !important; top: auto !important; height: auto !important;
   width: calc(50% - 16px) !important; min-width: 420px; }
 .vue-grid-item img { max-width: 100%; height: auto; }
-.twin-guide li { margin-bottom: 6px; }
+.vue-grid-item:has(.twin-guide) { width: calc(100% - 16px) !important; }
+.twin-control { flex-wrap: nowrap; margin-bottom: 4px; }
+.twin-control-input { flex: 0 0 340px; }
+.twin-control-help { font-size: 13px; color: #444; }
 .twin-caption { font-size: 12px; color: #555; }
 """
 
@@ -45,24 +50,24 @@ def scenario_file() -> str:
     return os.environ.get(SCENARIO_ENV) or str(DEFAULT_SCENARIO)
 
 
-def model_params(path: str) -> dict[str, Any]:
-    """SolaraViz's ``model_params``: one input per control the schema has, plus fixed values."""
-    values = initial_values(path)
-    params: dict[str, Any] = {"scenario_file": path, "step_s": DEFAULT_STEP_S}
-    for control in available_controls():
-        spec: dict[str, Any] = {
-            "type": control.widget,
-            "value": values[control.name],
-            "label": control.label,
-        }
-        if control.widget == "Select":
-            spec["values"] = control_choices(control, values[control.name])
-        elif control.widget.startswith("Slider"):
-            spec.update(min=control.low, max=control.high, step=control.step)
-            if control.widget == "SliderInt":
-                spec.update(min=int(control.low), max=int(control.high), step=int(control.step))
-        params[control.name] = spec
-    return params
+def model_params(path: str, settings: dict[str, Any]) -> dict[str, Any]:
+    """SolaraViz's ``model_params``: the scenario file, the frame length, the page's
+    ``settings`` (which :func:`ControlPanel` edits: Mesa's Reset hands the very mapping
+    to the next model) and the seed, the one input in Mesa's own sidebar."""
+    seed = int(load_scenario(path).seed)
+    return {
+        "scenario_file": path,
+        "step_s": DEFAULT_STEP_S,
+        "settings": settings,
+        "seed": {
+            "type": "SliderInt",
+            "value": seed,
+            "label": "Seed",
+            "min": 0,
+            "max": max(99, seed),
+            "step": 1,
+        },
+    }
 
 
 @solara.component
@@ -100,28 +105,63 @@ def _chart_component(family: str, title: str) -> Any:
 
 
 @solara.component
-def ControlGuide(model: ExplorerModel) -> None:
-    """What each control does and what it costs."""
-    now = {
-        control.name: model.grid.rows
-        if control.name == "size"
-        else scenario_value(model.spec, control)
-        for control in available_controls()
-        if control.name != "demand"
-    }
-    items = [
-        f"<li><b>{html.escape(control.label)}</b>"
-        + (f" (this run: {html.escape(str(now[control.name]))})" if control.name in now else "")
-        + f": {html.escape(control.help)}</li>"
-        for control in available_controls()
-    ]
-    items.append(
-        "<li><b>Reset</b> applies the controls to a new district; <b>Step</b> advances "
-        f"{model.step_s / 60:.0f} simulated minutes; <b>Play</b> keeps stepping.</li>"
-    )
-    with solara.Card("What the controls do, and what they cost", classes=["twin-guide"]):
-        # plain HTML: solara's Markdown fetches KaTeX from a CDN, unreachable offline
-        solara.HTML(tag="ul", unsafe_innerHTML="".join(items))
+def ControlInput(control: Control, settings: dict[str, Any]) -> None:
+    """One control's input; a change is kept in ``settings`` for the next Reset."""
+    value = solara.use_reactive(settings[control.name])
+
+    def change(new: Any) -> None:
+        settings[control.name] = new
+        value.set(new)
+
+    if control.widget == "Checkbox":
+        solara.Checkbox(label=control.label, value=value.value, on_value=change)
+    elif control.widget == "SliderInt":
+        solara.SliderInt(
+            control.label,
+            value=value.value,
+            on_value=change,
+            min=int(control.low),
+            max=int(control.high),
+            step=int(control.step),
+        )
+    elif control.widget == "SliderFloat":
+        solara.SliderFloat(
+            control.label,
+            value=value.value,
+            on_value=change,
+            min=control.low,
+            max=control.high,
+            step=control.step,
+        )
+    else:
+        values = control_choices(control, settings[control.name])
+        solara.Select(control.label, value=value.value, values=values, on_value=change)
+
+
+@solara.component
+def ControlPanel(model: ExplorerModel) -> None:
+    """Each control with, beside it, what the policy does, what it costs and the value
+    of the run on the map."""
+    with solara.Card("Policies and district: what each does and costs", classes=["twin-guide"]):
+        solara.Text(
+            "Change a control, then Reset (in the sidebar) to build the district with it; "
+            f"Step advances {model.step_s / 60:.0f} simulated minutes, Play keeps stepping.",
+            classes=["twin-caption"],
+        )
+        for control in available_controls():
+            with solara.Row(classes=["twin-control"], style={"align-items": "center"}):
+                with solara.Column(classes=["twin-control-input"]):
+                    ControlInput(control, model.settings)
+                solara.Text(control.help + _this_run(model, control), classes=["twin-control-help"])
+
+
+def _this_run(model: ExplorerModel, control: Control) -> str:
+    """`` (this run: VALUE)``: the control's value in the district on the map (the demand
+    factor is not a scenario value, so it has none)."""
+    if control.name == "demand":
+        return ""
+    now = model.grid.rows if control.name == "size" else scenario_value(model.spec, control)
+    return f" (this run: {now})"
 
 
 def attack_entries(model: ExplorerModel) -> list[str]:
@@ -171,13 +211,15 @@ def AttackPanel(model: ExplorerModel) -> None:
 
 
 def components(model: ExplorerModel) -> list[Any]:
-    """The panels to show: map, a chart per family the model reports, guide, attack."""
-    shown: list[Any] = [DistrictMap]
+    """The panels to show: the map beside the efficiency chart, the controls across the
+    page, then a chart per other family the model reports and the attack panel."""
     reported = series(model)
-    for family, title, _ in FAMILIES:
-        if family == "efficiency" or family in reported:
-            shown.append(_chart_component(family, title))
-    shown.append(ControlGuide)
+    charts = [
+        _chart_component(family, title)
+        for family, title, _ in FAMILIES
+        if family == "efficiency" or family in reported
+    ]
+    shown: list[Any] = [DistrictMap, charts[0], ControlPanel, *charts[1:]]
     if security_available():
         shown.append(AttackPanel)
     return shown
@@ -187,7 +229,8 @@ def components(model: ExplorerModel) -> list[Any]:
 def Page() -> None:
     """One explorer per browser session."""
     path = scenario_file()
-    model = solara.use_memo(lambda: ExplorerModel(scenario_file=path), [])
-    params = solara.use_memo(lambda: model_params(path), [])
+    settings = solara.use_memo(lambda: initial_values(path), [])
+    model = solara.use_memo(lambda: ExplorerModel(scenario_file=path, settings=settings), [])
+    params = solara.use_memo(lambda: model_params(path, settings), [])
     shown = solara.use_memo(lambda: components(model), [])
     SolaraViz(model, components=shown, model_params=params, name="Smart-city twin explorer")
