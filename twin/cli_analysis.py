@@ -8,6 +8,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from twin.errors import TwinError
+
 __all__ = ["HANDLERS", "add_commands"]
 
 EXIT_OK, EXIT_ERROR = 0, 1
@@ -94,6 +96,10 @@ def _results(args: argparse.Namespace) -> int:
     from twin.sweep import ResultsDB
 
     with ResultsDB(args.db, create=False) as db:
+        names = db.sweeps()
+        if args.sweep is not None and args.sweep not in names:
+            held = ", ".join(names) or "no runs yet"
+            raise TwinError(f"{args.db}: no sweep {args.sweep!r}; it holds: {held}")
         columns, rows = db.tidy(args.sweep)
         if args.csv:
             from twin.output import write_atomic
