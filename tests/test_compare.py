@@ -168,6 +168,7 @@ def test_results_prints_and_exports_the_tidy_table(tmp_path, capsys):
     assert len(lines) == 1 + 4 * 4 * 5
     assert main(["results", str(db_path), "--csv", str(tmp_path / "t.csv")]) == 0
     assert (tmp_path / "t.csv").read_text().splitlines() == lines
+    capsys.readouterr()
     # a sweep the database does not hold is an error naming those it does, not an empty table
     assert main(["results", str(db_path), "--sweep", "nope"]) == 1
     out, err = capsys.readouterr()
