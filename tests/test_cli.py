@@ -184,3 +184,26 @@ def test_memory_estimate_counts_the_cities_an_attack_keeps_alive() -> None:
     for scenario, measured_mib in ((attacked, 507), (attacked.with_changes({"attacks": []}), 248)):
         estimate = estimate_memory_bytes(scenario)
         assert abs(estimate / 2**20 - measured_mib) < 0.15 * measured_mib, scenario.attacks
+
+
+def test_an_attack_entry_that_names_nothing_is_a_clear_error(tmp_path: Path, capsys) -> None:
+    """Entries are checked against the city's own components once it is built: the run
+    stops before simulating, naming file and field, and leaves no folder; validate says
+    the same without running."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        BASELINE.read_text()
+        + "attacks:\n  - {at: 10min, entry: toaster}\n  - {at: 10min, entry: 'vendor:acme'}\n"
+    )
+    out = tmp_path / "out"
+    assert main(["run", str(bad), "--out", str(out), "--quiet", *SHORT]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith(f"{bad}: attacks.0.entry: 'toaster' is not a component of this city")
+    assert "signal_controllers[:0-15], traffic_management, 'random', or 'vendor:NAME'" in err[0]
+    assert (
+        err[1]
+        == f"{bad}: attacks.1.entry: 'vendor:acme' supplies nothing in this city; its vendors: none"
+    )
+    assert not out.exists()
+    assert main(["validate", str(bad)]) == 2
+    assert capsys.readouterr().err.splitlines() == err

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from agents.sensing import ANONYMOUS, EVERYONE, FACE, NOBODY, Link, Sensor
+from twin.errors import TwinError
 from twin.scenario.security import Attack, Security
 from twin.security import (
     build_component_graph,
@@ -146,9 +147,11 @@ def test_entries_resolve_or_name_what_exists() -> None:
     assert resolve_entry(g, "vendor:camera") == ["camera_vendor_cloud"]
     assert len(resolve_entry(g, "signal_controllers")) == INTERSECTIONS
     assert len(resolve_entry(g, "random")) == g.number_of_nodes()
-    with pytest.raises(KeyError, match="vendors: vendor:camera"):
+    with pytest.raises(TwinError, match="its vendors: vendor:camera"):
         resolve_entry(g, "vendor:acme")
-    with pytest.raises(KeyError, match="not a component; components: ambulances"):
+    with pytest.raises(TwinError, match=r"not a component of this city; expected one of: amb"):
+        resolve_entry(g, "toaster")
+    with pytest.raises(TwinError, match=r"signal_controllers\[:0-15\], traffic_management"):
         resolve_entry(g, "toaster")
 
 

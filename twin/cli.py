@@ -197,7 +197,10 @@ def _run(args: argparse.Namespace) -> int:
         print(f"twin: warning: {line}", file=sys.stderr)
     with folder_lock(out):
         progress = None if args.quiet else Progress(scenario.name)
-        result = run_scenario(scenario, progress)
+        try:
+            result = run_scenario(scenario, progress)
+        except ScenarioError as error:  # found once the city is built (an attack's entry)
+            raise error.in_file(str(args.scenario)) from None
         for line in (w for w in result.warnings if w not in early):  # found by the run
             print(f"twin: warning: {line}", file=sys.stderr)
         log = run_log(result, str(args.scenario), " ".join(overrides) or "none")
@@ -242,8 +245,13 @@ def _has_sweep(path: Path) -> bool:
 def _validate_scenario(path: Path, overrides: list[str]) -> list[str]:
     from twin.runner import scenario_warnings
     from twin.scenario import load_scenario
+    from twin.security.run import check_attacks
 
     scenario = load_scenario(path, overrides)
+    try:
+        check_attacks(scenario)
+    except ScenarioError as error:
+        raise error.in_file(str(path)) from None
     print(f"{path}: ok ({scenario.name})")
     return scenario_warnings(scenario)
 

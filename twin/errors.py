@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-__all__ = ["CapacityError", "OutputError", "Problem", "ScenarioError", "TwinError"]
+__all__ = [
+    "SCENARIO_SOURCE",
+    "CapacityError",
+    "OutputError",
+    "Problem",
+    "ScenarioError",
+    "TwinError",
+]
+
+#: The file name of a problem found on a scenario already loaded (no file at hand).
+SCENARIO_SOURCE = "<scenario>"
 
 
 class TwinError(Exception):
@@ -39,6 +49,13 @@ class ScenarioError(TwinError):
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems: tuple[Problem, ...] = tuple(problems)
         super().__init__("\n".join(str(problem) for problem in self.problems))
+
+    def in_file(self, name: str) -> ScenarioError:
+        """The same problems, those found on the loaded scenario (``<scenario>``) named
+        as coming from file ``name``."""
+        return ScenarioError(
+            replace(p, file=name) if p.file == SCENARIO_SOURCE else p for p in self.problems
+        )
 
 
 class CapacityError(TwinError):

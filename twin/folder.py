@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from twin.errors import OutputError
@@ -99,3 +99,5 @@ def folder_lock(out: Path) -> Iterator[None]:
         yield
     finally:
         lock.unlink(missing_ok=True)
+        with suppress(OSError):  # a run that failed before writing leaves no empty folder
+            out.rmdir()

@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING
 
 import networkx as nx
 
+from twin.errors import TwinError
+
 if TYPE_CHECKING:
     from agents.sensing import Link, Sensor
     from twin.scenario.security import Security
@@ -294,7 +296,7 @@ def resolve_entry(graph: nx.DiGraph, entry: str) -> list[str]:
     """The components an attack ``entry`` may start from (several for ``random``).
 
     Raises:
-        KeyError: the entry names no component or no vendor of this graph; the
+        TwinError: the entry names no component or no vendor of this graph; the
             message lists what exists.
     """
     names = list(graph.nodes)
@@ -306,12 +308,29 @@ def resolve_entry(graph: nx.DiGraph, entry: str) -> list[str]:
             return [cloud]
         clouds = sorted(n for n in names if n.endswith(VENDOR_CLOUD_SUFFIX))
         known = ", ".join(f"vendor:{c.removesuffix(VENDOR_CLOUD_SUFFIX)}" for c in clouds)
-        raise KeyError(f"{entry!r} supplies nothing in this city; vendors: {known or 'none'}")
+        raise TwinError(f"{entry!r} supplies nothing in this city; its vendors: {known or 'none'}")
     if entry in graph:
         return [entry]
     if f"{entry}:0" in graph:  # a kind of per-intersection component: all of them
         return sorted((n for n in names if n.startswith(f"{entry}:")), key=_natural)
-    raise KeyError(f"{entry!r} is not a component; components: {', '.join(sorted(names))}")
+    raise TwinError(
+        f"{entry!r} is not a component of this city; expected one of: "
+        f"{', '.join(_listing(names))}, 'random', or 'vendor:NAME'"
+    )
+
+
+def _listing(names: Iterable[str]) -> list[str]:
+    """Component names, sorted, a kind with one per intersection as ``kind[:0-15]``."""
+    indexed: dict[str, list[int]] = {}
+    plain = []
+    for name in names:
+        kind, _, index = name.rpartition(":")
+        if kind and index.isdigit():
+            indexed.setdefault(kind, []).append(int(index))
+        else:
+            plain.append(name)
+    plain += [f"{kind}[:{min(i)}-{max(i)}]" for kind, i in indexed.items()]
+    return sorted(plain)
 
 
 def _natural(name: str) -> tuple[str, int]:

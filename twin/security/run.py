@@ -33,9 +33,15 @@ from metrics.security import (
     persons_exfiltrated,
     records_exfiltrated,
 )
+from twin.errors import SCENARIO_SOURCE, Problem, ScenarioError, TwinError
 from twin.security.analysis import SIMULATED_OUTCOMES, security_section
 from twin.security.effects import schedule_fail_safes
-from twin.security.graph import CONTROLLER, build_component_graph, write_components
+from twin.security.graph import (
+    CONTROLLER,
+    build_component_graph,
+    resolve_entry,
+    write_components,
+)
 from twin.security.spread import AttackOutcome, Interval, replicate_attacks
 from twin.streams import random_stream
 
@@ -44,12 +50,15 @@ if TYPE_CHECKING:
     from twin.digital.records import Records
     from twin.model import CityModel
     from twin.runner import RunResult
+    from twin.scenario import Scenario
     from twin.scenario.policy import Policy
 
 __all__ = [
     "AttackPlan",
     "SecurityResult",
     "attack_entries",
+    "check_attacks",
+    "check_entries",
     "down_now",
     "install",
     "launch_attack",
@@ -126,6 +135,7 @@ def install(model: CityModel, replication: int = 0) -> AttackPlan:
     )
     if not scenario.attacks:
         return AttackPlan(graph, [])
+    check_entries(graph, scenario)
     security = scenario.security
     outcomes = replicate_attacks(
         graph,
@@ -140,6 +150,32 @@ def install(model: CityModel, replication: int = 0) -> AttackPlan:
         model.attack_plan = plan
         take_down(model, plan.simulated.down)
     return plan
+
+
+def check_entries(graph: nx.DiGraph, scenario: Scenario) -> None:
+    """Every attack's ``entry`` names something in this city's graph.
+
+    Raises:
+        ScenarioError: one problem per entry that names nothing, at ``attacks.N.entry``,
+            listing what exists (in file ``SCENARIO_SOURCE``: the caller knows which).
+    """
+    problems = []
+    for index, attack in enumerate(scenario.attacks):
+        try:
+            resolve_entry(graph, attack.entry)
+        except TwinError as error:
+            problems.append(Problem(SCENARIO_SOURCE, None, f"attacks.{index}.entry", str(error)))
+    if problems:
+        raise ScenarioError(problems)
+
+
+def check_attacks(scenario: Scenario) -> None:
+    """Build the city, without running it, to check that every attack's entry names
+    something in it (``twin validate``); raises as :func:`check_entries`."""
+    if scenario.attacks:
+        from twin.model import CityModel
+
+        CityModel(scenario)
 
 
 #: What stops where a component falls: each function a component serves (the graph's

@@ -110,7 +110,7 @@ def replicate_attacks(
     ``random`` entry is drawn uniformly from all components.
 
     Raises:
-        KeyError: an entry that names nothing in this graph.
+        TwinError: an entry that names nothing in this graph.
     """
     if replications < 1:
         raise ValueError(f"replications must be at least 1, not {replications}")
