@@ -366,3 +366,11 @@ def test_validate_blames_a_bad_set_on_the_command_line(tmp_path, capsys):
     path = sweep_file(tmp_path)
     assert main(["validate", str(path), "--set", "city.rows=0"]) == 2
     assert capsys.readouterr().err.startswith("--set: city.rows:")
+
+
+@pytest.mark.parametrize("option", ["--workers", "--dask-local"])
+def test_worker_counts_below_one_are_refused(tmp_path, capsys, option):
+    with pytest.raises(SystemExit) as exit_:
+        main(["sweep", str(sweep_file(tmp_path)), option, "0"])
+    assert exit_.value.code == 2
+    assert f"{option}: '0' is not a whole number of at least 1" in capsys.readouterr().err

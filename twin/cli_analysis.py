@@ -15,6 +15,17 @@ __all__ = ["HANDLERS", "add_commands"]
 EXIT_OK, EXIT_ERROR = 0, 1
 
 
+def _at_least_one(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return value
+
+
 def add_commands(commands: argparse._SubParsersAction) -> None:
     """Add ``sweep``, ``results``, ``compare`` and ``report`` to the ``twin`` parser."""
     sweep = commands.add_parser(
@@ -27,11 +38,16 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     sweep.add_argument(
         "--db", type=Path, default=Path("results/sweeps.sqlite"), help="results database"
     )
-    sweep.add_argument("--workers", type=int, help="local worker processes (default: cores)")
+    sweep.add_argument(
+        "--workers", type=_at_least_one, help="local worker processes (default: cores)"
+    )
     where = sweep.add_mutually_exclusive_group()
     where.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask cluster")
     where.add_argument(
-        "--dask-local", type=int, metavar="N", help="start a local Dask cluster of N workers"
+        "--dask-local",
+        type=_at_least_one,
+        metavar="N",
+        help="start a local Dask cluster of N workers",
     )
     sweep.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
