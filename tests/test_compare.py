@@ -158,6 +158,12 @@ def test_compare_bad_options_name_the_option(tmp_path, capsys):
     assert "policy.integration" in capsys.readouterr().err
     assert main(["compare", str(tmp_path / "none.sqlite"), "--out", out]) == 1
     assert "no results database" in capsys.readouterr().err
+    (tmp_path / "file").write_text("")
+    unwritable = str(tmp_path / "file" / "o")  # under a file: no folder can be made there
+    assert main(["compare", str(db_path), "--out", unwritable]) == 2
+    assert f"--out {unwritable}: cannot write there" in capsys.readouterr().err
+    assert main(["results", str(db_path), "--csv", f"{unwritable}/t.csv"]) == 2
+    assert f"--csv {unwritable}/t.csv: cannot write there" in capsys.readouterr().err
 
 
 def test_results_prints_and_exports_the_tidy_table(tmp_path, capsys):

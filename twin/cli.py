@@ -320,6 +320,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TwinError as error:
         print(f"twin: {error}", file=sys.stderr)
         return EXIT_ERROR
+    except OSError as error:  # a file or folder the system refuses: say which, not a trace
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"twin: {where}{(error.strerror or str(error)).lower()}", file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         print("\ntwin: interrupted; results already written are intact", file=sys.stderr)
         return 130

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from twin.errors import TwinError
+from twin.errors import OutputError, TwinError
 
 __all__ = ["HANDLERS", "add_commands"]
 
@@ -125,7 +125,11 @@ def _results(args: argparse.Namespace) -> int:
                 writer.writerow(columns)
                 writer.writerows(rows)
 
-            write_atomic(args.csv, write)
+            try:
+                write_atomic(args.csv, write)
+            except OSError as error:
+                reason = (error.strerror or str(error)).lower()
+                raise OutputError(f"--csv {args.csv}: cannot write there ({reason})") from None
             runs = db.runs(args.sweep)
             ok = sum(run.status == "ok" for run in runs)
             print(f"{len(runs)} runs ({ok} ok), {len(rows)} rows -> {args.csv}")

@@ -21,6 +21,7 @@ from metrics.compare import (
     pareto_front,
 )
 from twin.errors import TwinError
+from twin.folder import writable_folder
 from twin.sweep.db import ResultsDB
 from twin.sweep.spec import policy_label, show_value
 
@@ -206,7 +207,7 @@ def compare_sweep(
     pairs = defaults if x is None and y is None else asked
     ref = _reference(table, reference)
     by = by or (table.parameters[0] if table.parameters else None)
-    out.mkdir(parents=True, exist_ok=True)
+    writable_folder(out)
     written: list[Path] = []
 
     fronts: list[np.ndarray] = []

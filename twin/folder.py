@@ -36,9 +36,12 @@ def _previous_hash(out: Path) -> str | None:
         return None
 
 
-def check_folder(out: Path, scenario: Scenario, overwrite: bool = False) -> None:
-    """Refuse ``out`` before running if it cannot be written or holds another scenario's
-    results (unless ``overwrite``); creates it if missing."""
+def writable_folder(out: Path) -> None:
+    """Create ``out`` if missing and make sure files can be written in it.
+
+    Raises:
+        OutputError: naming ``--out`` and the system's reason.
+    """
     if out.exists() and not out.is_dir():
         raise OutputError(f"--out {out}: is a file, not a folder")
     try:
@@ -49,6 +52,12 @@ def check_folder(out: Path, scenario: Scenario, overwrite: bool = False) -> None
     except OSError as error:
         reason = error.strerror or str(error)
         raise OutputError(f"--out {out}: cannot write there ({reason.lower()})") from None
+
+
+def check_folder(out: Path, scenario: Scenario, overwrite: bool = False) -> None:
+    """Refuse ``out`` before running if it cannot be written or holds another scenario's
+    results (unless ``overwrite``); creates it if missing."""
+    writable_folder(out)
     previous = _previous_hash(out)
     if previous is not None and previous != scenario.content_hash() and not overwrite:
         raise OutputError(
