@@ -310,3 +310,14 @@ def test_same_seed_same_privacy_section() -> None:
     assert first.metrics["privacy"]["persons_exposed"] > 0  # type: ignore[index]
     for name, column in first.series.items():
         np.testing.assert_array_equal(column, second.series[name])
+
+
+def test_validate_warns_of_a_vendor_for_a_system_the_city_lacks(capsys) -> None:
+    """The vendor warning needs only the deployed sensors, so validate builds the city
+    (without running it) and says it; the run says it too (above)."""
+    args = ["validate", "scenarios/aizuwakamatsu_opt_in.yaml"]
+    assert main([*args, "--set", "policy.vendors.nowhere.name=X"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: policy.vendors.nowhere: no deployed sensor belongs to this system" in err
+    assert main([*args, "--set", "policy.vendors.app_vendor_cloud.name=X"]) == 0
+    assert "policy.vendors" not in capsys.readouterr().err  # the app's cloud is deployed

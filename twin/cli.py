@@ -245,15 +245,15 @@ def _has_sweep(path: Path) -> bool:
 def _validate_scenario(path: Path, overrides: list[str]) -> list[str]:
     from twin.runner import scenario_warnings
     from twin.scenario import load_scenario
-    from twin.security.run import check_attacks
+    from twin.security.run import check_city
 
     scenario = load_scenario(path, overrides)
     try:
-        check_attacks(scenario)
+        city = check_city(scenario)
     except ScenarioError as error:
         raise error.in_file(str(path)) from None
     print(f"{path}: ok ({scenario.name})")
-    return scenario_warnings(scenario)
+    return scenario_warnings(scenario) + city
 
 
 def _validate_sweep(path: Path, overrides: list[str]) -> list[str]:

@@ -184,8 +184,11 @@ class Policy(Section):
             for cls in ("direct", "persistent", "pseudonymous", "aggregate")
             if cls in chosen and cls not in produced
         ]
-        messages += [
+        return messages + self.vendor_warnings(known)
+
+    def vendor_warnings(self, systems: Iterable[str]) -> list[str]:
+        """Messages about vendors named for systems no deployed sensor belongs to."""
+        return [
             f"policy.vendors.{system}: no deployed sensor belongs to this system"
-            for system in sorted(set(self.vendors) - known)
+            for system in sorted(set(self.vendors) - set(systems))
         ]
-        return messages

@@ -57,7 +57,7 @@ __all__ = [
     "AttackPlan",
     "SecurityResult",
     "attack_entries",
-    "check_attacks",
+    "check_city",
     "check_entries",
     "down_now",
     "install",
@@ -169,13 +169,15 @@ def check_entries(graph: nx.DiGraph, scenario: Scenario) -> None:
         raise ScenarioError(problems)
 
 
-def check_attacks(scenario: Scenario) -> None:
-    """Build the city, without running it, to check that every attack's entry names
-    something in it (``twin validate``); raises as :func:`check_entries`."""
-    if scenario.attacks:
-        from twin.model import CityModel
+def check_city(scenario: Scenario) -> list[str]:
+    """Build the city, without running it, for the checks that need its deployed
+    sensors (``twin validate``): every attack's entry names something in it (raises as
+    :func:`check_entries`); returns warnings about vendors of systems it lacks."""
+    from twin.model import CityModel
 
-        CityModel(scenario)
+    model = CityModel(scenario)
+    systems = {sensor.system for sensor in model.sensing.sensors.values()}
+    return scenario.policy.vendor_warnings(systems)
 
 
 #: What stops where a component falls: each function a component serves (the graph's

@@ -70,7 +70,7 @@ def check_sweep(spec: SweepSpec, overrides: Sequence[str] = ()) -> SweepCheck:
     """
     from twin.runner import scenario_warnings
     from twin.scenario.loading import load_scenario, overrides_from_mapping
-    from twin.security.run import check_attacks
+    from twin.security.run import check_city
 
     failed: dict[Problem, list[int]] = {}
     warned: dict[str, list[int]] = {}
@@ -78,12 +78,12 @@ def check_sweep(spec: SweepSpec, overrides: Sequence[str] = ()) -> SweepCheck:
         try:
             changes = overrides_from_mapping({**spec.fixed, **combo})
             scenario = load_scenario(spec.base, [*changes, *overrides])
-            check_attacks(scenario)
+            city = check_city(scenario)
         except ScenarioError as error:
             for problem in _named(error.in_file(str(spec.base)), spec.source).problems:
                 failed.setdefault(_locate(problem, spec), []).append(index)
             continue
-        for line in scenario_warnings(scenario):
+        for line in scenario_warnings(scenario) + city:
             warned.setdefault(line, []).append(index)
     loaded = len(spec.combinations) - len({i for indices in failed.values() for i in indices})
 
