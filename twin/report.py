@@ -204,9 +204,9 @@ def write_sweep_report(
         ("h1", f"Comparing policies: {table.sweep}"),
         (
             "p",
-            f"The same simulated district was run under {len(table.policies)} policies, "
-            f"each {counts[-1] if counts else 0} times with different random days (the same "
-            "days for every policy, so the policies are compared on equal terms). Each "
+            f"The same simulated district was run under {_count(len(table.policies), 'policy')}"
+            f", each {_count(counts[-1] if counts else 0, 'time')} with different random days "
+            "(the same days for every policy, so the policies are compared on equal terms). Each "
             "number is an average over those days, with a 95 % interval: the range the "
             "true average lies in, given how much the days differ."
             + (f" {table.failed} runs failed and are left out." if table.failed else ""),
@@ -248,6 +248,12 @@ def write_sweep_report(
     write_atomic(out / "report.md", to_markdown(blocks))
     write_atomic(out / "report.html", to_html(blocks))
     return [out / "report.md", out / "report.html"]
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 policy``, ``3 policies``, ``2 times``."""
+    plural = noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
+    return f"{n} {noun if n == 1 else plural}"
 
 
 def _in_words(policy: Policy, reference: Policy, figures: Sequence[tuple[str, str, str]]) -> str:
