@@ -374,3 +374,26 @@ def test_worker_counts_below_one_are_refused(tmp_path, capsys, option):
         main(["sweep", str(sweep_file(tmp_path)), option, "0"])
     assert exit_.value.code == 2
     assert f"{option}: '0' is not a whole number of at least 1" in capsys.readouterr().err
+
+
+def test_the_sweep_report_says_what_each_policy_collects(tmp_path):
+    """Each run stores the sensors it deployed; the sweep's report words them per policy
+    (the transparency report of a run, for every policy compared)."""
+    from twin.compare import compare_sweep
+
+    db_path = tmp_path / "s.sqlite"
+    run_sweep(load_sweep(sweep_file(tmp_path)), db_path, workers=1, progress=False)
+    with ResultsDB(db_path) as db:
+        sensors = db.sensors("tiny")
+    assert sorted(sensors) == [0, 1, 2]  # none, push_button, radar
+    assert sensors[0] == []
+    assert [s["name"] for s in sensors[1]] == ["accessible_push_buttons"]
+    assert [(s["name"], s["observes"]) for s in sensors[2]] == [("crosswalk_radar", "nobody")]
+    compare_sweep(db_path, tmp_path / "cmp")
+    report = (tmp_path / "cmp" / "report.md").read_text()
+    section = report.split("## What each policy collects")[1].split("##")[0]
+    lines = [line for line in section.splitlines() if line.startswith("- ")]
+    assert lines[0] == "- “services.crossing_assist=none”: no sensors at all."
+    # 1 x 2 intersections, 4 crosswalks each
+    assert lines[1].startswith("- “services.crossing_assist=push_button”: 8 accessible push")
+    assert "They observe nobody in particular" in lines[2] and "crosswalk radar" in lines[2]

@@ -192,6 +192,7 @@ def compare_sweep(
 
     with ResultsDB(db_path, create=False) as db:
         table = load_table(db, sweep)
+        sensors = db.sensors(table.sweep)
     for name, metric in (("--x", x), ("--y", y)):
         if metric is not None and metric not in table.metrics:
             close = difflib.get_close_matches(metric, table.metrics, n=3)
@@ -290,7 +291,7 @@ def compare_sweep(
         + "\n",
     )
     written.append(out / "comparison.json")
-    written += write_sweep_report(out, table, ref, rows, figures)
+    written += write_sweep_report(out, table, ref, rows, figures, sensors)
     for stale in set(out.glob("tradeoff_*.png")) - set(written):
         stale.unlink()  # from an earlier compare with other axes: the folder shows this one
     return written

@@ -195,8 +195,10 @@ def write_sweep_report(
     reference: Policy,
     rows: Sequence[Mapping[str, object]],
     figures: Sequence[tuple[str, str, str]],
+    sensors: Mapping[int, Sequence[Mapping[str, Any]]] | None = None,
 ) -> list[Path]:
-    """The report of a sweep: each policy's measured outcomes, side by side."""
+    """The report of a sweep: what each policy collects, and its measured outcomes side
+    by side. ``sensors``: each combination's deployed sensors (as in ``sensors.json``)."""
     from twin.output import write_atomic
 
     counts = sorted({len(v) for p in table.policies for v in p.values.values()})
@@ -221,6 +223,7 @@ def write_sweep_report(
             ]
             or ["nothing (one policy)"],
         ),
+        *_collects(table, sensors or {}),
         ("h2", "Trade-offs"),
         (
             "p",
@@ -248,6 +251,44 @@ def write_sweep_report(
     write_atomic(out / "report.md", to_markdown(blocks))
     write_atomic(out / "report.html", to_html(blocks))
     return [out / "report.md", out / "report.html"]
+
+
+def _collects(table: SweepTable, sensors: Mapping[int, Sequence[Mapping[str, Any]]]) -> list[Block]:
+    """ "What each policy collects": its sensors in words, once if every policy has the
+    same; nothing when the database holds no sensors (a sweep stored before they were)."""
+    described = {
+        policy.label: [_sensor_words(sensor) for sensor in sensors[policy.combination]]
+        for policy in table.policies
+        if policy.combination in sensors
+    }
+    if not described:
+        return []
+    lists = list(described.values())
+    if all(words == lists[0] for words in lists):
+        items = lists[0] or ["no sensors at all"]
+        return [("h2", "What each policy collects"), ("p", "Every policy deploys:"), ("ul", items)]
+    items = [
+        f"“{label}”: " + (" ".join(words) if words else "no sensors at all.")
+        for label, words in described.items()
+    ]
+    return [("h2", "What each policy collects"), ("ul", items)]
+
+
+def _sensor_words(sensor: Mapping[str, Any]) -> str:
+    """One sensor in two sentences: what and who keeps it; whom it observes, how
+    identifiable its records are and what else they hold."""
+    name = str(sensor.get("name", "sensor")).replace("_", " ")
+    count = sensor.get("count")
+    method = sensor.get("method")
+    head = (f"{count} " if count is not None else "") + name + (f" ({method})" if method else "")
+    keeper = str(sensor.get("system", "the city")).replace("_", " ")
+    observes = str(sensor.get("observes", ""))
+    text = f"{head}, kept by {keeper}. They observe {WHOM.get(observes, observes or 'unknown')}; "
+    text += f"records are {_identifiability(sensor.get('identifiability'))}"
+    attributes = [str(a) for a in sensor.get("attributes") or []]
+    if attributes:
+        text += "; they also record or infer " + ", ".join(attributes)
+    return text + "."
 
 
 def _count(n: int, noun: str) -> str:

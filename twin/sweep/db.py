@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -45,6 +45,10 @@ CREATE TABLE IF NOT EXISTS metrics (
     value REAL,
     text TEXT,
     PRIMARY KEY (run_key, metric)
+);
+CREATE TABLE IF NOT EXISTS sensors (
+    run_key TEXT PRIMARY KEY REFERENCES runs (run_key) ON DELETE CASCADE,
+    sensors TEXT NOT NULL
 );
 """
 
@@ -149,9 +153,15 @@ class ResultsDB:
         rows = self.conn.execute("SELECT DISTINCT base_hash FROM runs WHERE sweep = ?", (sweep,))
         return {value for (value,) in rows}
 
-    def record(self, row: RunRow, metrics: Mapping[str, object]) -> None:
-        """Write one finished run and its metrics in one transaction; a run already stored
-        as ``ok`` is never overwritten (two sweeps racing on one run keep one row)."""
+    def record(
+        self,
+        row: RunRow,
+        metrics: Mapping[str, object],
+        sensors: Sequence[Mapping[str, object]] = (),
+    ) -> None:
+        """Write one finished run, its metrics and the sensors it deployed (as in
+        ``sensors.json``) in one transaction; a run already stored as ``ok`` is never
+        overwritten (two sweeps racing on one run keep one row)."""
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -162,6 +172,7 @@ class ResultsDB:
                 conn.execute("COMMIT")
                 return
             conn.execute("DELETE FROM metrics WHERE run_key = ?", (row.run_key,))
+            conn.execute("DELETE FROM sensors WHERE run_key = ?", (row.run_key,))
             conn.execute(
                 "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -185,10 +196,32 @@ class ResultsDB:
                 "INSERT INTO metrics VALUES (?, ?, ?, ?)",
                 [(row.run_key, name, *_cell(value)) for name, value in metrics.items()],
             )
+            if row.status == "ok":
+                conn.execute(
+                    "INSERT INTO sensors VALUES (?, ?)", (row.run_key, json.dumps(list(sensors)))
+                )
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+
+    def sensors(self, sweep: str) -> dict[int, list[dict[str, Any]]]:
+        """The sensors each combination of ``sweep`` deployed (from its first stored run;
+        a combination recorded before sensors were stored has none)."""
+        stored = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sensors'"
+        ).fetchone()
+        if stored is None:  # a database written before sensors were stored
+            return {}
+        rows = self.conn.execute(
+            "SELECT r.combination, s.sensors FROM runs r JOIN sensors s USING (run_key) "
+            "WHERE r.sweep = ? ORDER BY r.combination, r.replication",
+            (sweep,),
+        )
+        found: dict[int, list[dict[str, Any]]] = {}
+        for combination, text in rows:
+            found.setdefault(combination, json.loads(text))
+        return found
 
     def sweeps(self) -> list[str]:
         """Sweep names in the database, in order of first appearance."""

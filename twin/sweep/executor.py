@@ -7,6 +7,7 @@ there) and shipped whole to the workers, so remote Dask workers need no files.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import json
 import multiprocessing
 import os
 import socket
@@ -29,7 +30,7 @@ __all__ = [
     "check_sweep",
     "execute",
     "load_run_scenario",
-    "run_metrics",
+    "run_outcomes",
     "run_sweep",
 ]
 
@@ -46,11 +47,13 @@ def load_run_scenario(path: Path, overrides: Mapping[str, Any]) -> Any:
     return twin.load(path, overrides)
 
 
-def run_metrics(scenario: Any) -> dict[str, object]:
-    """Run a loaded scenario to the end and return its metrics.json dict."""
+def run_outcomes(scenario: Any) -> tuple[dict[str, object], list[dict[str, object]]]:
+    """Run a loaded scenario to the end: its metrics.json dict and its sensors.json list."""
     import twin
+    from twin.output import sensors_json
 
-    return twin.run(scenario).metrics
+    result = twin.run(scenario)
+    return result.metrics, json.loads(sensors_json(result))["sensors"]
 
 
 @dataclass(frozen=True)
@@ -126,10 +129,11 @@ def execute(task: Task) -> dict[str, Any]:
     started = time.time()
     clock = time.perf_counter()
     try:
-        metrics = flatten_metrics(run_metrics(task.scenario))
+        outcome, sensors = run_outcomes(task.scenario)
+        metrics = flatten_metrics(outcome)
         status, error = "ok", None
     except Exception as exc:
-        metrics, status = {}, "failed"
+        metrics, sensors, status = {}, [], "failed"
         where = traceback.extract_tb(exc.__traceback__)[-1]
         error = f"{type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno})"
     return {
@@ -137,6 +141,7 @@ def execute(task: Task) -> dict[str, Any]:
         "status": status,
         "error": error,
         "metrics": metrics,
+        "sensors": sensors,
         "started_at": started,
         "finished_at": time.time(),
         "wall_s": time.perf_counter() - clock,
@@ -311,7 +316,7 @@ def _drive(
             outcome.get("wall_s"),
             outcome.get("worker"),
         )
-        db.record(row, outcome["metrics"])
+        db.record(row, outcome["metrics"], outcome.get("sensors", []))
         if outcome["status"] == "ok":
             summary.ok += 1
         else:
