@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
+from metrics.compare import t_quantile_975
+
 __all__ = [
     "IDENTIFIABLE_CLASSES",
     "components_compromised_share",
@@ -24,7 +26,6 @@ __all__ = [
     "records_exfiltrated",
     "service_hours_lost",
     "services_disrupted",
-    "student_t_975",
 ]
 
 #: Identifier classes that name a person across records (the digital layer's classes).
@@ -32,26 +33,6 @@ __all__ = [
 IDENTIFIABLE_CLASSES = ("direct", "persistent")
 
 Interval = tuple[float, float]
-
-# Two-sided 95 % quantiles of Student's t for 1-30 degrees of freedom.
-_T975 = (
-    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-    2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-    2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
-)  # fmt: skip
-
-
-def student_t_975(df: int) -> float:
-    """0.975 quantile of Student's t with ``df`` degrees of freedom.
-
-    Tabulated to 30; beyond, the Cornish-Fisher expansion around 1.96 (error < 1e-4).
-    """
-    if df < 1:
-        raise ValueError(f"degrees of freedom must be at least 1, not {df}")
-    if df <= len(_T975):
-        return _T975[df - 1]
-    z = 1.959964
-    return z + (z**3 + z) / (4 * df) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
 
 
 def mean_interval(values: Iterable[float | None]) -> dict[str, float | int | None]:
@@ -67,7 +48,7 @@ def mean_interval(values: Iterable[float | None]) -> dict[str, float | int | Non
     mean = float(data.mean())
     if n == 1:
         return {"mean": mean, "ci_low": None, "ci_high": None, "n": 1}
-    half = student_t_975(n - 1) * float(data.std(ddof=1)) / math.sqrt(n)
+    half = t_quantile_975(n - 1) * float(data.std(ddof=1)) / math.sqrt(n)
     return {"mean": mean, "ci_low": mean - half, "ci_high": mean + half, "n": n}
 
 

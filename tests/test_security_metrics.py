@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from metrics.compare import t_quantile_975
 from metrics.security import (
     components_compromised_share,
     counterfactual_difference,
@@ -15,7 +16,6 @@ from metrics.security import (
     records_exfiltrated,
     service_hours_lost,
     services_disrupted,
-    student_t_975,
 )
 
 SERVICES_OF = {
@@ -82,7 +82,7 @@ def test_counterfactual_and_intervals() -> None:
 @pytest.mark.parametrize("df", [1, 5, 30, 31, 60, 1000])
 def test_t_quantile_against_scipy(df: int) -> None:
     stats = pytest.importorskip("scipy.stats")
-    assert student_t_975(df) == pytest.approx(stats.t.ppf(0.975, df), abs=2e-3)
+    assert t_quantile_975(df) == pytest.approx(stats.t.ppf(0.975, df), abs=2e-3)
 
 
 def test_a_fallen_store_leaks_what_retention_kept() -> None:

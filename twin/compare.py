@@ -188,7 +188,7 @@ def compare_sweep(
     """Write trade-off plots, the overview, the ranked table and the sweep report."""
     from metrics.compare_plots import PolicyPoint, plot_overview, plot_tradeoff
     from twin.output import write_atomic
-    from twin.report import write_sweep_report
+    from twin.sweep_report import write_sweep_report
 
     with ResultsDB(db_path, create=False) as db:
         table = load_table(db, sweep)

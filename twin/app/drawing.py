@@ -326,30 +326,10 @@ def _legend(model: ExplorerModel) -> list[Line2D]:
         handles.append(marker("ambulance", COLOURS["ambulance"], "P", 8))
     if sensor_positions(model):
         handles.append(marker("sensor", COLOURS["sensor"], "v", 5))
-        handles.append(
-            Line2D(
-                [],
-                [],
-                ls="",
-                marker="o",
-                mfc="none",
-                mec=COLOURS["seen"],
-                ms=8,
-                label="saw someone",
-            )
-        )
-        handles.append(
-            Line2D(
-                [],
-                [],
-                ls="",
-                marker="o",
-                mfc="none",
-                mec=COLOURS["identified"],
-                ms=8,
-                label="identified someone",
-            )
-        )
+        for key, label in (("seen", "saw someone"), ("identified", "identified someone")):
+            colour = COLOURS[key]
+            handles.append(Line2D([], [], ls="", marker="o", mfc="none", mec=colour, ms=8))
+            handles[-1].set_label(label)
     if compromised(model):
         handles.append(marker("compromised", COLOURS["compromised"], "x", 7))
     if model.sidewalks is not None:

@@ -27,7 +27,13 @@ if TYPE_CHECKING:
     from agents.sensing import Link, Sensor
     from twin.scenario import Scenario
 
-__all__ = ["NO_ATTACKS", "SIMULATED_OUTCOMES", "attack_outcomes", "security_section"]
+__all__ = [
+    "NO_ATTACKS",
+    "SIMULATED_OUTCOMES",
+    "attack_outcomes",
+    "draw_attacks",
+    "security_section",
+]
 
 NO_ATTACKS = "no attacks in this scenario"
 #: Outcomes measured on the attacked simulation against the counterfactual (lead wires them).
@@ -57,9 +63,16 @@ def attack_outcomes(
     """
     security = scenario.security
     graph = build_component_graph(sensors, links, integration, security, intersections, vendors)
+    return graph, draw_attacks(graph, scenario)
+
+
+def draw_attacks(graph: nx.DiGraph, scenario: Scenario) -> list[AttackOutcome]:
+    """``security.attack_replications`` draws of the scenario's attacks on ``graph``, from
+    the run's ``attacks`` stream only (nothing drawn without attacks)."""
     if not scenario.attacks:
-        return graph, []
-    outcomes = replicate_attacks(
+        return []
+    security = scenario.security
+    return replicate_attacks(
         graph,
         scenario.attacks,
         security.lateral_movement_mean,
@@ -67,7 +80,6 @@ def attack_outcomes(
         security.attack_replications,
         random_stream(scenario.seed, "attacks"),
     )
-    return graph, outcomes
 
 
 def security_section(

@@ -34,7 +34,7 @@ from metrics.security import (
     records_exfiltrated,
 )
 from twin.errors import SCENARIO_SOURCE, Problem, ScenarioError, TwinError
-from twin.security.analysis import SIMULATED_OUTCOMES, security_section
+from twin.security.analysis import SIMULATED_OUTCOMES, draw_attacks, security_section
 from twin.security.effects import schedule_fail_safes
 from twin.security.graph import (
     CONTROLLER,
@@ -136,15 +136,7 @@ def install(model: CityModel, replication: int = 0) -> AttackPlan:
     if not scenario.attacks:
         return AttackPlan(graph, [])
     check_entries(graph, scenario)
-    security = scenario.security
-    outcomes = replicate_attacks(
-        graph,
-        scenario.attacks,
-        security.lateral_movement_mean,
-        security.restoration_time,
-        security.attack_replications,
-        random_stream(scenario.seed, "attacks"),
-    )
+    outcomes = draw_attacks(graph, scenario)
     plan = AttackPlan(graph, outcomes, replication if replication < len(outcomes) else -1)
     if plan.simulated is not None:
         model.attack_plan = plan
