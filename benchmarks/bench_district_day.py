@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 import time
 
-from twin.model import CityModel, events_scheduled
 from twin.scenario import parse_scenario
+from twin.simulation.model import CityModel, events_scheduled
 
 DISTRICT = {
     "name": "bench-district-day",

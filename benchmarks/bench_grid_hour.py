@@ -49,8 +49,8 @@ def scenario(name: str) -> dict[str, object]:
 def simulation_only(data: dict[str, object]) -> tuple[float, float, int, int]:
     """(wall s, CPU s, vehicles started, vehicles still inside) of building and running
     the model in this process."""
-    from twin.model import CityModel
     from twin.scenario import parse_scenario
+    from twin.simulation.model import CityModel
 
     start, cpu = time.perf_counter(), time.process_time()
     model = CityModel(parse_scenario(data))

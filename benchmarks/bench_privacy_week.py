@@ -16,7 +16,7 @@ import resource
 import time
 
 import twin
-from twin.capacity import estimate_memory_bytes
+from twin.simulation.capacity import estimate_memory_bytes
 
 
 def main() -> None:

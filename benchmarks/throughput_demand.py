@@ -21,8 +21,8 @@ DEMANDS = (2000, 4000, 6000, 8000, 10000, 12000, 14000, 16000, 20000, 24000, 320
 
 def throughput(vehicles_per_hour: float, spillback: bool, seed: int = 1) -> dict[str, float]:
     """Throughput (trips/h), honest mean delay (s) and gridlock time of one run."""
-    from twin.runner import run_scenario
     from twin.scenario import parse_scenario
+    from twin.simulation.runner import run_scenario
 
     scenario = parse_scenario(
         {

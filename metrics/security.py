@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from metrics.compare import t_quantile_975
+from metrics.statistics import t_quantile_975
 
 __all__ = [
     "IDENTIFIABLE_CLASSES",

@@ -135,8 +135,8 @@ def test_rerun_into_a_folder_leaves_no_stale_outputs(tmp_path: Path) -> None:
 
 def test_memory_estimate_matches_the_measured_benchmark() -> None:
     """The estimate is fitted to peaks measured on the benchmark (0.14 and 0.43 GiB)."""
-    from twin.capacity import GIB, estimate_memory_bytes
     from twin.scenario import parse_scenario
+    from twin.simulation.capacity import GIB, estimate_memory_bytes
 
     district = {
         "name": "bench",
@@ -176,7 +176,7 @@ def test_memory_estimate_counts_the_cities_an_attack_keeps_alive() -> None:
     507 MiB with its attack (the run, the run without it, one replica) and 248 MiB
     without (``ru_maxrss`` of ``twin run --no-plots``)."""
     import twin
-    from twin.capacity import estimate_memory_bytes
+    from twin.simulation.capacity import estimate_memory_bytes
 
     changes = {"duration": "12h", "population.residents": 20_000, "demand.profile": "daily"}
     attacked = twin.load(ROOT / "scenarios" / "integrated_city_brain.yaml", changes)

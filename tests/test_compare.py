@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from metrics.compare import (
+from metrics.statistics import (
     between_share,
     higher_is_better,
     mean_interval,
@@ -16,11 +16,11 @@ from metrics.compare import (
     pareto_front,
     t_quantile_975,
 )
-from metrics.compare_plots import PolicyPoint, merged_labels
+from metrics.tradeoff_plots import PolicyPoint, merged_labels
 from twin.cli import main
-from twin.compare import default_axes, load_table
 from twin.sweep import ResultsDB, RunRow
 from twin.sweep.spec import show_value
+from twin.sweep.tradeoffs import default_axes, load_table
 
 
 def test_pareto_front_on_constructed_points():

@@ -26,8 +26,8 @@ from twin.app.controls import (
 from twin.app.drawing import compromised, detection_positions, district_figure
 from twin.cli import main
 from twin.errors import TwinError
-from twin.model import CityModel
 from twin.scenario import load_scenario, scenario_to_yaml
+from twin.simulation.model import CityModel
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"

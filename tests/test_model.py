@@ -7,7 +7,7 @@ import numpy as np
 from agents.intersection import Intersection
 from agents.pedestrian import Resident
 from tests.conftest import build
-from twin.model import CityModel
+from twin.simulation.model import CityModel
 
 
 def test_stepping_gives_the_same_run_as_running_to_the_end() -> None:
@@ -54,7 +54,7 @@ def test_the_model_runs_without_plotting_libraries() -> None:
     import sys
 
     code = (
-        "import sys, twin.runner, twin.model, agents, metrics; "
+        "import sys, twin.simulation.runner, twin.simulation.model, agents, metrics; "
         "assert 'matplotlib' not in sys.modules, 'matplotlib imported'"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -17,7 +17,7 @@ import pytest
 import twin
 from tests.conftest import build
 from twin.cli import main
-from twin.runner import RunResult
+from twin.simulation.runner import RunResult
 
 DAY = {
     "duration": "1d",
@@ -194,7 +194,7 @@ def test_the_policy_reaches_the_log_and_the_report(
 
 
 def test_monitoring_that_cannot_act_warns() -> None:
-    from twin.runner import scenario_warnings
+    from twin.simulation.runner import scenario_warnings
 
     off = build(services={"traffic_monitoring": {"method": "anpr", "share": 0.0}})
     assert any("no intersection is equipped" in w for w in scenario_warnings(off))
@@ -221,8 +221,8 @@ def test_surveillance_default_exposes_more_than_the_opt_in_city() -> None:
 
 def test_compare_draws_efficiency_against_real_privacy_metrics(tmp_path: Path) -> None:
     """A retention sweep: efficiency does not move, privacy does; the default axes say so."""
-    from twin.compare import default_axes, load_table
     from twin.sweep.db import ResultsDB, RunRow, flatten_metrics
+    from twin.sweep.tradeoffs import default_axes, load_table
 
     db_path = tmp_path / "retention.sqlite"
     with ResultsDB(db_path) as db:
@@ -254,7 +254,7 @@ def test_compare_draws_efficiency_against_real_privacy_metrics(tmp_path: Path) -
 
 
 def test_the_memory_estimate_counts_the_records() -> None:
-    from twin.capacity import expected_observations
+    from twin.simulation.capacity import expected_observations
 
     for assist, method in (("camera_ai", "video_analytics"), ("radar", "anpr"), ("radar", "none")):
         result = _result(assist, method)

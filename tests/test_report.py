@@ -8,11 +8,11 @@ from dataclasses import asdict
 import yaml
 
 from twin.cli import main
-from twin.model import CityModel
-from twin.output import write_results
-from twin.report import write_report
-from twin.runner import run_scenario
+from twin.results.report import write_report
+from twin.results.writer import write_results
 from twin.scenario import load_scenario
+from twin.simulation.model import CityModel
+from twin.simulation.runner import run_scenario
 
 
 def test_report_from_a_hand_made_folder(tmp_path):

@@ -16,7 +16,7 @@ import twin
 from tests.conftest import build
 from twin.cli import main
 from twin.errors import OutputError, ScenarioError
-from twin.folder import default_folder, file_mode, folder_lock
+from twin.results.folder import default_folder, file_mode, folder_lock
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -62,7 +62,7 @@ def test_run_and_write_give_the_same_folder_as_the_cli(tmp_path: Path) -> None:
 def test_mesa_batch_run_works_with_one_row_per_step() -> None:
     import mesa
 
-    from twin.model import CityModel
+    from twin.simulation.model import CityModel
 
     scenario = build(duration="1h", city={"rows": 1, "cols": 2})
     rows = mesa.batch_run(
@@ -80,7 +80,7 @@ def test_mesa_batch_run_works_with_one_row_per_step() -> None:
 
 
 def test_a_seed_given_to_the_model_replaces_the_scenarios() -> None:
-    from twin.model import CityModel
+    from twin.simulation.model import CityModel
 
     scenario = build(duration="10min", city={"rows": 1, "cols": 2})
     assert CityModel(scenario).spec.seed == scenario.seed
@@ -144,12 +144,12 @@ def test_a_lock_left_by_a_dead_run_is_taken_over(tmp_path: Path) -> None:
 def test_unwritable_out_is_refused_before_running(
     tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import twin.runner
+    import twin.simulation.runner
 
     def must_not_run(*args: object, **kwargs: object) -> None:
         raise AssertionError("the simulation started")
 
-    monkeypatch.setattr(twin.runner, "run_scenario", must_not_run)
+    monkeypatch.setattr(twin.simulation.runner, "run_scenario", must_not_run)
     blocker = tmp_path / "file"
     blocker.write_text("")
     assert main(["run", str(BASELINE), "--out", str(blocker / "sub"), *SHORT]) == 2
@@ -214,7 +214,7 @@ def test_twin_alone_prints_help_and_version_is_known(capsys: pytest.CaptureFixtu
 
 
 def test_progress_is_one_line_per_tenth_when_not_a_terminal() -> None:
-    from twin.progress import Progress
+    from twin.cli.progress import Progress
 
     stream = io.StringIO()
     progress = Progress("x", stream)
@@ -227,7 +227,7 @@ def test_progress_is_one_line_per_tenth_when_not_a_terminal() -> None:
 
 
 def test_progress_is_a_live_bar_on_a_terminal() -> None:
-    from twin.progress import Progress
+    from twin.cli.progress import Progress
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
@@ -288,7 +288,7 @@ def test_readme_python_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     ],
 )
 def test_services_that_cannot_act_are_warned_about(sections: dict, expected: str) -> None:
-    from twin.runner import scenario_warnings
+    from twin.simulation.runner import scenario_warnings
 
     [warning] = scenario_warnings(build(**sections))
     assert expected in warning

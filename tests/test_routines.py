@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from twin.demand import daily_profile
-from twin.routines import (
+from twin.district.demand import daily_profile
+from twin.district.routines import (
     ATTENDANCE,
     JITTER_S,
     RESIDENT_CAR_TRIP_SHARE,

@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from twin.cli import main
-from twin.runner import run_scenario
 from twin.scenario import load_scenario
+from twin.simulation.runner import run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))

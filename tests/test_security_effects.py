@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import build
-from twin.model import CityModel
 from twin.security.effects import schedule_fail_safes
+from twin.simulation.model import CityModel
 
 SAMPLES = (3600.0, 7200.0, 9000.0, 10799.0)
 
@@ -64,7 +64,7 @@ def test_flashing_red_raises_delay_and_recovery_restores_it() -> None:
 
 
 def test_no_attack_leaves_the_city_as_it_was() -> None:
-    from twin.runner import run_scenario
+    from twin.simulation.runner import run_scenario
 
     def efficiency(**sections):
         scenario = build(seed=5, duration="1h", city={"rows": 2, "cols": 2}, **sections)

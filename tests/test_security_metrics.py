@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from metrics.compare import t_quantile_975
 from metrics.security import (
     components_compromised_share,
     counterfactual_difference,
@@ -17,6 +16,7 @@ from metrics.security import (
     service_hours_lost,
     services_disrupted,
 )
+from metrics.statistics import t_quantile_975
 
 SERVICES_OF = {
     "signal_controllers:0": ("signal_control", "emergency_preemption"),

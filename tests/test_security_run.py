@@ -7,10 +7,10 @@ import json
 import pytest
 
 from tests.conftest import build
-from twin.model import CityModel
-from twin.runner import collect, run_scenario
 from twin.security.effects import schedule_fail_safes
 from twin.security.run import privacy_records, take_down
+from twin.simulation.model import CityModel
+from twin.simulation.runner import collect, run_scenario
 
 DISTRICT = {
     "seed": 11,

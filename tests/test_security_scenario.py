@@ -77,8 +77,8 @@ def blast_radius(integration: str, entry: str, trusted: bool = False):
     bundled integrated_city_brain district (built, not run)."""
     import numpy as np
 
-    from twin.model import CityModel
     from twin.scenario import load_scenario
+    from twin.simulation.model import CityModel
 
     overrides = [
         f"policy.integration={integration}",

@@ -110,7 +110,7 @@ def test_a_toy_service_appears_in_every_output(
 
 def test_a_service_that_is_off_reports_null(toy_service: type[Service]) -> None:
     from tests.conftest import build
-    from twin.runner import run_scenario
+    from twin.simulation.runner import run_scenario
 
     FootfallCounter.enabled = classmethod(lambda cls, scenario: False)  # type: ignore[method-assign,assignment]
     try:
@@ -124,7 +124,7 @@ def test_a_service_that_is_off_reports_null(toy_service: type[Service]) -> None:
 def test_services_are_addressable_by_name_for_outages() -> None:
     from tests.conftest import build
     from twin.errors import TwinError
-    from twin.model import CityModel
+    from twin.simulation.model import CityModel
 
     model = CityModel(
         build(

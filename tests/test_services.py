@@ -11,9 +11,9 @@ import pytest
 from agents.sensing import ANONYMOUS, EVERYONE, FACE, NOBODY, OPTED_IN
 from tests.conftest import build
 from twin.errors import ScenarioError
-from twin.model import CityModel
-from twin.runner import RunResult, run_scenario
 from twin.scenario import load_scenario
+from twin.simulation.model import CityModel
+from twin.simulation.runner import RunResult, run_scenario
 
 SEEDS = range(3)
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import build
-from twin.runner import run_scenario
+from twin.simulation.runner import run_scenario
 
 
 def _next_conflicting_onset(

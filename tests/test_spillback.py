@@ -16,8 +16,8 @@ import simpy
 from agents.approach import Approach
 from agents.compass import EAST, SOUTH
 from tests.conftest import build
-from twin.model import CityModel
-from twin.runner import collect, run_scenario
+from twin.simulation.model import CityModel
+from twin.simulation.runner import collect, run_scenario
 
 
 def hcm_delay(x: float, cycle_s: float, green_s: float, capacity_vph: float, hours: float) -> float:

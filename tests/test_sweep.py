@@ -379,7 +379,7 @@ def test_worker_counts_below_one_are_refused(tmp_path, capsys, option):
 def test_the_sweep_report_says_what_each_policy_collects(tmp_path):
     """Each run stores the sensors it deployed; the sweep's report words them per policy
     (the transparency report of a run, for every policy compared)."""
-    from twin.compare import compare_sweep
+    from twin.sweep.tradeoffs import compare_sweep
 
     db_path = tmp_path / "s.sqlite"
     run_sweep(load_sweep(sweep_file(tmp_path)), db_path, workers=1, progress=False)

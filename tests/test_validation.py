@@ -13,7 +13,7 @@ import pytest
 
 from metrics import degree_of_saturation, pedestrian_signal_delay, webster_delay
 from tests.conftest import build
-from twin.runner import run_scenario
+from twin.simulation.runner import run_scenario
 
 SEEDS = range(4)
 
@@ -136,7 +136,7 @@ def test_vehicle_free_flow_when_alone() -> None:
 
 def test_trips_are_conserved() -> None:
     """Every trip started is either completed or still travelling at the end."""
-    from twin.model import CityModel
+    from twin.simulation.model import CityModel
 
     model = CityModel(build(duration="1h", city={"rows": 3, "cols": 4}))
     model.run_to_end()
@@ -148,7 +148,7 @@ def test_trips_are_conserved() -> None:
 
 
 def test_same_seed_same_metrics_different_seed_different() -> None:
-    from twin.output import metrics_json
+    from twin.results.writer import metrics_json
 
     scenario = build(duration="30min", city={"rows": 3, "cols": 3})
     first = metrics_json(run_scenario(scenario).metrics)

@@ -9,7 +9,7 @@ Use from Python::
     twin.write(result, "results/mine")
 
 ``Scenario.with_changes({"city.rows": 6})`` gives a re-validated copy. The
-command line is ``twin`` (``twin.cli.main``); the model is ``twin.model.CityModel``.
+command line is ``twin`` (``twin.cli.main``); the model is ``twin.simulation.model.CityModel``.
 """
 
 from twin.api import load, run, write

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from twin.runner import RunResult
     from twin.scenario import Scenario
+    from twin.simulation.runner import RunResult
 
 
 def load(path: str | PathLike[str], overrides: Mapping[str, object] | None = None) -> Scenario:
@@ -37,7 +37,7 @@ def run(scenario: Scenario, progress: Callable[[float, float], None] | None = No
     Warnings about services that cannot act, and policy settings that cannot matter
     for the sensors deployed, are in ``result.warnings``.
     """
-    from twin.runner import run_scenario
+    from twin.simulation.runner import run_scenario
 
     return run_scenario(scenario, progress)
 
@@ -51,8 +51,8 @@ def write(
 ) -> list[Path]:
     """Write ``result``'s results folder (refusing another scenario's unless ``overwrite``;
     without ``plots``, no ``plots/``); returns the files written."""
-    from twin.folder import check_folder, folder_lock
-    from twin.output import write_results
+    from twin.results.folder import check_folder, folder_lock
+    from twin.results.writer import write_results
 
     out = Path(folder)
     check_folder(out, result.scenario, overwrite)

@@ -24,10 +24,10 @@ from agents.pedestrian import Legs, Resident
 from agents.sensing import DEVICE_ID, FACE, OPTED_IN
 from agents.vehicle import Route
 from twin.app.controls import CONTROLS, available_controls, scenario_value
+from twin.district.walkways import CORNER_OFFSET
 from twin.errors import TwinError
-from twin.model import CityModel
 from twin.scenario import Scenario, load_scenario
-from twin.walkways import CORNER_OFFSET
+from twin.simulation.model import CityModel
 
 if TYPE_CHECKING:
     from agents.ambulance import EmergencyService

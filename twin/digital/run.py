@@ -16,7 +16,7 @@ from twin.digital.analysis import PrivacyOutcome, privacy_outcome, privacy_strea
 from twin.digital.records import observations_from_sensing
 
 if TYPE_CHECKING:
-    from twin.model import CityModel
+    from twin.simulation.model import CityModel
 
 __all__ = ["privacy_of_model"]
 

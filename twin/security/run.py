@@ -48,10 +48,10 @@ from twin.streams import random_stream
 if TYPE_CHECKING:
     from agents.sensing import Sensor
     from twin.digital.records import Records
-    from twin.model import CityModel
-    from twin.runner import RunResult
     from twin.scenario import Scenario
     from twin.scenario.policy import Policy
+    from twin.simulation.model import CityModel
+    from twin.simulation.runner import RunResult
 
 __all__ = [
     "AttackPlan",
@@ -165,7 +165,7 @@ def check_city(scenario: Scenario) -> list[str]:
     """Build the city, without running it, for the checks that need its deployed
     sensors (``twin validate``): every attack's entry names something in it (raises as
     :func:`check_entries`); returns warnings about vendors of systems it lacks."""
-    from twin.model import CityModel
+    from twin.simulation.model import CityModel
 
     model = CityModel(scenario)
     systems = {sensor.system for sensor in model.sensing.sensors.values()}
@@ -264,7 +264,7 @@ def security_of_run(
     progress: Callable[[float, float], None] | None = None,
 ) -> None:
     """Fill ``result.metrics["security"]`` and ``result.security`` (see the module doc)."""
-    from twin.runner import collect
+    from twin.simulation.runner import collect
 
     scenario = model.spec
     plan: AttackPlan = model.attack_plan
@@ -273,7 +273,7 @@ def security_of_run(
         result.metrics["security"] = security_section(scenario, graph, [])
         result.security = SecurityResult(graph, {})
         return
-    from twin.model import CityModel as Model
+    from twin.simulation.model import CityModel as Model
 
     baseline_scenario = scenario.model_copy(update={"attacks": []})
     baseline_model = Model(baseline_scenario)

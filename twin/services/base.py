@@ -24,9 +24,9 @@ if TYPE_CHECKING:
 
     from agents.pedestrian import Surface
     from agents.sensing import Sensing
-    from twin.city import StreetGrid
+    from twin.district.streets import StreetGrid
+    from twin.district.walkways import Walkways
     from twin.scenario import Scenario
-    from twin.walkways import Walkways
 
 __all__ = [
     "BuildContext",

@@ -10,7 +10,7 @@ from agents.ambulance import EmergencyService
 from agents.sensing import ANONYMOUS, NOBODY, Sensor
 from metrics.efficiency import emergency_metrics
 from metrics.safety import preemption_pedestrian_metrics
-from twin.demand import arrival_times
+from twin.district.demand import arrival_times
 from twin.services.base import BuildContext, Service, SummaryRow, Table, register
 
 if TYPE_CHECKING:

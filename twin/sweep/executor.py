@@ -50,7 +50,7 @@ def load_run_scenario(path: Path, overrides: Mapping[str, Any]) -> Any:
 def run_outcomes(scenario: Any) -> tuple[dict[str, object], list[dict[str, object]]]:
     """Run a loaded scenario to the end: its metrics.json dict and its sensors.json list."""
     import twin
-    from twin.output import sensors_json
+    from twin.results.writer import sensors_json
 
     result = twin.run(scenario)
     return result.metrics, json.loads(sensors_json(result))["sensors"]
@@ -71,9 +71,9 @@ def check_sweep(spec: SweepSpec, overrides: Sequence[str] = ()) -> SweepCheck:
     A problem or warning is said once, naming the combinations it concerns (none
     when it concerns them all).
     """
-    from twin.runner import scenario_warnings
     from twin.scenario.loading import load_scenario, overrides_from_mapping
     from twin.security.run import check_city
+    from twin.simulation.runner import scenario_warnings
 
     failed: dict[Problem, list[int]] = {}
     warned: dict[str, list[int]] = {}

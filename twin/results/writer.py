@@ -13,9 +13,9 @@ from typing import IO
 import numpy as np
 
 from agents.sensing import IDENTIFIABILITY
-from twin.folder import file_mode
-from twin.report import write_report
-from twin.runner import RunResult
+from twin.results.folder import file_mode
+from twin.results.report import write_report
+from twin.simulation.runner import RunResult
 from twin.scenario import scenario_to_yaml
 from twin.security.run import security_files
 from twin.services import registered

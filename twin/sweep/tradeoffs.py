@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from metrics.compare import (
+from metrics.statistics import (
     Interval,
     between_share,
     higher_is_better,
@@ -21,7 +21,7 @@ from metrics.compare import (
     pareto_front,
 )
 from twin.errors import TwinError
-from twin.folder import writable_folder
+from twin.results.folder import writable_folder
 from twin.sweep.db import ResultsDB
 from twin.sweep.spec import policy_label, show_value
 
@@ -186,9 +186,9 @@ def compare_sweep(
     reference: str | None = None,
 ) -> list[Path]:
     """Write trade-off plots, the overview, the ranked table and the sweep report."""
-    from metrics.compare_plots import PolicyPoint, plot_overview, plot_tradeoff
-    from twin.output import write_atomic
-    from twin.sweep_report import write_sweep_report
+    from metrics.tradeoff_plots import PolicyPoint, plot_overview, plot_tradeoff
+    from twin.results.writer import write_atomic
+    from twin.sweep.report import write_sweep_report
 
     with ResultsDB(db_path, create=False) as db:
         table = load_table(db, sweep)

@@ -17,7 +17,7 @@ from twin.durations import format_duration
 
 if TYPE_CHECKING:
     from agents.approach import Approach
-    from twin.city import StreetGrid
+    from twin.district.streets import StreetGrid
 
 #: Share of an approach's greens its queue must outlast to count as oversaturated.
 OVERSATURATED_SHARE = 0.5

@@ -12,13 +12,13 @@ from agents.sensing import Link, Sensor
 from metrics.efficiency import Table, efficiency_metrics
 from metrics.safety import vehicle_pedestrian_conflicts
 from metrics.timeseries import time_series
-from twin.capacity import check_capacity
-from twin.congestion import congestion
 from twin.digital.run import privacy_of_model
-from twin.model import SAMPLE_S, CityModel
 from twin.scenario import Scenario
 from twin.security.run import SecurityResult, security_of_run
 from twin.services import Service, registered
+from twin.simulation.capacity import check_capacity
+from twin.simulation.congestion import congestion
+from twin.simulation.model import SAMPLE_S, CityModel
 
 
 @dataclass

@@ -118,7 +118,7 @@ def _results(args: argparse.Namespace) -> int:
             raise TwinError(f"{args.db}: no sweep {args.sweep!r}; it holds: {held}")
         columns, rows = db.tidy(args.sweep)
         if args.csv:
-            from twin.output import write_atomic
+            from twin.results.writer import write_atomic
 
             def write(handle) -> None:  # type: ignore[no-untyped-def]
                 writer = csv.writer(handle, lineterminator="\n")
@@ -141,7 +141,7 @@ def _results(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from twin.compare import compare_sweep
+    from twin.sweep.tradeoffs import compare_sweep
 
     written = compare_sweep(
         args.db,
@@ -157,7 +157,7 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from twin.report import write_report
+    from twin.results.report import write_report
 
     written = write_report(args.folder)
     print(" ".join(str(path) for path in written))

@@ -22,17 +22,17 @@ from agents.pedestrian import Resident, Walking
 from agents.sensing import Sensing
 from agents.signal import SIGNAL_COLUMNS
 from agents.vehicle import Traffic
-from twin.city import StreetGrid
-from twin.demand import arrival_times
-from twin.population import create_residents
-from twin.routines import draw_routines, pedestrian_schedule, vehicle_owners
+from twin.district.demand import arrival_times
+from twin.district.population import create_residents
+from twin.district.routines import draw_routines, pedestrian_schedule, vehicle_owners
+from twin.district.streets import StreetGrid
+from twin.district.walkways import Walkways
 from twin.scenario import Scenario
 from twin.security.run import install as install_attacks
 from twin.security.run import launch_attack as _launch_attack
 from twin.security.spread import AttackOutcome
 from twin.services import BuildContext, Service, registered
 from twin.streams import random_stream
-from twin.walkways import Walkways
 
 SAMPLE_S = 300.0  # time-series sampling interval (simulated seconds)
 

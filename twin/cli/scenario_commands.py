@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from twin import __version__
-from twin.cli_analysis import HANDLERS as ANALYSIS
-from twin.cli_analysis import add_commands as add_analysis_commands
+from twin.cli.sweep_commands import HANDLERS as ANALYSIS
+from twin.cli.sweep_commands import add_commands as add_analysis_commands
 from twin.durations import format_duration
 from twin.errors import CapacityError, OutputError, ScenarioError, TwinError
 
 if TYPE_CHECKING:
-    from twin.runner import RunResult
+    from twin.simulation.runner import RunResult
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -178,12 +178,12 @@ def _run(args: argparse.Namespace) -> int:
     import mesa  # noqa: F401
 
     from twin.api import run_log
-    from twin.capacity import check_capacity
-    from twin.folder import check_folder, default_folder, folder_lock
-    from twin.output import write_results
-    from twin.progress import Progress
-    from twin.runner import run_scenario, scenario_warnings
+    from twin.cli.progress import Progress
+    from twin.results.folder import check_folder, default_folder, folder_lock
+    from twin.results.writer import write_results
     from twin.scenario import load_scenario
+    from twin.simulation.capacity import check_capacity
+    from twin.simulation.runner import run_scenario, scenario_warnings
 
     overrides = list(args.overrides)
     if args.seed is not None:
@@ -243,9 +243,9 @@ def _has_sweep(path: Path) -> bool:
 
 
 def _validate_scenario(path: Path, overrides: list[str]) -> list[str]:
-    from twin.runner import scenario_warnings
     from twin.scenario import load_scenario
     from twin.security.run import check_city
+    from twin.simulation.runner import scenario_warnings
 
     scenario = load_scenario(path, overrides)
     try:
@@ -281,7 +281,7 @@ def _schema(args: argparse.Namespace) -> int:
 
     text = json.dumps(json_schema(), indent=2) + "\n"
     if args.out:
-        from twin.output import write_atomic
+        from twin.results.writer import write_atomic
 
         if args.out.is_dir():
             raise OutputError(f"--out {args.out}: is a folder; give a file name")
@@ -327,7 +327,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ntwin: interrupted; results already written are intact", file=sys.stderr)
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,5 +1,5 @@
 """The report of a sweep: what each policy collects and its measured outcomes, side by
-side, in plain language (the per-run transparency report is ``twin.report``)."""
+side, in plain language (the per-run transparency report is ``twin.results.report``)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from twin.report import LABELS, WHOM, identifiability_words, to_html, to_markdown
+from twin.results.report import LABELS, WHOM, identifiability_words, to_html, to_markdown
 from twin.sweep.spec import show_value
 
 if TYPE_CHECKING:
-    from twin.compare import Policy, SweepTable
+    from twin.sweep.tradeoffs import Policy, SweepTable
 
 __all__ = ["write_sweep_report"]
 
@@ -42,7 +42,7 @@ def write_sweep_report(
 ) -> list[Path]:
     """The report of a sweep: what each policy collects, and its measured outcomes side
     by side. ``sensors``: each combination's deployed sensors (as in ``sensors.json``)."""
-    from twin.output import write_atomic
+    from twin.results.writer import write_atomic
 
     counts = sorted({len(v) for p in table.policies for v in p.values.values()})
     blocks: list[Block] = [
@@ -142,7 +142,7 @@ def _count(n: int, noun: str) -> str:
 
 def _in_words(policy: Policy, reference: Policy, figures: Sequence[tuple[str, str, str]]) -> str:
     """One sentence per policy: its outcomes on the compared metrics, against the reference."""
-    from metrics.compare import paired_difference
+    from metrics.statistics import paired_difference
 
     metrics = list(dict.fromkeys(m for _, x, y in figures for m in (x, y)))
     # What a resident asks first of an attack: whose data was stolen.

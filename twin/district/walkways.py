@@ -20,7 +20,7 @@ from agents.compass import HEADINGS
 if TYPE_CHECKING:
     from agents.crosswalk import Crosswalk
     from agents.pedestrian import Legs, Piece
-    from twin.city import StreetGrid
+    from twin.district.streets import StreetGrid
 
 NE, SE, SW, NW = range(4)
 #: Where each corner sits relative to its intersection (x = east, y = south), in blocks.

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twin.demand import DAY_S, daily_profile
+from twin.district.demand import DAY_S, daily_profile
 
 __all__ = [
     "ATTENDANCE",

@@ -4,7 +4,7 @@ A run's report reads only ``scenario.yaml`` (its ``policy``: integration,
 anonymisation, retention, consent, vendors) and ``metrics.json`` (required) and
 ``sensors.json``, ``links.json``, ``components.json`` (when present), so any
 tool that writes those files gets a report. A sweep's report is
-``twin.sweep_report``.
+``twin.sweep.report``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from twin.errors import TwinError
-from twin.report_text import (
+from twin.results.wording import (
     CLASS_OF,
     PRIVACY_LABELS,
     duration_words,
@@ -87,7 +87,7 @@ FAMILIES = (
 
 def write_report(folder: str | Path) -> list[Path]:
     """(Re)write ``report.md`` and ``report.html`` of a run's results folder."""
-    from twin.output import write_atomic
+    from twin.results.writer import write_atomic
 
     folder = Path(folder)
     blocks = report_blocks(folder)
