@@ -91,6 +91,10 @@ class AssistMethod:
             count,
         )
 
+    def senses_crossing(self, node: int) -> bool:
+        """Whether it senses everyone on the crossing itself (``CurbDetector`` protocol)."""
+        return self.on_crossing
+
     def at_curb(self, crosswalk: Crosswalk, resident: Walker) -> bool:
         """``resident`` reached ``crosswalk``'s curb now; True if recognised as needing time."""
         return False

@@ -27,7 +27,9 @@ class Walker(Protocol):
 class CurbDetector(Protocol):
     """A crossing-assist method watching the curb (``agents.crossing_assist``)."""
 
-    on_crossing: bool  # also senses everyone on the crossing itself (radar)
+    def senses_crossing(self, node: int) -> bool:
+        """Whether it also senses everyone on the crossings of intersection ``node`` now
+        (radar)."""
 
     def at_curb(self, crosswalk: Crosswalk, resident: Walker) -> bool:
         """``resident`` reached the curb now; True if recognised as needing more time."""
@@ -109,7 +111,7 @@ class Crosswalk:
                 self.extend_this_walk = True
             else:
                 self._extend_next_walk = True
-        return detected or self.assist.on_crossing
+        return detected or self.assist.senses_crossing(self.node)
 
     def wait_for_walk(self) -> simpy.Event:
         """Event that fires at the start of the next WALK (placing a call for it)."""
@@ -164,6 +166,6 @@ class Crosswalk:
         """Time the last pedestrian now on the crossing reaches the far curb, as the
         crossing's own sensor sees it: ``now`` when none watches it or it is down."""
         now = self.env.now
-        if self.assist is None or not self.assist.on_crossing:
+        if self.assist is None or not self.assist.senses_crossing(self.node):
             return now
         return max((end for _, end in self._on_crossing if end > now), default=now)

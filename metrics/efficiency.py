@@ -113,3 +113,10 @@ def emergency_metrics(incidents: Table, warmup_s: float) -> dict[str, float | in
         "emergency_response_s_p90": _p90(response),
         "emergency_signal_delay_s_mean": _mean(incidents["signal_delay_s"][counted]),
     }
+
+
+def vehicle_delay_hours(trips: Table, warmup_s: float) -> float:
+    """Vehicle-hours of delay of the finished trips that started after the warm-up."""
+    late = trips["start_s"] >= warmup_s
+    delay = trips["end_s"] - trips["start_s"] - trips["freeflow_s"]
+    return float(delay[late].sum()) / 3600.0

@@ -187,7 +187,7 @@ def test_a_fallen_radar_holds_nothing() -> None:
     timing = SignalTiming(**{**TIMING.__dict__, "radar_max_extension_s": 15.0})
     x = intersection(env, timing)
     radar = FallibleDetector(Radar(Sensing(), None, 2, 0.0, 0.0, 0.0), env)  # type: ignore[arg-type]
-    radar.down.append((0.0, 60.0))
+    radar.down.append((0.0, 60.0, None))
     x.west.attach(radar)
     _cross(env, x.west, 6.0, 0.5, uid=2)
     env.run(until=60)

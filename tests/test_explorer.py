@@ -356,7 +356,9 @@ def test_an_outage_is_drawn_as_compromised(tmp_path: Path) -> None:
     model = ExplorerModel(scenario_file=path)
     model.step()
     assert compromised(model) == set()
-    model.services["crossing_assist"].take_down("crossing_cameras", 100.0, 400.0)
+    model.services["crossing_assist"].take_down(
+        "crossing_cameras", ("crossing_assist",), 100.0, 400.0
+    )
     _, counts = district_figure(model)
     assert compromised(model) == {"crossing_cameras"} and counts["compromised"] == 1
     model.step()
@@ -365,47 +367,30 @@ def test_an_outage_is_drawn_as_compromised(tmp_path: Path) -> None:
     assert compromised(model) == set()
 
 
-def test_attack_panel_lists_the_model_entries_and_copes_with_odd_ones(tmp_path: Path) -> None:
-    pytest.importorskip("solara")
-    from twin.app.page import attack_entries
-
+def test_attack_panel_lists_the_model_entries(tmp_path: Path) -> None:
     model = ExplorerModel(scenario_file=small_file(tmp_path))
-    entries = attack_entries(model)
-    assert "signal_controllers:0" in entries
-    assert entries == list(model.attack_entries)
-    odd = SimpleNamespace(attack_entries=("vendor_cloud", "roadside_units"))
-    assert attack_entries(odd) == ["vendor_cloud", "roadside_units"]
-    odd.attack_entries = lambda: ["dispatch"]
-    assert attack_entries(odd) == ["dispatch"]
-    odd.attack_entries = 3
-    assert attack_entries(odd) == []
-    assert attack_entries(SimpleNamespace()) == []
+    assert "signal_controllers:0" in model.attack_entries
 
 
 def test_the_attack_button_marks_what_it_brought_down(tmp_path: Path) -> None:
-    """The attack panel against a stand-in security layer (the real one lands with the
-    cyber issue): clicking launches from the chosen entry and the map shows the result."""
+    """Clicking launches an attack from the chosen entry (the first: a controller) and the
+    map shows what it brought down."""
     pytest.importorskip("solara")
     import ipyvuetify as v
     import solara
 
     from twin.app.page import AttackPanel
 
-    class Attacked(ExplorerModel):
-        attack_entries = ("crossing_cameras",)
-
-        def launch_attack(self, entry: str) -> None:
-            self.services["crossing_assist"].take_down(entry, self.env.now, self.env.now + 600)
-
-    model = Attacked(scenario_file=small_file(tmp_path, "services.crossing_assist=camera_ai"))
+    model = ExplorerModel(scenario_file=small_file(tmp_path, "services.crossing_assist=camera_ai"))
     model.step()
     _, before = district_figure(model)
     _, rc = solara.render(AttackPanel(model), handle_error=False)
     rc.find(v.Btn, children=["Attack now"]).widget.click()
     texts = [w.children for w in rc.find(v.Html).widgets]
-    assert ["compromised now: crossing_cameras"] in texts
+    [message] = [t[0] for t in texts if t and str(t[0]).startswith("compromised now:")]
+    assert "signal_controllers:0" in message
     _, after = district_figure(model)
-    assert (before["compromised"], after["compromised"]) == (0, 1)
+    assert before["compromised"] == 0 and after["compromised"] >= 1
 
 
 def test_chart_panels_follow_the_reported_families(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import build
-from twin.security.effects import schedule_fail_safes
+from twin.security.effects import apply_outages
 from twin.simulation.model import CityModel
 
 SAMPLES = (3600.0, 7200.0, 9000.0, 10799.0)
@@ -25,8 +25,8 @@ def intersection_delays(attacked: bool, vehicles_per_hour: float) -> dict[float,
     )
     model = CityModel(scenario)
     if attacked:  # down from 1 h to 2 h (the attack and its restoration)
-        down = {"signal_controllers:0": [(3600.0, 7200.0)], "dispatch": [(3600.0, 7200.0)]}
-        assert schedule_fail_safes(model.env, model.grid.intersections, down) == 1
+        down = {"signal_controllers:0": [(3600.0, 7200.0)]}
+        apply_outages(model.services, model.attack_plan.graph, down, model.env.now)
     approaches = model.grid.intersections[0].approaches
     samples: dict[float, tuple] = {}
 

@@ -20,6 +20,7 @@ from twin.security import (
     spread,
     write_components,
 )
+from twin.services.base import Part
 
 INTERSECTIONS = 16
 REPLICATIONS = 200
@@ -34,7 +35,22 @@ SENSORS = (
     Sensor("preemption_detectors", "emergency_preemption", "emitter_detection", NOBODY,
            ANONYMOUS, (), "signal_controllers", 16),
 )  # fmt: skip
+#: ... and the parts they declare (``Service.parts``), in the services' order.
+PARTS = (
+    Part("signal_controllers", "traffic", ("signal_control",), per_intersection=True,
+         keeps_records=True, reached_through="traffic_management"),
+    Part("traffic_management", "traffic", ("signal_control",)),
+    Part("crossing_cameras", "crossing_assist", ("crossing_assist",)),
+    Part("roadside_units", "v2x", ("driver_alerts",)),
+    Part("connected_vehicles", "v2x", ("driver_alerts",)),
+    Part("sidewalk_cameras", "sidewalk_heating", ("sidewalk_heating",)),
+    Part("heating_controller", "sidewalk_heating", ("sidewalk_heating",)),
+    Part("dispatch", "emergency", ("emergency_response",)),
+    Part("ambulances", "emergency", ("emergency_response",)),
+    Part("preemption_detectors", "emergency_preemption", ("emergency_preemption",)),
+)  # fmt: skip
 LINKS = (
+    Link("traffic_management", "signal_controllers", "signal timing plans"),
     Link("crossing_cameras", "camera_vendor_cloud", "recognise pedestrians who need more time"),
     Link("camera_vendor_cloud", "signal_controllers", "extend pedestrian clearance"),
     Link("camera_vendor_cloud", "roadside_units", "slow pedestrian on the crossing"),
@@ -48,6 +64,7 @@ LINKS = (
 
 def graph(integration: str, trusted: bool = True, security: Security | None = None):
     return build_component_graph(
+        PARTS,
         SENSORS,
         LINKS,
         integration,
@@ -205,10 +222,11 @@ def test_graph_drawing_highlights_the_compromised_part(tmp_path) -> None:
 
 def test_security_section_with_and_without_attacks() -> None:
     from tests.conftest import build
-    from twin.security.analysis import NO_ATTACKS, attack_outcomes, security_section
+    from twin.security.blast_radius import NO_ATTACKS, draw_attacks, security_section
 
     quiet = build()
-    g, outcomes = attack_outcomes(quiet, SENSORS, LINKS, INTERSECTIONS, "integrated")
+    g = graph("integrated")
+    outcomes = draw_attacks(g, quiet)
     assert outcomes == []
     assert security_section(quiet, g, outcomes)["note"] == NO_ATTACKS
 
@@ -216,8 +234,8 @@ def test_security_section_with_and_without_attacks() -> None:
         attacks=[{"at": "1h", "entry": "traffic_management", "duration": "1h"}],
         security={"attack_replications": 30},
     )
-    g, outcomes = attack_outcomes(attacked, SENSORS, LINKS, INTERSECTIONS, "integrated")
-    again = attack_outcomes(attacked, SENSORS, LINKS, INTERSECTIONS, "integrated")[1]
+    outcomes = draw_attacks(g, attacked)
+    again = draw_attacks(graph("integrated"), attacked)
     assert [o.compromised for o in outcomes] == [o.compromised for o in again]
     section = security_section(attacked, g, outcomes, {"extra_vehicle_delay_s": [1.0, 3.0]})
     assert section["replications"] == 30

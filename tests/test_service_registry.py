@@ -134,12 +134,12 @@ def test_services_are_addressable_by_name_for_outages() -> None:
             services={"crossing_assist": "radar", "preemption": True},
         )
     )
-    assert set(model.services) == {"crossing_assist", "emergency"}
+    assert set(model.services) == {"signal_control", "crossing_assist", "emergency"}
     radar = model.services["crossing_assist"]
     assert radar.components() == ("crosswalk_radar",)
-    radar.take_down("crosswalk_radar", 60.0, 120.0)
+    radar.take_down("crosswalk_radar", ("crossing_assist",), 60.0, 120.0)
     assert [(o.component, o.start_s, o.end_s) for o in radar.outages] == [
         ("crosswalk_radar", 60.0, 120.0)
     ]
-    with pytest.raises(TwinError, match="has no component 'sirens'"):
-        model.services["emergency"].take_down("sirens", 0.0, 1.0)
+    with pytest.raises(TwinError, match="has no function 'sirens'"):
+        model.services["emergency"].take_down("dispatch", ("sirens",), 0.0, 1.0)

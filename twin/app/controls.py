@@ -9,40 +9,13 @@ for a choice field come from the schema itself.
 from __future__ import annotations
 
 import typing
-from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
 
 from twin.durations import format_duration
 from twin.scenario import Scenario
-
-
-@dataclass(frozen=True)
-class Control:
-    """One control of the explorer.
-
-    Attributes:
-        name: keyword of :class:`twin.app.adapter.ExplorerModel` it feeds.
-        path: dotted scenario key it overrides, e.g. ``services.preemption``.
-        label: short label shown on the control.
-        help: what the policy does and what it costs, one or two sentences.
-        widget: ``Select``, ``Checkbox``, ``SliderInt`` or ``SliderFloat``.
-        low, high, step: slider range (sliders only).
-        options: a Select's choices when the key is not a choice field of the schema
-            (e.g. retention periods); empty: the schema's ``Literal``.
-    """
-
-    name: str
-    path: str
-    label: str
-    help: str
-    widget: str = "Select"
-    low: float = 0.0
-    high: float = 1.0
-    step: float = 1.0
-    options: tuple[str, ...] = ()
-
+from twin.services.base import Control
 
 #: Retention periods offered (any other value in the file is offered too).
 RETENTION_OPTIONS = ("0s", "1d", "7d", "31d", "365d", "forever")

@@ -244,8 +244,7 @@ def _has_sweep(path: Path) -> bool:
 
 def _validate_scenario(path: Path, overrides: list[str]) -> list[str]:
     from twin.scenario import load_scenario
-    from twin.security.run import check_city
-    from twin.simulation.runner import scenario_warnings
+    from twin.simulation.runner import check_city, scenario_warnings
 
     scenario = load_scenario(path, overrides)
     try:

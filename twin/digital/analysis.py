@@ -30,6 +30,8 @@ class PrivacyOutcome:
     metrics: dict[str, object]
     series: dict[str, np.ndarray]
     records: Records
+    #: the system names ``records.system`` indexes
+    systems: list[str]
     retention_s: np.ndarray
     warnings: list[str]
 
@@ -114,4 +116,4 @@ def privacy_outcome(
     captured = np.union1d(np.unique(observations.cls), np.unique(records.cls))
     produced = [CLASS_NAMES[c] for c in captured.tolist()]
     warnings = policy.warnings(produced, systems)
-    return PrivacyOutcome(metrics, series, records, retention_s, warnings)
+    return PrivacyOutcome(metrics, series, records, list(systems), retention_s, warnings)

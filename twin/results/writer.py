@@ -15,10 +15,10 @@ import numpy as np
 from agents.sensing import IDENTIFIABILITY
 from twin.results.folder import file_mode
 from twin.results.report import write_report
-from twin.simulation.runner import RunResult
 from twin.scenario import scenario_to_yaml
-from twin.security.run import security_files
+from twin.security.graph import write_components
 from twin.services import registered
+from twin.simulation.runner import RunResult
 
 
 def write_atomic(path: Path, write: Callable[[IO[str]], None] | bytes | str) -> None:
@@ -237,3 +237,36 @@ def _plots(result: RunResult) -> dict[str, Callable[[Path], None]]:
     for service in result.services.values():
         plots.update(service.plots(result))
     return plots
+
+
+def security_files(result: RunResult) -> dict[str, Callable[[Path], object]]:
+    """``components.json`` and the attack plots, by path relative to the results folder."""
+    security = result.security
+    if security is None:
+        return {}
+    graph, compromised = security.graph, security.compromised
+    name, start = result.scenario.name, result.scenario.demand.start_hour
+    files: dict[str, Callable[[Path], object]] = {
+        "components.json": lambda p: write_components(p, graph, compromised)
+    }
+
+    def draw_graph(path: Path) -> None:
+        from metrics.security_plots import plot_component_graph
+
+        title = f"{name}: integration graph ({graph.graph['integration']}), replication 0"
+        plot_component_graph(graph, compromised, path, title)
+
+    files["plots/component_graph.png"] = draw_graph
+    if security.counterfactual_series is not None:
+        baseline = security.counterfactual_series
+
+        def draw_timeline(path: Path) -> None:
+            from metrics.security_plots import plot_attack_timeline
+
+            restoration = result.scenario.security.restoration_time
+            plot_attack_timeline(
+                result.series, baseline, security.attack_spans, path, start, restoration
+            )
+
+        files["plots/attack_timeline.png"] = draw_timeline
+    return files

@@ -1,6 +1,7 @@
-"""Cyberattacks on the district: the integration graph, the spread, the disruption schedule."""
+"""Cyberattacks on the district: the integration graph, the spread, the effects in the run,
+and the blast radius."""
 
-from twin.security.analysis import NO_ATTACKS, attack_outcomes, security_section
+from twin.security.blast_radius import NO_ATTACKS, security_section
 from twin.security.graph import (
     INTEGRATIONS,
     Component,
@@ -23,7 +24,6 @@ __all__ = [
     "NO_ATTACKS",
     "AttackOutcome",
     "Component",
-    "attack_outcomes",
     "build_component_graph",
     "components_json",
     "disruption_schedule",

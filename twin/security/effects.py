@@ -1,8 +1,9 @@
-"""Attack effects inside the running simulation: what a disruption schedule does to agents.
+"""Attack effects inside the running simulation: fallen components stop what they serve.
 
-Only the signal controllers are wired so far: each down interval of
-``signal_controllers:i`` makes intersection i flash red (an all-way stop,
-HCM 6th ed. Ch. 21 headways) and then resume its plan.
+Each component of the integration graph lists the functions it serves (its
+services declared them with their parts); when it falls, the service owning
+each of those functions is told through ``Service.take_down`` and acts
+(a controller flashes red, dispatch goes to paper, heating switches off).
 """
 
 from __future__ import annotations
@@ -10,43 +11,34 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from agents.all_way_stop import FlashingRed
-from metrics.analytic import AWSC_CASE_HEADWAY_S
-from twin.security.graph import CONTROLLER
-
 if TYPE_CHECKING:
-    import simpy
+    import networkx as nx
 
-    from agents.intersection import Intersection
+    from twin.services.base import Service
 
-__all__ = ["AWSC_STOP_S", "schedule_fail_safes"]
-
-#: Time lost by a vehicle that has to stop at an otherwise empty all-way stop (s): the
-#: constant the HCM adds to all-way-stop control delay for deceleration and acceleration.
-AWSC_STOP_S = 5.0
+__all__ = ["apply_outages", "function_owners"]
 
 
-def schedule_fail_safes(
-    env: simpy.Environment,
-    intersections: Sequence[Intersection],
+def function_owners(services: Mapping[str, Service]) -> dict[str, Service]:
+    """The running service that owns each function."""
+    return {function: s for s in services.values() for function in s.functions()}
+
+
+def apply_outages(
+    services: Mapping[str, Service],
+    graph: nx.DiGraph,
     down: Mapping[str, Sequence[tuple[float, float]]],
-    adjustment_s: float = 0.0,
-) -> int:
-    """Make each down signal controller flash red for its intervals; return how many.
-
-    ``down`` is an :class:`~twin.security.spread.AttackOutcome`'s ``down``: component
-    name -> merged (down_from, down_to) intervals. Call before the run reaches them.
-    """
-    scheduled = 0
+    now_s: float,
+) -> None:
+    """Schedule outages inside the run: each component down in ``down`` (name ->
+    intervals) stops the functions it serves, each through its owner's ``take_down``."""
+    owners = function_owners(services)
     for name, spans in down.items():
-        kind, _, index = name.partition(":")
-        if kind != CONTROLLER:
-            continue
-        intersection = intersections[int(index)]
-        for start, end in spans:
-            red = FlashingRed(
-                env, intersection.approaches, AWSC_CASE_HEADWAY_S, adjustment_s, AWSC_STOP_S
-            )
-            intersection.controller.fail_safe(max(start, env.now), end, red)
-            scheduled += 1
-    return scheduled
+        served: dict[str, list[str]] = {}
+        for function in graph.nodes[name]["component"].services:
+            owner = owners.get(function)
+            if owner is not None:
+                served.setdefault(owner.name, []).append(function)
+        for service_name, functions in sorted(served.items()):
+            for start, end in spans:
+                services[service_name].take_down(name, tuple(functions), max(start, now_s), end)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,9 +34,9 @@ from twin.errors import TwinError
 if TYPE_CHECKING:
     from agents.sensing import Link, Sensor
     from twin.scenario.security import Security
+    from twin.services.base import Part
 
 __all__ = [
-    "CONTROLLER",
     "INTEGRATIONS",
     "Component",
     "build_component_graph",
@@ -47,23 +47,9 @@ __all__ = [
 ]
 
 INTEGRATIONS = ("siloed", "federated", "integrated")
-#: The kind name of the per-intersection signal controllers in links and sensors.
-CONTROLLER = "signal_controllers"
 PLATFORM = "city_platform"
 GATEWAY = "integration_gateway"
-TRAFFIC_CENTRE = "traffic_management"
 VENDOR_CLOUD_SUFFIX = "_vendor_cloud"
-
-#: Zone (owning system) and dependent services of components no sensor declares.
-KNOWN: dict[str, tuple[str, tuple[str, ...]]] = {
-    CONTROLLER: ("traffic", ("signal_control",)),
-    TRAFFIC_CENTRE: ("traffic", ("signal_control",)),
-    "roadside_units": ("v2x", ("driver_alerts",)),
-    "connected_vehicles": ("v2x", ("driver_alerts",)),
-    "dispatch": ("emergency", ("emergency_response",)),
-    "ambulances": ("emergency", ("emergency_response",)),
-    "heating_controller": ("sidewalk_heating", ("sidewalk_heating",)),
-}
 
 
 @dataclass(frozen=True)
@@ -101,6 +87,7 @@ def vendor_cloud(vendor: str) -> str:
 
 
 def build_component_graph(
+    parts: Iterable[Part],
     sensors: Iterable[Sensor],
     links: Iterable[Link],
     integration: str,
@@ -112,30 +99,48 @@ def build_component_graph(
     """The integration graph of a district.
 
     Args:
-        sensors: the services' declared sensors (``Sensing.sensors.values()``).
-        links: the services' declared links (``Sensing.links``).
+        parts: every component the running services declare (``Service.parts``), in
+            the services' order.
+        sensors: the services' declared sensors (``Sensing.sensors.values()``); each
+            sends its records to its system's store.
+        links: the services' declared links (``Sensing.links``); each end must be a
+            declared part, a store or a vendor's cloud.
         integration: ``siloed``, ``federated`` or ``integrated`` (``policy.integration``).
         security: the scenario's ``security`` section.
-        intersections: number of signal controllers (one per intersection).
+        intersections: number of intersections (per-intersection parts are one each).
         vendors: vendor name -> trusted; vendors not listed are trusted.
         vendor_of: component kind -> vendor, added to those implied by links to
             a ``<vendor>_vendor_cloud``.
 
     Each node carries its :class:`Component` as attribute ``component``; each
     edge its ``traversal`` probability and the ``path`` kind that set it.
+
+    Raises:
+        TwinError: a link names a component nothing declares.
     """
     if integration not in INTEGRATIONS:
         raise ValueError(f"integration {integration!r} is not one of {', '.join(INTEGRATIONS)}")
     if intersections < 1:
         raise ValueError(f"intersections must be at least 1, not {intersections}")
-    sensors, links = list(sensors), list(links)
+    parts, sensors = list(parts), list(sensors)
     trusted_vendors = dict(vendors or {})
-    kinds = _kinds(sensors, links, vendor_of or {})
+    declared = {part.kind: part for part in parts}
+    # A link to or from a system means that system's store.
+    stores = {sensor.system: _store_of(sensor.system, declared) for sensor in sensors}
+    links = [
+        replace(
+            link,
+            source=stores.get(link.source, link.source),
+            target=stores.get(link.target, link.target),
+        )
+        for link in links
+    ]
+    kinds = _kinds(declared, sensors, links, vendor_of or {})
     graph = nx.DiGraph(integration=integration)
     instances: dict[str, list[str]] = {}
     for kind, (zone, services, holds, vendor) in kinds.items():
-        count = intersections if kind == CONTROLLER else 1
-        names = [f"{kind}:{i}" for i in range(count)] if kind == CONTROLLER else [kind]
+        each = kind in declared and declared[kind].per_intersection
+        names = [f"{kind}:{i}" for i in range(intersections)] if each else [kind]
         instances[kind] = names
         trusted = trusted_vendors.get(vendor, True) if vendor is not None else True
         for i, name in enumerate(names):
@@ -153,17 +158,22 @@ def build_component_graph(
                 susceptibility,
                 services,
                 holds,
-                i if kind == CONTROLLER else -1,
+                i if each else -1,
             )
             graph.add_node(name, component=component)
-    _add_paths(graph, instances, kinds, sensors, links, integration, security, trusted_vendors)
+    gateways = {kind: p.reached_through for kind, p in declared.items() if p.reached_through}
+    paths = [(link.source, link.target) for link in links]
+    paths += [(sensor.name, _store_of(sensor.system, declared)) for sensor in sensors]
+    _add_paths(graph, instances, kinds, gateways, paths, integration, security, trusted_vendors)
     return graph
 
 
-def _store_of(system: str) -> str:
+def _store_of(system: str, declared: Mapping[str, Part]) -> str:
     """The component that keeps ``system``'s records: its own store, unless the system is
-    a vendor cloud or the signal controllers, which keep them themselves."""
-    if system.endswith(VENDOR_CLOUD_SUFFIX) or system == CONTROLLER:
+    a vendor cloud or a part that keeps its own records (the signal controllers)."""
+    if system.endswith(VENDOR_CLOUD_SUFFIX) or (
+        system in declared and declared[system].keeps_records
+    ):
         return system
     return f"{system}_store"
 
@@ -172,35 +182,46 @@ _KindInfo = tuple[str, tuple[str, ...], tuple[str, ...], str | None]
 
 
 def _kinds(
-    sensors: Sequence[Sensor], links: Sequence[Link], vendor_of: Mapping[str, str]
+    declared: Mapping[str, Part],
+    sensors: Sequence[Sensor],
+    links: Sequence[Link],
+    vendor_of: Mapping[str, str],
 ) -> dict[str, _KindInfo]:
-    """kind -> (zone, services, systems held, vendor), in a deterministic order."""
+    """kind -> (zone, services, systems held, vendor), in a deterministic order: the
+    declared parts, each sensor's store after the parts, then vendor clouds."""
     zone: dict[str, str] = {}
     services: dict[str, set[str]] = {}
     holds: dict[str, set[str]] = {}
     vendor: dict[str, str] = dict(vendor_of)
 
-    def add(kind: str, owner: str | None = None, service: str | None = None) -> None:
-        known_zone, known_services = KNOWN.get(kind, (None, ()))
+    def add(kind: str, owner: str, functions: Iterable[str] = ()) -> None:
         if kind.endswith(VENDOR_CLOUD_SUFFIX):
-            known_zone = f"vendor:{kind.removesuffix(VENDOR_CLOUD_SUFFIX)}"
-        zone.setdefault(kind, known_zone or owner or kind)
-        services.setdefault(kind, set()).update(known_services)
-        if service is not None:
-            services[kind].add(service)
+            owner = f"vendor:{kind.removesuffix(VENDOR_CLOUD_SUFFIX)}"
+        zone.setdefault(kind, owner)
+        services.setdefault(kind, set()).update(functions)
         holds.setdefault(kind, set())
 
-    for kind in (CONTROLLER, TRAFFIC_CENTRE):
-        add(kind)
+    for part in declared.values():
+        add(part.kind, part.zone, part.functions)
     for sensor in sensors:
-        add(sensor.name, owner=sensor.service, service=sensor.service)
-        store = _store_of(sensor.system)
-        # A vendor cloud or the controllers keep the records themselves and serve the service.
-        add(store, owner=sensor.service, service=sensor.service if store == sensor.system else None)
+        store = _store_of(sensor.system, declared)
+        functions = declared[sensor.name].functions if sensor.name in declared else ()
+        # A vendor cloud or a part keeping its own records serves the sensor's service.
+        add(
+            store,
+            zone.get(sensor.name, sensor.service),
+            functions if store == sensor.system else (),
+        )
         holds[store].add(sensor.system)
     for link in links:
-        add(link.source)
-        add(link.target)
+        for end in (link.source, link.target):
+            if end not in zone and not end.endswith(VENDOR_CLOUD_SUFFIX):
+                raise TwinError(
+                    f"link {link.source} -> {link.target} ({link.purpose}) names {end!r}, "
+                    "which no service declares as a part (Service.parts) and is no "
+                    "sensor's system"
+                )
+            add(end, end)
         # A device that sends its data to a vendor's cloud is that vendor's product.
         if link.target.endswith(VENDOR_CLOUD_SUFFIX) and not link.source.endswith(
             VENDOR_CLOUD_SUFFIX
@@ -208,7 +229,7 @@ def _kinds(
             vendor.setdefault(link.source, link.target.removesuffix(VENDOR_CLOUD_SUFFIX))
     for kind, name in list(vendor.items()):
         if kind in zone:
-            add(vendor_cloud(name))
+            add(vendor_cloud(name), "")
         else:
             del vendor[kind]
     for kind in zone:
@@ -229,8 +250,8 @@ def _add_paths(
     graph: nx.DiGraph,
     instances: dict[str, list[str]],
     kinds: Mapping[str, _KindInfo],
-    sensors: Sequence[Sensor],
-    links: Sequence[Link],
+    gateways: Mapping[str, str],
+    declared: Sequence[tuple[str, str]],
     integration: str,
     security: Security,
     trusted_vendors: Mapping[str, bool],
@@ -245,14 +266,11 @@ def _add_paths(
                     if a != b and p > graph.edges.get((a, b), {}).get("traversal", -1.0):
                         graph.add_edge(a, b, traversal=p, path=path)
 
-    declared = [(link.source, link.target) for link in links]
-    declared += [(TRAFFIC_CENTRE, CONTROLLER)]
-    declared += [(sensor.name, _store_of(sensor.system)) for sensor in sensors]
     for source, target in declared:
         if kinds[source][0] != kinds[target][0]:
-            # Other zones reach the controllers through the traffic management centre.
-            source = TRAFFIC_CENTRE if source == CONTROLLER else source
-            target = TRAFFIC_CENTRE if target == CONTROLLER else target
+            # Other zones reach some parts only through another (e.g. a traffic centre).
+            source = gateways.get(source, source)
+            target = gateways.get(target, target)
         if integration == "integrated":
             connect(source, target, traversal.integrated, "shared credentials", both=True)
         elif kinds[source][0] == kinds[target][0]:

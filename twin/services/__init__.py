@@ -5,11 +5,13 @@ Importing this package registers the built-in services (in run order); see
 """
 
 # Importing a service module registers it; this order is the order services are built in.
-from twin.services import crossing_assist, sidewalk_heating, emergency  # isort: skip
+from twin.services import signal_control, crossing_assist, sidewalk_heating, emergency  # isort: skip
 from twin.services import traffic_monitoring  # isort: skip
 from twin.services.base import (
     BuildContext,
+    Control,
     Outage,
+    Part,
     Service,
     SummaryRow,
     register,
@@ -20,7 +22,9 @@ from twin.services.base import (
 
 __all__ = [
     "BuildContext",
+    "Control",
     "Outage",
+    "Part",
     "Service",
     "SummaryRow",
     "crossing_assist",
@@ -29,6 +33,7 @@ __all__ = [
     "registered",
     "service_class",
     "sidewalk_heating",
+    "signal_control",
     "traffic_monitoring",
     "unregister",
 ]

@@ -23,14 +23,19 @@ if TYPE_CHECKING:
     import simpy
 
     from agents.pedestrian import Surface
-    from agents.sensing import Sensing
+    from agents.sensing import Sensing, Sensor
     from twin.district.streets import StreetGrid
     from twin.district.walkways import Walkways
     from twin.scenario import Scenario
 
 __all__ = [
+    "DRIVERS",
+    "IMPAIRED_PEDESTRIANS",
+    "PEDESTRIANS",
     "BuildContext",
+    "Control",
     "Outage",
+    "Part",
     "Service",
     "SummaryRow",
     "Table",
@@ -54,12 +59,66 @@ class SummaryRow:
 
 
 @dataclass(frozen=True)
+class Control:
+    """One control of the explorer (``twin explore``), tied to a scenario key.
+
+    Attributes:
+        name: keyword of the explorer's model it feeds.
+        path: dotted scenario key it overrides, e.g. ``services.preemption``.
+        label: short label shown on the control.
+        help: what the policy does and what it costs, one or two sentences.
+        widget: ``Select``, ``Checkbox``, ``SliderInt`` or ``SliderFloat``.
+        low, high, step: slider range (sliders only).
+        options: a Select's choices when the key is not a choice field of the schema
+            (e.g. retention periods); empty: the schema's ``Literal``.
+    """
+
+    name: str
+    path: str
+    label: str
+    help: str
+    widget: str = "Select"
+    low: float = 0.0
+    high: float = 1.0
+    step: float = 1.0
+    options: tuple[str, ...] = ()
+
+
+#: Who meets a function's outage (``persons_affected`` of an attack counts them).
+PEDESTRIANS, DRIVERS, IMPAIRED_PEDESTRIANS = "pedestrians", "drivers", "impaired_pedestrians"
+
+
+@dataclass(frozen=True)
+class Part:
+    """A component a service deploys: a node of the integration graph an attack can reach.
+
+    Attributes:
+        kind: its name, e.g. ``dispatch``; per-intersection parts are ``kind:i``.
+        zone: the system (security zone) it belongs to.
+        functions: the service's functions that stop when it falls (``Service.functions``).
+        per_intersection: one per intersection, each its own target.
+        keeps_records: it stores the records of its own system (no separate store).
+        reached_through: other zones reach it only through this part (a traffic
+            management centre in front of the controllers).
+    """
+
+    kind: str
+    zone: str
+    functions: tuple[str, ...]
+    per_intersection: bool = False
+    keeps_records: bool = False
+    reached_through: str | None = None
+
+
+@dataclass(frozen=True)
 class Outage:
-    """A component of a service that does not work from ``start_s`` to ``end_s``."""
+    """A component of a service that does not work from ``start_s`` to ``end_s``, stopping
+    the service's ``functions``."""
 
     component: str
     start_s: float
     end_s: float
+    functions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -95,6 +154,7 @@ class Service:
         metric_keys: the ``efficiency`` keys it reports; when it is off they are
             reported by :meth:`metrics_when_off` (``null`` by default: nothing measured).
         table_names: names of the tables its :meth:`collect` may add (``NAME.csv``).
+        controls: its explorer controls (each names a key of its scenario section).
 
     A service is built (``__init__``) only when :meth:`enabled`; it then starts its SimPy
     processes, registers its sensors and links with ``context.sensing``, and keeps what
@@ -104,6 +164,7 @@ class Service:
     name: ClassVar[str] = ""
     metric_keys: ClassVar[tuple[str, ...]] = ()
     table_names: ClassVar[tuple[str, ...]] = ()
+    controls: ClassVar[tuple[Control, ...]] = ()
 
     def __init__(self, scenario: Scenario, context: BuildContext) -> None:
         self.scenario = scenario
@@ -177,24 +238,46 @@ class Service:
         return {}
 
     # -- components, for attacks ------------------------------------------------------
+    def functions(self) -> dict[str, tuple[str, ...]]:
+        """What it does for people, by function name: who meets each one's outage
+        (``PEDESTRIANS``, ``DRIVERS``, ``IMPAIRED_PEDESTRIANS``). By default one function,
+        its own name, met by nobody in particular."""
+        return {self.name: ()}
+
+    def own_sensors(self) -> list[Sensor]:
+        """The sensors it registered with ``context.sensing``."""
+        return [s for s in self.context.sensing.sensors.values() if s.service == self.name]
+
+    def parts(self) -> tuple[Part, ...]:
+        """Its components, for the integration graph: by default each of its sensors,
+        in the zone and serving the function named on it."""
+        return tuple(Part(s.name, s.service, (s.service,)) for s in self.own_sensors())
+
     def components(self) -> tuple[str, ...]:
-        """Names of the components an attack may take down (e.g. its sensors)."""
-        return tuple(
-            s.name for s in self.context.sensing.sensors.values() if s.service == self.name
-        )
+        """Names of the components an attack may take down."""
+        return tuple(part.kind for part in self.parts())
 
-    def take_down(self, component: str, start_s: float, end_s: float) -> None:
-        """``component`` does not work from ``start_s`` to ``end_s``.
+    def take_down(
+        self, component: str, functions: tuple[str, ...], start_s: float, end_s: float
+    ) -> None:
+        """``component`` does not work from ``start_s`` to ``end_s``; it serves these
+        ``functions`` of this service (its own part, or a store, platform or cloud it
+        depends on).
 
-        The default records the outage (``self.outages``); a service that can act on it
-        overrides this. Unknown components are an error.
+        The default records the outage (``self.outages``); a service acts on it by
+        overriding this. A function it does not have is an error.
         """
-        if component not in self.components():
+        unknown = sorted(set(functions) - set(self.functions()))
+        if unknown:
             raise TwinError(
-                f"service {self.name!r} has no component {component!r}; "
-                f"it has {', '.join(self.components()) or 'none'}"
+                f"service {self.name!r} has no function {unknown[0]!r}; "
+                f"it has {', '.join(self.functions()) or 'none'}"
             )
-        self.outages.append(Outage(component, start_s, end_s))
+        self.outages.append(Outage(component, start_s, end_s, functions))
+
+    def down(self, function: str, time_s: float) -> bool:
+        """Whether ``function`` is out of order at ``time_s``."""
+        return any(function in o.functions and o.start_s <= time_s < o.end_s for o in self.outages)
 
 
 S = TypeVar("S", bound=type[Service])

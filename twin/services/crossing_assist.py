@@ -12,13 +12,25 @@ from typing import TYPE_CHECKING
 from agents.crossing_assist import METHODS, AssistMethod
 from agents.sensing import NOBODY, OPTED_IN
 from metrics.safety import vehicle_pedestrian_conflicts
-from twin.services.base import BuildContext, Service, SummaryRow, Table, register
+from twin.services.base import (
+    DRIVERS,
+    IMPAIRED_PEDESTRIANS,
+    BuildContext,
+    Part,
+    Service,
+    SummaryRow,
+    Table,
+    register,
+)
 
 if TYPE_CHECKING:
     import simpy
 
     from agents.crosswalk import Crosswalk, Walker
     from twin.scenario import Scenario
+
+
+ALERTS = "driver_alerts"
 
 
 @register
@@ -100,19 +112,29 @@ class CrossingAssistService(Service):
             return ()
         return (SummaryRow("conflicts_avoided_by_alerts", "  avoided by driver alerts", "{:,.0f}"),)
 
-    def components(self) -> tuple[str, ...]:
-        alerts = (
-            ("roadside_units", "connected_vehicles") if self.scenario.services.driver_alerts else ()
-        )
-        return (*super().components(), *alerts)
+    def functions(self) -> dict[str, tuple[str, ...]]:
+        alerts = {ALERTS: (DRIVERS,)} if self.scenario.services.driver_alerts else {}
+        return {self.name: (IMPAIRED_PEDESTRIANS,), **alerts}
 
-    def take_down(self, component: str, start_s: float, end_s: float) -> None:
-        """Its sensors down: the crosswalks recognise nobody (the sensors still draw, so
-        other crossings keep their random numbers); roadside units or connected vehicles
-        down: no driver is alerted."""
-        super().take_down(component, start_s, end_s)
-        if component not in ("roadside_units", "connected_vehicles"):
-            self.detector.down.append((start_s, end_s))
+    def parts(self) -> tuple[Part, ...]:
+        alerts = (
+            (Part("roadside_units", "v2x", (ALERTS,)), Part("connected_vehicles", "v2x", (ALERTS,)))
+            if self.scenario.services.driver_alerts
+            else ()
+        )
+        return (*super().parts(), *alerts)
+
+    def take_down(
+        self, component: str, functions: tuple[str, ...], start_s: float, end_s: float
+    ) -> None:
+        """Detection down: the crosswalks recognise nobody (the sensors still draw, so
+        other crossings keep their random numbers), at one intersection when the fallen
+        component is that intersection's; alerts down: no driver is alerted."""
+        super().take_down(component, functions, start_s, end_s)
+        if self.name in functions:
+            _, _, index = component.partition(":")
+            node = int(index) if index.isdigit() else None
+            self.detector.down.append((start_s, end_s, node))
 
     def metrics(self, tables: Mapping[str, Table], core: Mapping[str, object]) -> dict[str, object]:
         services = self.scenario.services
@@ -121,7 +143,7 @@ class CrossingAssistService(Service):
         passages = tables["vehicle_passages"]
         uniforms = self.context.stream("alerts").random(len(passages["time_s"]))
         for outage in self.outages:
-            if outage.component in ("roadside_units", "connected_vehicles"):
+            if ALERTS in outage.functions:
                 silent = (passages["time_s"] >= outage.start_s) & (
                     passages["time_s"] < outage.end_s
                 )
@@ -138,20 +160,26 @@ class FallibleDetector:
     def __init__(self, method: AssistMethod, env: simpy.Environment) -> None:
         self.method = method
         self.env = env
-        self.down: list[tuple[float, float]] = []
+        #: (from, to, intersection or None for all) when it recognises nobody
+        self.down: list[tuple[float, float, int | None]] = []
 
-    def _up(self) -> bool:
+    def up(self, node: int | None = None) -> bool:
+        """Whether detection works now (at intersection ``node``, or everywhere)."""
         now = self.env.now
-        return not any(a <= now < b for a, b in self.down)
+        return not any(a <= now < b and n in (None, node) for a, b, n in self.down)
 
     @property
     def on_crossing(self) -> bool:
-        return self.method.on_crossing and self._up()
+        return self.method.on_crossing
 
     @on_crossing.setter
     def on_crossing(self, value: bool) -> None:
         self.method.on_crossing = value
 
+    def senses_crossing(self, node: int) -> bool:
+        """Whether it senses everyone on the crossings of intersection ``node`` now."""
+        return self.method.on_crossing and self.up(node)
+
     def at_curb(self, crosswalk: Crosswalk, resident: Walker) -> bool:
         detected = self.method.at_curb(crosswalk, resident)  # draws as it would
-        return detected and self._up()
+        return detected and self.up(crosswalk.node)

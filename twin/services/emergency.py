@@ -11,13 +11,16 @@ from agents.sensing import ANONYMOUS, NOBODY, Sensor
 from metrics.efficiency import emergency_metrics
 from metrics.safety import preemption_pedestrian_metrics
 from twin.district.demand import arrival_times
-from twin.services.base import BuildContext, Service, SummaryRow, Table, register
+from twin.services.base import BuildContext, Part, Service, SummaryRow, Table, register
 
 if TYPE_CHECKING:
     import simpy
 
     from agents.sensing import Sensing
     from twin.scenario import Scenario
+
+
+RESPONSE, PREEMPTION = "emergency_response", "emergency_preemption"
 
 
 @register
@@ -46,7 +49,7 @@ class Emergency(Service):
             sensing.register(
                 Sensor(
                     "preemption_detectors",
-                    "emergency_preemption",
+                    PREEMPTION,
                     "emitter_detection",
                     NOBODY,
                     ANONYMOUS,
@@ -110,19 +113,33 @@ class Emergency(Service):
                 node, grid.drive(station, node, first), grid.drive(node, station, not first)
             )
 
-    def components(self) -> tuple[str, ...]:
-        sensors = self.context.sensing.sensors
-        return ("dispatch", "ambulances", *(n for n in ("preemption_detectors",) if n in sensors))
+    def functions(self) -> dict[str, tuple[str, ...]]:
+        preemption = {PREEMPTION: ()} if self.scenario.services.preemption else {}
+        return {RESPONSE: (), **preemption}
 
-    def take_down(self, component: str, start_s: float, end_s: float) -> None:
-        """Preemption detectors or the ambulances' emitters down: no preemption until
-        ``end_s``. Dispatch down: calls taken until ``end_s`` are dispatched by hand,
-        ``security.manual_dispatch_delay`` later."""
-        super().take_down(component, start_s, end_s)
-        if component in ("preemption_detectors", "ambulances"):
-            self.station.preemption_down.append((start_s, end_s))
-        if component == "dispatch":
+    def parts(self) -> tuple[Part, ...]:
+        detectors = (
+            (Part("preemption_detectors", PREEMPTION, (PREEMPTION,)),)
+            if self.scenario.services.preemption
+            else ()
+        )
+        return (
+            Part("dispatch", "emergency", (RESPONSE,)),
+            Part("ambulances", "emergency", (RESPONSE,)),
+            *detectors,
+        )
+
+    def take_down(
+        self, component: str, functions: tuple[str, ...], start_s: float, end_s: float
+    ) -> None:
+        """Response down: calls taken until ``end_s`` are dispatched by hand,
+        ``security.manual_dispatch_delay`` later. Preemption down (its detectors, or the
+        ambulances' own emitters): no preemption until ``end_s``."""
+        super().take_down(component, functions, start_s, end_s)
+        if RESPONSE in functions:
             self.station.dispatch_down.append((start_s, end_s))
+        if PREEMPTION in functions or component == "ambulances":
+            self.station.preemption_down.append((start_s, end_s))
 
     def reporters(self) -> dict[str, Callable[[Any], object]]:
         return {"ambulances_out": lambda _: self.station.on_the_road}

@@ -14,7 +14,15 @@ import numpy as np
 
 from agents.heating_control import ACTIVATIONS
 from agents.sidewalk import SEASON_MAX_C, SNOW_COVERED_CM, HeatingPlan, Sidewalks, Weather
-from twin.services.base import BuildContext, Service, SummaryRow, Table, register
+from twin.services.base import (
+    PEDESTRIANS,
+    BuildContext,
+    Part,
+    Service,
+    SummaryRow,
+    Table,
+    register,
+)
 
 if TYPE_CHECKING:
     import simpy
@@ -112,13 +120,18 @@ class SidewalkHeatingService(Service):
             SummaryRow("slip_incidents", "slip incidents", "{:,.0f}"),
         )
 
-    def components(self) -> tuple[str, ...]:
-        return (*super().components(), "heating_controller")
+    def functions(self) -> dict[str, tuple[str, ...]]:
+        return {self.name: (PEDESTRIANS,)}
 
-    def take_down(self, component: str, start_s: float, end_s: float) -> None:
+    def parts(self) -> tuple[Part, ...]:
+        return (*super().parts(), Part("heating_controller", self.name, (self.name,)))
+
+    def take_down(
+        self, component: str, functions: tuple[str, ...], start_s: float, end_s: float
+    ) -> None:
         """Any of its components down: the heating controller switches every slab off
         from ``start_s`` until ``end_s``."""
-        super().take_down(component, start_s, end_s)
+        super().take_down(component, functions, start_s, end_s)
         env = self.context.env
 
         def outage() -> Generator[simpy.Event, object, None]:

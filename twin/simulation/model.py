@@ -28,10 +28,9 @@ from twin.district.routines import draw_routines, pedestrian_schedule, vehicle_o
 from twin.district.streets import StreetGrid
 from twin.district.walkways import Walkways
 from twin.scenario import Scenario
-from twin.security.run import install as install_attacks
-from twin.security.run import launch_attack as _launch_attack
 from twin.security.spread import AttackOutcome
 from twin.services import BuildContext, Service, registered
+from twin.simulation.attacks import AttackPlan, attack_entries, down_now, install, launch_attack
 from twin.streams import random_stream
 
 SAMPLE_S = 300.0  # time-series sampling interval (simulated seconds)
@@ -92,7 +91,7 @@ class CityModel(mesa.Model):
     Other args:
         count_events: count processed events (``events_scheduled``; costs a little time).
         attack_replication: which draw of the scenario's attacks this run lives through
-            (``twin.security.run``; -1: none).
+            (``twin.simulation.attacks``; -1: none).
         seed: replaces the scenario's seed when given (Mesa 3.5's ``batch_run`` passes one
             per replication; None keeps the scenario's).
     """
@@ -145,8 +144,8 @@ class CityModel(mesa.Model):
         self.env.process(self._pedestrian_demand())
         for service in self.services.values():
             service.start()
-        #: the integration graph and the attacks drawn for it (``twin.security.run``)
-        self.attack_plan = install_attacks(self, attack_replication)
+        #: the integration graph and the attacks drawn for it (``twin.simulation.attacks``)
+        self.attack_plan: AttackPlan = install(self, attack_replication)
         reporters = {
             "time_s": lambda m: m.env.now,
             "vehicles_in_network": lambda m: m.traffic.inside,
@@ -168,21 +167,17 @@ class CityModel(mesa.Model):
     @property
     def attack_entries(self) -> list[str]:
         """Where an attack can enter: every component, then each ``vendor:NAME``."""
-        from twin.security.run import attack_entries
-
-        return attack_entries(self)
+        return attack_entries(self.attack_plan)
 
     def launch_attack(
         self, entry: str, duration_s: float = 3600.0, objective: str = "both"
     ) -> AttackOutcome:
         """Attack entering at ``entry`` now; its spread is drawn and its outages scheduled."""
-        return _launch_attack(self, entry, duration_s, objective)
+        return launch_attack(self, entry, duration_s, objective)
 
     @property
     def compromised(self) -> set[str]:
         """Components out of order now, from the scenario's attacks and those launched."""
-        from twin.security.run import down_now
-
         return down_now(self.attack_plan, self.env.now)
 
     # -- running -------------------------------------------------------------

@@ -3,22 +3,35 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import networkx as nx
 import numpy as np
 
 from agents.sensing import Link, Sensor
-from metrics.efficiency import Table, efficiency_metrics
+from metrics.efficiency import Table, efficiency_metrics, vehicle_delay_hours
 from metrics.safety import vehicle_pedestrian_conflicts
 from metrics.timeseries import time_series
-from twin.digital.run import privacy_of_model
+from twin.digital.run import PrivacyOutcome, privacy_of_model
 from twin.scenario import Scenario
-from twin.security.run import SecurityResult, security_of_run
+from twin.security.blast_radius import Exposure, attack_section, leaked, security_section
+from twin.security.spread import Interval
 from twin.services import Service, registered
 from twin.simulation.capacity import check_capacity
 from twin.simulation.congestion import congestion
 from twin.simulation.model import SAMPLE_S, CityModel
+
+
+@dataclass
+class SecurityResult:
+    """What the writers need besides ``metrics["security"]``: the integration graph, when
+    each component fell in replication 0, and the run without the attack's time series."""
+
+    graph: nx.DiGraph
+    compromised: dict[str, float]
+    counterfactual_series: dict[str, np.ndarray] | None = None
+    attack_spans: list[Interval] = field(default_factory=list)
 
 
 @dataclass
@@ -43,10 +56,12 @@ class RunResult:
     services: dict[str, Service] = field(default_factory=dict)
     #: one line per service that is on but cannot act.
     warnings: list[str] = field(default_factory=list)
-    #: the integration graph and what the attack did (``twin.security.run``)
+    #: the integration graph and what the attack did
     security: SecurityResult | None = None
     #: wall-clock facts; kept out of ``metrics`` so metrics are reproducible.
     timing: dict[str, float] = field(default_factory=dict)
+    #: the records the stores received and the privacy outcome (``twin.digital``)
+    privacy: PrivacyOutcome | None = None
 
     def extra(self, name: str) -> object:
         """A service's extra output (e.g. ``snow_snapshots``), or None."""
@@ -73,8 +88,73 @@ def run_scenario(
     model.run_to_end(progress)
     wall_s = time.perf_counter() - wall_start
     result = collect(model, {"build_s": build_s, "wall_s": wall_s})
-    security_of_run(result, model, progress)
+    _attack_outcome(result, model, progress)
     return result
+
+
+def _attack_outcome(
+    result: RunResult, model: CityModel, progress: Callable[[float, float], None] | None
+) -> None:
+    """Fill ``result.metrics["security"]`` and ``result.security``.
+
+    With attacks, simulate the same scenario without them once (same seed: common random
+    numbers, so the difference is the attack's) and the first
+    ``security.simulated_replications`` replications with them (replication 0 is the run
+    itself); every other outcome is computed for every replication from the graph and
+    the run without the attack, at no further simulation.
+    """
+    scenario, plan = model.spec, model.attack_plan
+    if not scenario.attacks:
+        result.metrics["security"] = security_section(scenario, plan.graph, [])
+        result.security = SecurityResult(plan.graph, {})
+        return
+    baseline_model = CityModel(scenario.model_copy(update={"attacks": []}))
+    baseline_model.run_to_end(progress)
+    baseline = collect(baseline_model, {})
+    simulated = [result]
+    for k in range(1, min(scenario.security.simulated_replications, len(plan.outcomes))):
+        replica = CityModel(scenario, attack_replication=k)
+        replica.run_to_end(progress)
+        simulated.append(collect(replica, {}))
+    exposure = Exposure(
+        baseline.tables["crossings"],
+        baseline.tables["vehicle_passages"],
+        baseline_model.vehicle_owners,
+        len(baseline_model.residents),
+        len(baseline_model.grid.intersections),
+        {f: whom for s in baseline_model.services.values() for f, whom in s.functions().items()},
+        plan.graph,
+    )
+    privacy = baseline.privacy
+    assert privacy is not None
+
+    def leak(leaks: Mapping[str, Sequence[float]]) -> tuple[int, int, int]:
+        retention = scenario.policy.retention
+        residents = len(baseline_model.residents)
+        return leaked(plan.graph, privacy.records, privacy.systems, retention, residents, leaks)
+
+    section = attack_section(
+        scenario,
+        plan.graph,
+        plan.outcomes,
+        [run.metrics["efficiency"] for run in simulated],  # type: ignore[misc]
+        baseline.metrics["efficiency"],  # type: ignore[arg-type]
+        exposure,
+        leak,
+    )
+    section["extra_vehicle_hours"] = vehicle_delay_hours(
+        result.tables["vehicle_trips"], scenario.warmup
+    ) - vehicle_delay_hours(baseline.tables["vehicle_trips"], scenario.warmup)
+    section["note"] = (
+        f"graph outcomes, persons affected and leaks over all {len(plan.outcomes)} "
+        f"replications; delay, emergency response and stranded crossings simulated for "
+        f"the first {len(simulated)} against one run without the attack (same seed)"
+    )
+    result.metrics["security"] = section
+    spans = [(a.at, a.end_s) for a in scenario.attacks]
+    result.security = SecurityResult(
+        plan.graph, plan.outcomes[0].compromised, baseline.series, spans
+    )
 
 
 def collect(model: CityModel, timing: dict[str, float]) -> RunResult:
@@ -166,4 +246,14 @@ def collect(model: CityModel, timing: dict[str, float]) -> RunResult:
         services=dict(model.services),
         warnings=list(warnings),
         timing=timing,
+        privacy=privacy,
     )
+
+
+def check_city(scenario: Scenario) -> list[str]:
+    """Build the city, without running it, for the checks that need its deployed sensors
+    (``twin validate``): every attack's entry names something in it (raises
+    ``ScenarioError`` otherwise); returns warnings about vendors of systems it lacks."""
+    model = CityModel(scenario)
+    systems = {sensor.system for sensor in model.sensing.sensors.values()}
+    return scenario.policy.vendor_warnings(systems)

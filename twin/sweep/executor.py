@@ -72,8 +72,7 @@ def check_sweep(spec: SweepSpec, overrides: Sequence[str] = ()) -> SweepCheck:
     when it concerns them all).
     """
     from twin.scenario.loading import load_scenario, overrides_from_mapping
-    from twin.security.run import check_city
-    from twin.simulation.runner import scenario_warnings
+    from twin.simulation.runner import check_city, scenario_warnings
 
     failed: dict[Problem, list[int]] = {}
     warned: dict[str, list[int]] = {}

@@ -1,0 +1,168 @@
+"""Attacks in a running city: its integration graph, the draws of its attacks, their outages.
+
+:func:`install` is called once the services are built (``CityModel``): the graph
+from the services' declared parts, sensors and links and the ``policy`` section;
+with attacks, their spread drawn from the run's own ``attacks`` stream and one
+replication's outages scheduled inside the simulation. The explorer launches
+attacks by hand with :func:`launch_attack`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from twin.errors import SCENARIO_SOURCE, Problem, ScenarioError, TwinError
+from twin.security.blast_radius import draw_attacks
+from twin.security.effects import apply_outages
+from twin.security.graph import build_component_graph, resolve_entry
+from twin.security.spread import AttackOutcome, replicate_attacks
+from twin.streams import random_stream
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from agents.sensing import Sensor
+    from twin.scenario import Scenario
+    from twin.scenario.policy import Policy
+    from twin.simulation.model import CityModel
+
+__all__ = [
+    "AttackPlan",
+    "attack_entries",
+    "check_entries",
+    "city_graph",
+    "down_now",
+    "install",
+    "launch_attack",
+    "vendor_inputs",
+]
+
+
+@dataclass
+class AttackPlan:
+    """The integration graph of a run and the attack replications drawn for it."""
+
+    graph: nx.DiGraph
+    outcomes: list[AttackOutcome]
+    #: the replication this run simulates (its outages are scheduled), or -1
+    replication: int = -1
+    #: attacks launched by hand while running (the explorer), their outcomes
+    launched: list[AttackOutcome] = field(default_factory=list)
+
+    @property
+    def simulated(self) -> AttackOutcome | None:
+        """The outcome this run lives through (replication ``replication``)."""
+        return self.outcomes[self.replication] if self.replication >= 0 else None
+
+
+def vendor_inputs(
+    policy: Policy, sensors: Sequence[Sensor]
+) -> tuple[dict[str, bool], dict[str, str]]:
+    """``(vendor -> trusted, component kind -> vendor)`` from ``policy.vendors``.
+
+    A vendor running a system supplies that system's sensors and its store.
+    """
+    vendors: dict[str, bool] = {}
+    vendor_of: dict[str, str] = {}
+    for system, vendor in policy.vendors.items():
+        vendors[vendor.name] = vendors.get(vendor.name, True) and vendor.trusted
+        for sensor in sensors:
+            if sensor.system == system:
+                vendor_of[sensor.name] = vendor.name
+        vendor_of[f"{system}_store"] = vendor.name
+    return vendors, vendor_of
+
+
+def city_graph(model: CityModel) -> nx.DiGraph:
+    """The integration graph of a built city: its services' parts, sensors and links."""
+    scenario = model.spec
+    sensors = list(model.sensing.sensors.values())
+    vendors, vendor_of = vendor_inputs(scenario.policy, sensors)
+    return build_component_graph(
+        [part for service in model.services.values() for part in service.parts()],
+        sensors,
+        model.sensing.links,
+        scenario.policy.integration,
+        scenario.security,
+        len(model.grid.intersections),
+        vendors,
+        vendor_of,
+    )
+
+
+def install(model: CityModel, replication: int = 0) -> AttackPlan:
+    """Build the run's integration graph; with attacks, schedule replication
+    ``replication``'s outages (a negative one: draw but schedule nothing)."""
+    scenario = model.spec
+    graph = city_graph(model)
+    if not scenario.attacks:
+        return AttackPlan(graph, [])
+    check_entries(graph, scenario)
+    outcomes = draw_attacks(graph, scenario)
+    plan = AttackPlan(graph, outcomes, replication if replication < len(outcomes) else -1)
+    if plan.simulated is not None:
+        apply_outages(model.services, graph, plan.simulated.down, model.env.now)
+    return plan
+
+
+def check_entries(graph: nx.DiGraph, scenario: Scenario) -> None:
+    """Every attack's ``entry`` names something in this city's graph.
+
+    Raises:
+        ScenarioError: one problem per entry that names nothing, at ``attacks.N.entry``,
+            listing what exists (in file ``SCENARIO_SOURCE``: the caller knows which).
+    """
+    problems = []
+    for index, attack in enumerate(scenario.attacks):
+        try:
+            resolve_entry(graph, attack.entry)
+        except TwinError as error:
+            problems.append(Problem(SCENARIO_SOURCE, None, f"attacks.{index}.entry", str(error)))
+    if problems:
+        raise ScenarioError(problems)
+
+
+def launch_attack(
+    model: CityModel, entry: str, duration_s: float = 3600.0, objective: str = "both"
+) -> AttackOutcome:
+    """An attack entering at ``entry`` now (the explorer's button): draw its spread from
+    a stream of its own and schedule its outages. Returns what it reached."""
+    from twin.scenario.security import Attack
+
+    plan = model.attack_plan
+    now = model.env.now
+    attack = Attack(at=now, entry=entry, duration=duration_s, objective=objective)  # type: ignore[arg-type]
+    security = model.spec.security
+    # Child streams after the scenario's replications: launching never changes them.
+    rng = random_stream(model.spec.seed, "attacks").spawn(
+        security.attack_replications + len(plan.launched) + 1
+    )[-1]
+    outcome = replicate_attacks(
+        plan.graph, [attack], security.lateral_movement_mean, security.restoration_time, 1, rng
+    )[0]
+    plan.launched.append(outcome)
+    apply_outages(model.services, plan.graph, outcome.down, now)
+    return outcome
+
+
+def down_now(plan: AttackPlan, now: float) -> set[str]:
+    """Components whose outage (from the simulated replication or a launched attack)
+    covers ``now``."""
+    outcomes = [*([plan.simulated] if plan.simulated else []), *plan.launched]
+    return {
+        component
+        for outcome in outcomes
+        for component, intervals in outcome.down.items()
+        if any(start <= now < end for start, end in intervals)
+    }
+
+
+def attack_entries(plan: AttackPlan) -> list[str]:
+    """Where an attack can enter this city: every component, then ``vendor:NAME``s."""
+    graph = plan.graph
+    vendors = sorted(
+        {f"vendor:{c.vendor}" for c in (graph.nodes[n]["component"] for n in graph) if c.vendor}
+    )
+    return [*graph.nodes, *vendors]
