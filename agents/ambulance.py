@@ -36,7 +36,7 @@ EMERGENCY_COLUMNS = (
 
 
 class AmbulanceWatcher(Protocol):
-    """Told when each ambulance drives, e.g. to draw it (``EmergencyService.watcher``).
+    """Told when each ambulance drives, e.g. to draw it (``EmergencyService.watchers``).
 
     Optional and read-only: the ambulances behave the same with or without one.
     """
@@ -90,7 +90,7 @@ class EmergencyService:
         self.calls = 0
         self.on_the_road = 0
         #: optional observer of the ambulances' drives (see ``AmbulanceWatcher``)
-        self.watcher: AmbulanceWatcher | None = None
+        self.watchers: list[AmbulanceWatcher] = []
         #: intervals (start, end) during which preemption does not work (a cyberattack)
         self.preemption_down: list[tuple[float, float]] = []
         #: intervals (start, end) during which calls are dispatched by hand (a cyberattack)
@@ -119,11 +119,11 @@ class EmergencyService:
             self.on_the_road += 1
             yield env.timeout(self.turnout_s)
             rolling = env.now
-            if self.watcher is not None:
-                self.watcher.ambulance_driving(incident, route_out, True)
+            for watcher in self.watchers:
+                watcher.ambulance_driving(incident, route_out, True)
             signal_delay = yield from self._drive_with_lights(route_out)
-            if self.watcher is not None:
-                self.watcher.ambulance_stopped(incident)
+            for watcher in self.watchers:
+                watcher.ambulance_stopped(incident)
             self.log.append(
                 incident,
                 node,
@@ -136,11 +136,11 @@ class EmergencyService:
                 max(len(route_out) - 1, 0),
             )
             yield env.timeout(self.on_scene_s)
-            if self.watcher is not None:
-                self.watcher.ambulance_driving(incident, route_back, False)
+            for watcher in self.watchers:
+                watcher.ambulance_driving(incident, route_back, False)
             yield from self._drive_back(route_back)
-            if self.watcher is not None:
-                self.watcher.ambulance_stopped(incident)
+            for watcher in self.watchers:
+                watcher.ambulance_stopped(incident)
             self.on_the_road -= 1
 
     def _drive_with_lights(self, route: Route) -> Generator[simpy.Event, object, float]:

@@ -106,7 +106,7 @@ class Resident(mesa.Agent):
 
 
 class WalkWatcher(Protocol):
-    """Told where each pedestrian is going, e.g. to draw them (``Walking.watcher``).
+    """Told where each pedestrian is going, e.g. to draw them (``Walking.watchers``).
 
     Optional and read-only: pedestrians behave the same with or without one,
     and with none set each event costs one attribute test.
@@ -130,24 +130,25 @@ class Walking:
 
     Args:
         env: the simulation clock.
-        surface: sidewalk conditions (snow), or None for bare pavement everywhere.
-        rng: draws slips on snow (needed with a surface).
+        surfaces: sidewalk conditions (snow, ...), each felt on its own; none: bare
+            pavement everywhere.
+        rng: draws slips (needed with surfaces).
     """
 
     def __init__(
         self,
         env: simpy.Environment,
-        surface: Surface | None = None,
+        surfaces: Sequence[Surface] = (),
         rng: np.random.Generator | None = None,
     ) -> None:
         self.env = env
-        self.surface = surface
+        self.surfaces = tuple(surfaces)
         self.rng = rng
         self.log = ColumnLog(*PEDESTRIAN_TRIP_COLUMNS)
         self.started = 0
         self.active = 0
         #: optional observer of every walking trip (see ``WalkWatcher``)
-        self.watcher: WalkWatcher | None = None
+        self.watchers: list[WalkWatcher] = []
 
     def start_trip(self, resident: Resident, legs: Legs) -> None:
         """``resident`` sets off now along ``legs``."""
@@ -165,31 +166,32 @@ class Walking:
         crossings = slips = 0
         crossing_s = 0.0
         for index, (pieces, sidewalk_m, crosswalk) in enumerate(legs):
-            if self.surface is None:
+            if not self.surfaces:
                 walk_s = sidewalk_m / speed
             else:
                 walk_s, on_snow_m, slipped = self._on_surface(resident, pieces)
                 snow_m += on_snow_m
                 slips += slipped
             distance_m += sidewalk_m
-            if self.watcher is not None:
+            if self.watchers:
                 end = env.now + crossing_s + walk_s
-                self.watcher.walker_moving(trip, resident, legs, index, env.now, end)
+                for watcher in self.watchers:
+                    watcher.walker_moving(trip, resident, legs, index, env.now, end)
             yield env.timeout(crossing_s + walk_s)  # finish crossing, walk to the next curb
             if crosswalk is None:
                 break
             arrived = env.now
             detected = crosswalk.assist is not None and crosswalk.reach_curb(resident)
             if not crosswalk.walking:
-                if self.watcher is not None:
-                    self.watcher.walker_waiting(trip)
+                for watcher in self.watchers:
+                    watcher.walker_waiting(trip)
                 yield crosswalk.wait_for_walk()
             crossing_s = crosswalk.cross(resident, speed, arrived, crossings == 0, detected)
             distance_m += crosswalk.width_m
             crossings += 1
         self.active -= 1
-        if self.watcher is not None:
-            self.watcher.walker_done(trip)
+        for watcher in self.watchers:
+            watcher.walker_done(trip)
         self.log.append(
             resident.unique_id,
             resident.impaired,
@@ -203,20 +205,28 @@ class Walking:
         )
 
     def _on_surface(self, resident: Resident, pieces: Sequence[Piece]) -> tuple[float, float, int]:
-        """Walk ``pieces`` as they are now: (seconds, metres on snow, slips)."""
-        surface, rng = self.surface, self.rng
-        assert surface is not None and rng is not None
+        """Walk ``pieces`` as they are now: (seconds, metres slowed down, slips).
+
+        Several surfaces multiply their speed factors; a slip happens unless the walker
+        keeps their footing on every one (one draw per slowed stretch)."""
+        surfaces, rng = self.surfaces, self.rng
+        assert rng is not None
         seconds = snow_m = 0.0
         slips = 0
         for segment, metres in pieces:
             if segment < 0:
                 seconds += metres / resident.speed_mps
                 continue
-            surface.walk_onto(segment, resident.unique_id)
-            factor = surface.speed_factor(segment)
+            factor, slip = 1.0, 0.0
+            for surface in surfaces:
+                surface.walk_onto(segment, resident.unique_id)
+                factor *= surface.speed_factor(segment)
             seconds += metres / (resident.speed_mps * factor)
             if factor < 1.0:
                 snow_m += metres
-                if rng.random() < surface.slip_probability(segment, metres):
+                for surface in surfaces:
+                    p = surface.slip_probability(segment, metres)
+                    slip = p if slip == 0.0 else slip + p - slip * p
+                if rng.random() < slip:
                     slips += 1
         return seconds, snow_m, slips

@@ -40,7 +40,7 @@ INFINITY = float("inf")
 
 
 class VehicleWatcher(Protocol):
-    """Told where each vehicle is going, e.g. to draw it (``Traffic.watcher``).
+    """Told where each vehicle is going, e.g. to draw it (``Traffic.watchers``).
 
     Optional and read-only: the vehicles behave the same with or without one,
     and with none set each event costs one attribute test.
@@ -84,7 +84,7 @@ class Traffic:
         self._progress: dict[int, _Vehicle] = {}
         self._outside_trips: set[int] = set()
         #: optional observer of every vehicle's moves (see ``VehicleWatcher``)
-        self.watcher: VehicleWatcher | None = None
+        self.watchers: list[VehicleWatcher] = []
 
     @property
     def inside(self) -> int:
@@ -121,8 +121,8 @@ class Traffic:
 
     def _finish(self, vehicle: _Vehicle) -> None:
         self.active -= 1
-        if self.watcher is not None:
-            self.watcher.vehicle_done(vehicle.trip)
+        for watcher in self.watchers:
+            watcher.vehicle_done(vehicle.trip)
         del self._progress[vehicle.trip]
         route = vehicle.route
         self.log.append(
@@ -196,8 +196,8 @@ class _Vehicle:
         traffic = self.traffic
         traffic.outside += 1
         traffic._outside_trips.add(self.trip)
-        if traffic.watcher is not None:
-            traffic.watcher.vehicle_waiting(self.trip)
+        for watcher in traffic.watchers:
+            watcher.vehicle_waiting(self.trip)
         admitted.callbacks.append(self._admitted)
 
     def _admitted(self, _event: simpy.Event) -> None:
@@ -215,11 +215,12 @@ class _Vehicle:
         traffic = self.traffic
         done = self._at_stop_line if self.index < len(self.route) else self._out
         traffic.env.timeout(travel_s).callbacks.append(done)
-        if traffic.watcher is not None:
+        if traffic.watchers:
             arrive = traffic.env.now + travel_s
-            traffic.watcher.vehicle_moving(
-                self.trip, self.route, self.index, arrive - traffic.link_s, arrive
-            )
+            for watcher in traffic.watchers:
+                watcher.vehicle_moving(
+                    self.trip, self.route, self.index, arrive - traffic.link_s, arrive
+                )
 
     def _at_stop_line(self, _event: simpy.Event) -> None:
         route, index = self.route, self.index
@@ -229,8 +230,8 @@ class _Vehicle:
         departure = approach.arrive(route[index + 1][0] if index + 1 < len(route) else None)
         if isinstance(departure, simpy.Event):  # queued: released at a later green
             departure.callbacks.append(self._released)
-            if self.traffic.watcher is not None:
-                self.traffic.watcher.vehicle_waiting(self.trip)
+            for watcher in self.traffic.watchers:
+                watcher.vehicle_waiting(self.trip)
             return
         self._depart(departure, arrived)
 

@@ -148,7 +148,7 @@ def test_watching_does_not_change_the_run(tmp_path: Path) -> None:
         tmp_path, "services.crossing_assist=camera_ai", "emergency.incidents_per_hour=4"
     )
     explored = ExplorerModel(scenario_file=path, step_s=110.0)
-    assert explored.traffic.watcher is explored and explored.walking.watcher is explored
+    assert explored in explored.traffic.watchers and explored in explored.walking.watchers
     while explored.running:
         explored.step()
     plain = CityModel(load_scenario(path))
@@ -217,7 +217,7 @@ def test_agent_hooks_report_every_trip(tmp_path: Path) -> None:
     )
     recorder = Recorder(model)
     station = model.services["emergency"].station
-    model.traffic.watcher = model.walking.watcher = station.watcher = recorder
+    model.traffic.watchers[:] = model.walking.watchers[:] = station.watchers[:] = [recorder]
     model.run_to_end()
     calls = recorder.calls
     finished = len(model.traffic.log)

@@ -3,8 +3,8 @@ its agents are right now.
 
 The model is event-driven: a vehicle or pedestrian has no position between
 events. The explorer registers as the optional watcher of the vehicles,
-pedestrians and ambulances (``Traffic.watcher``, ``Walking.watcher``,
-``EmergencyService.watcher``: read-only hooks that leave the run unchanged) and
+pedestrians and ambulances (``Traffic.watchers``, ``Walking.watchers``,
+``EmergencyService.watchers``: read-only hooks that leave the run unchanged) and
 places a moving agent by linear interpolation between the event it last passed
 and the next one; queued vehicles and pedestrians waiting at a curb are drawn
 where they wait. Positions are in blocks: x grows east, y grows south.
@@ -135,10 +135,10 @@ class ExplorerModel(CityModel):
         self.detections = Detections()
         #: every model reporter's value at each frame (the live charts)
         self.frames: dict[str, list[float]] = {}
-        self.traffic.watcher = self
-        self.walking.watcher = self
+        self.traffic.watchers.append(self)
+        self.walking.watchers.append(self)
         if self.station is not None:
-            self.station.watcher = self
+            self.station.watchers.append(self)
         self._record_frame()
 
     # -- the running services, as the map needs them ----------------------------

@@ -22,8 +22,9 @@ if TYPE_CHECKING:
     import mesa
     import simpy
 
-    from agents.pedestrian import Surface
+    from agents.pedestrian import Surface, WalkWatcher
     from agents.sensing import Sensing, Sensor
+    from agents.vehicle import VehicleWatcher
     from twin.district.streets import StreetGrid
     from twin.district.walkways import Walkways
     from twin.scenario import Scenario
@@ -211,6 +212,14 @@ class Service:
 
     def surface(self) -> Surface | None:
         """Sidewalk conditions pedestrians walk on, if this service models them."""
+        return None
+
+    def walk_watcher(self) -> WalkWatcher | None:
+        """Told of every walking trip (read-only: sensing presence, say), if it wants."""
+        return None
+
+    def vehicle_watcher(self) -> VehicleWatcher | None:
+        """Told of every vehicle's moves (read-only), if it wants."""
         return None
 
     def reporters(self) -> dict[str, Callable[[Any], object]]:

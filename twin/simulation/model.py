@@ -135,11 +135,16 @@ class CityModel(mesa.Model):
         context = BuildContext(scenario, self, self.env, self.grid, self.walkways, self.sensing)
         #: the services this scenario runs, by name (addressable, e.g. by attacks)
         self.services: dict[str, Service] = {cls.name: cls(scenario, context) for cls in classes}
-        surfaces = [s.surface() for s in self.services.values()]
-        surface = next((s for s in surfaces if s is not None), None)
         self.traffic = Traffic(self.env, self.grid.link_s, scenario.warmup)
         self.vehicle_owners = np.empty(0, dtype=np.int64)  # drawn with the vehicle trips
-        self.walking = Walking(self.env, surface, random_stream(seed, "slips"))
+        services = list(self.services.values())
+        self.walking = Walking(
+            self.env,
+            [s for s in (service.surface() for service in services) if s is not None],
+            random_stream(seed, "slips"),
+        )
+        self.walking.watchers += [w for w in (s.walk_watcher() for s in services) if w]
+        self.traffic.watchers += [w for w in (s.vehicle_watcher() for s in services) if w]
         self.env.process(self._vehicle_demand())
         self.env.process(self._pedestrian_demand())
         for service in self.services.values():
