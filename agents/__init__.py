@@ -3,51 +3,51 @@ sidewalks, the services' sensors, and the logs they leave.
 
 Agents never import ``twin`` or ``metrics``; they receive the clock, their
 random streams and their parameters from the caller.
+
+Importing the package imports nothing else: each name below is loaded from its module
+on first use, so ``import agents.sensing`` does not pull in Mesa.
 """
 
-from agents.all_way_stop import FlashingRed
-from agents.ambulance import EMERGENCY_COLUMNS, EmergencyService
-from agents.approach import Approach
-from agents.crossing_assist import METHODS, AssistMethod
-from agents.crosswalk import CROSSING_COLUMNS, Crosswalk
-from agents.heating_control import ACTIVATIONS, Activation
-from agents.intersection import Intersection
-from agents.log import ColumnLog
-from agents.pedestrian import PEDESTRIAN_TRIP_COLUMNS, Resident, Walking, draw_walking_speeds
-from agents.sensing import OBSERVATION_COLUMNS, Link, Sensing, Sensor
-from agents.sidewalk import HeatingPlan, Sidewalks, Weather
-from agents.signal import SIGNAL_COLUMNS, Preemption, SignalController, SignalTiming
-from agents.vehicle import PASSAGE_COLUMNS, VEHICLE_TRIP_COLUMNS, Traffic
+from importlib import import_module
 
-__all__ = [
-    "ACTIVATIONS",
-    "CROSSING_COLUMNS",
-    "EMERGENCY_COLUMNS",
-    "METHODS",
-    "OBSERVATION_COLUMNS",
-    "PASSAGE_COLUMNS",
-    "PEDESTRIAN_TRIP_COLUMNS",
-    "SIGNAL_COLUMNS",
-    "VEHICLE_TRIP_COLUMNS",
-    "Activation",
-    "Approach",
-    "AssistMethod",
-    "ColumnLog",
-    "Crosswalk",
-    "EmergencyService",
-    "FlashingRed",
-    "HeatingPlan",
-    "Intersection",
-    "Link",
-    "Preemption",
-    "Resident",
-    "Sensing",
-    "Sensor",
-    "Sidewalks",
-    "SignalController",
-    "SignalTiming",
-    "Traffic",
-    "Walking",
-    "Weather",
-    "draw_walking_speeds",
-]
+#: Public name -> the module that defines it.
+_HOME = {
+    "ACTIVATIONS": "agents.heating_control",
+    "Activation": "agents.heating_control",
+    "Approach": "agents.approach",
+    "AssistMethod": "agents.crossing_assist",
+    "CROSSING_COLUMNS": "agents.crosswalk",
+    "ColumnLog": "agents.log",
+    "Crosswalk": "agents.crosswalk",
+    "EMERGENCY_COLUMNS": "agents.ambulance",
+    "EmergencyService": "agents.ambulance",
+    "FlashingRed": "agents.all_way_stop",
+    "HeatingPlan": "agents.sidewalk",
+    "Intersection": "agents.intersection",
+    "Link": "agents.sensing",
+    "METHODS": "agents.crossing_assist",
+    "OBSERVATION_COLUMNS": "agents.sensing",
+    "PASSAGE_COLUMNS": "agents.vehicle",
+    "PEDESTRIAN_TRIP_COLUMNS": "agents.pedestrian",
+    "Preemption": "agents.signal",
+    "Resident": "agents.pedestrian",
+    "SIGNAL_COLUMNS": "agents.signal",
+    "Sensing": "agents.sensing",
+    "Sensor": "agents.sensing",
+    "Sidewalks": "agents.sidewalk",
+    "SignalController": "agents.signal",
+    "SignalTiming": "agents.signal",
+    "Traffic": "agents.vehicle",
+    "VEHICLE_TRIP_COLUMNS": "agents.vehicle",
+    "Walking": "agents.pedestrian",
+    "Weather": "agents.sidewalk",
+    "draw_walking_speeds": "agents.pedestrian",
+}
+
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str) -> object:
+    if name in _HOME:
+        return getattr(import_module(_HOME[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -12,7 +12,7 @@ without lights: an ordinary vehicle in the queues.
 from __future__ import annotations
 
 from collections.abc import Generator, Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import simpy
 
@@ -35,6 +35,7 @@ EMERGENCY_COLUMNS = (
 )
 
 
+@runtime_checkable
 class AmbulanceWatcher(Protocol):
     """Told when each ambulance drives, e.g. to draw it (``EmergencyService.watchers``).
 

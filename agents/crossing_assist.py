@@ -89,6 +89,7 @@ class AssistMethod:
             cls.attributes,
             cls.system,
             count,
+            "to give people who walk slowly more time to cross the street",
         )
 
     def senses_crossing(self, node: int) -> bool:

@@ -54,7 +54,17 @@ class Activation:
         if cls.sensor is None:
             return None
         name, whom, identifiability = cls.sensor
-        return Sensor(name, SERVICE, cls.name, whom, identifiability, (), SERVICE, count)
+        return Sensor(
+            name,
+            SERVICE,
+            cls.name,
+            whom,
+            identifiability,
+            (),
+            SERVICE,
+            count,
+            "to decide when to heat the sidewalks to melt snow",
+        )
 
     def decide(
         self,

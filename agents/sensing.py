@@ -47,6 +47,7 @@ class Sensor:
         attributes: personal attributes captured or inferred, e.g. ``("disability",)``.
         system: the system (data owner) its records go to.
         count: how many are deployed.
+        purpose: why it senses people, in words a resident reads ("to ...").
     """
 
     name: str
@@ -57,6 +58,7 @@ class Sensor:
     attributes: tuple[str, ...]
     system: str
     count: int
+    purpose: str = ""
 
 
 @dataclass(frozen=True)

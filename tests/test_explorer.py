@@ -16,7 +16,7 @@ import pytest
 from twin.app.adapter import PRIVACY_SERIES, ExplorerModel, Move, build_scenario, initial_values
 from twin.app.charts import family_figure, family_of
 from twin.app.controls import (
-    CONTROLS,
+    all_controls,
     available_controls,
     choices,
     control_choices,
@@ -52,7 +52,7 @@ def test_controls_follow_the_schema() -> None:
     assert not schema_has("policy.no_such_key")
     assert not schema_has("city.rows.deeper")
     shown = {control.name for control in available_controls()}
-    for control in CONTROLS:
+    for control in all_controls():
         assert (control.name in shown) == schema_has(control.path), control.name
     # what exists today is shown, the data policy included
     assert {
@@ -69,7 +69,7 @@ def test_controls_follow_the_schema() -> None:
         "size",
         "demand",
     } <= shown
-    for control in CONTROLS:  # one or two sentences each: what it does, what it costs
+    for control in all_controls():  # one or two sentences each: what it does, what it costs
         assert 60 <= len(control.help) <= 330 and control.help.count(".") <= 3, control.name
 
 
@@ -85,7 +85,7 @@ def test_choices_come_from_the_schema() -> None:
     assert choices("policy.no_such_key") == []
     assert choices("policy.integration") == ["siloed", "federated", "integrated"]
     assert choices("policy.anonymisation") == ["raw", "pseudonymise", "aggregate"]
-    retention = next(c for c in CONTROLS if c.name == "retention_direct")
+    retention = next(c for c in all_controls() if c.name == "retention_direct")
     assert control_choices(retention)[-1] == "forever"
     assert control_choices(retention, "90d")[-1] == "90d"  # the file's own value is offered
 
@@ -161,9 +161,9 @@ def test_watching_does_not_change_the_run(tmp_path: Path) -> None:
         assert len(mine["time_s" if log == "sensing" else "start_s"]) > 50, log
         for column, values in theirs.items():
             np.testing.assert_array_equal(mine[column], values, err_msg=f"{log}.{column}")
-    assert explored.station is not None and plain.services["emergency"].station.calls > 0
+    assert explored.has_ambulances and plain.services["emergency"].station.calls > 0
     np.testing.assert_array_equal(
-        explored.station.log.arrays()["arrive_s"],
+        explored.services["emergency"].station.log.arrays()["arrive_s"],
         plain.services["emergency"].station.log.arrays()["arrive_s"],
     )
     assert explored.datacollector.model_vars == stepped.datacollector.model_vars
@@ -517,8 +517,8 @@ def test_ambulances_drive_along_streets() -> None:
     for _ in range(40):
         model.step()
         ambulances = model.ambulance_positions()
-        assert model.station is not None
-        assert len(ambulances) <= model.station.on_the_road
+        assert model.has_ambulances
+        assert len(ambulances) <= model.services["emergency"].station.on_the_road
         if len(ambulances):
             frames_with_ambulances += 1
             on_street = np.minimum(

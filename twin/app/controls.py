@@ -1,9 +1,8 @@
-"""The explorer's controls, each tied to a scenario key and shown only if that key exists.
+"""The explorer's controls, each tied to a scenario key.
 
-A control names the dotted scenario path it sets. The path is looked up in the
-scenario schema, so a control for a section that has not landed yet (privacy,
-security) is simply left out and appears once the schema has the key. Choices
-for a choice field come from the schema itself.
+A control names the dotted scenario path it sets; choices for a choice field come
+from the schema itself. The district's and the data policy's controls are here;
+each service declares its own (``Service.controls``).
 """
 
 from __future__ import annotations
@@ -30,30 +29,8 @@ RETENTION_HELP = {
     "small counts at quiet places can still point at someone.",
 }
 
-CONTROLS = (
-    Control(
-        "crossing_assist",
-        "services.crossing_assist",
-        "Crossing assist",
-        "Gives slow pedestrians a longer WALK when it detects them. A push button or opt-in "
-        "app only helps those who use it; a camera sees everyone, faces included; radar "
-        "sees motion without identity.",
-    ),
-    Control(
-        "preemption",
-        "services.preemption",
-        "Ambulance preemption",
-        "Turns signals green ahead of an ambulance with lights. Faster responses; cross "
-        "traffic and pedestrians wait longer, and the signal network becomes a target.",
-        widget="Checkbox",
-    ),
-    Control(
-        "heating",
-        "services.sidewalk_heating.activation",
-        "Sidewalk heating",
-        "When heated sidewalks melt snow. Always on wastes energy; sensors and schedules "
-        "save it; an occupancy camera saves most but films everyone who walks by.",
-    ),
+#: The district's and the policy's controls; each service adds its own (``Service.controls``).
+CORE_CONTROLS = (
     Control(
         "consent_rate",
         "policy.consent.opt_in_rate",
@@ -147,9 +124,17 @@ def control_choices(control: Control, current: Any = None) -> list[str]:
     return values
 
 
+def all_controls() -> list[Control]:
+    """Every control: the services' (in the registry's order), then the core ones."""
+    from twin.services import registered
+
+    return [*(c for service in registered() for c in service.controls), *CORE_CONTROLS]
+
+
 def available_controls() -> list[Control]:
-    """The controls whose scenario key exists in this version of the schema."""
-    return [control for control in CONTROLS if schema_has(control.path)]
+    """The controls whose scenario key exists in the schema (a plug-in service's section
+    included once it is registered)."""
+    return [control for control in all_controls() if schema_has(control.path)]
 
 
 def get_path(scenario: BaseModel, path: str) -> Any:
@@ -167,8 +152,3 @@ def scenario_value(scenario: BaseModel, control: Control) -> Any:
     if control.options and isinstance(value, float):
         return format_duration(value)
     return value
-
-
-def security_available() -> bool:
-    """Whether attacks can be launched (the scenario schema has a ``security`` section)."""
-    return schema_has("security")

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
     from twin.app.adapter import ExplorerModel
+    from twin.services.base import SegmentLayer
 
 #: Colours (colour-blind-safe where it matters).
 COLOURS = {
@@ -39,7 +40,6 @@ COLOURS = {
     "seen": "#8073ac",
     "identified": "#d01c8b",
     "compromised": "#b2182b",
-    "heating": "#f46d43",
 }
 QUEUE_DOT_BLOCKS = 0.035  # length of one queued vehicle on the map (blocks)
 QUEUE_DRAWN_MAX = 20
@@ -60,28 +60,17 @@ def down_intersections(model: ExplorerModel, down: set[str]) -> set[int]:
 
 
 def sensor_positions(model: ExplorerModel) -> dict[str, np.ndarray]:
-    """Where each placeable sensor is, by sensor name ((n, 2) blocks).
-
-    Crossing-assist sensors watch every crosswalk, heating sensors their heated
-    segment, preemption detectors every intersection; sensors of other services
-    (or observing after the run) are listed, not placed.
-    """
+    """Where each placeable sensor is, by sensor name ((n, 2) blocks), as its service says
+    (``Service.sensor_sites``); sensors with no sites are listed, not placed."""
+    segments = model.walkways.segment_array()
     out: dict[str, np.ndarray] = {}
-    for name, sensor in model.sensing.sensors.items():
-        if sensor.service == "crossing_assist":
-            xy = [
-                crosswalk_xy(model.node_xy(i.node), c.leg)
-                for i in model.grid.intersections
-                for c in i.crosswalks
-            ]
-        elif sensor.service == "sidewalk_heating" and model.sidewalks is not None:
-            segments = model.walkways.segment_array()[model.sidewalks.heated]
-            xy = list(segments.mean(axis=1))
-        elif sensor.service == "emergency_preemption" or name == "preemption_detectors":
-            xy = [model.node_xy(i.node) for i in model.grid.intersections]
-        else:
-            continue
-        out[name] = np.asarray(xy, dtype=float).reshape(-1, 2)
+    for service in model.services.values():
+        for name, sites in service.sensor_sites().items():
+            xy = [model.node_xy(node) for node in sites.nodes]
+            xy += [crosswalk_xy(model.node_xy(node), leg) for node, leg in sites.crosswalks]
+            xy += [tuple(segments[s].mean(axis=0)) for s in sites.segments]
+            if xy:
+                out[name] = np.asarray(xy, dtype=float).reshape(-1, 2)
     return out
 
 
@@ -149,30 +138,28 @@ def draw_district(model: ExplorerModel, ax: Axes) -> dict[str, int]:
         ax.plot([-0.6, cols - 0.4], [r, r], color="#bdbdbd", lw=7, zorder=0, solid_capstyle="butt")
     for c in range(cols):
         ax.plot([c, c], [-0.6, rows - 0.4], color="#bdbdbd", lw=7, zorder=0, solid_capstyle="butt")
-    # sidewalks: snow depth, heating on
+    # sidewalks, and what the services show on them (snow, heating ...)
     segments = model.walkways.segment_array()
-    sidewalks = model.sidewalks
-    if sidewalks is not None and len(segments):
-        depth = sidewalks.depths_cm()
-        shade = np.clip(depth / 5.0, 0.0, 1.0)  # full colour at 5 cm
-        blues = matplotlib.colormaps["Blues"](0.35 + 0.65 * shade)
-        colours = np.where((depth > 0.05)[:, None], blues, matplotlib.colors.to_rgba("#969696"))
-        ax.add_collection(LineCollection(list(segments), colors=colours, linewidths=3, zorder=1))
-        heating = sidewalks.heating_on()
-        if heating.any():
-            ax.add_collection(
-                LineCollection(
-                    list(segments[heating]),
-                    colors=COLOURS["heating"],
-                    linewidths=1.2,
-                    linestyles="dashed",
-                    zorder=2,
-                )
-            )
-        counts["snowy_segments"] = int((depth > 0.5).sum())
-        counts["heated_on"] = int(heating.sum())
-    elif len(segments):
+    if len(segments):
         ax.add_collection(LineCollection(list(segments), colors="#969696", linewidths=2, zorder=1))
+    for layer in map_layers(model):
+        drawn = layer.shade > 0
+        if not drawn.any():
+            continue
+        if layer.colour in matplotlib.colormaps:
+            colours = matplotlib.colormaps[layer.colour](layer.shade[drawn])
+        else:
+            colours = matplotlib.colors.to_rgba(layer.colour)
+        ax.add_collection(
+            LineCollection(
+                list(segments[drawn]),
+                colors=colours,
+                linewidths=1.2 if layer.dashed else 3,
+                linestyles="dashed" if layer.dashed else "solid",
+                zorder=2 if layer.dashed else 1,
+            )
+        )
+        counts[layer.label] = int(drawn.sum())
     # signals and queues (one scatter each: per-marker plot calls are slow)
     queued = 0
     signal_xy, signal_colours, queue_xy = [], [], []
@@ -322,7 +309,7 @@ def _legend(model: ExplorerModel) -> list[Line2D]:
         marker("waiting at curb", COLOURS["waiting"], "o", 7),
         marker("green / yellow / red", COLOURS["green"], "s", 5),
     ]
-    if model.station is not None:
+    if model.has_ambulances:
         handles.append(marker("ambulance", COLOURS["ambulance"], "P", 8))
     if sensor_positions(model):
         handles.append(marker("sensor", COLOURS["sensor"], "v", 5))
@@ -332,12 +319,19 @@ def _legend(model: ExplorerModel) -> list[Line2D]:
             handles[-1].set_label(label)
     if compromised(model):
         handles.append(marker("compromised", COLOURS["compromised"], "x", 7))
-    if model.sidewalks is not None:
-        handles.append(Line2D([], [], color="#4292c6", lw=3, label="snow (darker = deeper)"))
-        handles.append(
-            Line2D([], [], color=COLOURS["heating"], lw=1.2, ls="--", label="heating on")
-        )
+    for layer in map_layers(model):
+        colour = layer.colour
+        if colour in matplotlib.colormaps:
+            colour = matplotlib.colors.to_hex(matplotlib.colormaps[colour](0.7))
+        style = "--" if layer.dashed else "-"
+        handles.append(Line2D([], [], color=colour, lw=1.2 if layer.dashed else 3, ls=style))
+        handles[-1].set_label(layer.label)
     return handles
+
+
+def map_layers(model: ExplorerModel) -> list[SegmentLayer]:
+    """What the running services show on the sidewalks now."""
+    return [layer for service in model.services.values() for layer in service.map_layers()]
 
 
 def district_figure(model: ExplorerModel) -> tuple[Figure, dict[str, int]]:

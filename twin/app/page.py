@@ -20,7 +20,6 @@ from twin.app.controls import (
     available_controls,
     control_choices,
     scenario_value,
-    security_available,
 )
 from twin.app.drawing import compromised, district_figure
 from twin.durations import format_duration
@@ -164,31 +163,17 @@ def _this_run(model: ExplorerModel, control: Control) -> str:
     return f" (this run: {now})"
 
 
-def attack_entries(model: ExplorerModel) -> list[str]:
-    """Where an attack can start (the security layer's ``attack_entries``), or none."""
-    entries = getattr(model, "attack_entries", None)
-    if callable(entries):
-        entries = entries()
-    try:
-        return [str(entry) for entry in entries or ()]
-    except TypeError:
-        return []
-
-
 @solara.component
 def AttackPanel(model: ExplorerModel) -> None:
-    """Launch an attack now from a chosen entry (shown when the schema has ``security``)."""
+    """Launch an attack now from a chosen entry point."""
     update_counter.get()
-    launch = getattr(model, "launch_attack", None)
-    entries = attack_entries(model)
-    entry = solara.use_reactive(entries[0] if entries else "")
+    entries = model.attack_entries
+    entry = solara.use_reactive(entries[0])
     message = solara.use_reactive("")
 
     def attack() -> None:
-        if launch is None:
-            return
         try:
-            launch(entry.value)
+            model.launch_attack(entry.value)
         except TwinError as error:
             message.set(str(error))
             return
@@ -197,9 +182,6 @@ def AttackPanel(model: ExplorerModel) -> None:
         update_counter.value += 1
 
     with solara.Card("Attack", classes=["twin-attack"]):
-        if launch is None or not entries:
-            solara.Text("This model cannot launch attacks yet (no attack entries).")
-            return
         solara.Select("Entry point", values=entries, value=entry)
         solara.Button("Attack now", on_click=attack, color="error", classes=["twin-attack-now"])
         solara.Text(
@@ -219,10 +201,7 @@ def components(model: ExplorerModel) -> list[Any]:
         for family, title, _ in FAMILIES
         if family == "efficiency" or family in reported
     ]
-    shown: list[Any] = [DistrictMap, charts[0], ControlPanel, *charts[1:]]
-    if security_available():
-        shown.append(AttackPanel)
-    return shown
+    return [DistrictMap, charts[0], ControlPanel, *charts[1:], AttackPanel]
 
 
 @solara.component

@@ -147,8 +147,9 @@ def _add_explore(commands: argparse._SubParsersAction) -> None:
 
 def _explore(args: argparse.Namespace) -> int:
     from twin.scenario import load_scenario
+    from twin.scenario.loading import DEFAULT_SCENARIO
 
-    path = args.scenario or Path(__file__).resolve().parent.parent / "scenarios/baseline.yaml"
+    path = args.scenario or DEFAULT_SCENARIO
     load_scenario(path)  # a bad file fails here, not in the browser
     if not 0 < args.port < 65536:
         raise TwinError(f"explore: --port {args.port} is not a port; expected 1 to 65535")

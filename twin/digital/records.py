@@ -12,20 +12,51 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from agents.sensing import ANONYMOUS, DEVICE_ID, FACE, OPTED_IN, Sensor
+from agents.sensing import ANONYMOUS, DEVICE_ID, FACE, IDENTIFIABILITY, OPTED_IN, Sensor
 from metrics.privacy import AGGREGATE, CLASSES, DIRECT, PERSISTENT, PSEUDONYMOUS, dense_ids
 
 CLASS_NAMES = CLASSES
-#: Identifier class of each ``agents.sensing`` identifiability level.
-CLASS_OF_IDENTIFIABILITY = {ANONYMOUS: AGGREGATE, DEVICE_ID: PERSISTENT, FACE: DIRECT}
+#: Identifier class each ``agents.sensing`` identifiability level captures, by level.
+CAPTURED_CLASS = np.zeros(len(IDENTIFIABILITY), dtype=np.int8)
+for _level, _cls in {ANONYMOUS: AGGREGATE, DEVICE_ID: PERSISTENT, FACE: DIRECT}.items():
+    CAPTURED_CLASS[_level] = _cls
 
 __all__ = [
+    "CAPTURED_CLASS",
     "CLASS_NAMES",
     "Observations",
     "Records",
     "build_records",
     "observations_from_sensing",
+    "stored_class",
 ]
+
+
+def stored_class(
+    identifiability: int | str,
+    anonymisation: str,
+    opt_in: bool = False,
+    share_trips: bool = True,
+) -> str:
+    """The class (``CLASS_NAMES``) of the records a sensor's observations become in the
+    stores: what it captures (by identifiability level or its name in ``sensors.json``),
+    then consent (an opted-in resident who keeps their trips leaves only counts) and
+    anonymisation (pseudonyms for every identifier, or counts only).
+
+    The one statement of this rule: :func:`build_records` applies it to every
+    observation, the report and the explorer to each sensor.
+    """
+    level = (
+        IDENTIFIABILITY.index(identifiability)
+        if isinstance(identifiability, str)
+        else identifiability
+    )
+    cls = int(CAPTURED_CLASS[level])
+    if (opt_in and not share_trips) or anonymisation == "aggregate":
+        cls = AGGREGATE
+    elif anonymisation == "pseudonymise" and cls != AGGREGATE:
+        cls = PSEUDONYMOUS
+    return CLASS_NAMES[cls]
 
 
 @dataclass(frozen=True)
@@ -148,8 +179,7 @@ def observations_from_sensing(
     index = {name: i for i, name in enumerate(systems)}
     system_of = np.array([index[s.system] for s in sensors], dtype=np.int64)
     opt_in_of = np.array([s.observes == OPTED_IN for s in sensors], dtype=bool)
-    level = np.asarray(log["identifiability"], dtype=np.int64)
-    cls = np.select([level == FACE, level == DEVICE_ID], [DIRECT, PERSISTENT], AGGREGATE)
+    cls = CAPTURED_CLASS[np.asarray(log["identifiability"], dtype=np.int64)]
     subject = np.asarray(log["subject"], dtype=np.int64)
     person = np.full(len(subject), -1, dtype=np.int64)
     if len(resident_ids):
@@ -189,7 +219,8 @@ def build_records(
     share_trips: bool = True,
     share_mobility_needs: bool = True,
 ) -> Records:
-    """Apply consent and anonymisation: the records the stores receive.
+    """Apply consent and anonymisation: the records the stores receive (the rule of
+    :func:`stored_class`, observation by observation).
 
     - Opted-in residents who do not share their trips leave only counts; those who
       do not share mobility needs leave no special-category attribute.

@@ -17,9 +17,10 @@ from typing import Any
 
 import yaml
 
+from agents.sensing import IDENTIFIABILITY as IDENTIFIABILITY_LEVELS
+from twin.digital.records import stored_class
 from twin.errors import TwinError
 from twin.results.wording import (
-    CLASS_OF,
     PRIVACY_LABELS,
     duration_words,
     policy_blocks,
@@ -52,17 +53,6 @@ IDENTIFIABILITY = {
     "pseudonym": "a pseudonym: records can be linked to each other, and to you with other data",
     "face": "images of faces: you can be recognised",
     "plate": "number plates: your car, and so you, can be recognised",
-}
-_IDENTIFIABILITY_BY_NUMBER = {0: "anonymous", 1: "device_id", 2: "face"}
-#: Why each service senses people, when its links do not say.
-PURPOSE = {
-    "crossing_assist": "to give people who walk slowly more time to cross the street",
-    "sidewalk_heating": "to decide when to heat the sidewalks to melt snow",
-    "emergency_preemption": "to turn signals green ahead of ambulances",
-    "emergency": "to turn signals green ahead of ambulances",
-    "driver_alerts": "to warn drivers that someone is still crossing",
-    "traffic": "to time the traffic signals",
-    "traffic_monitoring": "to count traffic and measure travel times",
 }
 #: Plain labels of common outcomes; others are shown by name.
 LABELS = {
@@ -202,8 +192,8 @@ def _describe(sensor: Mapping[str, Any], scenario: Mapping[str, Any], links: Any
         and link.get("source") in (name, sensor.get("system"))
         and link.get("purpose")
     ]
-    purpose = "; ".join(dict.fromkeys(purposes)) or PURPOSE.get(
-        service, f"used by the {service.replace('_', ' ')} service"
+    purpose = str(sensor.get("purpose") or "") or (
+        "; ".join(dict.fromkeys(purposes)) or f"used by the {service.replace('_', ' ')} service"
     )
     parts.append(f"Purpose: {purpose}.")
     parts.append(f"Kept for: {_retention(scenario, sensor)}.")
@@ -213,7 +203,7 @@ def _describe(sensor: Mapping[str, Any], scenario: Mapping[str, Any], links: Any
 def identifiability_words(value: object) -> str:
     """How identifiable a sensor's records are, in words (by name or level number)."""
     if isinstance(value, int) and not isinstance(value, bool):
-        value = _IDENTIFIABILITY_BY_NUMBER.get(value, str(value))
+        value = _identifiability_key(value)
     return IDENTIFIABILITY.get(str(value), str(value))
 
 
@@ -240,18 +230,20 @@ def _retention(scenario: Mapping[str, Any], sensor: Mapping[str, Any]) -> str:
 
 def _record_class(policy: Mapping[str, Any], sensor: Mapping[str, Any]) -> str:
     """The ``policy.retention`` class of a sensor's records, after anonymisation."""
-    cls = CLASS_OF.get(_identifiability_key(sensor.get("identifiability")), "direct")
-    anonymisation = policy.get("anonymisation")
-    if anonymisation == "aggregate":
-        return "aggregate"
-    if anonymisation == "pseudonymise" and cls != "aggregate":
-        return "pseudonymous"
-    return cls
+    identifiability = _identifiability_key(sensor.get("identifiability"))
+    if identifiability not in IDENTIFIABILITY_LEVELS:
+        return "direct"  # a sensor another tool describes: assume the strictest class
+    return stored_class(identifiability, str(policy.get("anonymisation", "raw")))
 
 
 def _identifiability_key(value: object) -> str:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return _IDENTIFIABILITY_BY_NUMBER.get(value, str(value))
+    """A sensor's identifiability by name, whether written as a name or a level number."""
+    if (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and 0 <= value < len(IDENTIFIABILITY_LEVELS)
+    ):
+        return IDENTIFIABILITY_LEVELS[value]
     return str(value)
 
 

@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
-    "CLASS_OF",
     "PRIVACY_LABELS",
     "duration_words",
     "policy_blocks",
@@ -56,8 +55,6 @@ ANONYMISATION = {
     "pseudonymise": "identifiers are replaced by pseudonyms that change every {rotation}",
     "aggregate": "only counts per place and {interval} are kept, never who",
 }
-#: Record class each identifiability level of a sensor produces (policy.retention keys).
-CLASS_OF = {"anonymous": "aggregate", "device_id": "persistent", "face": "direct"}
 
 
 def policy_vendor(scenario: Mapping[str, Any], system: str) -> str | None:

@@ -181,6 +181,7 @@ def sensors_json(result: RunResult) -> str:
             "system": sensor.system,
             "data_owner": sensor.system,
             "count": sensor.count,
+            "purpose": sensor.purpose,
         }
         for code, sensor in enumerate(result.sensors)
     ]

@@ -19,6 +19,7 @@ from twin.errors import Problem, ScenarioError
 from twin.scenario.schema import Scenario, show_value
 
 __all__ = [
+    "DEFAULT_SCENARIO",
     "OVERRIDE_SOURCE",
     "change_scenario",
     "json_schema",
@@ -28,6 +29,8 @@ __all__ = [
     "scenario_to_yaml",
 ]
 
+#: The scenario ``twin explore`` opens when no file is given (in the checkout).
+DEFAULT_SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
 #: Where a problem is reported when its value came from a ``--set PATH=VALUE`` override.
 OVERRIDE_SOURCE = "--set"
 

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
+from agents.traffic_monitoring import METHODS
 from twin.scenario.base import Section
+
+# The choices come from the strategy registry, so schema and code cannot drift.
+if TYPE_CHECKING:
+    MonitoringMethod = str
+else:
+    MonitoringMethod = Literal[("none", *METHODS)]
 
 __all__ = ["TrafficMonitoring"]
 
@@ -14,7 +21,7 @@ __all__ = ["TrafficMonitoring"]
 class TrafficMonitoring(Section):
     """Traffic monitoring sensors at a share of intersections."""
 
-    method: Literal["none", "loops", "bluetooth", "anpr", "video_analytics"] = Field(
+    method: MonitoringMethod = Field(
         default="none",
         description="Sensing method (choice): none, loops (anonymous counts), bluetooth "
         "(device MAC addresses), anpr (every plate), video_analytics (faces and plates).",

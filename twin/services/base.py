@@ -37,7 +37,9 @@ __all__ = [
     "Control",
     "Outage",
     "Part",
+    "SegmentLayer",
     "Service",
+    "Sites",
     "SummaryRow",
     "Table",
     "register",
@@ -83,6 +85,33 @@ class Control:
     high: float = 1.0
     step: float = 1.0
     options: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Sites:
+    """Where a sensor sits on the map: at intersections, crosswalks (intersection, leg) or
+    sidewalk segments."""
+
+    nodes: tuple[int, ...] = ()
+    crosswalks: tuple[tuple[int, int], ...] = ()
+    segments: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class SegmentLayer:
+    """A per-sidewalk-segment state a service shows on the map.
+
+    Attributes:
+        label: its legend entry.
+        shade: per segment, 0-1 (a segment at 0 is not drawn).
+        colour: a colour, or the name of a matplotlib colour map the shade picks from.
+        dashed: drawn as a thin dashed line over the sidewalk, not as its colour.
+    """
+
+    label: str
+    shade: np.ndarray
+    colour: str
+    dashed: bool = False
 
 
 #: Who meets a function's outage (``persons_affected`` of an attack counts them).
@@ -213,6 +242,19 @@ class Service:
     def surface(self) -> Surface | None:
         """Sidewalk conditions pedestrians walk on, if this service models them."""
         return None
+
+    def sensor_sites(self) -> dict[str, Sites]:
+        """Where each of its sensors sits (for the map), by sensor name."""
+        return {}
+
+    def map_layers(self) -> list[SegmentLayer]:
+        """What it shows on the sidewalks of the map now (snow, heating, ...)."""
+        return []
+
+    def attach(self, watcher: object) -> bool:
+        """Let a read-only ``watcher`` observe the agents it runs of its own (ambulances,
+        say); True if it took it. Watchers of walkers and vehicles attach to the model."""
+        return False
 
     def walk_watcher(self) -> WalkWatcher | None:
         """Told of every walking trip (read-only: sensing presence, say), if it wants."""

@@ -16,8 +16,10 @@ from twin.services.base import (
     DRIVERS,
     IMPAIRED_PEDESTRIANS,
     BuildContext,
+    Control,
     Part,
     Service,
+    Sites,
     SummaryRow,
     Table,
     register,
@@ -39,6 +41,16 @@ class CrossingAssistService(Service):
 
     name = "crossing_assist"
     metric_keys = ("conflicts_avoided_by_alerts",)
+    controls = (
+        Control(
+            "crossing_assist",
+            "services.crossing_assist",
+            "Crossing assist",
+            "Gives slow pedestrians a longer WALK when it detects them. A push button or "
+            "opt-in app only helps those who use it; a camera sees everyone, faces included; "
+            "radar sees motion without identity.",
+        ),
+    )
 
     def __init__(self, scenario: Scenario, context: BuildContext) -> None:
         super().__init__(scenario, context)
@@ -111,6 +123,12 @@ class CrossingAssistService(Service):
         if not scenario.services.driver_alerts:
             return ()
         return (SummaryRow("conflicts_avoided_by_alerts", "  avoided by driver alerts", "{:,.0f}"),)
+
+    def sensor_sites(self) -> dict[str, Sites]:
+        crosswalks = tuple(
+            (c.node, c.leg) for i in self.context.grid.intersections for c in i.crosswalks
+        )
+        return {self.method.sensor: Sites(crosswalks=crosswalks)}
 
     def functions(self) -> dict[str, tuple[str, ...]]:
         alerts = {ALERTS: (DRIVERS,)} if self.scenario.services.driver_alerts else {}

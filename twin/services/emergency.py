@@ -6,12 +6,21 @@ from collections.abc import Callable, Generator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agents.ambulance import EmergencyService
+from agents.ambulance import AmbulanceWatcher, EmergencyService
 from agents.sensing import ANONYMOUS, NOBODY, Sensor
 from metrics.efficiency import emergency_metrics
 from metrics.safety import preemption_pedestrian_metrics
 from twin.district.demand import arrival_times
-from twin.services.base import BuildContext, Part, Service, SummaryRow, Table, register
+from twin.services.base import (
+    BuildContext,
+    Control,
+    Part,
+    Service,
+    Sites,
+    SummaryRow,
+    Table,
+    register,
+)
 
 if TYPE_CHECKING:
     import simpy
@@ -37,6 +46,16 @@ class Emergency(Service):
         "conflicts_at_preempted_onsets",
     )
     table_names = ("incidents",)
+    controls = (
+        Control(
+            "preemption",
+            "services.preemption",
+            "Ambulance preemption",
+            "Turns signals green ahead of an ambulance with lights. Faster responses; cross "
+            "traffic and pedestrians wait longer, and the signal network becomes a target.",
+            widget="Checkbox",
+        ),
+    )
 
     def __init__(self, scenario: Scenario, context: BuildContext) -> None:
         super().__init__(scenario, context)
@@ -56,6 +75,7 @@ class Emergency(Service):
                     (),
                     "signal_controllers",
                     len(grid.intersections),
+                    "to turn signals green ahead of ambulances",
                 )
             )
             sensing.link("ambulances", "signal_controllers", "preemption requests")
@@ -112,6 +132,19 @@ class Emergency(Service):
             self.station.call(
                 node, grid.drive(station, node, first), grid.drive(node, station, not first)
             )
+
+    def sensor_sites(self) -> dict[str, Sites]:
+        if not self.scenario.services.preemption:
+            return {}
+        nodes = tuple(i.node for i in self.context.grid.intersections)
+        return {"preemption_detectors": Sites(nodes=nodes)}
+
+    def attach(self, watcher: object) -> bool:
+        """Ambulance watchers (``agents.ambulance.AmbulanceWatcher``) see every drive."""
+        if not isinstance(watcher, AmbulanceWatcher):
+            return False
+        self.station.watchers.append(watcher)
+        return True
 
     def functions(self) -> dict[str, tuple[str, ...]]:
         preemption = {PREEMPTION: ()} if self.scenario.services.preemption else {}

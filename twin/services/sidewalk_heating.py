@@ -17,8 +17,11 @@ from agents.sidewalk import SEASON_MAX_C, SNOW_COVERED_CM, HeatingPlan, Sidewalk
 from twin.services.base import (
     PEDESTRIANS,
     BuildContext,
+    Control,
     Part,
+    SegmentLayer,
     Service,
+    Sites,
     SummaryRow,
     Table,
     register,
@@ -59,6 +62,15 @@ class SidewalkHeatingService(Service):
 
     name = "sidewalk_heating"
     metric_keys = ("sidewalk_heating_kwh", "snow_covered_sidewalk_km_h")
+    controls = (
+        Control(
+            "heating",
+            "services.sidewalk_heating.activation",
+            "Sidewalk heating",
+            "When heated sidewalks melt snow. Always on wastes energy; sensors and schedules "
+            "save it; an occupancy camera saves most but films everyone who walks by.",
+        ),
+    )
 
     def __init__(self, scenario: Scenario, context: BuildContext) -> None:
         super().__init__(scenario, context)
@@ -119,6 +131,24 @@ class SidewalkHeatingService(Service):
             SummaryRow("snow_covered_sidewalk_km_h", "snow-covered sidewalk (km h)"),
             SummaryRow("slip_incidents", "slip incidents", "{:,.0f}"),
         )
+
+    def sensor_sites(self) -> dict[str, Sites]:
+        heated = tuple(np.flatnonzero(self.sidewalks.heated).tolist())
+        return {sensor.name: Sites(segments=heated) for sensor in self.own_sensors()}
+
+    def map_layers(self) -> list[SegmentLayer]:
+        depth = self.sidewalks.depths_cm()
+        snowy = depth > 0.05
+        return [
+            SegmentLayer(
+                "snow (darker = deeper)",
+                np.where(snowy, 0.35 + 0.65 * np.clip(depth / 5.0, 0.0, 1.0), 0.0),
+                "Blues",
+            ),
+            SegmentLayer(
+                "heating on", self.sidewalks.heating_on().astype(float), "#f46d43", dashed=True
+            ),
+        ]
 
     def functions(self) -> dict[str, tuple[str, ...]]:
         return {self.name: (PEDESTRIANS,)}

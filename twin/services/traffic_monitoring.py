@@ -1,10 +1,9 @@
 """Traffic monitoring: the sensors cities buy (loops, Bluetooth scanners, ANPR, video analytics).
 
-The sensors never act on the city: signal control uses its own detector calls,
-which loops already provide. So what they saw is computed after the run from
-the vehicle passages and pedestrian crossings at equipped intersections
-(``twin.digital.traffic_monitoring``) and added to the sensing table in bulk.
-What each method buys in efficiency (nothing here) and costs in exposure is in
+The methods are strategy classes in ``agents.traffic_monitoring``, each with its
+own sensor. What they saw is computed after the run from the vehicle passages
+and pedestrian crossings at equipped intersections and added to the sensing
+table in bulk. What each method buys in efficiency and costs in exposure is in
 docs/privacy.md.
 """
 
@@ -15,19 +14,25 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from agents.sensing import Sensing, Sensor
+from agents.sensing import Sensing
+from agents.traffic_monitoring import METHODS, MonitoringMethod, Passes
 from twin.digital.analysis import privacy_streams
-from twin.digital.traffic_monitoring import (
-    SENSORS,
-    SYSTEM,
-    MonitoringSettings,
-    equipped_nodes,
-    traffic_observations,
-)
-from twin.services.base import BuildContext, Service, Table, register
+from twin.services.base import BuildContext, Service, Sites, Table, register
 
 if TYPE_CHECKING:
     from twin.scenario import Scenario
+
+
+def _method(scenario: Scenario) -> MonitoringMethod | None:
+    section = scenario.services.traffic_monitoring
+    cls = METHODS.get(section.method)
+    if cls is None:
+        return None
+    return cls(
+        section.device_share_vehicles,
+        section.device_share_pedestrians,
+        section.detection_probability,
+    )
 
 
 @register
@@ -38,63 +43,51 @@ class TrafficMonitoringService(Service):
 
     def __init__(self, scenario: Scenario, context: BuildContext) -> None:
         super().__init__(scenario, context)
-        section = scenario.services.traffic_monitoring
-        self.settings = MonitoringSettings(**section.model_dump())
+        method = _method(scenario)
+        assert method is not None  # built only when enabled
+        self.method = method
         self.rng = privacy_streams(scenario.seed)[0]
-        self.equipped = equipped_nodes(self.rng, len(context.grid.intersections), section.share)
-        sensor, observes, identifiability, attributes = SENSORS[section.method]
-        self.sensor = sensor
-        context.sensing.register(
-            Sensor(
-                sensor,
-                self.name,
-                section.method,
-                observes,
-                identifiability,
-                attributes,
-                SYSTEM,
-                int(self.equipped.sum()),
-            )
-        )
+        n = len(context.grid.intersections)
+        #: which intersections carry the sensors: round(share x n) of them, at random
+        self.equipped = np.zeros(n, dtype=bool)
+        share = scenario.services.traffic_monitoring.share
+        self.equipped[self.rng.permutation(n)[: round(share * n)]] = True
+        context.sensing.register(method.declaration(int(self.equipped.sum())))
+
+    def sensor_sites(self) -> dict[str, Sites]:
+        return {self.method.sensor: Sites(nodes=tuple(np.flatnonzero(self.equipped).tolist()))}
 
     @classmethod
     def enabled(cls, scenario: Scenario) -> bool:
-        return scenario.services.traffic_monitoring.method != "none"
+        return _method(scenario) is not None
 
     @classmethod
     def warnings(cls, scenario: Scenario) -> list[str]:
-        section = scenario.services.traffic_monitoring
-        if not cls.enabled(scenario):
+        method = _method(scenario)
+        if method is None:
             return []
+        section, demand = scenario.services.traffic_monitoring, scenario.demand
         key = f"services.traffic_monitoring.method is {section.method}"
-        demand = scenario.demand
         if round(section.share * scenario.city.rows * scenario.city.cols) == 0:
             return [f"{key} but its share is {section.share:g}: no intersection is equipped"]
-        sees_walkers = section.method in ("bluetooth", "video_analytics")
-        if demand.vehicles_per_hour == 0 and not (sees_walkers and demand.pedestrians_per_hour):
+        if demand.vehicles_per_hour == 0 and not (
+            method.sees_walkers and demand.pedestrians_per_hour
+        ):
             return [f"{key} but demand.vehicles_per_hour is 0: nothing to monitor"]
-        if section.method == "bluetooth":
-            if section.detection_probability == 0:
-                return [f"{key} but detection_probability is 0: no device is ever read"]
-            if section.device_share_vehicles == 0 and section.device_share_pedestrians == 0:
-                return [f"{key} but nobody carries a discoverable device (both device shares 0)"]
-        return []
+        reason = method.cannot_act()
+        return [f"{key} but {reason}"] if reason else []
 
     @classmethod
     def expected_observations(
         cls, scenario: Scenario, vehicle_passages: float, crossings: float
     ) -> float:
-        section = scenario.services.traffic_monitoring
-        if section.method == "bluetooth":
-            seen = (
-                vehicle_passages * section.device_share_vehicles
-                + crossings * section.device_share_pedestrians
-            ) * section.detection_probability
-        elif section.method == "video_analytics":
-            seen = vehicle_passages + crossings
-        else:
-            seen = vehicle_passages if cls.enabled(scenario) else 0.0
-        return seen * section.share
+        method = _method(scenario)
+        if method is None:
+            return 0.0
+        return (
+            method.expected(vehicle_passages, crossings)
+            * scenario.services.traffic_monitoring.share
+        )
 
     def collect(self, sensing: Sensing, tables: Mapping[str, Table]) -> dict[str, Table]:
         """What the equipped intersections saw, observed in bulk after the run."""
@@ -102,24 +95,38 @@ class TrafficMonitoringService(Service):
         residents = model.residents  # type: ignore[attr-defined]
         resident_ids = np.array([r.unique_id for r in residents], dtype=np.int64)
         impaired = np.array([r.impaired for r in residents], dtype=bool)
-        seen = traffic_observations(
-            self.settings,
-            tables["vehicle_passages"],
-            model.vehicle_owners,  # type: ignore[attr-defined]
-            tables["crossings"],
-            resident_ids,
-            impaired,
-            self.equipped,
-            self.rng,
+        passages, crossings = tables["vehicle_passages"], tables["crossings"]
+        node = np.asarray(passages["node"], dtype=np.int64)
+        seen = self.equipped[node] if len(node) else np.zeros(0, dtype=bool)
+        trip = np.asarray(passages["trip"], dtype=np.int64)[seen]
+        owners = np.asarray(model.vehicle_owners, dtype=np.int64)  # type: ignore[attr-defined]
+        drivers = Passes(
+            np.asarray(passages["time_s"], dtype=float)[seen],
+            node[seen],
+            owners[trip - 1] if len(trip) else trip,
         )
+        at = np.asarray(crossings["node"], dtype=np.int64)
+        crossed = self.equipped[at] if len(at) else np.zeros(0, dtype=bool)
+        walkers = Passes(
+            np.asarray(crossings["start_s"], dtype=float)[crossed],
+            at[crossed],
+            np.searchsorted(
+                resident_ids, np.asarray(crossings["resident"], dtype=np.int64)[crossed]
+            ).astype(np.int64),
+        )
+        observed = self.method.observe(drivers, walkers, impaired, self.rng)
         # sensing subjects are agents' unique ids; visitors get ids above every agent's
         visitor_base = max((a.unique_id for a in model.agents), default=0) + 1
-        n, person = len(resident_ids), seen.person
+        n, person = len(resident_ids), observed.person
         subject = np.full(len(person), -1, dtype=np.int64)
         own = (person >= 0) & (person < n)
         subject[own] = resident_ids[person[own]]
         subject[person >= n] = visitor_base + person[person >= n] - n
         sensing.observe_many(
-            self.sensor, seen.time_s, subject, node=seen.place, disability=seen.sensitive
+            self.method.sensor,
+            observed.time_s,
+            subject,
+            node=observed.node,
+            disability=observed.sensitive,
         )
         return {}
