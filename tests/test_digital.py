@@ -9,7 +9,8 @@ import pytest
 
 from metrics.privacy import AGGREGATE, DIRECT, PERSISTENT, PSEUDONYMOUS
 from twin.digital import Observations, held_at
-from twin.digital.analysis import privacy_outcome, records_for_policy
+from twin.digital.exposure import privacy_outcome
+from twin.digital.policy import records_for_policy
 from twin.digital.stores import store_of_system
 from twin.scenario.policy import Policy
 

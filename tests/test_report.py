@@ -22,7 +22,7 @@ def test_report_from_a_hand_made_folder(tmp_path):
                 "name": "hand",
                 "seed": 4,
                 "duration": 7200.0,
-                "policy": {"retention": {"face": 604800, "default": 86400}},
+                "policy": {"retention": {"direct": 604800, "aggregate": 86400}},
             }
         )
     )

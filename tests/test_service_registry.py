@@ -64,7 +64,7 @@ class FootfallCounter(Service):
         )
         return {}
 
-    def metrics(self, tables: Mapping[str, Table], core: Mapping[str, object]) -> dict[str, object]:
+    def metrics(self, tables: Mapping[str, Table]) -> dict[str, object]:
         # Observations are complete here: every service's collect() has run.
         counted = tables["observations"]["sensor"] == self.sensor_code
         return {"footfall_counted": int(counted.sum())}

@@ -24,7 +24,7 @@ from agents.pedestrian import Legs, Resident
 from agents.vehicle import Route
 from metrics.privacy import AGGREGATE
 from twin.app.controls import all_controls, available_controls, scenario_value
-from twin.digital.analysis import records_for_policy
+from twin.digital.policy import records_for_policy
 from twin.digital.records import observations_from_sensing
 from twin.digital.retention import record_retention
 from twin.district.walkways import CORNER_OFFSET
@@ -164,7 +164,7 @@ class ExplorerModel(CityModel):
         and the person-level records the policy keeps of it.
 
         The policy is applied by the digital layer's own rule
-        (``twin.digital.records_for_policy``); a record is held while younger than its
+        (``twin.digital.policy.records_for_policy``); a record is held while younger than its
         class's retention.
         """
         log = self.sensing.log

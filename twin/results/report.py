@@ -208,24 +208,15 @@ def identifiability_words(value: object) -> str:
 
 
 def _retention(scenario: Mapping[str, Any], sensor: Mapping[str, Any]) -> str:
+    """How long the policy keeps this sensor's records (``policy.retention`` of their class)."""
     policy = scenario.get("policy")
     retention = policy.get("retention") if isinstance(policy, Mapping) else None
-    if retention is None:
+    if not isinstance(retention, Mapping):
         return "no limit set in this scenario (kept for the whole simulated period)"
-    if isinstance(retention, Mapping):
-        keys = [
-            sensor.get("name"),
-            sensor.get("system"),
-            sensor.get("service"),
-            _identifiability_key(sensor.get("identifiability")),
-            _record_class(policy or {}, sensor),
-            "default",
-        ]
-        for key in keys:
-            if key in retention:
-                return duration_words(retention[key])
+    cls = _record_class(policy or {}, sensor)
+    if cls not in retention:
         return "no limit set for this data in this scenario"
-    return duration_words(retention)
+    return duration_words(retention[cls])
 
 
 def _record_class(policy: Mapping[str, Any], sensor: Mapping[str, Any]) -> str:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 import numpy as np
 
 from twin.errors import TwinError
+from twin.scenario.plugins import add_service_section, remove_service_section
 from twin.streams import random_stream
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from agents.vehicle import VehicleWatcher
     from twin.district.streets import StreetGrid
     from twin.district.walkways import Walkways
-    from twin.scenario import Scenario
+    from twin.scenario import Scenario, Section
 
 __all__ = [
     "DRIVERS",
@@ -185,6 +186,8 @@ class Service:
             reported by :meth:`metrics_when_off` (``null`` by default: nothing measured).
         table_names: names of the tables its :meth:`collect` may add (``NAME.csv``).
         controls: its explorer controls (each names a key of its scenario section).
+        section: its scenario section, ``services.<name>``, for a service that is not
+            built in (the built-in sections are fields of ``twin.scenario.services``).
 
     A service is built (``__init__``) only when :meth:`enabled`; it then starts its SimPy
     processes, registers its sensors and links with ``context.sensing``, and keeps what
@@ -195,6 +198,7 @@ class Service:
     metric_keys: ClassVar[tuple[str, ...]] = ()
     table_names: ClassVar[tuple[str, ...]] = ()
     controls: ClassVar[tuple[Control, ...]] = ()
+    section: ClassVar[type[Section] | None] = None
 
     def __init__(self, scenario: Scenario, context: BuildContext) -> None:
         self.scenario = scenario
@@ -276,7 +280,7 @@ class Service:
         run's tables (``tables``) may be added with ``sensing.observe_many`` here."""
         return {}
 
-    def metrics(self, tables: Mapping[str, Table], core: Mapping[str, object]) -> dict[str, object]:
+    def metrics(self, tables: Mapping[str, Table]) -> dict[str, object]:
         """Its ``efficiency`` entries (may refine a core entry such as conflicts)."""
         return {}
 
@@ -341,13 +345,18 @@ def register(cls: S) -> S:
         raise ValueError(f"{cls.__name__} needs a class attribute 'name'")
     if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
         raise ValueError(f"a service named {cls.name!r} is already registered")
+    if cls.section is not None:
+        summary = (cls.__doc__ or cls.name).strip().splitlines()[0]
+        add_service_section(cls.name, cls.section, f"{summary} (section).")
     _REGISTRY[cls.name] = cls
     return cls
 
 
 def unregister(name: str) -> None:
     """Remove a service from the registry (for tests that plug in a toy service)."""
-    _REGISTRY.pop(name, None)
+    cls = _REGISTRY.pop(name, None)
+    if cls is not None and cls.section is not None:
+        remove_service_section(name)
 
 
 def registered() -> tuple[type[Service], ...]:

@@ -154,7 +154,7 @@ class CrossingAssistService(Service):
             node = int(index) if index.isdigit() else None
             self.detector.down.append((start_s, end_s, node))
 
-    def metrics(self, tables: Mapping[str, Table], core: Mapping[str, object]) -> dict[str, object]:
+    def metrics(self, tables: Mapping[str, Table]) -> dict[str, object]:
         services = self.scenario.services
         if not services.driver_alerts:
             return {"conflicts_avoided_by_alerts": 0}

@@ -180,7 +180,7 @@ class Emergency(Service):
     def collect(self, sensing: Sensing, tables: Mapping[str, Table]) -> dict[str, Table]:
         return {"incidents": self.station.log.arrays()}
 
-    def metrics(self, tables: Mapping[str, Table], core: Mapping[str, object]) -> dict[str, object]:
+    def metrics(self, tables: Mapping[str, Table]) -> dict[str, object]:
         warmup_s = self.scenario.warmup
         outcome: dict[str, object] = dict(emergency_metrics(tables["incidents"], warmup_s))
         if self.scenario.services.preemption:

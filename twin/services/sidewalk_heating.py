@@ -190,7 +190,7 @@ class SidewalkHeatingService(Service):
         chosen = self.sidewalks.heated == heated
         return float(self.sidewalks.depths_cm()[chosen].mean()) if chosen.any() else float("nan")
 
-    def metrics(self, tables: Mapping[str, Table], core: Mapping[str, object]) -> dict[str, object]:
+    def metrics(self, tables: Mapping[str, Table]) -> dict[str, object]:
         return {
             "sidewalk_heating_kwh": self.sidewalks.energy_kwh,
             "snow_covered_sidewalk_km_h": self.sidewalks.snow_covered_km_h,

@@ -16,7 +16,7 @@ import numpy as np
 
 from agents.sensing import Sensing
 from agents.traffic_monitoring import METHODS, MonitoringMethod, Passes
-from twin.digital.analysis import privacy_streams
+from twin.digital.exposure import privacy_streams
 from twin.services.base import BuildContext, Service, Sites, Table, register
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from agents.sensing import Link, Sensor
 from metrics.efficiency import Table, efficiency_metrics, vehicle_delay_hours
 from metrics.safety import vehicle_pedestrian_conflicts
 from metrics.timeseries import time_series
-from twin.digital.run import PrivacyOutcome, privacy_of_model
+from twin.digital.exposure import PrivacyOutcome, privacy_of_model
 from twin.scenario import Scenario
 from twin.security.blast_radius import Exposure, attack_section, leaked, security_section
 from twin.security.spread import Interval
@@ -189,7 +189,7 @@ def collect(model: CityModel, timing: dict[str, float]) -> RunResult:
         if running is None:
             efficiency.update(cls.metrics_when_off(scenario))
         else:
-            efficiency.update(running.metrics(tables, efficiency))
+            efficiency.update(running.metrics(tables))
     congestion_metrics, congestion_warnings = congestion(model.grid, model.env.now)
     warnings = [*scenario_warnings(scenario), *congestion_warnings]
     metrics: dict[str, object] = {

@@ -1,20 +1,30 @@
-"""Privacy outcomes of a run: observations + sensor systems + policy -> metrics and series."""
+"""The privacy outcome of a finished run: observations + sensor systems + policy -> the
+``privacy`` metrics, the exposure series and the records they came from.
+
+Called by the runner once the run is over (never during it): every sensor the
+services declared, every observation they logged (traffic monitoring adds its
+own in bulk at collect time), the residents and the ``policy`` section.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from metrics.privacy import exposure_over_time, privacy_metrics
-from twin.digital.records import CLASS_NAMES, Observations, Records, build_records
+from twin.digital.policy import records_for_policy
+from twin.digital.records import CLASS_NAMES, Observations, Records, observations_from_sensing
 from twin.digital.retention import record_retention
-from twin.digital.stores import store_of_system, untrusted_stores, untrusted_systems
 from twin.scenario.policy import Policy
 from twin.streams import random_stream
 
-__all__ = ["PrivacyOutcome", "privacy_outcome", "privacy_streams", "records_for_policy"]
+if TYPE_CHECKING:
+    from twin.simulation.model import CityModel
+
+__all__ = ["PrivacyOutcome", "privacy_of_model", "privacy_outcome", "privacy_streams"]
 
 
 def privacy_streams(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
@@ -34,30 +44,6 @@ class PrivacyOutcome:
     systems: list[str]
     retention_s: np.ndarray
     warnings: list[str]
-
-
-def records_for_policy(
-    observations: Observations,
-    systems: Sequence[str],
-    policy: Policy,
-    links: Iterable[tuple[str, str]] = (),
-    end_s: float = np.inf,
-) -> Records:
-    """The records the city's stores receive under ``policy``."""
-    store_of = store_of_system(systems, policy.integration, links)
-    trusted = {system: vendor.trusted for system, vendor in policy.vendors.items()}
-    reach = untrusted_stores(store_of, untrusted_systems(systems, trusted))
-    return build_records(
-        observations,
-        store_of,
-        reach,
-        anonymisation=policy.anonymisation,
-        pseudonym_rotation_s=policy.pseudonym_rotation,
-        aggregate_interval_s=policy.aggregate_interval,
-        end_s=end_s,
-        share_trips=policy.consent.share_trips,
-        share_mobility_needs=policy.consent.share_mobility_needs,
-    )
 
 
 def privacy_outcome(
@@ -117,3 +103,46 @@ def privacy_outcome(
     produced = [CLASS_NAMES[c] for c in captured.tolist()]
     warnings = policy.warnings(produced, systems)
     return PrivacyOutcome(metrics, series, records, list(systems), retention_s, warnings)
+
+
+def privacy_of_model(
+    model: CityModel, observations: Mapping[str, np.ndarray], sample_times_s: np.ndarray
+) -> PrivacyOutcome:
+    """``metrics.json`` -> ``privacy``, exposure per sample time and policy warnings.
+
+    Args:
+        model: a model that has run to its end.
+        observations: the sensing table (``model.sensing.log.arrays()``).
+        sample_times_s: times of the exposure series (those of ``timeseries.csv``).
+    """
+    scenario = model.spec
+    sensors = list(model.sensing.sensors.values())
+    systems = sorted({s.system for s in sensors})
+    residents = model.residents
+    resident_ids = np.array([r.unique_id for r in residents], dtype=np.int64)
+    seen = observations_from_sensing(
+        observations, sensors, systems, resident_ids, _segment_nodes(model)
+    )
+    return privacy_outcome(
+        seen,
+        systems,
+        scenario.policy,
+        n_residents=len(residents),
+        homes=np.array([r.anchors[0] // 4 for r in residents], dtype=np.int64),
+        opted_in=np.array([r.opted_in for r in residents], dtype=bool),
+        end_s=model.env.now,
+        rng=privacy_streams(scenario.seed)[1],
+        links=[(link.source, link.target) for link in model.sensing.links],
+        start_hour=scenario.demand.start_hour,
+        sample_times_s=sample_times_s,
+    )
+
+
+def _segment_nodes(model: CityModel) -> np.ndarray:
+    """The intersection at the first end of each sidewalk segment."""
+    xy = model.walkways.segment_array()
+    if len(xy) == 0:
+        return np.empty(0, dtype=np.int64)
+    col = np.clip(np.rint(xy[:, 0, 0]), 0, model.grid.cols - 1).astype(np.int64)
+    row = np.clip(np.rint(xy[:, 0, 1]), 0, model.grid.rows - 1).astype(np.int64)
+    return row * model.grid.cols + col
