@@ -16,7 +16,8 @@ import twin
 from tests.conftest import build
 from twin.cli import main
 from twin.errors import OutputError, ScenarioError
-from twin.results.folder import default_folder, file_mode, folder_lock
+from twin.results.files import file_mode
+from twin.results.folder import default_folder, folder_lock
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"

@@ -281,7 +281,7 @@ def _schema(args: argparse.Namespace) -> int:
 
     text = json.dumps(json_schema(), indent=2) + "\n"
     if args.out:
-        from twin.results.writer import write_atomic
+        from twin.results.files import write_atomic
 
         if args.out.is_dir():
             raise OutputError(f"--out {args.out}: is a folder; give a file name")

@@ -118,7 +118,7 @@ def _results(args: argparse.Namespace) -> int:
             raise TwinError(f"{args.db}: no sweep {args.sweep!r}; it holds: {held}")
         columns, rows = db.tidy(args.sweep)
         if args.csv:
-            from twin.results.writer import write_atomic
+            from twin.results.files import write_atomic
 
             def write(handle) -> None:  # type: ignore[no-untyped-def]
                 writer = csv.writer(handle, lineterminator="\n")

@@ -20,13 +20,6 @@ def default_folder(scenario: Scenario, root: Path = Path("results")) -> Path:
     return root / f"{scenario.name}-seed{scenario.seed}-{scenario.content_hash()[:HASH_CHARS]}"
 
 
-def file_mode() -> int:
-    """Permissions of an ordinary new file under the current umask (0644 under 022)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
 def _previous_hash(out: Path) -> str | None:
     """The scenario hash of the results already in ``out``, if any."""
     try:

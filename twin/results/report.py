@@ -20,6 +20,7 @@ import yaml
 from agents.sensing import IDENTIFIABILITY as IDENTIFIABILITY_LEVELS
 from twin.digital.records import stored_class
 from twin.errors import TwinError
+from twin.results.files import write_atomic
 from twin.results.wording import (
     PRIVACY_LABELS,
     duration_words,
@@ -77,7 +78,6 @@ FAMILIES = (
 
 def write_report(folder: str | Path) -> list[Path]:
     """(Re)write ``report.md`` and ``report.html`` of a run's results folder."""
-    from twin.results.writer import write_atomic
 
     folder = Path(folder)
     blocks = report_blocks(folder)

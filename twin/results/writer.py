@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO
@@ -13,30 +12,12 @@ from typing import IO
 import numpy as np
 
 from agents.sensing import IDENTIFIABILITY
-from twin.results.folder import file_mode
+from twin.results.files import file_mode, write_atomic
 from twin.results.report import write_report
 from twin.scenario import scenario_to_yaml
 from twin.security.graph import write_components
 from twin.services import registered
 from twin.simulation.runner import RunResult
-
-
-def write_atomic(path: Path, write: Callable[[IO[str]], None] | bytes | str) -> None:
-    """Write ``path`` through a temporary file renamed into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        binary = isinstance(write, bytes)
-        with os.fdopen(fd, "wb" if binary else "w", newline=None if binary else "") as handle:
-            if callable(write):
-                write(handle)
-            else:
-                handle.write(write)
-        os.chmod(tmp, file_mode())  # mkstemp makes files owner-only
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def metrics_json(metrics: Mapping[str, object]) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from typing import Any, Literal, Self, cast
+from typing import Any, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -29,6 +29,7 @@ from twin.scenario.base import (
 )
 from twin.scenario.security import Attack, Security, attack_problems
 from twin.scenario.services import Emergency, Policy, Services, Weather
+from twin.scenario.validation import change_scenario
 
 __all__ = [
     "City",
@@ -449,9 +450,7 @@ class Scenario(Section):
         Raises:
             ScenarioError: naming each field, value and what was expected.
         """
-        from twin.scenario.loading import change_scenario
-
-        return cast(Self, change_scenario(self, {**(changes or {}), **fields}))
+        return change_scenario(self, {**(changes or {}), **fields})
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """Like pydantic's, but an ``update`` is validated (see :meth:`with_changes`)."""

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from twin.results.files import write_atomic
 from twin.results.report import LABELS, WHOM, identifiability_words, to_html, to_markdown
 from twin.sweep.spec import show_value
 
@@ -42,7 +43,6 @@ def write_sweep_report(
 ) -> list[Path]:
     """The report of a sweep: what each policy collects, and its measured outcomes side
     by side. ``sensors``: each combination's deployed sensors (as in ``sensors.json``)."""
-    from twin.results.writer import write_atomic
 
     counts = sorted({len(v) for p in table.policies for v in p.values.values()})
     blocks: list[Block] = [

@@ -21,6 +21,7 @@ from metrics.statistics import (
     pareto_front,
 )
 from twin.errors import TwinError
+from twin.results.files import write_atomic
 from twin.results.folder import writable_folder
 from twin.sweep.db import ResultsDB
 from twin.sweep.spec import policy_label, show_value
@@ -187,7 +188,6 @@ def compare_sweep(
 ) -> list[Path]:
     """Write trade-off plots, the overview, the ranked table and the sweep report."""
     from metrics.tradeoff_plots import PolicyPoint, plot_overview, plot_tradeoff
-    from twin.results.writer import write_atomic
     from twin.sweep.report import write_sweep_report
 
     with ResultsDB(db_path, create=False) as db:
