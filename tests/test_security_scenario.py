@@ -73,7 +73,7 @@ def test_the_two_bundled_security_scenarios_differ_only_in_policy() -> None:
 
 
 def blast_radius(integration: str, entry: str, trusted: bool = False):
-    """Shares of components that fell in 100 draws, on the graph CityModel builds for the
+    """Shares of components that fell in 400 draws, on the graph CityModel builds for the
     bundled integrated_city_brain district (built, not run)."""
     import numpy as np
 
@@ -82,7 +82,7 @@ def blast_radius(integration: str, entry: str, trusted: bool = False):
 
     overrides = [
         f"policy.integration={integration}",
-        "security.attack_replications=100",
+        "security.attack_replications=400",
         f"attacks=[{{at: 1h, entry: '{entry}', duration: 1h, objective: both}}]",
         f"policy.vendors.camera_vendor_cloud.trusted={str(trusted).lower()}",
     ]

@@ -24,13 +24,7 @@ from twin.streams import random_stream
 if TYPE_CHECKING:
     from twin.simulation.model import CityModel
 
-__all__ = ["PrivacyOutcome", "privacy_of_model", "privacy_outcome", "privacy_streams"]
-
-
-def privacy_streams(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
-    """(sensing draws of traffic monitoring, the privacy analysis' samples) of a run."""
-    monitoring, analysis = random_stream(seed, "privacy").spawn(2)
-    return monitoring, analysis
+__all__ = ["PrivacyOutcome", "privacy_of_model", "privacy_outcome"]
 
 
 @dataclass(frozen=True)
@@ -131,7 +125,7 @@ def privacy_of_model(
         homes=np.array([r.anchors[0] // 4 for r in residents], dtype=np.int64),
         opted_in=np.array([r.opted_in for r in residents], dtype=bool),
         end_s=model.env.now,
-        rng=privacy_streams(scenario.seed)[1],
+        rng=random_stream(scenario.seed, "privacy_analysis"),
         links=[(link.source, link.target) for link in model.sensing.links],
         start_hour=scenario.demand.start_hour,
         sample_times_s=sample_times_s,

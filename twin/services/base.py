@@ -172,10 +172,6 @@ class BuildContext:
     walkways: Walkways
     sensing: Sensing
 
-    def stream(self, name: str) -> np.random.Generator:
-        """The run's random stream ``name`` (see ``twin.streams``)."""
-        return random_stream(self.scenario.seed, name)
-
 
 class Service:
     """Base class of a city service; override what the service has.
@@ -204,6 +200,11 @@ class Service:
         self.scenario = scenario
         self.context = context
         self.outages: list[Outage] = []
+
+    def stream(self, purpose: str) -> np.random.Generator:
+        """This service's random stream for ``purpose`` (named ``<service>.<purpose>``, so
+        no other service draws its numbers; see ``twin.streams``)."""
+        return random_stream(self.scenario.seed, f"{self.name}.{purpose}")
 
     # -- before the district is built ------------------------------------------------
     @classmethod

@@ -58,7 +58,7 @@ class CrossingAssistService(Service):
         crosswalks = [c for i in context.grid.intersections for c in i.crosswalks]
         self.method = METHODS[services.crossing_assist](
             context.sensing,
-            context.stream("sensing"),
+            self.stream("detection"),
             crosswalks=len(crosswalks),
             push_button_use=services.push_button_use,
             camera_recall=services.camera_recall,
@@ -159,7 +159,7 @@ class CrossingAssistService(Service):
         if not services.driver_alerts:
             return {"conflicts_avoided_by_alerts": 0}
         passages = tables["vehicle_passages"]
-        uniforms = self.context.stream("alerts").random(len(passages["time_s"]))
+        uniforms = self.stream("alert_compliance").random(len(passages["time_s"]))
         for outage in self.outages:
             if ALERTS in outage.functions:
                 silent = (passages["time_s"] >= outage.start_s) & (

@@ -121,7 +121,7 @@ class Emergency(Service):
 
     def _incidents(self) -> Generator[simpy.Event, object, None]:
         env, grid, scenario = self.context.env, self.context.grid, self.scenario
-        rng = self.context.stream("emergency")
+        rng = self.stream("incidents")
         times = arrival_times(rng, scenario.emergency.incidents_per_hour, scenario.duration)
         nodes = rng.integers(0, len(grid.intersections), len(times))
         rows_first = rng.random(len(times)) < 0.5

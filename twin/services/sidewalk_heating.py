@@ -79,7 +79,7 @@ class SidewalkHeatingService(Service):
         n = walkways.n_segments
         heated = np.zeros(n, dtype=bool)
         if _heats(scenario):
-            rng = context.stream("weather")
+            rng = self.stream("heated_segments")
             heated[rng.permutation(n)[: round(heating.share * n)]] = True
         self.sidewalks = Sidewalks(
             context.env,

@@ -16,7 +16,6 @@ import numpy as np
 
 from agents.sensing import Sensing
 from agents.traffic_monitoring import METHODS, MonitoringMethod, Passes
-from twin.digital.exposure import privacy_streams
 from twin.services.base import BuildContext, Service, Sites, Table, register
 
 if TYPE_CHECKING:
@@ -46,7 +45,7 @@ class TrafficMonitoringService(Service):
         method = _method(scenario)
         assert method is not None  # built only when enabled
         self.method = method
-        self.rng = privacy_streams(scenario.seed)[0]
+        self.rng = self.stream("detection")
         n = len(context.grid.intersections)
         #: which intersections carry the sensors: round(share x n) of them, at random
         self.equipped = np.zeros(n, dtype=bool)
