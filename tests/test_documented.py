@@ -35,4 +35,10 @@ def test_sweep_benchmark_runs(monkeypatch, capsys):
 
     monkeypatch.setattr(sys, "argv", ["bench_sweep.py", "--replications", "1", "--workers", "1"])
     bench_sweep.main()
-    assert "runs/min, parallel efficiency 100%" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    combinations = len(load_sweep(ROOT / "scenarios" / "policy_sweep.yaml").combinations)
+    done = re.search(r"1 worker\(s\): (\d+) runs in ([\d.]+) s = ([\d.]+) runs/min", out)
+    assert done is not None, out
+    runs, seconds, rate = int(done[1]), float(done[2]), float(done[3])
+    assert runs == combinations  # every run of the sweep finished, none lost
+    assert rate == pytest.approx(60 * runs / seconds, rel=0.01)

@@ -181,6 +181,7 @@ def test_page_loads_and_the_map_draws_agents(page: Page) -> None:
     assert walking > 20, counts
 
 
+@pytest.mark.slow
 def test_a_control_and_steps_change_the_chart(page: Page) -> None:
     chart = page.locator(".twin-chart-efficiency img")
 
@@ -218,6 +219,7 @@ def choose(page: Page, label: str, option: str) -> None:
     ).wait_for(timeout=10_000)
 
 
+@pytest.mark.slow
 def test_policy_controls_change_what_is_kept(page: Page) -> None:
     for label in ("Data integration", "Anonymisation", "Consent (opt-in rate)"):
         assert page.get_by_text(label).first.is_visible(), label
@@ -247,6 +249,7 @@ def test_policy_controls_change_what_is_kept(page: Page) -> None:
     assert (np.abs(raw - counted).max(axis=2) > 30).mean() > 0.003
 
 
+@pytest.mark.slow
 def test_an_attack_highlights_compromised_components(page: Page) -> None:
     panel = page.locator(".twin-attack")
     panel.wait_for(timeout=30_000)

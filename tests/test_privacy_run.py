@@ -264,6 +264,7 @@ def test_the_memory_estimate_counts_the_records() -> None:
         assert 0.8 * observed <= expected <= 1.25 * observed, (method, observed, expected)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["aizuwakamatsu_opt_in", "surveillance_default"])
 def test_the_privacy_scenarios_run_their_three_days(name: str) -> None:
     """The scenarios as shipped (the figures in docs/privacy.md)."""

@@ -130,6 +130,7 @@ def metric_table(db_path: Path) -> dict[tuple[str, int, str], float | None]:
         }
 
 
+@pytest.mark.slow
 def test_dask_gives_the_same_metrics_as_the_pool(tmp_path):
     distributed = pytest.importorskip("distributed")
     path = sweep_file(tmp_path)
@@ -247,6 +248,7 @@ def assert_complete(db_path: Path, total: int) -> None:
     assert {status for *_, status in rows} == {"ok"}
 
 
+@pytest.mark.slow
 def test_sigkill_of_the_parent_loses_nothing_finished(tmp_path):
     path = sweep_file(tmp_path, duration="1h", reps=4)
     db_path = tmp_path / "r.sqlite"
@@ -265,6 +267,7 @@ def test_sigkill_of_the_parent_loses_nothing_finished(tmp_path):
     assert_complete(db_path, 12)
 
 
+@pytest.mark.slow
 def test_sigkill_of_a_worker_is_survived(tmp_path):
     path = sweep_file(tmp_path, duration="1h", reps=4)
     db_path = tmp_path / "r.sqlite"
@@ -286,6 +289,7 @@ def test_sigkill_of_a_worker_is_survived(tmp_path):
     assert (summary.skipped, summary.ok) == (12, 0)
 
 
+@pytest.mark.slow
 def test_two_sweeps_into_one_database_at_once(tmp_path):
     first = sweep_file(tmp_path, name="first", duration="30min", reps=3)
     second = sweep_file(tmp_path, name="second", duration="30min", reps=3)
