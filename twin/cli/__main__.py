@@ -2,6 +2,6 @@
 
 import sys
 
-from twin.cli.scenario_commands import main
+from twin.cli import main
 
 sys.exit(main())

@@ -1,24 +1,21 @@
-"""The ``twin`` command line."""
+"""The scenario subcommands of ``twin``: run, validate, schema, explore."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from twin import __version__
-from twin.cli.sweep_commands import HANDLERS as ANALYSIS
-from twin.cli.sweep_commands import add_commands as add_analysis_commands
 from twin.durations import format_duration
-from twin.errors import CapacityError, OutputError, ScenarioError, TwinError
+from twin.errors import OutputError, ScenarioError, TwinError
 
 if TYPE_CHECKING:
     from twin.simulation.runner import RunResult
 
-EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
 #: (metric, label, format): the summary printed after every run; each service adds its rows.
 SUMMARY_ROWS = (
@@ -73,14 +70,8 @@ def summary_lines(result: RunResult) -> list[str]:
     return lines
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="twin",
-        description="Smart-city twin: what smart services buy, and what they cost in rights.",
-    )
-    parser.add_argument("--version", action="version", version=f"twin {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-
+def add_commands(commands: argparse._SubParsersAction) -> None:
+    """Add ``run``, ``validate``, ``schema`` and ``explore`` to the ``twin`` parser."""
     run = commands.add_parser(
         "run",
         help="run a scenario and write its results folder",
@@ -122,9 +113,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Print the JSON Schema that scenario files are validated against.",
     )
     schema.add_argument("--out", type=Path, help="write to this file instead of stdout")
-    add_analysis_commands(commands)
     _add_explore(commands)
-    return parser
 
 
 def _add_explore(commands: argparse._SubParsersAction) -> None:
@@ -295,35 +284,9 @@ def _schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``twin`` console script; returns the exit status."""
-    parser = _parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return EXIT_OK
-    handler = {
-        "run": _run,
-        "validate": _validate,
-        "schema": _schema,
-        "explore": _explore,
-        **ANALYSIS,
-    }[args.command]
-    try:
-        return handler(args)
-    except ScenarioError as error:
-        print(error, file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except (CapacityError, OutputError) as error:
-        print(f"twin: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except TwinError as error:
-        print(f"twin: {error}", file=sys.stderr)
-        return EXIT_ERROR
-    except OSError as error:  # a file or folder the system refuses: say which, not a trace
-        where = f"{error.filename}: " if error.filename else ""
-        print(f"twin: {where}{(error.strerror or str(error)).lower()}", file=sys.stderr)
-        return EXIT_ERROR
-    except KeyboardInterrupt:
-        print("\ntwin: interrupted; results already written are intact", file=sys.stderr)
-        return 130
+HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "run": _run,
+    "validate": _validate,
+    "schema": _schema,
+    "explore": _explore,
+}
