@@ -20,7 +20,8 @@ from metrics.tradeoff_plots import PolicyPoint, merged_labels
 from twin.cli import main
 from twin.sweep import ResultsDB, RunRow
 from twin.sweep.spec import show_value
-from twin.sweep.tradeoffs import default_axes, load_table
+from twin.sweep.table import load_table
+from twin.sweep.tradeoffs import default_axes
 
 
 def test_pareto_front_on_constructed_points():

@@ -13,7 +13,8 @@ from agents.sensing import Link, Sensor
 from metrics.efficiency import Table, efficiency_metrics, vehicle_delay_hours
 from metrics.safety import vehicle_pedestrian_conflicts
 from metrics.timeseries import time_series
-from twin.digital.exposure import PrivacyOutcome, privacy_of_model
+from twin.digital.exposure import PrivacyOutcome, privacy_outcome
+from twin.digital.records import observations_from_sensing
 from twin.scenario import Scenario
 from twin.security.blast_radius import Exposure, attack_section, leaked, security_section
 from twin.security.spread import Interval
@@ -21,6 +22,7 @@ from twin.services import Service, registered
 from twin.simulation.capacity import check_capacity
 from twin.simulation.congestion import congestion
 from twin.simulation.model import SAMPLE_S, CityModel
+from twin.streams import random_stream
 
 
 @dataclass
@@ -213,7 +215,7 @@ def collect(model: CityModel, timing: dict[str, float]) -> RunResult:
     )
     # privacy: after the run, from the sensing registry and the policy (docs/privacy.md)
     privacy_start = time.perf_counter()
-    privacy = privacy_of_model(model, tables["observations"], series["time_s"])
+    privacy = _privacy(model, tables["observations"], series["time_s"])
     timing = {**timing, "privacy_s": time.perf_counter() - privacy_start}
     metrics["privacy"] = privacy.metrics
     warnings += privacy.warnings
@@ -257,3 +259,47 @@ def check_city(scenario: Scenario) -> list[str]:
     model = CityModel(scenario)
     systems = {sensor.system for sensor in model.sensing.sensors.values()}
     return scenario.policy.vendor_warnings(systems)
+
+
+def _privacy(
+    model: CityModel, observations: Mapping[str, np.ndarray], sample_times_s: np.ndarray
+) -> PrivacyOutcome:
+    """``metrics.json`` -> ``privacy``, exposure per sample time and policy warnings, from
+    the model's sensors, residents and policy (``twin.digital.exposure``).
+
+    Args:
+        model: a model that has run to its end.
+        observations: the sensing table (``model.sensing.log.arrays()``).
+        sample_times_s: times of the exposure series (those of ``timeseries.csv``).
+    """
+    scenario = model.spec
+    sensors = list(model.sensing.sensors.values())
+    systems = sorted({s.system for s in sensors})
+    residents = model.residents
+    resident_ids = np.array([r.unique_id for r in residents], dtype=np.int64)
+    seen = observations_from_sensing(
+        observations, sensors, systems, resident_ids, _segment_nodes(model)
+    )
+    return privacy_outcome(
+        seen,
+        systems,
+        scenario.policy,
+        n_residents=len(residents),
+        homes=np.array([r.anchors[0] // 4 for r in residents], dtype=np.int64),
+        opted_in=np.array([r.opted_in for r in residents], dtype=bool),
+        end_s=model.env.now,
+        rng=random_stream(scenario.seed, "privacy_analysis"),
+        links=[(link.source, link.target) for link in model.sensing.links],
+        start_hour=scenario.demand.start_hour,
+        sample_times_s=sample_times_s,
+    )
+
+
+def _segment_nodes(model: CityModel) -> np.ndarray:
+    """The intersection at the first end of each sidewalk segment."""
+    xy = model.walkways.segment_array()
+    if len(xy) == 0:
+        return np.empty(0, dtype=np.int64)
+    col = np.clip(np.rint(xy[:, 0, 0]), 0, model.grid.cols - 1).astype(np.int64)
+    row = np.clip(np.rint(xy[:, 0, 1]), 0, model.grid.rows - 1).astype(np.int64)
+    return row * model.grid.cols + col

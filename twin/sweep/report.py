@@ -12,7 +12,7 @@ from twin.results.report import LABELS, WHOM, identifiability_words, to_html, to
 from twin.sweep.spec import show_value
 
 if TYPE_CHECKING:
-    from twin.sweep.tradeoffs import Policy, SweepTable
+    from twin.sweep.table import Policy, SweepTable
 
 __all__ = ["write_sweep_report"]
 
