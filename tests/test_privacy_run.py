@@ -223,7 +223,7 @@ def test_compare_draws_efficiency_against_real_privacy_metrics(tmp_path: Path) -
     """A retention sweep: efficiency does not move, privacy does; the default axes say so."""
     from twin.sweep.db import ResultsDB, RunRow, flatten_metrics
     from twin.sweep.table import load_table
-from twin.sweep.tradeoffs import default_axes
+    from twin.sweep.tradeoffs import default_axes
 
     db_path = tmp_path / "retention.sqlite"
     with ResultsDB(db_path) as db:
