@@ -27,8 +27,6 @@ if TYPE_CHECKING:
 
     from agents.crosswalk import Crosswalk, Walker
 
-SERVICE = "crossing_assist"
-
 
 class AssistMethod:
     """A crossing-assist sensing method (strategy); subclasses say what it senses.
@@ -41,6 +39,7 @@ class AssistMethod:
         extends_while_occupied: the green is held while anyone is on the crossing.
 
     Args:
+        service: the service deploying it (its sensor's ``service``).
         sensing: the registry observations go to.
         rng: the sensing stream (button presses, camera errors).
         crosswalks: how many crosswalks are equipped.
@@ -58,6 +57,7 @@ class AssistMethod:
 
     def __init__(
         self,
+        service: str,
         sensing: Sensing,
         rng: np.random.Generator,
         crosswalks: int,
@@ -72,17 +72,17 @@ class AssistMethod:
         self.camera_false_positive_rate = camera_false_positive_rate
         #: also senses everyone on the crossing itself (``CurbDetector`` protocol)
         self.on_crossing = self.extends_while_occupied
-        sensing.register(self.declaration(crosswalks))
+        sensing.register(self.declaration(service, crosswalks))
         if self.system != "signal_controllers":
             sensing.link(self.sensor, self.system, "recognise pedestrians who need more time")
         sensing.link(self.system, "signal_controllers", "extend pedestrian clearance")
 
     @classmethod
-    def declaration(cls, count: int) -> Sensor:
+    def declaration(cls, service: str, count: int) -> Sensor:
         """The sensor this method deploys, ``count`` of them."""
         return Sensor(
             cls.sensor,
-            SERVICE,
+            service,
             cls.method,
             cls.observes,
             cls.identifiability,

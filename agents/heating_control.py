@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 
 _EPS_S = 1e-6
 DRY_OFF_S = 1800.0  # pavement sensor: off after this long snow-free and dry (assumption)
-SERVICE = "sidewalk_heating"
 
 
 class Activation:
@@ -49,19 +48,20 @@ class Activation:
     needs_season: ClassVar[bool] = False
 
     @classmethod
-    def declaration(cls, count: int) -> Sensor | None:
-        """The sensors it deploys (one per heated segment), or None."""
+    def declaration(cls, service: str, count: int) -> Sensor | None:
+        """The sensors it deploys for ``service`` (one per heated segment; their records go
+        to the service's own system), or None."""
         if cls.sensor is None:
             return None
         name, whom, identifiability = cls.sensor
         return Sensor(
             name,
-            SERVICE,
+            service,
             cls.name,
             whom,
             identifiability,
             (),
-            SERVICE,
+            service,
             count,
             "to decide when to heat the sidewalks to melt snow",
         )

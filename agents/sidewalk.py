@@ -136,6 +136,7 @@ class Sidewalks:
         plan: how heated segments are switched.
         sensing: where the heating controller's sensors are declared and log observations.
         warmup_s: the run's statistics warm-up; accounting counts only time after it.
+        service: the service deploying it (its sensors' ``service`` and system).
     """
 
     def __init__(
@@ -147,6 +148,7 @@ class Sidewalks:
         plan: HeatingPlan,
         sensing: Sensing | None = None,
         warmup_s: float = 0.0,
+        service: str = "",
     ) -> None:
         self.env = env
         self.lengths_m = np.asarray(lengths_m, dtype=float)
@@ -179,7 +181,7 @@ class Sidewalks:
         self._snow_cm_h = weather.rate_at(env.now)
         #: the heating controller is down (a cyberattack): every slab is off
         self.forced_off = False
-        declared = control.declaration(self.n_heated)
+        declared = control.declaration(service, self.n_heated)
         #: the sensor that observes pedestrians walking onto heated segments, if any
         self._camera = declared.name if declared and control.watches_people and sensing else None
         self._watches = control.watches_people

@@ -32,7 +32,6 @@ from agents.sensing import ANONYMOUS, DEVICE_ID, EVERYONE, FACE, NOBODY, Sensor
 
 __all__ = ["METHODS", "MonitoringMethod", "Passes", "Seen"]
 
-SERVICE = SYSTEM = "traffic_monitoring"
 PURPOSE = "to count traffic and measure travel times"
 
 
@@ -92,7 +91,7 @@ class MonitoringMethod:
 
     Args:
         device_share_vehicles, device_share_pedestrians, detection_probability: the
-            carrying and detection rates (``bluetooth``).
+            carrying and detection rates (``bluetooth``; defaults in the scenario section).
     """
 
     method: ClassVar[str]
@@ -105,25 +104,26 @@ class MonitoringMethod:
 
     def __init__(
         self,
-        device_share_vehicles: float = 0.5,
-        device_share_pedestrians: float = 0.2,
-        detection_probability: float = 0.8,
+        device_share_vehicles: float,
+        device_share_pedestrians: float,
+        detection_probability: float,
     ) -> None:
         self.device_share_vehicles = device_share_vehicles
         self.device_share_pedestrians = device_share_pedestrians
         self.detection_probability = detection_probability
 
     @classmethod
-    def declaration(cls, count: int) -> Sensor:
-        """The sensors it deploys, ``count`` of them (one per equipped intersection)."""
+    def declaration(cls, service: str, count: int) -> Sensor:
+        """The sensors it deploys for ``service``, ``count`` of them (one per equipped
+        intersection; their records go to the service's own system)."""
         return Sensor(
             cls.sensor,
-            SERVICE,
+            service,
             cls.method,
             cls.observes,
             cls.identifiability,
             cls.attributes,
-            SYSTEM,
+            service,
             count,
             PURPOSE,
         )

@@ -172,7 +172,7 @@ def test_radar_holds_the_green_for_someone_still_crossing() -> None:
     env = simpy.Environment()
     timing = SignalTiming(**{**TIMING.__dict__, "radar_max_extension_s": 15.0})
     x = intersection(env, timing)
-    radar = Radar(Sensing(), None, 2, 0.0, 0.0, 0.0)  # type: ignore[arg-type]
+    radar = Radar("crossing_assist", Sensing(), None, 2, 0.0, 0.0, 0.0)  # type: ignore[arg-type]
     x.west.attach(radar)
     _cross(env, x.west, 6.0, 0.5, uid=2)
     env.run(until=60)
@@ -186,7 +186,7 @@ def test_a_fallen_radar_holds_nothing() -> None:
     env = simpy.Environment()
     timing = SignalTiming(**{**TIMING.__dict__, "radar_max_extension_s": 15.0})
     x = intersection(env, timing)
-    radar = FallibleDetector(Radar(Sensing(), None, 2, 0.0, 0.0, 0.0), env)  # type: ignore[arg-type]
+    radar = FallibleDetector(Radar("crossing_assist", Sensing(), None, 2, 0.0, 0.0, 0.0), env)  # type: ignore[arg-type]
     radar.down.append((0.0, 60.0, None))
     x.west.attach(radar)
     _cross(env, x.west, 6.0, 0.5, uid=2)

@@ -57,6 +57,7 @@ class CrossingAssistService(Service):
         services = scenario.services
         crosswalks = [c for i in context.grid.intersections for c in i.crosswalks]
         self.method = METHODS[services.crossing_assist](
+            self.name,
             context.sensing,
             self.stream("detection"),
             crosswalks=len(crosswalks),

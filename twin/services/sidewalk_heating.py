@@ -92,6 +92,7 @@ class SidewalkHeatingService(Service):
             heating_plan(heating, scenario.demand.start_hour, _heats(scenario)),
             context.sensing,
             warmup_s=scenario.warmup,
+            service=self.name,
         )
         #: (time_s, snow depth per segment) every 30 simulated minutes
         self.snapshots: list[tuple[float, np.ndarray]] = []

@@ -51,7 +51,7 @@ class TrafficMonitoringService(Service):
         self.equipped = np.zeros(n, dtype=bool)
         share = scenario.services.traffic_monitoring.share
         self.equipped[self.rng.permutation(n)[: round(share * n)]] = True
-        context.sensing.register(method.declaration(int(self.equipped.sum())))
+        context.sensing.register(method.declaration(self.name, int(self.equipped.sum())))
 
     def sensor_sites(self) -> dict[str, Sites]:
         return {self.method.sensor: Sites(nodes=tuple(np.flatnonzero(self.equipped).tolist()))}
