@@ -1,11 +1,11 @@
-"""A signal in flashing red: its four approaches discharge as an all-way stop.
+"""An all-way stop: a signal flashing red, or an intersection with stop signs on every leg.
 
-Used when a compromised controller falls back to its fail-safe. Each
-approach releases its queue one vehicle at a time; the time between two
-departures from the same approach is the HCM 6th ed. Ch. 21 saturation
-headway of the degree-of-conflict case the approach is in when its next
-vehicle moves up (which of the opposing and the two conflicting approaches
-have vehicles waiting), plus the turning and heavy-vehicle adjustment. This
+Used when a compromised controller falls back to its fail-safe, and at intersections
+without signals. Each approach releases its queue one vehicle at a time; the time
+between two departures from the same approach is the HCM 6th ed. Ch. 21 saturation
+headway of the degree-of-conflict case the approach is in when its next vehicle
+moves up (whether the opposing approach and how many conflicting approaches have
+vehicles waiting), plus the turning and heavy-vehicle adjustment. This
 is the HCM method made event-driven: the manual weights the cases by their
 probabilities, the simulation lives the case it is in. Like the signalised
 approaches, the queue is a point (vertical) queue. Unlike at a green, every
@@ -37,11 +37,13 @@ class FlashingRed:
 
     Args:
         env: the simulation clock.
-        approaches: the four approaches indexed by heading (N, E, S, W order, so
-            approach i's opposing approach is i + 2 and its conflicting ones i ± 1).
+        approaches: its approaches.
         case_headways_s: saturation headway of degree-of-conflict cases 1-5 (s).
         adjustment_s: turning and heavy-vehicle headway adjustment (s).
         stop_s: time lost stopping by a vehicle that finds its approach empty (s).
+        opposing: per approach, the index of the approach facing it, or None; every
+            other approach conflicts with it (default: four approaches in order around
+            the intersection, each facing the one two along).
     """
 
     def __init__(
@@ -51,16 +53,24 @@ class FlashingRed:
         case_headways_s: Sequence[float],
         adjustment_s: float = 0.0,
         stop_s: float = 0.0,
+        opposing: Sequence[int | None] | None = None,
     ) -> None:
-        if len(approaches) != 4 or len(case_headways_s) != 5:
-            raise ValueError("an all-way stop needs 4 approaches and 5 case headways")
+        if opposing is None:  # four approaches in order around the intersection
+            opposing = (
+                [(i + 2) % 4 for i in range(4)]
+                if len(approaches) == 4
+                else [None] * len(approaches)
+            )
+        if len(opposing) != len(approaches) or len(case_headways_s) != 5:
+            raise ValueError("an all-way stop needs an opposing entry per approach, 5 headways")
         self.env = env
         self.approaches = tuple(approaches)
+        self.opposing = tuple(opposing)
         self.headways_s = tuple(h + adjustment_s for h in case_headways_s)
         self.stop_s = stop_s
         self.active = False
         self._callers: list[Caller | None] = []
-        self._wake: list[simpy.Event | None] = [None] * 4
+        self._wake: list[simpy.Event | None] = [None] * len(self.approaches)
 
     def start(self) -> None:
         """Flashing red from now: green windows close, queues discharge as an all-way stop."""
@@ -87,7 +97,7 @@ class FlashingRed:
             approach.all_way_stop = None
             if wake is not None and not wake.triggered:
                 wake.succeed()
-        self._wake = [None] * 4
+        self._wake = [None] * len(self.approaches)
 
     def call(self, phase: int) -> None:
         """A vehicle queued on some approach (the ``Caller`` interface): wake idle ones."""
@@ -107,8 +117,9 @@ class FlashingRed:
     def headway_s(self, i: int) -> float:
         """Departure headway of approach ``i`` given which others have vehicles waiting now."""
         occupied = [bool(a.waiting) for a in self.approaches]
-        opposing = occupied[(i + 2) % 4]
-        conflicting = occupied[(i + 1) % 4] + occupied[(i + 3) % 4]
+        facing = self.opposing[i]
+        opposing = facing is not None and occupied[facing]
+        conflicting = min(2, sum(occupied[j] for j in range(len(occupied)) if j not in (i, facing)))
         others = opposing + conflicting
         case = 1 + others + (1 if others == 1 and conflicting else 0) if others <= 1 else 2 + others
         return self.headways_s[case - 1]

@@ -11,7 +11,7 @@ without lights: an ordinary vehicle in the queues.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Mapping
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import simpy
@@ -55,11 +55,10 @@ class EmergencyService:
 
     Args:
         env: the simulation clock.
-        controllers: signal controller of each intersection, by node.
+        controllers: signal controller of each signalised intersection, by node.
         ambulances: fleet size.
         turnout_s: dispatch to wheels rolling.
         on_scene_s: time at the incident.
-        link_s: free-flow time of one block.
         lead_s: preemption detection lead (time at free flow), or None without preemption.
         yield_share: share of the queue ahead that pulls aside for lights and siren.
         manual_dispatch_s: extra time to assign an ambulance to a call taken while the
@@ -69,11 +68,10 @@ class EmergencyService:
     def __init__(
         self,
         env: simpy.Environment,
-        controllers: Sequence[SignalController],
+        controllers: Mapping[int, SignalController],
         ambulances: int,
         turnout_s: float,
         on_scene_s: float,
-        link_s: float,
         lead_s: float | None,
         yield_share: float,
         manual_dispatch_s: float,
@@ -83,7 +81,6 @@ class EmergencyService:
         self.fleet = simpy.Resource(env, capacity=ambulances)
         self.turnout_s = turnout_s
         self.on_scene_s = on_scene_s
-        self.link_s = link_s
         self.lead_s = lead_s
         self.yield_share = yield_share
         self.manual_dispatch_s = manual_dispatch_s
@@ -146,24 +143,27 @@ class EmergencyService:
 
     def _drive_with_lights(self, route: Route) -> Generator[simpy.Event, object, float]:
         """Drive to the last stop line of ``route``; returns the time lost at signals."""
-        env, link_s = self.env, self.link_s
-        if not route:
-            yield env.timeout(link_s)
+        env, stops = self.env, route.stops
+        if not stops:
+            yield env.timeout(route.exit_s)
             return 0.0
         lost = 0.0
-        for approach, _ in route[:-1]:
+        for approach in stops[:-1]:
+            link_s = approach.travel_s
+            controller = self.controllers.get(approach.node)
             request: Preemption | None = None
-            if self.lead_s is not None and self.preemption_works():
+            if controller is not None and self.lead_s is not None and self.preemption_works():
                 early = max(link_s - self.lead_s, 0.0)
                 if early:
                     yield env.timeout(early)
-                request = self.controllers[approach.node].preempt(approach.phase)
+                request = controller.preempt(approach.phase)
                 yield env.timeout(link_s - early)
             else:
                 yield env.timeout(link_s)
             arrived = env.now
-            # at a signal flashing red (all-way stop) it stops and goes; else it waits for green
-            if not approach.in_green and not self.controllers[approach.node].flashing:
+            # at an all-way stop (or a signal flashing red) it stops and goes; else it
+            # waits for green
+            if controller is not None and not approach.in_green and not controller.flashing:
                 yield approach.next_green()
             ahead = approach.queued_ahead() * (1.0 - self.yield_share)
             departure = max(env.now, approach.window_start) + ahead * approach.headway_s
@@ -172,16 +172,16 @@ class EmergencyService:
             lost += departure - arrived
             if request is not None:
                 request.released.succeed()
-        yield env.timeout(link_s)
+        yield env.timeout(stops[-1].travel_s)
         return lost
 
     def _drive_back(self, route: Route) -> Generator[simpy.Event, object, None]:
-        env = self.env
-        travel_s = self.link_s
-        for approach, _ in route[:-1]:
+        env, stops = self.env, route.stops
+        travel_s = stops[0].travel_s if stops else route.exit_s
+        for i, approach in enumerate(stops[:-1]):
             yield env.timeout(travel_s)
             ticket = approach.arrive()
             departure = (yield ticket) if isinstance(ticket, simpy.Event) else ticket
             assert isinstance(departure, float)
-            travel_s = departure - env.now + self.link_s
+            travel_s = departure - env.now + stops[i + 1].travel_s
         yield env.timeout(travel_s)

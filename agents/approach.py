@@ -88,11 +88,13 @@ class Approach:
     Args:
         env: the simulation clock.
         node: index of the intersection.
-        heading: travel direction of the vehicles on it (``agents.compass``).
+        link: index of the street-graph link it ends.
         phase: signal phase that serves it.
         headway_s: saturation headway of the whole approach (all its lanes).
         storage: vehicles the link ending here holds (``inf``: unlimited).
         spillback: the shared blocking record (a private one if not given).
+        from_leg: the leg of the intersection vehicles on it come in by.
+        travel_s: free-flow travel time of its link.
     """
 
     __slots__ = (
@@ -116,14 +118,15 @@ class Approach:
         "from_leg",
         "green_onset",
         "greens",
-        "heading",
         "headway_s",
         "last_departure",
+        "link",
         "node",
         "occupancy",
         "phase",
         "spillback",
         "storage",
+        "travel_s",
         "waiting",
         "window_cut",
         "window_end",
@@ -134,19 +137,21 @@ class Approach:
         self,
         env: simpy.Environment,
         node: int,
-        heading: int,
+        link: int,
         phase: int,
         headway_s: float,
         storage: float = INFINITY,
         spillback: Spillback | None = None,
+        from_leg: int = 0,
+        travel_s: float = 0.0,
     ) -> None:
         self.env = env
         self.node = node
-        self.heading = heading
-        #: the leg vehicles on this approach come in by
-        self.from_leg = (heading + 2) % 4
+        self.link = link
+        self.from_leg = from_leg
         self.phase = phase
         self.headway_s = headway_s
+        self.travel_s = travel_s
         self.storage = storage
         self.spillback = spillback if spillback is not None else Spillback()
         self.controller: Caller | None = None

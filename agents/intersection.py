@@ -1,81 +1,50 @@
-"""A signalised intersection: four approaches, four crosswalks, one controller."""
+"""An intersection: its approaches (one per incoming street), crosswalks and control."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import mesa
 
-from agents.approach import Approach, Spillback
-from agents.compass import HEADINGS, PHASES, crosswalk_phase, phase_of_heading
-from agents.crosswalk import Crosswalk
-from agents.log import ColumnLog
-from agents.signal import SignalController, SignalTiming
-
 if TYPE_CHECKING:
-    import simpy
+    from agents.all_way_stop import FlashingRed
+    from agents.approach import Approach
+    from agents.crosswalk import Crosswalk
+    from agents.signal import SignalController
 
 
 class Intersection(mesa.Agent):
-    """One node of the street grid.
+    """One intersection of the street graph.
 
     Args:
         model: the Mesa model.
-        env: the simulation clock.
-        node: index of the intersection (row-major).
-        row, col: position in the grid.
-        timing: signal timing.
-        headway_s: saturation headway of one approach (all its lanes).
-        crossing_width_m: curb-to-curb length of each crosswalk.
-        crossing_log, signal_log: shared tables of crossings and served phases.
-        storage: vehicles each incoming block holds (``inf``: unlimited).
-        spillback: the shared record of blocking and gridlock.
-        offset_s: time at which the first north-south green begins.
+        node: index of the intersection in the street graph.
+        approaches: its stop lines, one per incoming link, in leg order.
+        crosswalks: its crosswalks, in leg order.
+        controller: its signal controller (None: not signalised).
+        stop_control: the all-way stop that discharges it when it has no signal.
     """
 
     def __init__(
         self,
         model: mesa.Model,
-        env: simpy.Environment,
         node: int,
-        row: int,
-        col: int,
-        timing: SignalTiming,
-        headway_s: float,
-        crossing_width_m: float,
-        crossing_log: ColumnLog,
-        signal_log: ColumnLog,
-        storage: float = float("inf"),
-        spillback: Spillback | None = None,
-        offset_s: float = 0.0,
+        approaches: Sequence[Approach],
+        crosswalks: Sequence[Crosswalk],
+        controller: SignalController | None = None,
+        stop_control: FlashingRed | None = None,
     ) -> None:
         super().__init__(model)
         self.node = node
-        self.row = row
-        self.col = col
-        #: approaches[heading]: the stop line of traffic travelling ``heading``.
-        self.approaches = tuple(
-            Approach(env, node, heading, phase_of_heading(heading), headway_s, storage, spillback)
-            for heading in HEADINGS
-        )
-        #: crosswalks[leg]: the crosswalk across the ``leg`` leg.
-        self.crosswalks = tuple(
-            Crosswalk(env, node, leg, crosswalk_phase(leg), crossing_width_m, crossing_log)
-            for leg in HEADINGS
-        )
-        self.controller = SignalController(
-            env,
-            node,
-            timing,
-            approaches=[[a for a in self.approaches if a.phase == p] for p in PHASES],
-            crosswalks=[[c for c in self.crosswalks if c.phase == p] for p in PHASES],
-            log=signal_log,
-            offset_s=offset_s,
-        )
+        self.approaches = tuple(approaches)
+        self.crosswalks = tuple(crosswalks)
+        self.controller = controller
+        self.stop_control = stop_control
 
     @property
     def vehicles_queued(self) -> int:
-        """Vehicles waiting at all four stop lines."""
+        """Vehicles waiting at its stop lines."""
         return sum(a.queue_length for a in self.approaches)
 
     @property

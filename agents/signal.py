@@ -1,10 +1,10 @@
-"""Signal controllers: fixed-time and actuated two-phase programs with WALK.
+"""Signal controllers: fixed-time and actuated programs of any number of phases, with WALK.
 
-A controller acts only at interval boundaries. At the onset of a phase's green
-it opens that phase's approaches (effective green = displayed green + yellow -
-start-up lost time, starting after the lost time), shows WALK on that phase's
-crosswalks, and, since conflicting traffic is released, marks pedestrians
-still on the other phase's crosswalks as stranded.
+A controller acts only at interval boundaries. Phases run in order (0, 1, ...). At
+the onset of a phase's green it opens that phase's approaches (effective green =
+displayed green + yellow - start-up lost time, starting after the lost time), shows
+WALK on that phase's crosswalks, and, since conflicting traffic is released, marks
+pedestrians still on the crosswalks across the legs that phase lets in as stranded.
 
 Two services change the program: crossing assist lengthens a green so a
 recognised slow pedestrian (or anyone a radar sees on the crossing) can
@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 
 import simpy
 
-from agents.compass import NS_PHASE, PHASES, other_phase
 from agents.log import ColumnLog
 
 if TYPE_CHECKING:
@@ -37,7 +36,7 @@ class SignalTiming:
     """Timing of every controller in the district (seconds)."""
 
     control: str  # "fixed" | "actuated"
-    green_s: tuple[float, float]  # fixed-time green per phase (NS, EW)
+    green_s: tuple[float, ...]  # fixed-time green per phase, in phase order
     yellow_s: float
     all_red_s: float
     walk_s: float
@@ -54,7 +53,7 @@ class SignalTiming:
     @property
     def cycle_s(self) -> float:
         """Fixed-time cycle length."""
-        return sum(self.green_s) + 2 * (self.yellow_s + self.all_red_s)
+        return sum(self.green_s) + len(self.green_s) * (self.yellow_s + self.all_red_s)
 
 
 @dataclass
@@ -82,10 +81,13 @@ class SignalController:
         node: index of the intersection.
         timing: the program's timing.
         approaches: the approaches served by each phase, indexed by phase.
-        crosswalks: the crosswalks served by each phase, indexed by phase.
+        crosswalks: the crosswalks whose WALK each phase serves, indexed by phase.
         log: table of served phases, shared by all controllers.
-        offset_s: fixed-time only: the first north-south green begins at this
-            time; before it the program runs the end of the previous cycle.
+        offset_s: fixed-time only: the first green of phase 0 begins at this time;
+            before it the program runs the end of the previous cycle.
+        conflicting: the crosswalks across the legs each phase lets traffic in from:
+            pedestrians still on them at that phase's onset are stranded (default: the
+            crosswalks the other phases walk on).
     """
 
     def __init__(
@@ -97,17 +99,27 @@ class SignalController:
         crosswalks: Sequence[Sequence[Crosswalk]],
         log: ColumnLog,
         offset_s: float = 0.0,
+        conflicting: Sequence[Sequence[Crosswalk]] | None = None,
     ) -> None:
+        if conflicting is None:  # the crosswalks every other phase walks on
+            conflicting = [
+                [c for q, walks in enumerate(crosswalks) if q != p for c in walks]
+                for p in range(len(crosswalks))
+            ]
+        if not len(approaches) == len(crosswalks) == len(conflicting) == len(timing.green_s):
+            raise ValueError("approaches, crosswalks, conflicting and green_s need one per phase")
         self.env = env
         self.node = node
         self.timing = timing
         self.approaches = approaches
         self.crosswalks = crosswalks
+        self.conflicting = conflicting
         self.log = log
-        self.phase = NS_PHASE
+        self.phases = len(approaches)
+        self.phase = 0
         self.onset_s = 0.0
         self.green_end_s = 0.0
-        self._calls = [False, False]
+        self._calls = [False] * self.phases
         self._conflict: simpy.Event | None = None
         self._walk_served = False
         self._preempted = False
@@ -117,7 +129,7 @@ class SignalController:
         self.flashing = False
         self._fail_pending: FailSafe | None = None
         actuated = timing.control == "actuated"
-        for phase in PHASES:
+        for phase in range(self.phases):
             for approach in approaches[phase]:
                 approach.controller = self if actuated else None
             for crosswalk in crosswalks[phase]:
@@ -125,6 +137,10 @@ class SignalController:
         self._extends = timing.assist_speed_mps > 0 or timing.radar_max_extension_s > 0
         self.offset_s = offset_s % timing.cycle_s if not actuated else 0.0
         self._process = env.process(self._run(actuated))
+
+    def next_phase(self, phase: int) -> int:
+        """The phase after ``phase`` in the cycle."""
+        return (phase + 1) % self.phases
 
     def call(self, phase: int) -> None:
         """Someone is waiting for ``phase`` (detector or push button)."""
@@ -152,7 +168,7 @@ class SignalController:
         a departure still leave) and ``flashing`` discharges the approaches as an
         all-way stop; WALK is not shown, and no preemption or pedestrian
         extension is served. At ``end_s`` the program restarts with a green for
-        the phase that was not green when it failed.
+        the phase after the one green when it failed.
         """
         if end_s <= start_s:
             raise ValueError(f"fail-safe ends at {end_s} s, not after its start {start_s} s")
@@ -185,7 +201,7 @@ class SignalController:
     # -- programs ---------------------------------------------------------
 
     def _run(self, actuated: bool) -> Generator[simpy.Event, object, None]:
-        phase = NS_PHASE
+        phase = 0
         lead_in = self.offset_s > 0
         while True:
             try:
@@ -201,40 +217,39 @@ class SignalController:
                         request = self._pending[0]
                         yield from self._serve_preemption(request)
                         self._pending = [r for r in self._pending if not r.served]
-                    phase = other_phase(self.phase)
+                    phase = self.next_phase(self.phase)
                     self._preempting = False
                     cause, self._fail_pending = self._fail_pending, None
                 # A fail-safe that arrived while serving preemption or flashing waits here.
                 while isinstance(cause, FailSafe):
                     self._pending, self._preempting = [], False
                     yield from self._flash(cause)
-                    phase = other_phase(self.phase)
+                    phase = self.next_phase(self.phase)
                     cause, self._fail_pending = self._fail_pending, None
 
     def _lead_in(self) -> Generator[simpy.Event, object, None]:
-        """From time 0 to the offset: the tail of the cycle before the first NS green.
-
-        The cycle is NS green, clearance, EW green, clearance; the offset puts
-        the NS onset at ``offset_s``, so time 0 falls ``offset_s`` before it.
-        Intervals cut so short that WALK and its clearance would not fit show
-        no WALK.
-        """
+        """From time 0 to the offset: the tail of the cycle before the first green of
+        phase 0. The cycle is each phase's green and clearance in order; the offset puts
+        phase 0's onset at ``offset_s``, so time 0 falls ``offset_s`` before it.
+        Intervals cut so short that WALK and its clearance would not fit show no WALK."""
         timing, env = self.timing, self.env
         clear_s = timing.yellow_s + timing.all_red_s
-        ew_s = timing.green_s[1] + clear_s
-        left = self.offset_s
-        for phase, span in ((NS_PHASE, left - ew_s), (other_phase(NS_PHASE), min(left, ew_s))):
-            if span <= 0:
-                continue
-            green_s = span - clear_s
-            if green_s > 0:
-                walk = green_s >= timing.walk_s + timing.clearance_s
-                self._begin_green(phase, walk=walk, green_s=green_s)
-                yield env.timeout(span)
-                self._log_phase()
-            else:
-                yield env.timeout(span)  # inside the yellow and all-red
-        # the NS green starts now, exactly at the offset
+        position = timing.cycle_s - self.offset_s  # where in the cycle time 0 falls
+        start = 0.0
+        for phase, green in enumerate(timing.green_s):
+            end = start + green + clear_s
+            if end > position:
+                span = end - max(start, position)
+                green_s = span - clear_s
+                if green_s > 0:
+                    walk = green_s >= timing.walk_s + timing.clearance_s
+                    self._begin_green(phase, walk=walk, green_s=green_s)
+                    yield env.timeout(span)
+                    self._log_phase()
+                else:
+                    yield env.timeout(span)  # inside the yellow and all-red
+            start = end
+        # phase 0's green starts now, exactly at the offset
 
     def _fixed(self, first: int) -> Generator[simpy.Event, object, None]:
         timing = self.timing
@@ -249,7 +264,7 @@ class SignalController:
             else:
                 yield self.env.timeout(green_s + timing.yellow_s + timing.all_red_s)
             self._log_phase()
-            phase = other_phase(phase)
+            phase = self.next_phase(phase)
 
     def _actuated(self, first: int) -> Generator[simpy.Event, object, None]:
         timing = self.timing
@@ -269,7 +284,7 @@ class SignalController:
                 if end > env.now:
                     yield env.timeout(end - env.now)
                     continue
-                if self._calls[other_phase(phase)]:
+                if self._called_elsewhere(phase):
                     break
                 # Nobody waits for the other phase: stay green.
                 # (an approach blocked by a full downstream link does not hold the green)
@@ -289,8 +304,19 @@ class SignalController:
             self._calls[phase] = any(a.waiting for a in approaches) or any(
                 c.waiting for c in self.crosswalks[phase]
             )
-            if self._calls[other_phase(phase)] or not self._calls[phase]:
-                phase = other_phase(phase)
+            phase = self._after(phase)
+
+    def _called_elsewhere(self, phase: int) -> bool:
+        return any(called for p, called in enumerate(self._calls) if p != phase)
+
+    def _after(self, phase: int) -> int:
+        """Actuated: the next phase in order with a call; this one again if only it has
+        one; else simply the next."""
+        for step in range(1, self.phases):
+            candidate = (phase + step) % self.phases
+            if self._calls[candidate]:
+                return candidate
+        return phase if self._calls[phase] else self.next_phase(phase)
 
     def _serve_preemption(self, request: Preemption) -> Generator[simpy.Event, object, None]:
         """Safe transition to green for ``request.phase``, hold it, then end it."""
@@ -367,7 +393,7 @@ class SignalController:
         now = self.env.now
         timing = self.timing
         if phase != self.phase:
-            for crosswalk in self.crosswalks[other_phase(phase)]:
+            for crosswalk in self.conflicting[phase]:
                 crosswalk.conflicting_green()
         self.phase = phase
         self.onset_s = now

@@ -8,7 +8,7 @@ next link), and leaves the district along its exit link.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, cast
 
 import numpy as np
@@ -34,9 +34,35 @@ PASSAGE_COLUMNS = ("node", "from_leg", "to_leg", "time_s", "trip")
 #: Vehicles still in the district (or waiting to enter it) when asked.
 UNFINISHED_COLUMNS = ("trip", "start_s", "delay_so_far_s", "inside")
 
-#: A route: the stop lines met, each with the heading the vehicle leaves in (-1: stays).
-Route = Sequence[tuple["Approach", int]]
 INFINITY = float("inf")
+
+
+@dataclass(frozen=True)
+class Route:
+    """The stop lines a vehicle meets and how it leaves each.
+
+    Attributes:
+        stops: the approaches whose stop lines it meets, in order; it enters the
+            district on the first one's link.
+        out_legs: per stop, the leg of that intersection it leaves by (-1: the route
+            ends at this stop line).
+        exit_s: free-flow time along its last link, out of the district (0: it ends
+            at its last stop line).
+        links: the street-graph links it drives.
+    """
+
+    stops: tuple[Approach, ...]
+    out_legs: tuple[int, ...]
+    exit_s: float
+    links: tuple[int, ...]
+
+    def __len__(self) -> int:
+        return len(self.stops)
+
+    @property
+    def freeflow_s(self) -> float:
+        """Its travel time with nobody else on the streets."""
+        return sum(a.travel_s for a in self.stops) + self.exit_s
 
 
 class VehicleWatcher(Protocol):
@@ -50,7 +76,7 @@ class VehicleWatcher(Protocol):
         self, trip: int, route: Route, index: int, leave_s: float, arrive_s: float
     ) -> None:
         """Vehicle ``trip`` leaves at ``leave_s`` (now, or a departure granted for later
-        while it waits at its stop line) and reaches stop line ``route[index]`` at
+        while it waits at its stop line) and reaches stop line ``route.stops[index]`` at
         ``arrive_s`` (``index == len(route)``: the district's edge, where it exits)."""
 
     def vehicle_waiting(self, trip: int) -> None:
@@ -66,13 +92,11 @@ class Traffic:
 
     Args:
         env: the simulation clock.
-        link_s: free-flow travel time of one block.
         warmup_s: stop-line delays of vehicles arriving earlier are not totalled.
     """
 
-    def __init__(self, env: simpy.Environment, link_s: float, warmup_s: float) -> None:
+    def __init__(self, env: simpy.Environment, warmup_s: float) -> None:
         self.env = env
-        self.link_s = link_s
         self.warmup_s = warmup_s
         self.log = ColumnLog(*VEHICLE_TRIP_COLUMNS)
         self.passages = ColumnLog(*PASSAGE_COLUMNS)
@@ -131,7 +155,7 @@ class Traffic:
             vehicle.exit,
             vehicle.start_s,
             self.env.now,
-            (len(route) + 1) * self.link_s,
+            route.freeflow_s,
             len(route),
             vehicle.stops,
         )
@@ -188,10 +212,10 @@ class _Vehicle:
 
     def start(self) -> None:
         """Onto the first link now, or wait outside while it is full."""
-        route = self.route
-        admitted = route[0][0].enter() if route else None
+        stops = self.route.stops
+        admitted = stops[0].enter() if stops else None
         if admitted is None:
-            self._drive(self.traffic.link_s)
+            self._drive(self._next_link_s())
             return
         traffic = self.traffic
         traffic.outside += 1
@@ -208,26 +232,30 @@ class _Vehicle:
         self.accrued = now - self.start_s
         self.departure = now
         self.stops += 1
-        self._drive(traffic.link_s)
+        self._drive(self._next_link_s())
+
+    def _next_link_s(self) -> float:
+        """Free-flow time of the link ahead: to the next stop line, or out."""
+        stops = self.route.stops
+        return stops[self.index].travel_s if self.index < len(stops) else self.route.exit_s
 
     def _drive(self, travel_s: float) -> None:
         """Along a link for ``travel_s``: to the next stop line, or out of the district."""
         traffic = self.traffic
-        done = self._at_stop_line if self.index < len(self.route) else self._out
+        done = self._at_stop_line if self.index < len(self.route.stops) else self._out
         traffic.env.timeout(travel_s).callbacks.append(done)
         if traffic.watchers:
             arrive = traffic.env.now + travel_s
+            leave = arrive - self._next_link_s()
             for watcher in traffic.watchers:
-                watcher.vehicle_moving(
-                    self.trip, self.route, self.index, arrive - traffic.link_s, arrive
-                )
+                watcher.vehicle_moving(self.trip, self.route, self.index, leave, arrive)
 
     def _at_stop_line(self, _event: simpy.Event) -> None:
-        route, index = self.route, self.index
-        approach = route[index][0]
+        stops, index = self.route.stops, self.index
+        approach = stops[index]
         self.arrived = arrived = self.traffic.env.now
         self.departure = INFINITY
-        departure = approach.arrive(route[index + 1][0] if index + 1 < len(route) else None)
+        departure = approach.arrive(stops[index + 1] if index + 1 < len(stops) else None)
         if isinstance(departure, simpy.Event):  # queued: released at a later green
             departure.callbacks.append(self._released)
             for watcher in self.traffic.watchers:
@@ -241,7 +269,8 @@ class _Vehicle:
 
     def _depart(self, departure: float, arrived: float) -> None:
         traffic = self.traffic
-        approach, leaving = self.route[self.index]
+        approach = self.route.stops[self.index]
+        leaving = self.route.out_legs[self.index]
         self.accrued += departure - arrived
         self.departure = departure
         if arrived >= traffic.warmup_s:
@@ -249,7 +278,7 @@ class _Vehicle:
             approach.delay_count += 1
         traffic.passages.append(approach.node, approach.from_leg, leaving, departure, self.trip)
         self.index += 1
-        self._drive(departure - traffic.env.now + traffic.link_s)
+        self._drive(departure - traffic.env.now + self._next_link_s())
 
     def _out(self, _event: simpy.Event) -> None:
         self.traffic._finish(self)

@@ -83,63 +83,50 @@ def plot_delay_over_time(
 
 
 def plot_intersection_map(
-    values: np.ndarray, path: Path, title: str, label: str, cmap: str = "viridis"
+    values: np.ndarray,
+    xy_m: np.ndarray,
+    streets_m: np.ndarray,
+    path: Path,
+    title: str,
+    label: str,
+    cmap: str = "viridis",
 ) -> None:
-    """The grid's intersections coloured by ``values`` (rows x cols), streets drawn."""
-    rows, cols = values.shape
-    # inches per block: large grids shrink to a readable page instead of a poster
-    # (a 20 x 20 map at 1.2 in per block was a 3,200-pixel PNG)
-    inch = min(1.2, 9.0 / max(rows, cols))
-    fig, ax = subplots(figsize=(inch * cols + 3, inch * rows + 1.5))
-    street_lw = 4 * inch / 1.2
-    ax.hlines(range(rows), -0.7, cols - 0.3, color="0.75", lw=street_lw, zorder=1)
-    ax.vlines(range(cols), -0.7, rows - 0.3, color="0.75", lw=street_lw, zorder=1)
-    col_index, row_index = np.meshgrid(np.arange(cols), np.arange(rows))
+    """The district's intersections coloured by ``values`` (one each), at their positions
+    ``xy_m`` (n, 2; m, x east, y north), over the streets ``streets_m`` (k, 2, 2)."""
+    from matplotlib.collections import LineCollection
+
+    xy = np.asarray(xy_m, dtype=float).reshape(-1, 2)
+    width = max(float(np.ptp(xy[:, 0])), 1.0)
+    height = max(float(np.ptp(xy[:, 1])), 1.0)
+    scale = 8.0 / max(width, height)  # the longer side 8 inches
+    fig, ax = subplots(figsize=(width * scale + 3, height * scale + 1.8))
+    n = len(xy)
+    ax.add_collection(
+        LineCollection(list(streets_m), colors="0.75", lw=max(0.8, 40 / np.sqrt(n)), zorder=1)
+    )
+    size = 2400 / max(n, 1) ** 0.5 if n <= 64 else max(8.0, 12_000 / n)
     points = ax.scatter(
-        col_index.ravel(),
-        row_index.ravel(),
-        c=values.ravel(),
-        # small grids leave room for the printed values; large ones fill ~45 % of a block
-        s=2400 / max(rows, cols) if max(rows, cols) <= 8 else (0.45 * 72 * inch) ** 2,
-        cmap=cmap,
-        edgecolors="black",
-        zorder=2,
-        vmin=0,
+        xy[:, 0], xy[:, 1], c=values, s=size, cmap=cmap, edgecolors="black", zorder=2, vmin=0
     )
-    if rows * cols <= 64:
-        top = max(float(np.nanmax(values)), 1e-9)
-        for r in range(rows):
-            for c in range(cols):
-                dark = values[r, c] / top < 0.6
-                ax.annotate(
-                    f"{values[r, c]:.0f}",
-                    (c, r),
-                    ha="center",
-                    va="center",
-                    fontsize=8,
-                    color="white" if dark else "black",
-                    zorder=3,
-                )
+    if n <= 64:
+        top = max(float(np.nanmax(values)), 1e-9) if n else 1.0
+        for (x, y), value in zip(xy.tolist(), np.asarray(values, float).tolist(), strict=True):
+            ax.annotate(
+                f"{value:.0f}",
+                (x, y),
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if value / top < 0.6 else "black",
+                zorder=3,
+            )
     fig.colorbar(points, ax=ax, label=label)
-    ax.set_xlim(-0.7, cols - 0.3)
-    ax.set_ylim(rows - 0.3, -0.7)
+    pad = 0.08 * max(width, height)
+    ax.set_xlim(xy[:, 0].min() - pad, xy[:, 0].max() + pad)
+    ax.set_ylim(xy[:, 1].min() - pad, xy[:, 1].max() + pad)
     ax.set_aspect("equal")
-    ax.set_xticks(range(cols))
-    ax.set_yticks(range(rows))
-    ax.set_xlabel("column (west → east)")
-    ax.set_ylabel("row (north → south)")
+    ax.set_xlabel("metres east")
+    ax.set_ylabel("metres north")
     ax.set_title(title)
-    if min(rows, cols) >= 4:  # room for the labels at fixed margins
-        _margins_in(fig, left=0.8, right=0.15, top=0.45, bottom=0.65)
-    else:
-        fig.tight_layout()
+    fig.tight_layout()
     save_png(fig, path)
-
-
-def _margins_in(fig: Figure, left: float, right: float, top: float, bottom: float) -> None:
-    """Fixed margins in inches (instead of tight_layout, a second layout pass over every
-    label; the labels here have a known size)."""
-    width, height = fig.get_size_inches()
-    fig.subplots_adjust(
-        left=left / width, right=1 - right / width, top=1 - top / height, bottom=bottom / height
-    )

@@ -66,13 +66,17 @@ def _clock_seconds(time_s: float, start_hour: float) -> str:
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
+#: Crosswalk keys: node x this + leg (no intersection has this many legs).
+_LEGS = 64
+
+
 def _busiest_crosswalk(crossings: Table) -> tuple[int, int]:
-    """(node, leg) of the crosswalk with the most stranded, else impaired, crossings."""
-    key = crossings["node"] * 4 + crossings["crosswalk"]
-    weight = crossings["stranded"] * 1000 + crossings["impaired"]
+    """(node, leg) of the crosswalk with the most stranded, else impaired, else any crossings."""
+    key = crossings["node"] * _LEGS + crossings["crosswalk"]
+    weight = crossings["stranded"] * 1e6 + crossings["impaired"] * 1e3 + 1.0
     totals = np.bincount(key.astype(int), weights=weight)
     best = int(np.argmax(totals))
-    return divmod(best, 4)
+    return divmod(best, _LEGS)
 
 
 def plot_crossing_timeline(
@@ -82,13 +86,13 @@ def plot_crossing_timeline(
     clearance_s: float,
     start_hour: float,
     title: str,
+    crosswalks: Mapping[tuple[int, int], tuple[int, str]],
     window_s: float = 300.0,
-    cols: int | None = None,
 ) -> None:
     """Signal intervals and every crossing on one crosswalk over a few cycles.
 
-    With ``cols`` (the grid's width) the intersection is named by its (row,
-    column) on the intersection map.
+    ``crosswalks``: per (node, leg), the phase whose WALK serves it and how a reader
+    names it (e.g. "intersection (2, 3), across the street to (2, 4)").
 
     Picks the crosswalk with the most stranded crossings (else the most
     impaired ones) and a window around its first stranded (or impaired)
@@ -108,7 +112,7 @@ def plot_crossing_timeline(
     middle = 0.5 * float(crossings["start_s"].max())
     centre = float(starts[starts >= middle][0] if (starts >= middle).any() else starts[-1])
     t0, t1 = centre - window_s / 2, centre + window_s / 2
-    walk_phase = 1 if leg in (0, 2) else 0  # crossing the N/S leg walks with east-west traffic
+    walk_phase, where = crosswalks[(node, leg)]
     fig, ax = subplots(figsize=(10, 5))
     at_node = (phases["node"] == node) & (phases["onset_s"] < t1) & (phases["onset_s"] > t0 - 200)
     for onset, green_end, phase, walk in zip(
@@ -162,13 +166,7 @@ def plot_crossing_timeline(
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("clock time")
     ax.set_ylabel("crossings (one line each)")
-    where = f"intersection {node}"
-    if cols is not None:
-        grid_row, grid_col = divmod(int(node), cols)
-        where = f"intersection (row {grid_row}, column {grid_col}) on the map"
-    ax.set_title(
-        f"{title}\n{where}, crosswalk across the {('north', 'east', 'south', 'west')[leg]} leg"
-    )
+    ax.set_title(f"{title}\n{where}")
     # fixed margins (inches: 10 x 5 figure) instead of a constrained-layout pass
     fig.subplots_adjust(left=0.07, right=0.98, top=0.87, bottom=0.1)
     save_png(fig, path)

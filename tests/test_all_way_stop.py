@@ -163,12 +163,12 @@ def test_event_driven_headways_match_the_method_table() -> None:
 
 
 def test_failed_controller_flashes_then_resumes_its_plan() -> None:
-    from agents.compass import phase_of_heading
     from agents.log import ColumnLog
     from agents.signal import SIGNAL_COLUMNS, SignalController, SignalTiming
 
     env = simpy.Environment()
-    approaches = [Approach(env, 0, h, phase_of_heading(h), SATURATION_HEADWAY_S) for h in range(4)]
+    # four approaches around the intersection: N, E, S, W; phase 0 north-south
+    approaches = [Approach(env, 0, h, h % 2, SATURATION_HEADWAY_S) for h in range(4)]
     timing = SignalTiming("fixed", (25.0, 25.0), 3.0, 2.0, 7.0, 5.0, 2.0, 7.0, 45.0, 3.0)
     log = ColumnLog(*SIGNAL_COLUMNS)
     controller = SignalController(

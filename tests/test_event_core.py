@@ -12,13 +12,15 @@ from types import SimpleNamespace
 import simpy
 
 from agents.approach import Approach
-from agents.compass import EAST, NORTH, SOUTH, WEST
 from agents.crossing_assist import Radar
 from agents.crosswalk import CROSSING_COLUMNS, Crosswalk
 from agents.log import ColumnLog
 from agents.sensing import Sensing
 from agents.signal import SIGNAL_COLUMNS, SignalController, SignalTiming
 from twin.services.crossing_assist import FallibleDetector
+
+#: Link and leg numbers of bare agents (labels only: no street graph in these tests).
+NORTH, EAST, SOUTH, WEST = range(4)
 
 NS, EW = 0, 1
 #: green 20 s (NS) and 12 s (EW, just WALK + clearance), yellow 3 s, all-red 2 s: 42 s.

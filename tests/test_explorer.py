@@ -183,7 +183,8 @@ class Recorder:
     def vehicle_moving(self, trip, route, index, leave_s, arrive_s) -> None:  # type: ignore[no-untyped-def]
         now = self.model.env.now
         assert 0 <= index <= len(route) and leave_s >= now - 1e-9
-        assert arrive_s - leave_s == pytest.approx(self.model.grid.link_s)
+        link_s = route.stops[index].travel_s if index < len(route) else route.exit_s
+        assert arrive_s - leave_s == pytest.approx(link_s)
         self._count("vehicle_moving")
 
     def vehicle_waiting(self, trip: int) -> None:
@@ -234,7 +235,7 @@ def test_agent_hooks_report_every_trip(tmp_path: Path) -> None:
 
 def test_agents_are_where_the_model_says(tmp_path: Path) -> None:
     model = ExplorerModel(scenario_file=small_file(tmp_path), step_s=110.0)
-    rows = cols = 3
+    block = model.spec.city.block_length_m
     checked = 0
     for _ in range(12):
         model.step()
@@ -243,19 +244,21 @@ def test_agents_are_where_the_model_says(tmp_path: Path) -> None:
         # every vehicle in the network is either driving or queued at a stop line
         # (vehicles waiting outside the district for room are not on the map)
         assert len(vehicles) + queued == model.traffic.inside
-        # drivers keep to a street (0.05 blocks right of its centre line)
+        # drivers keep to a street of the grid (4 m right of its centre line)
         off_street = np.minimum(
-            np.abs(vehicles[:, 0] - np.round(vehicles[:, 0])),
-            np.abs(vehicles[:, 1] - np.round(vehicles[:, 1])),
+            np.abs(vehicles[:, 0] / block - np.round(vehicles[:, 0] / block)),
+            np.abs(vehicles[:, 1] / block - np.round(vehicles[:, 1] / block)),
         )
-        assert (off_street <= 0.05 + 1e-9).all()
+        assert (off_street * block <= 4.0 + 1e-6).all()
         walkers, impaired = model.pedestrian_positions()
         waiting = sum(c.waiting for i in model.grid.intersections for c in i.crosswalks)
         assert len(walkers) + waiting == model.walking.active
         assert len(impaired) == len(walkers)
-        # pedestrians stay on the sidewalks and crosswalks of the district
-        assert (walkers >= -0.13).all()
-        assert (walkers[:, 0] <= cols - 1 + 0.13).all() and (walkers[:, 1] <= rows - 1 + 0.13).all()
+        # pedestrians stay on the sidewalks and crosswalks of the district (corners lie
+        # 12 m from an intersection's centre)
+        x0, y0, x1, y1 = model.graph.extent_m()
+        assert (walkers[:, 0] >= x0 - 12.0).all() and (walkers[:, 0] <= x1 + 12.0).all()
+        assert (walkers[:, 1] >= y0 - 12.0).all() and (walkers[:, 1] <= y1 + 12.0).all()
         checked += len(walkers) + len(vehicles)
     assert checked > 100
 
@@ -440,10 +443,11 @@ def test_reset_builds_the_district_the_controls_now_say() -> None:
     user, fixed = split_model_params(model_params(str(BASELINE), settings))
     values = {**fixed, **{name: spec["value"] for name, spec in user.items()}}
     first = ExplorerModel(**values)
-    assert first.grid.rows == 4 and first.spec.services.crossing_assist != "camera_ai"
+    assert first.spec.city.rows == 4 and first.spec.services.crossing_assist != "camera_ai"
     settings.update(size=2, crossing_assist="camera_ai")  # what ControlInput does
     again = ExplorerModel(**values)  # what Reset does
-    assert again.grid.rows == 2 and again.spec.services.crossing_assist == "camera_ai"
+    assert again.spec.city.rows == 2 and len(again.grid.intersections) == 4
+    assert again.spec.services.crossing_assist == "camera_ai"
     assert ExplorerModel(**{**values, "seed": 8}).spec.seed == 8
 
 

@@ -35,8 +35,9 @@ def test_stranded_means_still_on_the_crossing_at_conflicting_green() -> None:
             end > _next_conflicting_onset(phases, int(node), int(phase), start)
             for node, phase, start, end in zip(
                 crossings["node"][done],
-                # crosswalk across leg N/S (0, 2) walks with the east-west phase (1)
-                np.where(np.isin(crossings["crosswalk"][done], (0, 2)), 1, 0),
+                # legs run counter-clockwise from east (E 0, N 1, W 2, S 3): a crosswalk
+                # across the north or south leg walks with the east-west phase (1)
+                np.where(np.isin(crossings["crosswalk"][done], (1, 3)), 1, 0),
                 crossings["start_s"][done],
                 crossings["end_s"][done],
                 strict=True,

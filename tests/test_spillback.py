@@ -14,10 +14,12 @@ import pytest
 import simpy
 
 from agents.approach import Approach
-from agents.compass import EAST, SOUTH
 from tests.conftest import build
 from twin.simulation.model import CityModel
 from twin.simulation.runner import collect, run_scenario
+
+#: Link numbers of bare approaches (labels only: no street graph in these unit tests).
+EAST, SOUTH = 1, 2
 
 
 def hcm_delay(x: float, cycle_s: float, green_s: float, capacity_vph: float, hours: float) -> float:
@@ -40,7 +42,7 @@ def test_hcm_reference_reproduces_the_worked_example() -> None:
 def test_fractional_green_carries_the_leftover_vehicle() -> None:
     """g / h = 12.5: a saturated approach serves 12, 13, 12, 13, ... vehicles per green."""
     env = simpy.Environment()
-    approach = Approach(env, node=0, heading=SOUTH, phase=0, headway_s=2.0)
+    approach = Approach(env, node=0, link=SOUTH, phase=0, headway_s=2.0)
     for _ in range(200):
         approach.arrive(None)
     served = []
@@ -61,8 +63,8 @@ def test_a_full_link_blocks_its_feeder_until_a_place_frees() -> None:
     """Downstream holds 2: the third vehicle waits at the upstream stop line (in green)
     until the first vehicle leaves the downstream stop line at its green."""
     env = simpy.Environment()
-    downstream = Approach(env, node=1, heading=EAST, phase=1, headway_s=2.0, storage=2)
-    upstream = Approach(env, node=0, heading=EAST, phase=1, headway_s=2.0, storage=10)
+    downstream = Approach(env, node=1, link=EAST, phase=1, headway_s=2.0, storage=2)
+    upstream = Approach(env, node=0, link=EAST, phase=1, headway_s=2.0, storage=10)
     upstream.open(0.0, 1000.0)  # long green upstream
     departures: list[float] = []
 
@@ -166,7 +168,8 @@ def test_capacity_is_s_g_over_c_for_any_timing(signals: dict, lanes: int) -> Non
     passages = result.tables["vehicle_passages"]
     counted = passages["time_s"] >= warmup
     cycles = (duration - warmup) / cycle
-    for phase, legs in (("ns", (0, 2)), ("ew", (1, 3))):
+    # legs run counter-clockwise from east: east 0, north 1, west 2, south 3
+    for phase, legs in (("ns", (1, 3)), ("ew", (0, 2))):
         capacity = probe.saturation_flow_vph * lanes / 3600 * probe.effective_green_s(phase)
         for leg in legs:
             served = int((counted & (passages["from_leg"] == leg)).sum()) / cycles
@@ -274,7 +277,8 @@ def _eastbound_delay(offsets: str, seed: int) -> float:
         )
     )
     model.run_to_end()
-    downstream = [i.approaches[EAST] for i in model.grid.intersections[1:]]
+    graph = model.graph
+    downstream = [model.grid.approach_of[graph.link_of[(node - 1, node)]] for node in range(1, 6)]
     return sum(a.delay_sum_s for a in downstream) / sum(a.delay_count for a in downstream)
 
 
@@ -377,8 +381,8 @@ def test_two_full_links_feeding_each_other_are_gridlock() -> None:
 
     env = simpy.Environment()
     record = Spillback()
-    east = Approach(env, node=0, heading=EAST, phase=1, headway_s=2.0, storage=1, spillback=record)
-    west = Approach(env, node=1, heading=3, phase=1, headway_s=2.0, storage=1, spillback=record)
+    east = Approach(env, node=0, link=EAST, phase=1, headway_s=2.0, storage=1, spillback=record)
+    west = Approach(env, node=1, link=3, phase=1, headway_s=2.0, storage=1, spillback=record)
     for approach in (east, west):
         approach.open(0.0, 1e6)
         assert approach.enter() is None  # one vehicle onto each link
@@ -466,8 +470,8 @@ def test_actuated_green_rests_while_its_only_queue_is_blocked() -> None:
         max_green_s=45.0,
         passage_s=3.0,
     )
-    south = Approach(env, node=0, heading=SOUTH, phase=0, headway_s=2.0)
-    full = Approach(env, node=1, heading=SOUTH, phase=0, headway_s=2.0, storage=1)
+    south = Approach(env, node=0, link=SOUTH, phase=0, headway_s=2.0)
+    full = Approach(env, node=1, link=SOUTH, phase=0, headway_s=2.0, storage=1)
     assert full.enter() is None  # the downstream link is full, its vehicle waiting at red
     SignalController(env, 0, timing, [[south], []], [[], []], ColumnLog(*SIGNAL_COLUMNS))
     departures: list[float] = []

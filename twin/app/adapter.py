@@ -7,7 +7,7 @@ pedestrians and ambulances (``Traffic.watchers``, ``Walking.watchers``,
 ``EmergencyService.watchers``: read-only hooks that leave the run unchanged) and
 places a moving agent by linear interpolation between the event it last passed
 and the next one; queued vehicles and pedestrians waiting at a curb are drawn
-where they wait. Positions are in blocks: x grows east, y grows south.
+where they wait. Positions are metres on the street graph's plane: x east, y north.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 
-from agents.compass import STEP
 from agents.pedestrian import Legs, Resident
 from agents.vehicle import Route
 from metrics.privacy import AGGREGATE
@@ -27,7 +26,7 @@ from twin.app.controls import all_controls, available_controls, scenario_value
 from twin.digital.policy import records_for_policy
 from twin.digital.records import observations_from_sensing
 from twin.digital.retention import record_retention
-from twin.district.walkways import CORNER_OFFSET
+from twin.district.walkways import Walkways
 from twin.errors import TwinError
 from twin.scenario import Scenario, load_scenario
 from twin.scenario.loading import DEFAULT_SCENARIO
@@ -40,12 +39,16 @@ DEFAULT_STEP_S = 110.0
 PRIVACY_SERIES = ("privacy_people_identified", "privacy_records_held", "privacy_people_in_records")
 
 Point = tuple[float, float]
+#: Vehicles are drawn this far right of a street's centre line (m).
+KEEP_RIGHT_M = 4.0
 
 
-def crosswalk_xy(node_xy: Point, leg: int) -> Point:
-    """Middle of the crosswalk across ``leg`` of the intersection at ``node_xy``."""
-    (ax, ay), (bx, by) = CORNER_OFFSET[(leg - 1) % 4], CORNER_OFFSET[leg]
-    return (node_xy[0] + (ax + bx) / 2, node_xy[1] + (ay + by) / 2)
+def crosswalk_xy(walkways: Walkways, node: int, leg: int) -> Point:
+    """Middle of the crosswalk across ``leg`` of intersection ``node`` (m)."""
+    k = int(walkways.corner_base[node + 1] - walkways.corner_base[node])
+    a = walkways.corner_xy[walkways.corner(node, (leg - 1) % k)]
+    b = walkways.corner_xy[walkways.corner(node, leg)]
+    return (float(a[0] + b[0]) / 2, float(a[1] + b[1]) / 2)
 
 
 @dataclass
@@ -122,7 +125,7 @@ class ExplorerModel(CityModel):
         self.settings: dict[str, Any] = settings if settings is not None else dict(values)
         self._vehicles: dict[int, Move] = {}
         self._pedestrians: dict[int, Move] = {}
-        self._ambulances: dict[int, tuple[Sequence[Point], float]] = {}
+        self._ambulances: dict[int, tuple[Sequence[Point], float, float]] = {}
         self._observations_seen = 0
         self._systems = sorted({s.system for s in self.sensing.sensors.values()})
         self._resident_ids = np.array([r.unique_id for r in self.residents], dtype=np.int64)
@@ -189,9 +192,16 @@ class ExplorerModel(CityModel):
         self._records = np.concatenate([self._records, kept])
 
     def node_xy(self, node: int) -> Point:
-        """Position of intersection ``node``."""
-        row, col = divmod(node, self.grid.cols)
-        return (float(col), float(row))
+        """Position of node ``node`` (m; x east, y north)."""
+        return (float(self.graph.x_m[node]), float(self.graph.y_m[node]))
+
+    def link_points(self, link: int, keep_right_m: float = KEEP_RIGHT_M) -> np.ndarray:
+        """From the start to the end of ``link``, shifted to the right of the street."""
+        tail, head, _ = self.graph.links[link]
+        (x0, y0), (x1, y1) = self.node_xy(tail), self.node_xy(head)
+        length = max(float(np.hypot(x1 - x0, y1 - y0)), 1e-9)
+        ox, oy = (y1 - y0) / length * keep_right_m, -(x1 - x0) / length * keep_right_m
+        return np.array([[x0 + ox, y0 + oy], [x1 + ox, y1 + oy]])
 
     # -- watching (read-only hooks of the agents) ------------------------------
 
@@ -199,23 +209,11 @@ class ExplorerModel(CityModel):
         self, trip: int, route: Route, index: int, leave_s: float, arrive_s: float
     ) -> None:
         """A vehicle sets off (or is given a departure) towards stop line ``index``."""
-        if not route:
+        if not route.links:
             return
-        if index < len(route):
-            approach = route[index][0]
-            x1, y1 = self.node_xy(approach.node)
-            dr, dc = STEP[approach.heading]
-            x0, y0 = x1 - dc, y1 - dr
-        else:
-            approach, leaving = route[-1]
-            x0, y0 = self.node_xy(approach.node)
-            dr, dc = STEP[leaving] if leaving >= 0 else (0, 0)
-            x1, y1 = x0 + dc, y0 + dr
-        # keep to the right of the street
-        ox, oy = -(y1 - y0) * 0.05, (x1 - x0) * 0.05
-        points = np.array([[x0 + ox, y0 + oy], [x1 + ox, y1 + oy]])
+        link = route.stops[index].link if index < len(route) else route.links[-1]
         # before ``leave_s`` it stands at the stop line it was given a departure from
-        self._vehicles[trip] = Move(points, leave_s, arrive_s)
+        self._vehicles[trip] = Move(self.link_points(link), leave_s, arrive_s)
 
     def vehicle_waiting(self, trip: int) -> None:
         """Queued: drawn with its approach (or outside the district: not drawn)."""
@@ -240,13 +238,12 @@ class ExplorerModel(CityModel):
 
     def ambulance_driving(self, incident: int, route: Route, lights: bool) -> None:
         """An ambulance sets off along ``route`` (drawn at free-flow progress)."""
+        graph = self.graph
         points: list[Point] = []
-        if route:
-            first = route[0][0]
-            x, y = self.node_xy(first.node)
-            dr, dc = STEP[first.heading]
-            points = [(x - dc, y - dr)] + [self.node_xy(a.node) for a, _ in route]
-        self._ambulances[incident] = (points, self.env.now)
+        if route.links:
+            points = [self.node_xy(graph.links[route.links[0]][0])]
+            points += [self.node_xy(graph.links[k][1]) for k in route.links]
+        self._ambulances[incident] = (points, self.env.now, route.freeflow_s)
 
     def ambulance_stopped(self, incident: int) -> None:
         self._ambulances.pop(incident, None)
@@ -274,8 +271,9 @@ class ExplorerModel(CityModel):
             else:
                 points.append(a)
                 points.append(b)
-        start = crosswalk_xy(self.node_xy(before.node), before.leg) if before else None
-        end = crosswalk_xy(self.node_xy(crosswalk.node), crosswalk.leg) if crosswalk else None
+        walkways = self.walkways
+        start = crosswalk_xy(walkways, before.node, before.leg) if before else None
+        end = crosswalk_xy(walkways, crosswalk.node, crosswalk.leg) if crosswalk else None
         if len(points) == 2:
             near_end = end is not None and _dist(points[0], end) < _dist(points[1], end)
             near_start = start is not None and _dist(points[1], start) < _dist(points[0], start)
@@ -305,13 +303,12 @@ class ExplorerModel(CityModel):
 
     def ambulance_positions(self) -> np.ndarray:
         """(n, 2) positions of ambulances on the road, at free-flow progress."""
-        now, link_s = self.env.now, self.grid.link_s
+        now = self.env.now
         out = []
-        for points, start in self._ambulances.values():
+        for points, start, drive_s in self._ambulances.values():
             if not points:
                 continue
-            move = Move(np.asarray(points), start, start + link_s * (len(points) - 1))
-            out.append(move.at(now))
+            out.append(Move(np.asarray(points), start, start + drive_s).at(now))
         return np.array(out).reshape(-1, 2)
 
 

@@ -15,13 +15,13 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from agents.compass import STEP, phase_of_heading
 from twin.app.adapter import crosswalk_xy
 from twin.durations import format_duration
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from agents.approach import Approach
     from twin.app.adapter import ExplorerModel
     from twin.services.base import SegmentLayer
 
@@ -41,7 +41,8 @@ COLOURS = {
     "identified": "#d01c8b",
     "compromised": "#b2182b",
 }
-QUEUE_DOT_BLOCKS = 0.035  # length of one queued vehicle on the map (blocks)
+QUEUE_DOT_M = 7.5  # length of one queued vehicle on the map (m)
+STOP_LINE_M = 20.0  # stop lines are drawn this far back from the intersection's centre (m)
 QUEUE_DRAWN_MAX = 20
 #: Components drawn on every intersection when an attack takes them down.
 NODE_COMPONENTS = frozenset({"signal_controllers", "preemption_detectors"})
@@ -67,7 +68,7 @@ def sensor_positions(model: ExplorerModel) -> dict[str, np.ndarray]:
     for service in model.services.values():
         for name, sites in service.sensor_sites().items():
             xy = [model.node_xy(node) for node in sites.nodes]
-            xy += [crosswalk_xy(model.node_xy(node), leg) for node, leg in sites.crosswalks]
+            xy += [crosswalk_xy(model.walkways, node, leg) for node, leg in sites.crosswalks]
             xy += [tuple(segments[s].mean(axis=0)) for s in sites.segments]
             if xy:
                 out[name] = np.asarray(xy, dtype=float).reshape(-1, 2)
@@ -115,11 +116,11 @@ def compromised(model: ExplorerModel) -> set[str]:
     return down
 
 
-def signal_colour(model: ExplorerModel, node: int, heading: int) -> str:
-    """Green, yellow or red for traffic heading ``heading`` into intersection ``node``."""
-    controller = model.grid.intersections[node].controller
+def signal_colour(model: ExplorerModel, approach: Approach) -> str:
+    """Green, yellow or red for traffic on ``approach`` (red at an all-way stop)."""
+    controller = model.grid.intersections[approach.node].controller
     now = model.env.now
-    if controller.phase != phase_of_heading(heading):
+    if controller is None or controller.flashing or controller.phase != approach.phase:
         return COLOURS["red"]
     if now < controller.green_end_s:
         return COLOURS["green"]
@@ -130,14 +131,13 @@ def signal_colour(model: ExplorerModel, node: int, heading: int) -> str:
 
 def draw_district(model: ExplorerModel, ax: Axes) -> dict[str, int]:
     """Draw the district now on ``ax``; returns how many of each thing were drawn."""
-    rows, cols = model.grid.rows, model.grid.cols
+    graph = model.graph
     counts: dict[str, int] = {}
     ax.set_facecolor("#f7f7f7")
-    # streets, with stubs to the boundary
-    for r in range(rows):
-        ax.plot([-0.6, cols - 0.4], [r, r], color="#bdbdbd", lw=7, zorder=0, solid_capstyle="butt")
-    for c in range(cols):
-        ax.plot([c, c], [-0.6, rows - 0.4], color="#bdbdbd", lw=7, zorder=0, solid_capstyle="butt")
+    # streets, out to the district's edge
+    streets = [[model.node_xy(s.a), model.node_xy(s.b)] for s in graph.streets]
+    width = 60.0 / np.sqrt(max(graph.n_intersections, 1))
+    ax.add_collection(LineCollection(streets, colors="#bdbdbd", linewidths=width, zorder=0))
     # sidewalks, and what the services show on them (snow, heating ...)
     segments = model.walkways.segment_array()
     if len(segments):
@@ -164,18 +164,18 @@ def draw_district(model: ExplorerModel, ax: Axes) -> dict[str, int]:
     queued = 0
     signal_xy, signal_colours, queue_xy = [], [], []
     for inter in model.grid.intersections:
-        x, y = model.node_xy(inter.node)
-        ax.add_patch(_square(x, y, 0.1, "#ffffff"))
         for approach in inter.approaches:
-            dr, dc = STEP[approach.heading]
-            # stop line sits upstream of the node, on the right-hand side
-            sx, sy = x - 0.16 * dc - 0.05 * dr, y - 0.16 * dr + 0.05 * dc
+            (x0, y0), (x1, y1) = model.link_points(approach.link)
+            length = max(float(np.hypot(x1 - x0, y1 - y0)), 1e-9)
+            ux, uy = (x1 - x0) / length, (y1 - y0) / length
+            # the stop line sits upstream of the node, on the right-hand side
+            sx, sy = x1 - STOP_LINE_M * ux, y1 - STOP_LINE_M * uy
             signal_xy.append((sx, sy))
-            signal_colours.append(signal_colour(model, inter.node, approach.heading))
+            signal_colours.append(signal_colour(model, approach))
             q = approach.queue_length
             queued += q
             for k in range(1, min(q, QUEUE_DRAWN_MAX) + 1):
-                queue_xy.append((sx - k * QUEUE_DOT_BLOCKS * dc, sy - k * QUEUE_DOT_BLOCKS * dr))
+                queue_xy.append((sx - k * QUEUE_DOT_M * ux, sy - k * QUEUE_DOT_M * uy))
     points = np.array(signal_xy).reshape(-1, 2)
     ax.scatter(points[:, 0], points[:, 1], s=22, marker="s", c=signal_colours, zorder=4)
     points = np.array(queue_xy).reshape(-1, 2)
@@ -190,7 +190,7 @@ def draw_district(model: ExplorerModel, ax: Axes) -> dict[str, int]:
     for inter in model.grid.intersections:
         for crosswalk in inter.crosswalks:
             if crosswalk.waiting:
-                curbs.append(crosswalk_xy(model.node_xy(inter.node), crosswalk.leg))
+                curbs.append(crosswalk_xy(model.walkways, inter.node, crosswalk.leg))
                 crowd.append(crosswalk.waiting)
     points = np.array(curbs).reshape(-1, 2)
     sizes = 12 + 8 * np.array(crowd, dtype=float)
@@ -268,9 +268,11 @@ def draw_district(model: ExplorerModel, ax: Axes) -> dict[str, int]:
             zorder=9,
         )
     counts["compromised"] = len(down)
-    # frame
-    ax.set_xlim(-0.6, cols - 0.4)
-    ax.set_ylim(rows - 0.4, -0.6)  # north up: rows grow southwards
+    # frame: the district and its edge, north up
+    x0, y0, x1, y1 = graph.extent_m()
+    pad = 0.12 * max(x1 - x0, y1 - y0, 100.0)
+    ax.set_xlim(x0 - pad, x1 + pad)
+    ax.set_ylim(y0 - pad, y1 + pad)
     ax.set_aspect("equal")
     ax.set_xticks([])
     ax.set_yticks([])
@@ -289,12 +291,6 @@ def draw_district(model: ExplorerModel, ax: Axes) -> dict[str, int]:
         frameon=False,
     )
     return counts
-
-
-def _square(x: float, y: float, half: float, colour: str):  # type: ignore[no-untyped-def]
-    from matplotlib.patches import Rectangle
-
-    return Rectangle((x - half, y - half), 2 * half, 2 * half, fc=colour, ec="#636363", zorder=2)
 
 
 def _legend(model: ExplorerModel) -> list[Line2D]:

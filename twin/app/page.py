@@ -159,7 +159,7 @@ def _this_run(model: ExplorerModel, control: Control) -> str:
     factor is not a scenario value, so it has none)."""
     if control.name == "demand":
         return ""
-    now = model.grid.rows if control.name == "size" else scenario_value(model.spec, control)
+    now = model.spec.city.rows if control.name == "size" else scenario_value(model.spec, control)
     return f" (this run: {now})"
 
 

@@ -5,58 +5,61 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
 
 from agents.pedestrian import Resident, draw_walking_speeds
 
 if TYPE_CHECKING:
     import mesa
 
+    from twin.district.street_graph import StreetGraph
+    from twin.district.streets import StreetNetwork
+    from twin.district.walkways import Walkways
     from twin.scenario import Scenario
 
 
 def create_residents(
     model: mesa.Model,
     scenario: Scenario,
+    network: StreetNetwork,
+    walkways: Walkways,
     rng: np.random.Generator,
     consent_rng: np.random.Generator,
 ) -> list[Resident]:
     """Residents with a home corner and destinations within walking range.
 
-    Homes are uniform over the grid's street corners; each destination is a
-    corner of an intersection at most ``max_trip_blocks`` blocks (Manhattan)
-    from home, uniform over those, never the home corner itself. A resident
-    *needs time* when impaired or slower than the clearance speed; a share
-    ``policy.consent.opt_in_rate`` opts in to app-based services (drawn from
-    its own stream, so consent never changes who lives where).
+    Homes are uniform over the district's street corners; each destination is a
+    corner of an intersection at most ``max_trip_blocks`` blocks from home along the
+    streets (a block: the median street between intersections), uniform over those
+    intersections and then over their corners, never the home corner itself. A
+    resident *needs time* when impaired or slower than the clearance speed; a share
+    ``policy.consent.opt_in_rate`` opts in to app-based services (drawn from its own
+    stream, so consent never changes who lives where).
     """
-    city, population = scenario.city, scenario.population
+    population = scenario.population
     n = population.residents
     k = population.destinations_per_resident
-    reach = population.max_trip_blocks
-    home_row = rng.integers(0, city.rows, n)
-    home_col = rng.integers(0, city.cols, n)
-    home_corner = rng.integers(0, 4, n)
-    rows = np.empty((n, k), dtype=np.int64)
-    cols = np.empty((n, k), dtype=np.int64)
-    pending = np.ones((n, k), dtype=bool)
-    while pending.any():
-        size = int(pending.sum())
-        d_row = rng.integers(-reach, reach + 1, size)
-        d_col = rng.integers(-reach, reach + 1, size)
-        r = np.repeat(home_row[:, None], k, axis=1)[pending] + d_row
-        c = np.repeat(home_col[:, None], k, axis=1)[pending] + d_col
-        ok = (np.abs(d_row) + np.abs(d_col) <= reach) & (r >= 0) & (r < city.rows)
-        ok &= (c >= 0) & (c < city.cols)
-        index = np.flatnonzero(pending)[ok]
-        rows.flat[index] = r[ok]
-        cols.flat[index] = c[ok]
-        pending.flat[index] = False
-    corner = rng.integers(0, 4, (n, k))
-    home = 4 * (home_row * city.cols + home_col) + home_corner
-    destinations = 4 * (rows * city.cols + cols) + corner
+    graph = network.graph
+    nearby = walking_range(graph, population.max_trip_blocks)
+    home = rng.integers(0, walkways.n_corners, n)
+    home_node = walkways.corner_node[home]
+    choices = [nearby[node] for node in home_node.tolist()]
+    picks = rng.random((n, k))
+    nodes = np.array(
+        [
+            [within[int(p * len(within))] for p in row]
+            for within, row in zip(choices, picks, strict=True)
+        ],
+        dtype=np.int64,
+    ).reshape(n, k)
+    legs = np.diff(walkways.corner_base)[nodes]
+    destinations = walkways.corner_base[nodes] + (rng.random((n, k)) * legs).astype(np.int64)
     clash = destinations == home[:, None]
-    destinations[clash] = 4 * (destinations[clash] // 4) + (destinations[clash] + 1) % 4
-    offsets = rng.uniform(0.0, city.block_length_m / 2, (n, k + 1))
+    base = walkways.corner_base[nodes[clash]]
+    destinations[clash] = base + (destinations[clash] - base + 1) % legs[clash]
+    block_m = float(np.median([s.length_m for s in graph.streets]))
+    offsets = rng.uniform(0.0, block_m / 2, (n, k + 1))
     impaired = rng.random(n) < population.impaired_share
     speeds = draw_walking_speeds(rng, impaired)
     needs_time = impaired | (speeds < scenario.signals.clearance_speed_mps)
@@ -73,3 +76,19 @@ def create_residents(
         )
         for i in range(n)
     ]
+
+
+def walking_range(graph: StreetGraph, blocks: int) -> list[np.ndarray]:
+    """Per intersection, the intersections within ``blocks`` blocks of it along the
+    streets between intersections (itself included), a block being the median street."""
+    n = graph.n_intersections
+    inner = [s for s in graph.streets if s.a < n and s.b < n]
+    if not inner:
+        return [np.array([i]) for i in range(n)]
+    block_m = float(np.median([s.length_m for s in inner]))
+    a = np.array([s.a for s in inner])
+    b = np.array([s.b for s in inner])
+    length = np.array([s.length_m for s in inner]) + 1e-9
+    streets = csr_matrix((length, (a, b)), shape=(n, n))
+    distance = dijkstra(streets, directed=False, limit=blocks * block_m * (1 + 1e-9))
+    return [np.flatnonzero(np.isfinite(row)) for row in distance]

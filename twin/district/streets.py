@@ -1,46 +1,83 @@
-"""Build the street grid: intersections, entry and exit points, vehicle routes."""
+"""The district's streets as agents: approaches, crosswalks and controllers on a street graph.
+
+:class:`StreetNetwork` builds, from the scenario's street graph (a grid or an
+OpenStreetMap extract), one approach per link that ends at an intersection, one
+crosswalk per leg that has one, and, per intersection, a signal controller (its
+phases from the geometry: opposing approaches move together) or an all-way stop.
+Vehicles' routes are the cheapest by travel time with turn penalties
+(:mod:`twin.district.routing`).
+"""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping, Sequence
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
-from agents.approach import Spillback
-from agents.compass import EAST, NORTH, SOUTH, STEP, WEST, opposite
+import numpy as np
+
+from agents.all_way_stop import FlashingRed
+from agents.approach import Approach, Spillback
+from agents.crosswalk import Crosswalk
 from agents.intersection import Intersection
 from agents.log import ColumnLog
-from agents.signal import SignalTiming
+from agents.signal import SignalController, SignalTiming
+from agents.vehicle import Route
+from metrics.analytic import AWSC_CASE_HEADWAY_S
+from twin.district.routing import Router
+from twin.district.street_graph import StreetGraph
 from twin.streams import random_stream
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
     import mesa
     import simpy
 
-    from agents.approach import Approach
-    from agents.vehicle import Route
     from twin.scenario import Scenario
     from twin.scenario.schema import Signals
+
+__all__ = ["AWSC_STOP_S", "StreetNetwork", "phase_greens", "signal_offsets", "signal_timing"]
+
+#: Time lost by a vehicle that has to stop at an otherwise empty all-way stop (s): the
+#: constant the HCM adds to all-way-stop control delay for deceleration and acceleration.
+AWSC_STOP_S = 5.0
+
+
+def phase_greens(signals: Signals, phases: int, need_s: float) -> tuple[float, ...]:
+    """Fixed-time green of each phase: a two-phase plan splits the cycle's green by
+    ``green_split_ns`` (phase 0 is the more north-south); others share it equally, each
+    at least ``need_s`` (WALK and its clearance)."""
+    if phases == 2:
+        return (signals.green_s("ns"), signals.green_s("ew"))
+    total = signals.cycle_s - phases * (signals.yellow_s + signals.all_red_s)
+    return tuple(max(total / phases, need_s) for _ in range(phases))
 
 
 def signal_timing(
     scenario: Scenario,
+    phases: int = 2,
+    clearance_s: float | None = None,
     signals: Signals | None = None,
     services: Mapping[str, float] | None = None,
 ) -> SignalTiming:
     """A controller's timing, from the scenario's ``signals`` section (or a local plan).
 
-    ``services``: changes the services ask for (``Service.signal_timing``), e.g.
-    ``assist_speed_mps``; the model gathers them from the service registry.
+    Args:
+        scenario: the scenario.
+        phases: how many phases the intersection has.
+        clearance_s: its flashing DON'T WALK (default: the scenario's, for its grid).
+        signals: a local plan replacing the district's.
+        services: changes the services ask for (``Service.signal_timing``).
     """
     signals = scenario.signals if signals is None else signals
+    clearance_s = scenario.clearance_s if clearance_s is None else clearance_s
     return SignalTiming(
         control=signals.control,
-        green_s=(signals.green_s("ns"), signals.green_s("ew")),
+        green_s=phase_greens(signals, phases, signals.walk_s + clearance_s),
         yellow_s=signals.yellow_s,
         all_red_s=signals.all_red_s,
         walk_s=signals.walk_s,
-        clearance_s=scenario.clearance_s,
+        clearance_s=clearance_s,
         startup_lost_s=signals.startup_lost_s,
         min_green_s=signals.min_green_s,
         max_green_s=signals.max_green_s,
@@ -49,44 +86,68 @@ def signal_timing(
     )
 
 
-def signal_offsets(scenario: Scenario) -> list[list[float]]:
-    """Start offset (s) of each controller's north-south green, rows x cols.
+def signal_offsets(
+    scenario: Scenario, graph: StreetGraph, timings: Mapping[int, SignalTiming]
+) -> dict[int, float]:
+    """Start (s) of each signalised intersection's phase 0, within its cycle.
 
     A green wave opens each intersection's green when a vehicle that left the
-    previous one at the start of its green arrives at the progression speed
-    (eastbound for ``green_wave_ew``, southbound for ``green_wave_ns``).
+    previous one at the start of its green arrives at the progression speed:
+    eastbound for ``green_wave_ew`` (by position east), southbound for
+    ``green_wave_ns`` (by position south).
     """
     city, signals = scenario.city, scenario.signals
     speed_mps = (signals.progression_speed_kmh or city.speed_limit_kmh) / 3.6
-    travel_s = city.block_length_m / speed_mps
-    uniforms = random_stream(scenario.seed, "signals").random((city.rows, city.cols))
-    offsets = []
-    for r in range(city.rows):
-        row = []
-        for c in range(city.cols):
-            plan = signals.at(r, c)
-            cycle_s = plan.cycle_s
-            # the EW green follows the NS green and its clearance
-            ew_after_s = plan.green_s("ns") + plan.yellow_s + plan.all_red_s
-            if signals.offsets == "green_wave_ew":
-                offset = c * travel_s - ew_after_s
-            elif signals.offsets == "green_wave_ns":
-                offset = r * travel_s
-            elif signals.offsets == "random":
-                offset = float(uniforms[r, c]) * cycle_s
-            else:
-                offset = 0.0
-            local = signals.override_offset_s(r, c)
-            row.append((offset if local is None else local) % cycle_s)
-        offsets.append(row)
+    nodes = sorted(timings)
+    uniforms = random_stream(scenario.seed, "signal_offsets").random(len(nodes))
+    x0, _, _, y1 = graph.extent_m()
+    offsets = {}
+    for node, uniform in zip(nodes, uniforms.tolist(), strict=True):
+        timing = timings[node]
+        clear = timing.yellow_s + timing.all_red_s
+        if signals.offsets in ("green_wave_ew", "green_wave_ns"):
+            eastbound = signals.offsets == "green_wave_ew"
+            direction = 0.0 if eastbound else -math.pi / 2
+            distance = graph.x_m[node] - x0 if eastbound else y1 - graph.y_m[node]
+            phase = _phase_moving(graph, node, direction)
+            before = sum(timing.green_s[p] + clear for p in range(phase))
+            offset = distance / speed_mps - before
+        elif signals.offsets == "random":
+            offset = uniform * timing.cycle_s
+        else:
+            offset = 0.0
+        local = _local_offset(scenario, graph, node)
+        offsets[node] = (offset if local is None else local) % timing.cycle_s
     return offsets
 
 
-class StreetGrid:
-    """The district's signalised grid and the routes vehicles take through it.
+def _phase_moving(graph: StreetGraph, node: int, direction: float) -> int:
+    """The phase whose approach travels closest to ``direction`` (radians)."""
+    best, best_deg = 0, math.inf
+    for index, group in enumerate(graph.phases(node)):
+        for link in group:
+            deg = abs(math.remainder(graph.travel_bearing(link) - direction, math.tau))
+            if deg < best_deg:
+                best, best_deg = index, deg
+    return best
 
-    Boundary point ``i`` is where an external street meets the grid: vehicles
-    enter there heading into the grid and leave there heading out.
+
+def _local_offset(scenario: Scenario, graph: StreetGraph, node: int) -> float | None:
+    cols = scenario.city.cols
+    row, col = divmod(node, cols)
+    return scenario.signals.override_offset_s(row, col)
+
+
+class StreetNetwork:
+    """The district's intersections, as agents, and the routes vehicles take.
+
+    Args:
+        model: the Mesa model (intersections are its agents).
+        env: the simulation clock.
+        scenario: the scenario (signals, city).
+        graph: the street graph.
+        crossing_log, signal_log: shared tables of crossings and served phases.
+        service_timing: changes the services ask of every controller's timing.
     """
 
     def __init__(
@@ -94,99 +155,158 @@ class StreetGrid:
         model: mesa.Model,
         env: simpy.Environment,
         scenario: Scenario,
+        graph: StreetGraph,
         crossing_log: ColumnLog,
         signal_log: ColumnLog,
         service_timing: Mapping[str, float] | None = None,
     ) -> None:
-        city = scenario.city
-        self.rows, self.cols = city.rows, city.cols
-        self.block_length_m = city.block_length_m
-        self.link_s = city.block_length_m / city.speed_mps
-        signals = scenario.signals
-        headway_s = 3600.0 / (signals.saturation_flow_vph * city.lanes)
-        #: vehicles one block holds (inf: no spillback)
-        self.link_storage = city.link_storage
+        self.graph = graph
+        self.env = env
+        city, signals = scenario.city, scenario.signals
         self.spillback = Spillback(scenario.warmup)
-        offsets = signal_offsets(scenario)
-        district = signal_timing(scenario, None, service_timing)
-        local = {
-            o.at: signal_timing(scenario, signals.at(*o.at), service_timing)
-            for o in signals.overrides
-        }
+        self.router = Router(graph)
+        #: vehicles one link holds per metre of lane (inf: no spillback)
+        per_lane_m = 1.0 / city.jam_spacing_m if city.spillback else math.inf
+        self.approach_of: dict[int, Approach] = {}
+        timings: dict[int, SignalTiming] = {}
+        for node in range(graph.n_intersections):
+            groups = graph.phases(node)
+            phase_of = {link: p for p, group in enumerate(groups) for link in group}
+            for link in graph.incoming[node]:
+                lanes = graph.link_lanes(link)
+                storage = (
+                    max(1, int(graph.link_length_m(link) * lanes * per_lane_m))
+                    if (city.spillback)
+                    else math.inf
+                )
+                self.approach_of[link] = Approach(
+                    env,
+                    node,
+                    link,
+                    phase_of.get(link, 0),
+                    3600.0 / (signals.saturation_flow_vph * lanes),
+                    storage,
+                    self.spillback,
+                    from_leg=graph.leg_of(node, graph.links[link][2]),
+                    travel_s=graph.link_length_m(link) / graph.link_speed_mps(link),
+                )
+            if graph.control[node] == "signal":
+                widths = [graph.crossing_width_m(s) for s in graph.legs[node]]
+                clearance = max(widths) / signals.clearance_speed_mps
+                row, col = divmod(node, city.cols)
+                local = (
+                    signals.at(row, col) if graph.n_intersections == city.rows * city.cols else None
+                )
+                timings[node] = signal_timing(
+                    scenario, max(len(groups), 1), clearance, local, service_timing
+                )
+        offsets = signal_offsets(scenario, graph, timings)
         self.intersections = [
-            Intersection(
-                model,
-                env,
-                r * self.cols + c,
-                r,
-                c,
-                local.get((r, c), district),
-                headway_s,
-                city.crossing_width_m,
-                crossing_log,
-                signal_log,
-                storage=self.link_storage,
-                spillback=self.spillback,
-                offset_s=offsets[r][c],
-            )
-            for r in range(self.rows)
-            for c in range(self.cols)
-        ]
-        #: (node, side) of each boundary point; side is the compass side it leaves by.
-        self.boundary = self._boundary_points()
-        self._routes: dict[tuple[int, int, bool], Route] = {}
+            self._intersection(model, node, timings.get(node), offsets.get(node, 0.0),
+                               crossing_log, signal_log)
+            for node in range(graph.n_intersections)
+        ]  # fmt: skip
+        #: the boundary nodes, where vehicles enter and leave
+        self.boundary = graph.boundary_nodes
+        self._routes: dict[tuple[int, ...], Route] = {}
 
-    def node(self, row: int, col: int) -> int:
-        """Index of the intersection at (row, col)."""
-        return row * self.cols + col
+    @property
+    def link_storage(self) -> float:
+        """Vehicles the longest link holds (inf without spillback), for the record."""
+        return max((a.storage for a in self.approach_of.values()), default=math.inf)
 
-    def _boundary_points(self) -> list[tuple[int, int]]:
-        points = [(self.node(0, c), NORTH) for c in range(self.cols)]
-        points += [(self.node(r, self.cols - 1), EAST) for r in range(self.rows)]
-        points += [(self.node(self.rows - 1, c), SOUTH) for c in reversed(range(self.cols))]
-        points += [(self.node(r, 0), WEST) for r in reversed(range(self.rows))]
-        return points
-
-    def route(self, entry: int, exit_: int, rows_first: bool) -> Route:
-        """Stop lines (and exit headings) from boundary point ``entry`` to ``exit_``.
-
-        The path is L-shaped; ``rows_first`` chooses whether the vehicle first
-        changes row (drives north or south) or first changes column.
-        """
-        key = (entry, exit_, rows_first)
-        if key not in self._routes:
-            node, side = self.boundary[entry]
-            target, exit_side = self.boundary[exit_]
-            self._routes[key] = self._build_route(
-                node, opposite(side), target, exit_side, rows_first, include_start=True
-            )
-        return self._routes[key]
-
-    def drive(self, origin: int, target: int, rows_first: bool) -> Route:
-        """Stop lines from just past intersection ``origin`` up to ``target``'s stop line."""
-        return self._build_route(origin, -1, target, -1, rows_first, include_start=False)
-
-    def _build_route(
+    def _intersection(
         self,
+        model: mesa.Model,
         node: int,
-        heading: int,
-        target: int,
-        exit_heading: int,
-        rows_first: bool,
-        include_start: bool,
-    ) -> Route:
-        row, col = divmod(node, self.cols)
-        target_row, target_col = divmod(target, self.cols)
-        vertical = [SOUTH if target_row > row else NORTH] * abs(target_row - row)
-        horizontal = [EAST if target_col > col else WEST] * abs(target_col - col)
-        moves = (vertical + horizontal) if rows_first else (horizontal + vertical)
-        stops: list[tuple[Approach, int]] = []
-        if include_start:
-            stops.append(
-                (self.intersections[node].approaches[heading], (moves or [exit_heading])[0])
+        timing: SignalTiming | None,
+        offset_s: float,
+        crossing_log: ColumnLog,
+        signal_log: ColumnLog,
+    ) -> Intersection:
+        graph, env = self.graph, self.env
+        approaches = [self.approach_of[link] for link in graph.incoming[node]]
+        crosswalks = [
+            Crosswalk(
+                env,
+                node,
+                leg,
+                graph.crosswalk_phase(node, street),
+                graph.crossing_width_m(street),
+                crossing_log,
             )
-        for i, move in enumerate(moves):
-            row, col = row + STEP[move][0], col + STEP[move][1]
-            leaving = moves[i + 1] if i + 1 < len(moves) else exit_heading
-            stops.append((self.intersections[self.node(row, col)].approaches[move], leaving))
-        return tuple(stops)
+            for leg, street in enumerate(graph.legs[node])
+            if graph.has_crosswalk(node, street)
+        ]
+        if timing is None:  # an all-way stop, always
+            stop = self.all_way_stop(node)
+            stop.start()
+            return Intersection(model, node, approaches, crosswalks, stop_control=stop)
+        phases = len(timing.green_s)
+        entering: list[list[Crosswalk]] = [[] for _ in range(phases)]
+        for crosswalk in crosswalks:
+            street = graph.legs[node][crosswalk.leg]
+            for approach in approaches:
+                if graph.links[approach.link][2] == street:
+                    entering[approach.phase].append(crosswalk)
+        controller = SignalController(
+            env,
+            node,
+            timing,
+            approaches=[[a for a in approaches if a.phase == p] for p in range(phases)],
+            crosswalks=[[c for c in crosswalks if c.phase == p] for p in range(phases)],
+            log=signal_log,
+            offset_s=offset_s,
+            conflicting=entering,
+        )
+        return Intersection(model, node, approaches, crosswalks, controller)
+
+    def all_way_stop(self, node: int) -> FlashingRed:
+        """A new all-way-stop discharge of intersection ``node`` (not started)."""
+        approaches = [self.approach_of[link] for link in self.graph.incoming[node]]
+        index = {a.link: i for i, a in enumerate(approaches)}
+        opposing = [index.get(self.graph.opposing(a.link)) for a in approaches]  # type: ignore[arg-type]
+        return FlashingRed(
+            self.env, approaches, AWSC_CASE_HEADWAY_S, 0.0, AWSC_STOP_S, opposing=opposing
+        )
+
+    # -- routes -----------------------------------------------------------------
+    def route_of_links(self, links: Sequence[int]) -> Route:
+        """The stop lines met along ``links`` (each link that ends at an intersection),
+        with the legs the vehicle leaves each by; a route ending at a boundary node
+        drives its last link out of the district."""
+        key = tuple(links)
+        route = self._routes.get(key)
+        if route is None:
+            graph = self.graph
+            stops = tuple(self.approach_of[k] for k in links if k in self.approach_of)
+            out_legs = tuple(
+                graph.leg_of(graph.links[k][1], graph.links[nxt][2])
+                for k, nxt in pairwise(links)
+                if k in self.approach_of
+            )
+            last = links[-1]
+            exit_s = 0.0 if last in self.approach_of else self.router.freeflow_s[last]
+            if len(out_legs) < len(stops):  # the route ends at a stop line
+                out_legs = (*out_legs, -1)
+            route = Route(stops, out_legs, exit_s, key)
+            self._routes[key] = route
+        return route
+
+    def route(self, entry: int, exit_: int, rng: np.random.Generator | None = None) -> Route:
+        """From boundary point ``entry`` into the district and out at ``exit_`` (indices into
+        :attr:`boundary`), the cheapest way (ties: at random with ``rng``)."""
+        origin, destination = self.boundary[entry], self.boundary[exit_]
+        return self.route_of_links(self.router.between(origin, destination, rng))
+
+    def drive(self, origin: int, target: int, rng: np.random.Generator | None = None) -> Route:
+        """From intersection ``origin`` (past its stop line) to ``target``'s stop line; from
+        an intersection to itself, no stop line and a short drive around it (the mean
+        link's travel time)."""
+        if origin == target:
+            return Route((), (), float(np.mean(self.router.freeflow_s)), ())
+        return self.route_of_links(self.router.between(origin, target, rng))
+
+    def node_xy(self, node: int) -> tuple[float, float]:
+        """Position of ``node`` (m)."""
+        return float(self.graph.x_m[node]), float(self.graph.y_m[node])

@@ -1,30 +1,28 @@
 """The pedestrian network: street corners joined by sidewalks and crosswalks.
 
-Corner ``4 * node + k`` is the north-east (k=0), south-east (1), south-west (2)
-or north-west (3) corner of an intersection. The crosswalk across leg ``L``
-joins corners ``(L - 1) % 4`` and ``L``; a sidewalk segment runs along each
-side of every block. The walk between a home or destination and its corner
+An intersection with k legs has k corners: corner j lies between leg j and leg j + 1
+(counter-clockwise), so the crosswalk across leg j joins corners j - 1 and j. A street
+between two intersections has a sidewalk segment on each side, joining the corners on
+that side at its two ends. The walk between a home or destination and its corner
 (mid-block) is off the modelled segments (segment -1).
 """
 
 from __future__ import annotations
 
 import heapq
+import math
 from array import array
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from agents.compass import HEADINGS
-
 if TYPE_CHECKING:
     from agents.crosswalk import Crosswalk
     from agents.pedestrian import Legs, Piece
-    from twin.district.streets import StreetGrid
+    from twin.district.streets import StreetNetwork
 
-NE, SE, SW, NW = range(4)
-#: Where each corner sits relative to its intersection (x = east, y = south), in blocks.
-CORNER_OFFSET = ((0.12, -0.12), (0.12, 0.12), (-0.12, 0.12), (-0.12, -0.12))
+#: Distance from an intersection's centre to its corners, for drawing (m).
+CORNER_OFFSET_M = 12.0
 
 #: An edge: (neighbour corner, metres, crosswalk or None, sidewalk segment or -1).
 Edge = tuple[int, float, "Crosswalk | None", int]
@@ -34,37 +32,60 @@ _Search = tuple["array[float]", "array[int]", "array[int]", bytearray, list[tupl
 
 
 class Walkways:
-    """Sidewalk segments and shortest walking routes between corners of the grid.
+    """Sidewalk segments and shortest walking routes between corners of the district.
 
     Args:
-        grid: the street grid, whose intersections own the crosswalks.
+        network: the streets, whose intersections own the crosswalks.
     """
 
-    def __init__(self, grid: StreetGrid) -> None:
-        self.cols = grid.cols
-        self.n_corners = 4 * len(grid.intersections)
+    def __init__(self, network: StreetNetwork) -> None:
+        graph = network.graph
+        n = graph.n_intersections
+        #: first corner of each intersection (corners of node i: base[i] .. base[i + 1] - 1)
+        self.corner_base = np.zeros(n + 1, dtype=np.int64)
+        self.corner_base[1:] = np.cumsum([max(len(graph.legs[i]), 1) for i in range(n)])
+        self.n_corners = int(self.corner_base[-1])
+        #: intersection of each corner
+        self.corner_node = np.repeat(np.arange(n), np.diff(self.corner_base))
+        self.corner_xy = np.zeros((self.n_corners, 2))
         self._edges: list[list[Edge]] = [[] for _ in range(self.n_corners)]
-        #: endpoints (x = column, y = row) of each sidewalk segment, shape (n, 2, 2)
+        #: endpoints (m) of each sidewalk segment
         self.segments_xy: list[tuple[tuple[float, float], tuple[float, float]]] = []
         self.segment_lengths_m: list[float] = []
-        block = grid.block_length_m
-        for inter in grid.intersections:
-            base = 4 * inter.node
-            for leg in HEADINGS:
-                crosswalk = inter.crosswalks[leg]
-                self._join(base + (leg - 1) % 4, base + leg, crosswalk.width_m, crosswalk)
-            if inter.col + 1 < grid.cols:
-                east = 4 * (inter.node + 1)
-                self._sidewalk(base + NE, east + NW, block)
-                self._sidewalk(base + SE, east + SW, block)
-            if inter.row + 1 < grid.rows:
-                south = 4 * (inter.node + grid.cols)
-                self._sidewalk(base + SW, south + NW, block)
-                self._sidewalk(base + SE, south + NE, block)
+        #: intersection at the first end of each segment
+        self.segment_node: list[int] = []
+        for node in range(n):
+            legs = graph.legs[node]
+            k = max(len(legs), 1)
+            for j in range(k):
+                self.corner_xy[self.corner(node, j)] = _corner_xy(graph, node, j)
+        for inter in network.intersections:
+            k = len(graph.legs[inter.node])
+            for crosswalk in inter.crosswalks:
+                leg = crosswalk.leg
+                self._join(
+                    self.corner(inter.node, (leg - 1) % k),
+                    self.corner(inter.node, leg),
+                    crosswalk.width_m,
+                    crosswalk,
+                )
+        for index, street in enumerate(graph.streets):
+            a, b = street.a, street.b
+            if not street.sidewalks or a >= n or b >= n:
+                continue
+            ja, jb = graph.leg_of(a, index), graph.leg_of(b, index)
+            ka, kb = len(graph.legs[a]), len(graph.legs[b])
+            # left of a -> b: corner ja at a, corner jb - 1 at b; right: the others
+            self._sidewalk(a, self.corner(a, ja), self.corner(b, (jb - 1) % kb), street.length_m)
+            self._sidewalk(a, self.corner(a, (ja - 1) % ka), self.corner(b, jb), street.length_m)
         #: resumable searches by origin: distance, predecessor, edge index, settled, heap
         self._trees: dict[int, _Search] = {}
         self._paths: dict[tuple[int, int], Path] = {}
         self._adjacent: list[tuple[tuple[int, float, int], ...]] | None = None
+
+    def corner(self, node: int, j: int) -> int:
+        """Corner ``j`` of intersection ``node``."""
+        return int(self.corner_base[node]) + j
 
     @property
     def n_segments(self) -> int:
@@ -77,18 +98,16 @@ class Walkways:
         self._edges[a].append((b, metres, crosswalk, segment))
         self._edges[b].append((a, metres, crosswalk, segment))
 
-    def _sidewalk(self, a: int, b: int, metres: float) -> None:
+    def _sidewalk(self, node: int, a: int, b: int, metres: float) -> None:
         self._join(a, b, metres, None, len(self.segment_lengths_m))
         self.segment_lengths_m.append(metres)
-        self.segments_xy.append((self._corner_xy(a), self._corner_xy(b)))
-
-    def _corner_xy(self, corner: int) -> tuple[float, float]:
-        row, col = divmod(corner // 4, self.cols)
-        dx, dy = CORNER_OFFSET[corner % 4]
-        return (col + dx, row + dy)
+        self.segment_node.append(node)
+        self.segments_xy.append(
+            (tuple(self.corner_xy[a].tolist()), tuple(self.corner_xy[b].tolist()))  # type: ignore[arg-type]
+        )
 
     def segment_array(self) -> np.ndarray:
-        """Segment endpoints as an array of shape (n, 2, 2)."""
+        """Segment endpoints as an array of shape (n, 2, 2) (m)."""
         return np.array(self.segments_xy, dtype=float).reshape(-1, 2, 2)
 
     def legs(self, origin: int, origin_m: float, destination: int, destination_m: float) -> Legs:
@@ -109,6 +128,8 @@ class Walkways:
         key = (origin, destination)
         if key not in self._paths:
             predecessor, via = self._tree(origin, destination)
+            if destination != origin and predecessor[destination] < 0:
+                raise ValueError(f"corner {destination} cannot be walked to from {origin}")
             edges: list[Edge] = []
             corner = destination
             while corner != origin:
@@ -170,3 +191,18 @@ class Walkways:
                     via[neighbour] = index
                     heappush(heap, (candidate, neighbour))
         return predecessor, via
+
+
+def _corner_xy(graph, node: int, j: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """Where corner ``j`` of ``node`` is drawn: between leg j and leg j + 1."""
+    legs = graph.legs[node]
+    x, y = float(graph.x_m[node]), float(graph.y_m[node])
+    if not legs:
+        return x, y
+    first = graph.bearing(node, graph.streets[legs[j]].other(node))
+    if len(legs) == 1:
+        middle = first + math.pi
+    else:
+        second = graph.bearing(node, graph.streets[legs[(j + 1) % len(legs)]].other(node))
+        middle = first + ((second - first) % math.tau) / 2
+    return x + CORNER_OFFSET_M * math.cos(middle), y + CORNER_OFFSET_M * math.sin(middle)

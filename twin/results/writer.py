@@ -90,24 +90,28 @@ def write_results(
     put("links.json", links_json(result))
     series = result.series
     put("timeseries.csv", _csv_writer(list(series), _table_rows(series)))
-    rows, cols = result.intersection_delay_s.shape
+    graph = result.graph
     put(
         "intersections.csv",
         _csv_writer(
-            ["node", "row", "col", "vehicle_delay_s_mean", "stranded_crossings"],
+            ["node", "label", "x_m", "y_m", "lat", "lon", "control",
+             "vehicle_delay_s_mean", "stranded_crossings"],
             [
                 [
-                    r * cols + c,
-                    r,
-                    c,
-                    round(float(result.intersection_delay_s[r, c]), 4),
-                    int(result.intersection_stranded[r, c]),
+                    node,
+                    graph.label[node],
+                    round(float(graph.x_m[node]), 2),
+                    round(float(graph.y_m[node]), 2),
+                    round(float(graph.lat[node]), 7),
+                    round(float(graph.lon[node]), 7),
+                    graph.control[node],
+                    round(float(result.intersection_delay_s[node]), 4),
+                    int(result.intersection_stranded[node]),
                 ]
-                for r in range(rows)
-                for c in range(cols)
+                for node in range(graph.n_intersections)
             ],
         ),
-    )
+    )  # fmt: skip
     if trips:
         for name, table in result.tables.items():
             put(f"{name}.csv", _csv_writer(list(table), _table_rows(table)))
@@ -184,13 +188,20 @@ def _plots(result: RunResult) -> dict[str, Callable[[Path], None]]:
     from metrics.service_plots import plot_crossing_timeline
 
     scenario, series, tables = result.scenario, result.series, result.tables
-    name, start = scenario.name, scenario.demand.start_hour
+    name, start, graph = scenario.name, scenario.demand.start_hour, result.graph
     plots: dict[str, Callable[[Path], None]] = {
         "delay_over_time.png": lambda p: plot_delay_over_time(
             series, p, start, f"{name}: delay over time"
         ),
         "intersection_delay.png": lambda p: plot_intersection_map(
             result.intersection_delay_s,
+            np.column_stack([graph.x_m, graph.y_m])[: graph.n_intersections],
+            np.array(
+                [
+                    [(graph.x_m[s.a], graph.y_m[s.a]), (graph.x_m[s.b], graph.y_m[s.b])]
+                    for s in graph.streets
+                ]
+            ).reshape(-1, 2, 2),
             p,
             f"{name}: stop-line delay per vehicle at each intersection (not trip delay)",
             "mean stop-line delay per vehicle (s)",
@@ -204,7 +215,15 @@ def _plots(result: RunResult) -> dict[str, Callable[[Path], None]]:
             scenario.clearance_s,
             start,
             f"{name}: crossings and pedestrian signals",
-            cols=scenario.city.cols,
+            {
+                (node, leg): (
+                    graph.crosswalk_phase(node, street),
+                    f"intersection {graph.label[node]}, crosswalk across the street to "
+                    f"{graph.label[graph.streets[street].other(node)]}",
+                )
+                for node in range(graph.n_intersections)
+                for leg, street in enumerate(graph.legs[node])
+            },
         )
     if result.sensors and "persons_exposed" in series:
         from metrics.privacy_plots import plot_exposure_over_time

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from agents.pedestrian import Surface, WalkWatcher
     from agents.sensing import Sensing, Sensor
     from agents.vehicle import VehicleWatcher
-    from twin.district.streets import StreetGrid
+    from twin.district.streets import StreetNetwork
     from twin.district.walkways import Walkways
     from twin.scenario import Scenario, Section
 
@@ -168,7 +168,7 @@ class BuildContext:
     scenario: Scenario
     model: mesa.Model
     env: simpy.Environment
-    grid: StreetGrid
+    grid: StreetNetwork
     walkways: Walkways
     sensing: Sensing
 

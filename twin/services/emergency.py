@@ -81,11 +81,10 @@ class Emergency(Service):
             sensing.link("ambulances", "signal_controllers", "preemption requests")
         self.station = EmergencyService(
             context.env,
-            [i.controller for i in grid.intersections],
+            {i.node: i.controller for i in grid.intersections if i.controller is not None},
             ambulances=emergency.ambulances,
             turnout_s=emergency.turnout_s,
             on_scene_s=emergency.on_scene_s,
-            link_s=grid.link_s,
             lead_s=lead_s,
             yield_share=emergency.queue_yield_share,
             manual_dispatch_s=scenario.security.manual_dispatch_delay,
@@ -124,14 +123,11 @@ class Emergency(Service):
         rng = self.stream("incidents")
         times = arrival_times(rng, scenario.emergency.incidents_per_hour, scenario.duration)
         nodes = rng.integers(0, len(grid.intersections), len(times))
-        rows_first = rng.random(len(times)) < 0.5
         row, col = scenario.station_node
-        station = grid.node(row, col)
-        for t, node, first in zip(times.tolist(), nodes.tolist(), rows_first.tolist(), strict=True):
+        station = row * scenario.city.cols + col
+        for t, node in zip(times.tolist(), nodes.tolist(), strict=True):
             yield env.timeout(t - env.now)
-            self.station.call(
-                node, grid.drive(station, node, first), grid.drive(node, station, not first)
-            )
+            self.station.call(node, grid.drive(station, node, rng), grid.drive(node, station, rng))
 
     def sensor_sites(self) -> dict[str, Sites]:
         if not self.scenario.services.preemption:

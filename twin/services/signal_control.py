@@ -11,20 +11,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from agents.all_way_stop import FlashingRed
-from metrics.analytic import AWSC_CASE_HEADWAY_S
 from twin.services.base import DRIVERS, PEDESTRIANS, BuildContext, Part, Service, register
 
 if TYPE_CHECKING:
     from twin.scenario import Scenario
 
-__all__ = ["AWSC_STOP_S", "CONTROLLERS", "SignalControl"]
+__all__ = ["CONTROLLERS", "SignalControl"]
 
 CONTROLLERS = "signal_controllers"
 CENTRE = "traffic_management"
-#: Time lost by a vehicle that has to stop at an otherwise empty all-way stop (s): the
-#: constant the HCM adds to all-way-stop control delay for deceleration and acceleration.
-AWSC_STOP_S = 5.0
 
 
 @register
@@ -70,7 +65,8 @@ class SignalControl(Service):
 
     def flash(self, node: int, start_s: float, end_s: float) -> None:
         """Intersection ``node``'s controller flashes red from ``start_s`` to ``end_s``."""
-        env = self.context.env
-        intersection = self.context.grid.intersections[node]
-        red = FlashingRed(env, intersection.approaches, AWSC_CASE_HEADWAY_S, 0.0, AWSC_STOP_S)
-        intersection.controller.fail_safe(max(start_s, env.now), end_s, red)
+        env, streets = self.context.env, self.context.grid
+        controller = streets.intersections[node].controller
+        if controller is None:
+            return  # an all-way stop already: nothing to fall back to
+        controller.fail_safe(max(start_s, env.now), end_s, streets.all_way_stop(node))

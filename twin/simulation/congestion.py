@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from agents.compass import NAMES
 from twin.durations import format_duration
 
 if TYPE_CHECKING:
     from agents.approach import Approach
-    from twin.district.streets import StreetGrid
+    from twin.district.streets import StreetNetwork
 
 #: Share of an approach's greens its queue must outlast to count as oversaturated.
 OVERSATURATED_SHARE = 0.5
@@ -27,18 +26,19 @@ MIN_GREENS = 3
 LISTED = 5
 
 
-def _where(grid: StreetGrid, approach: Approach) -> str:
-    row, col = divmod(approach.node, grid.cols)
-    return f"({row}, {col}) {NAMES[approach.heading]}bound"
+def _where(grid: StreetNetwork, approach: Approach) -> str:
+    """``(2, 3) from (2, 2)``: the intersection and the one the approach comes from."""
+    label = grid.graph.label
+    return f"{label[approach.node]} from {label[grid.graph.links[approach.link][0]]}"
 
 
-def _listing(grid: StreetGrid, approaches: list[Approach]) -> str:
+def _listing(grid: StreetNetwork, approaches: list[Approach]) -> str:
     shown = ", ".join(_where(grid, a) for a in approaches[:LISTED])
     more = len(approaches) - LISTED
     return shown + (f" and {more} more" if more > 0 else "")
 
 
-def congestion(grid: StreetGrid, end_s: float) -> tuple[dict[str, object], list[str]]:
+def congestion(grid: StreetNetwork, end_s: float) -> tuple[dict[str, object], list[str]]:
     """(the ``congestion`` metrics, warnings in plain words) of a finished run."""
     approaches = [a for i in grid.intersections for a in i.approaches]
     judged = [a for a in approaches if a.greens >= MIN_GREENS]
@@ -57,7 +57,7 @@ def congestion(grid: StreetGrid, end_s: float) -> tuple[dict[str, object], list[
     blocked = sorted(blocked_s, key=lambda a: -blocked_s[a])
     gridlocks = grid.spillback.gridlocks
     first = gridlocks[0] if gridlocks else None
-    ring_places = [divmod(n, grid.cols) for n in first[1]] if first else []
+    ring_places = [grid.graph.label[n] for n in first[1]] if first else []
     metrics: dict[str, object] = {
         "link_storage_vehicles": grid.link_storage if grid.link_storage != float("inf") else None,
         "approaches": len(approaches),
@@ -66,7 +66,7 @@ def congestion(grid: StreetGrid, end_s: float) -> tuple[dict[str, object], list[
         "approach_blocked_h": sum(blocked_s.values()) / 3600.0,
         "gridlocks": len(gridlocks),
         "gridlock_first_s": first[0] if first else None,
-        "gridlock_first_nodes": [list(place) for place in ring_places] or None,
+        "gridlock_first_nodes": list(first[1]) if first else None,
     }
     warnings = []
     if failing:
@@ -81,7 +81,7 @@ def congestion(grid: StreetGrid, end_s: float) -> tuple[dict[str, object], list[
             f"{_listing(grid, blocked)}"
         )
     if first:
-        ring = " -> ".join(f"({r}, {c})" for r, c in ring_places[:12])
+        ring = " -> ".join(ring_places[:12])
         ring += " -> ..." if len(ring_places) > 12 else ""
         warnings.append(
             f"gridlock at {format_duration(first[0])} into the run: intersections {ring} wait "

@@ -23,9 +23,10 @@ from agents.sensing import Sensing
 from agents.signal import SIGNAL_COLUMNS
 from agents.vehicle import Traffic
 from twin.district.demand import arrival_times
+from twin.district.grid import grid_graph
 from twin.district.population import create_residents
 from twin.district.routines import draw_routines, pedestrian_schedule, vehicle_owners
-from twin.district.streets import StreetGrid
+from twin.district.streets import StreetNetwork
 from twin.district.walkways import Walkways
 from twin.scenario import Scenario
 from twin.security.spread import AttackOutcome
@@ -120,22 +121,28 @@ class CityModel(mesa.Model):
         timing: dict[str, float] = {}
         for cls in classes:
             timing.update(cls.signal_timing(scenario))
-        self.grid = StreetGrid(
-            self,
-            self.env,
-            scenario,
-            self.crossing_log,
-            self.signal_log,
-            timing,
+        city = scenario.city
+        #: the street graph (a grid of rows x cols blocks)
+        self.graph = grid_graph(
+            city.rows, city.cols, city.block_length_m, city.lanes, city.speed_mps,
+            city.lane_width_m,
+        )  # fmt: skip
+        self.grid = StreetNetwork(
+            self, self.env, scenario, self.graph, self.crossing_log, self.signal_log, timing
         )
         self.walkways = Walkways(self.grid)
         self.residents = create_residents(
-            self, scenario, random_stream(seed, "population"), random_stream(seed, "consent")
+            self,
+            scenario,
+            self.grid,
+            self.walkways,
+            random_stream(seed, "population"),
+            random_stream(seed, "consent"),
         )
         context = BuildContext(scenario, self, self.env, self.grid, self.walkways, self.sensing)
         #: the services this scenario runs, by name (addressable, e.g. by attacks)
         self.services: dict[str, Service] = {cls.name: cls(scenario, context) for cls in classes}
-        self.traffic = Traffic(self.env, self.grid.link_s, scenario.warmup)
+        self.traffic = Traffic(self.env, scenario.warmup)
         self.vehicle_owners = np.empty(0, dtype=np.int64)  # drawn with the vehicle trips
         services = list(self.services.values())
         self.walking = Walking(
@@ -232,7 +239,7 @@ class CityModel(mesa.Model):
         points = len(self.grid.boundary)
         entries = rng.integers(0, points, len(times))
         exits = (entries + rng.integers(1, points, len(times))) % points
-        rows_first = rng.random(len(times)) < 0.5
+        choices = random_stream(self.spec.seed, "route_choice")
         #: owner of vehicle trip k + 1 (``Traffic`` numbers trips from 1): resident or visitor
         self.vehicle_owners = vehicle_owners(
             random_stream(self.spec.seed, "owners"),
@@ -241,11 +248,9 @@ class CityModel(mesa.Model):
             demand.start_hour,
             demand.profile,
         )
-        for t, entry, exit_, first in zip(
-            times.tolist(), entries.tolist(), exits.tolist(), rows_first.tolist(), strict=True
-        ):
+        for t, entry, exit_ in zip(times.tolist(), entries.tolist(), exits.tolist(), strict=True):
             yield self.env.timeout(t - self.env.now)
-            self.traffic.start_trip(entry, exit_, self.grid.route(entry, exit_, first))
+            self.traffic.start_trip(entry, exit_, self.grid.route(entry, exit_, choices))
 
     def _pedestrian_demand(self) -> Generator[simpy.Event, object, None]:
         demand = self.spec.demand

@@ -15,6 +15,7 @@ from metrics.safety import vehicle_pedestrian_conflicts
 from metrics.timeseries import time_series
 from twin.digital.exposure import PrivacyOutcome, privacy_outcome
 from twin.digital.records import observations_from_sensing
+from twin.district.street_graph import StreetGraph
 from twin.scenario import Scenario
 from twin.security.blast_radius import Exposure, attack_section, leaked, security_section
 from twin.security.spread import Interval
@@ -48,10 +49,12 @@ class RunResult:
     metrics: dict[str, object]
     series: dict[str, np.ndarray]
     tables: dict[str, Table]
-    #: mean stop-line delay (s) per intersection, rows x cols.
+    #: mean stop-line delay (s) per intersection.
     intersection_delay_s: np.ndarray
-    #: stranded crossings per intersection, rows x cols.
+    #: stranded crossings per intersection.
     intersection_stranded: np.ndarray
+    #: the district's streets (positions, labels, control of each intersection)
+    graph: StreetGraph
     #: the sensors (``agents.sensing.Sensor``) and links declared by the services.
     sensors: list[Sensor] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
@@ -220,13 +223,11 @@ def collect(model: CityModel, timing: dict[str, float]) -> RunResult:
     metrics["privacy"] = privacy.metrics
     warnings += privacy.warnings
     series.update({k: v.astype(float) for k, v in privacy.series.items() if k != "time_s"})
-    shape = (model.grid.rows, model.grid.cols)
-    delay = np.array([i.mean_delay_s for i in model.grid.intersections]).reshape(shape)
+    nodes = len(model.grid.intersections)
+    delay = np.array([i.mean_delay_s for i in model.grid.intersections])
     crossings = tables["crossings"]
     late = (crossings["stranded"] == 1) & (crossings["arrive_s"] >= scenario.warmup)
-    stranded = np.bincount(
-        crossings["node"][late].astype(int), minlength=shape[0] * shape[1]
-    ).reshape(shape)
+    stranded = np.bincount(crossings["node"][late].astype(int), minlength=nodes)
     wall_s = timing.get("wall_s")
     timing = {
         **timing,
@@ -243,6 +244,7 @@ def collect(model: CityModel, timing: dict[str, float]) -> RunResult:
         tables,
         delay,
         stranded,
+        model.graph,
         sensors=list(model.sensing.sensors.values()),
         links=list(model.sensing.links),
         services=dict(model.services),
@@ -278,14 +280,18 @@ def _privacy(
     residents = model.residents
     resident_ids = np.array([r.unique_id for r in residents], dtype=np.int64)
     seen = observations_from_sensing(
-        observations, sensors, systems, resident_ids, _segment_nodes(model)
+        observations,
+        sensors,
+        systems,
+        resident_ids,
+        np.asarray(model.walkways.segment_node, dtype=np.int64),
     )
     return privacy_outcome(
         seen,
         systems,
         scenario.policy,
         n_residents=len(residents),
-        homes=np.array([r.anchors[0] // 4 for r in residents], dtype=np.int64),
+        homes=model.walkways.corner_node[[r.anchors[0] for r in residents]].astype(np.int64),
         opted_in=np.array([r.opted_in for r in residents], dtype=bool),
         end_s=model.env.now,
         rng=random_stream(scenario.seed, "privacy_analysis"),
@@ -293,13 +299,3 @@ def _privacy(
         start_hour=scenario.demand.start_hour,
         sample_times_s=sample_times_s,
     )
-
-
-def _segment_nodes(model: CityModel) -> np.ndarray:
-    """The intersection at the first end of each sidewalk segment."""
-    xy = model.walkways.segment_array()
-    if len(xy) == 0:
-        return np.empty(0, dtype=np.int64)
-    col = np.clip(np.rint(xy[:, 0, 0]), 0, model.grid.cols - 1).astype(np.int64)
-    row = np.clip(np.rint(xy[:, 0, 1]), 0, model.grid.rows - 1).astype(np.int64)
-    return row * model.grid.cols + col
