@@ -240,7 +240,7 @@ def test_agents_are_where_the_model_says(tmp_path: Path) -> None:
     for _ in range(12):
         model.step()
         vehicles = model.vehicle_positions()
-        queued = sum(a.queue_length for i in model.grid.intersections for a in i.approaches)
+        queued = sum(a.queue_length for i in model.streets.intersections for a in i.approaches)
         # every vehicle in the network is either driving or queued at a stop line
         # (vehicles waiting outside the district for room are not on the map)
         assert len(vehicles) + queued == model.traffic.inside
@@ -251,7 +251,7 @@ def test_agents_are_where_the_model_says(tmp_path: Path) -> None:
         )
         assert (off_street * block <= 4.0 + 1e-6).all()
         walkers, impaired = model.pedestrian_positions()
-        waiting = sum(c.waiting for i in model.grid.intersections for c in i.crosswalks)
+        waiting = sum(c.waiting for i in model.streets.intersections for c in i.crosswalks)
         assert len(walkers) + waiting == model.walking.active
         assert len(impaired) == len(walkers)
         # pedestrians stay on the sidewalks and crosswalks of the district (corners lie
@@ -446,7 +446,7 @@ def test_reset_builds_the_district_the_controls_now_say() -> None:
     assert first.spec.city.rows == 4 and first.spec.services.crossing_assist != "camera_ai"
     settings.update(size=2, crossing_assist="camera_ai")  # what ControlInput does
     again = ExplorerModel(**values)  # what Reset does
-    assert again.spec.city.rows == 2 and len(again.grid.intersections) == 4
+    assert again.spec.city.rows == 2 and len(again.streets.intersections) == 4
     assert again.spec.services.crossing_assist == "camera_ai"
     assert ExplorerModel(**{**values, "seed": 8}).spec.seed == 8
 

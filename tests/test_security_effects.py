@@ -27,7 +27,7 @@ def intersection_delays(attacked: bool, vehicles_per_hour: float) -> dict[float,
     if attacked:  # down from 1 h to 2 h (the attack and its restoration)
         down = {"signal_controllers:0": [(3600.0, 7200.0)]}
         apply_outages(model.services, model.attack_plan.graph, down, model.env.now)
-    approaches = model.grid.intersections[0].approaches
+    approaches = model.streets.intersections[0].approaches
     samples: dict[float, tuple] = {}
 
     def sample():

@@ -117,7 +117,7 @@ def corridor(attacked: bool) -> tuple[list[float], list[float]]:
         down = {"signal_controllers:1": [(1800.0, 5400.0)]}
         take_down(model, down)
     model.run_to_end()
-    intersections = model.grid.intersections
+    intersections = model.streets.intersections
     return (
         [i.mean_delay_s for i in intersections],
         [sum(a.blocked_s for a in i.approaches) for i in intersections],

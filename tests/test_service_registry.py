@@ -34,7 +34,7 @@ class FootfallCounter(Service):
 
     def __init__(self, scenario: Any, context: BuildContext) -> None:
         super().__init__(scenario, context)
-        crosswalks = 4 * len(context.grid.intersections)
+        crosswalks = 4 * len(context.streets.intersections)
         context.sensing.register(
             Sensor(
                 "footfall_counters",
@@ -149,7 +149,7 @@ class StreetLighting(Service):
         section = scenario.services.street_lighting
         camera = section.sensing == "camera"
         self.sensor = "lighting_cameras" if camera else "lighting_pir"
-        self.nodes = len(context.grid.intersections)
+        self.nodes = len(context.streets.intersections)
         context.sensing.register(
             Sensor(
                 self.sensor,

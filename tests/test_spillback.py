@@ -183,12 +183,12 @@ def test_vehicles_in_the_network_never_exceed_its_storage() -> None:
         demand={"vehicles_per_hour": 12_000, "pedestrians_per_hour": 0},
     )
     model = CityModel(scenario)
-    grid = model.grid
+    streets = model.streets
     per_link = 100 * 1 / 7.5
-    assert grid.link_storage == math.floor(per_link)
-    approaches = [a for i in grid.intersections for a in i.approaches]
+    assert streets.link_storage == math.floor(per_link)
+    approaches = [a for i in streets.intersections for a in i.approaches]
     # links into stop lines, plus the exit links out of the district
-    total = (len(approaches) + len(grid.boundary)) * grid.link_storage
+    total = (len(approaches) + len(streets.boundary)) * streets.link_storage
     worst = [0, 0]
 
     def inspect():
@@ -278,7 +278,9 @@ def _eastbound_delay(offsets: str, seed: int) -> float:
     )
     model.run_to_end()
     graph = model.graph
-    downstream = [model.grid.approach_of[graph.link_of[(node - 1, node)]] for node in range(1, 6)]
+    downstream = [
+        model.streets.approach_of[graph.link_of[(node - 1, node)]] for node in range(1, 6)
+    ]
     return sum(a.delay_sum_s for a in downstream) / sum(a.delay_count for a in downstream)
 
 

@@ -51,7 +51,7 @@ NODE_COMPONENTS = frozenset({"signal_controllers", "preemption_detectors"})
 def down_intersections(model: ExplorerModel, down: set[str]) -> set[int]:
     """Intersections whose controller (``signal_controllers:N``) or detectors are down;
     a component named without ``:N`` stands for every intersection."""
-    every = {i.node for i in model.grid.intersections}
+    every = {i.node for i in model.streets.intersections}
     nodes: set[int] = set()
     for name in down:
         kind, _, index = name.partition(":")
@@ -118,7 +118,7 @@ def compromised(model: ExplorerModel) -> set[str]:
 
 def signal_colour(model: ExplorerModel, approach: Approach) -> str:
     """Green, yellow or red for traffic on ``approach`` (red at an all-way stop)."""
-    controller = model.grid.intersections[approach.node].controller
+    controller = model.streets.intersections[approach.node].controller
     now = model.env.now
     if controller is None or controller.flashing or controller.phase != approach.phase:
         return COLOURS["red"]
@@ -163,7 +163,7 @@ def draw_district(model: ExplorerModel, ax: Axes) -> dict[str, int]:
     # signals and queues (one scatter each: per-marker plot calls are slow)
     queued = 0
     signal_xy, signal_colours, queue_xy = [], [], []
-    for inter in model.grid.intersections:
+    for inter in model.streets.intersections:
         for approach in inter.approaches:
             (x0, y0), (x1, y1) = model.link_points(approach.link)
             length = max(float(np.hypot(x1 - x0, y1 - y0)), 1e-9)
@@ -187,7 +187,7 @@ def draw_district(model: ExplorerModel, ax: Axes) -> dict[str, int]:
     counts["vehicles_moving"] = len(vehicles)
     # pedestrians waiting at curbs (the circle grows with the crowd)
     curbs, crowd = [], []
-    for inter in model.grid.intersections:
+    for inter in model.streets.intersections:
         for crosswalk in inter.crosswalks:
             if crosswalk.waiting:
                 curbs.append(crosswalk_xy(model.walkways, inter.node, crosswalk.leg))

@@ -160,7 +160,7 @@ class BuildContext:
         scenario: the whole frozen scenario (for sections other services share, e.g. city).
         model: the Mesa model (agents a service creates belong to it).
         env: the simulation clock.
-        grid: intersections, approaches, crosswalks and routes.
+        streets: intersections, approaches, crosswalks and routes on the street graph.
         walkways: sidewalk segments and walking routes.
         sensing: where sensors, links and observations are declared and logged.
     """
@@ -168,7 +168,7 @@ class BuildContext:
     scenario: Scenario
     model: mesa.Model
     env: simpy.Environment
-    grid: StreetNetwork
+    streets: StreetNetwork
     walkways: Walkways
     sensing: Sensing
 

@@ -55,7 +55,7 @@ class CrossingAssistService(Service):
     def __init__(self, scenario: Scenario, context: BuildContext) -> None:
         super().__init__(scenario, context)
         services = scenario.services
-        crosswalks = [c for i in context.grid.intersections for c in i.crosswalks]
+        crosswalks = [c for i in context.streets.intersections for c in i.crosswalks]
         self.method = METHODS[services.crossing_assist](
             self.name,
             context.sensing,
@@ -127,7 +127,7 @@ class CrossingAssistService(Service):
 
     def sensor_sites(self) -> dict[str, Sites]:
         crosswalks = tuple(
-            (c.node, c.leg) for i in self.context.grid.intersections for c in i.crosswalks
+            (c.node, c.leg) for i in self.context.streets.intersections for c in i.crosswalks
         )
         return {self.method.sensor: Sites(crosswalks=crosswalks)}
 

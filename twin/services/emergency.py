@@ -59,7 +59,7 @@ class Emergency(Service):
 
     def __init__(self, scenario: Scenario, context: BuildContext) -> None:
         super().__init__(scenario, context)
-        emergency, services, grid = scenario.emergency, scenario.services, context.grid
+        emergency, services, streets = scenario.emergency, scenario.services, context.streets
         sensing = context.sensing
         sensing.link("dispatch", "ambulances", "incident assignment")
         lead_s = None
@@ -74,14 +74,14 @@ class Emergency(Service):
                     ANONYMOUS,
                     (),
                     "signal_controllers",
-                    len(grid.intersections),
+                    len(streets.intersections),
                     "to turn signals green ahead of ambulances",
                 )
             )
             sensing.link("ambulances", "signal_controllers", "preemption requests")
         self.station = EmergencyService(
             context.env,
-            {i.node: i.controller for i in grid.intersections if i.controller is not None},
+            {i.node: i.controller for i in streets.intersections if i.controller is not None},
             ambulances=emergency.ambulances,
             turnout_s=emergency.turnout_s,
             on_scene_s=emergency.on_scene_s,
@@ -119,20 +119,22 @@ class Emergency(Service):
         self.context.env.process(self._incidents())
 
     def _incidents(self) -> Generator[simpy.Event, object, None]:
-        env, grid, scenario = self.context.env, self.context.grid, self.scenario
+        env, streets, scenario = self.context.env, self.context.streets, self.scenario
         rng = self.stream("incidents")
         times = arrival_times(rng, scenario.emergency.incidents_per_hour, scenario.duration)
-        nodes = rng.integers(0, len(grid.intersections), len(times))
+        nodes = rng.integers(0, len(streets.intersections), len(times))
         row, col = scenario.station_node
         station = row * scenario.city.cols + col
         for t, node in zip(times.tolist(), nodes.tolist(), strict=True):
             yield env.timeout(t - env.now)
-            self.station.call(node, grid.drive(station, node, rng), grid.drive(node, station, rng))
+            self.station.call(
+                node, streets.drive(station, node, rng), streets.drive(node, station, rng)
+            )
 
     def sensor_sites(self) -> dict[str, Sites]:
         if not self.scenario.services.preemption:
             return {}
-        nodes = tuple(i.node for i in self.context.grid.intersections)
+        nodes = tuple(i.node for i in self.context.streets.intersections)
         return {"preemption_detectors": Sites(nodes=nodes)}
 
     def attach(self, watcher: object) -> bool:

@@ -65,7 +65,7 @@ class SignalControl(Service):
 
     def flash(self, node: int, start_s: float, end_s: float) -> None:
         """Intersection ``node``'s controller flashes red from ``start_s`` to ``end_s``."""
-        env, streets = self.context.env, self.context.grid
+        env, streets = self.context.env, self.context.streets
         controller = streets.intersections[node].controller
         if controller is None:
             return  # an all-way stop already: nothing to fall back to

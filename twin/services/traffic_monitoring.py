@@ -46,7 +46,7 @@ class TrafficMonitoringService(Service):
         assert method is not None  # built only when enabled
         self.method = method
         self.rng = self.stream("detection")
-        n = len(context.grid.intersections)
+        n = len(context.streets.intersections)
         #: which intersections carry the sensors: round(share x n) of them, at random
         self.equipped = np.zeros(n, dtype=bool)
         share = scenario.services.traffic_monitoring.share

@@ -86,7 +86,7 @@ def city_graph(model: CityModel) -> nx.DiGraph:
         model.sensing.links,
         scenario.policy.integration,
         scenario.security,
-        len(model.grid.intersections),
+        len(model.streets.intersections),
         vendors,
         vendor_of,
     )

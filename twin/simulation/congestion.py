@@ -26,27 +26,27 @@ MIN_GREENS = 3
 LISTED = 5
 
 
-def _where(grid: StreetNetwork, approach: Approach) -> str:
+def _where(streets: StreetNetwork, approach: Approach) -> str:
     """``(2, 3) from (2, 2)``: the intersection and the one the approach comes from."""
-    label = grid.graph.label
-    return f"{label[approach.node]} from {label[grid.graph.links[approach.link][0]]}"
+    label = streets.graph.label
+    return f"{label[approach.node]} from {label[streets.graph.links[approach.link][0]]}"
 
 
-def _listing(grid: StreetNetwork, approaches: list[Approach]) -> str:
-    shown = ", ".join(_where(grid, a) for a in approaches[:LISTED])
+def _listing(streets: StreetNetwork, approaches: list[Approach]) -> str:
+    shown = ", ".join(_where(streets, a) for a in approaches[:LISTED])
     more = len(approaches) - LISTED
     return shown + (f" and {more} more" if more > 0 else "")
 
 
-def congestion(grid: StreetNetwork, end_s: float) -> tuple[dict[str, object], list[str]]:
+def congestion(streets: StreetNetwork, end_s: float) -> tuple[dict[str, object], list[str]]:
     """(the ``congestion`` metrics, warnings in plain words) of a finished run."""
-    approaches = [a for i in grid.intersections for a in i.approaches]
+    approaches = [a for i in streets.intersections for a in i.approaches]
     judged = [a for a in approaches if a.greens >= MIN_GREENS]
     failing = sorted(
         (a for a in judged if a.failed_greens >= OVERSATURATED_SHARE * a.greens),
         key=lambda a: -a.failed_greens / a.greens,
     )
-    warmup_s = grid.spillback.warmup_s
+    warmup_s = streets.spillback.warmup_s
     blocked_s = {}
     for a in approaches:
         ongoing = 0.0
@@ -55,11 +55,13 @@ def congestion(grid: StreetNetwork, end_s: float) -> tuple[dict[str, object], li
         if a.blocks or ongoing > 0:
             blocked_s[a] = a.blocked_s + max(ongoing, 0.0)
     blocked = sorted(blocked_s, key=lambda a: -blocked_s[a])
-    gridlocks = grid.spillback.gridlocks
+    gridlocks = streets.spillback.gridlocks
     first = gridlocks[0] if gridlocks else None
-    ring_places = [grid.graph.label[n] for n in first[1]] if first else []
+    ring_places = [streets.graph.label[n] for n in first[1]] if first else []
     metrics: dict[str, object] = {
-        "link_storage_vehicles": grid.link_storage if grid.link_storage != float("inf") else None,
+        "link_storage_vehicles": streets.link_storage
+        if streets.link_storage != float("inf")
+        else None,
         "approaches": len(approaches),
         "approaches_oversaturated": len(failing),
         "approaches_blocked": len(blocked),
@@ -72,13 +74,13 @@ def congestion(grid: StreetNetwork, end_s: float) -> tuple[dict[str, object], li
     if failing:
         warnings.append(
             f"{len(failing)} of {len(approaches)} approaches are oversaturated (their queue "
-            f"outlasted at least half their greens after the warm-up): {_listing(grid, failing)}"
+            f"outlasted at least half their greens after the warm-up): {_listing(streets, failing)}"
         )
     if blocked:
         warnings.append(
             f"spillback: {len(blocked)} approaches were blocked by a full downstream link "
             f"for {metrics['approach_blocked_h']:.1f} approach-hours in all; longest: "
-            f"{_listing(grid, blocked)}"
+            f"{_listing(streets, blocked)}"
         )
     if first:
         ring = " -> ".join(ring_places[:12])

@@ -127,19 +127,19 @@ class CityModel(mesa.Model):
             city.rows, city.cols, city.block_length_m, city.lanes, city.speed_mps,
             city.lane_width_m,
         )  # fmt: skip
-        self.grid = StreetNetwork(
+        self.streets = StreetNetwork(
             self, self.env, scenario, self.graph, self.crossing_log, self.signal_log, timing
         )
-        self.walkways = Walkways(self.grid)
+        self.walkways = Walkways(self.streets)
         self.residents = create_residents(
             self,
             scenario,
-            self.grid,
+            self.streets,
             self.walkways,
             random_stream(seed, "population"),
             random_stream(seed, "consent"),
         )
-        context = BuildContext(scenario, self, self.env, self.grid, self.walkways, self.sensing)
+        context = BuildContext(scenario, self, self.env, self.streets, self.walkways, self.sensing)
         #: the services this scenario runs, by name (addressable, e.g. by attacks)
         self.services: dict[str, Service] = {cls.name: cls(scenario, context) for cls in classes}
         self.traffic = Traffic(self.env, scenario.warmup)
@@ -162,10 +162,10 @@ class CityModel(mesa.Model):
             "time_s": lambda m: m.env.now,
             "vehicles_in_network": lambda m: m.traffic.inside,
             "vehicles_waiting_to_enter": lambda m: m.traffic.outside,
-            "vehicles_queued": lambda m: sum(i.vehicles_queued for i in m.grid.intersections),
+            "vehicles_queued": lambda m: sum(i.vehicles_queued for i in m.streets.intersections),
             "pedestrians_walking": lambda m: m.walking.active,
             "pedestrians_at_curb": lambda m: sum(
-                c.waiting for i in m.grid.intersections for c in i.crosswalks
+                c.waiting for i in m.streets.intersections for c in i.crosswalks
             ),
         }
         for service in self.services.values():
@@ -236,7 +236,7 @@ class CityModel(mesa.Model):
         times = arrival_times(
             rng, demand.vehicles_per_hour, self.end_s, demand.profile, demand.start_hour
         )
-        points = len(self.grid.boundary)
+        points = len(self.streets.boundary)
         entries = rng.integers(0, points, len(times))
         exits = (entries + rng.integers(1, points, len(times))) % points
         choices = random_stream(self.spec.seed, "route_choice")
@@ -250,7 +250,7 @@ class CityModel(mesa.Model):
         )
         for t, entry, exit_ in zip(times.tolist(), entries.tolist(), exits.tolist(), strict=True):
             yield self.env.timeout(t - self.env.now)
-            self.traffic.start_trip(entry, exit_, self.grid.route(entry, exit_, choices))
+            self.traffic.start_trip(entry, exit_, self.streets.route(entry, exit_, choices))
 
     def _pedestrian_demand(self) -> Generator[simpy.Event, object, None]:
         demand = self.spec.demand

@@ -126,7 +126,7 @@ def _attack_outcome(
         baseline.tables["vehicle_passages"],
         baseline_model.vehicle_owners,
         len(baseline_model.residents),
-        len(baseline_model.grid.intersections),
+        len(baseline_model.streets.intersections),
         {f: whom for s in baseline_model.services.values() for f, whom in s.functions().items()},
         plan.graph,
     )
@@ -195,7 +195,7 @@ def collect(model: CityModel, timing: dict[str, float]) -> RunResult:
             efficiency.update(cls.metrics_when_off(scenario))
         else:
             efficiency.update(running.metrics(tables))
-    congestion_metrics, congestion_warnings = congestion(model.grid, model.env.now)
+    congestion_metrics, congestion_warnings = congestion(model.streets, model.env.now)
     warnings = [*scenario_warnings(scenario), *congestion_warnings]
     metrics: dict[str, object] = {
         "scenario": {
@@ -223,8 +223,8 @@ def collect(model: CityModel, timing: dict[str, float]) -> RunResult:
     metrics["privacy"] = privacy.metrics
     warnings += privacy.warnings
     series.update({k: v.astype(float) for k, v in privacy.series.items() if k != "time_s"})
-    nodes = len(model.grid.intersections)
-    delay = np.array([i.mean_delay_s for i in model.grid.intersections])
+    nodes = len(model.streets.intersections)
+    delay = np.array([i.mean_delay_s for i in model.streets.intersections])
     crossings = tables["crossings"]
     late = (crossings["stranded"] == 1) & (crossings["arrive_s"] >= scenario.warmup)
     stranded = np.bincount(crossings["node"][late].astype(int), minlength=nodes)
