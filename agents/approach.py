@@ -124,6 +124,8 @@ class Approach:
         "node",
         "occupancy",
         "phase",
+        "served",
+        "served_delay_s",
         "spillback",
         "storage",
         "travel_s",
@@ -172,6 +174,10 @@ class Approach:
         self._green_opened: simpy.Event | None = None
         self.delay_sum_s = 0.0
         self.delay_count = 0
+        #: vehicles given a departure, and their stop-line delay, warm-up included (what
+        #: a travel-time feed reads)
+        self.served = 0
+        self.served_delay_s = 0.0
         #: vehicles on the link (including those promised a departure not yet made)
         self.occupancy = 0
         self._leaving: deque[float] = deque()  # promised departures of counted vehicles

@@ -1,10 +1,17 @@
-"""Signal controllers: fixed-time and actuated programs of any number of phases, with WALK.
+"""Signal controllers: fixed-time, actuated and adaptive programs of any number of phases,
+with WALK.
 
 A controller acts only at interval boundaries. Phases run in order (0, 1, ...). At
 the onset of a phase's green it opens that phase's approaches (effective green =
 displayed green + yellow - start-up lost time, starting after the lost time), shows
 WALK on that phase's crosswalks, and, since conflicting traffic is released, marks
 pedestrians still on the crosswalks across the legs that phase lets in as stranded.
+
+Adaptive control is max-pressure (Varaiya 2013): after each minimum green the phase
+whose queues most exceed those they feed downstream gets the green, with its
+neighbours' queues delivered through traffic management; when that network data is
+cut the controller actuates on its own detectors, and with those down runs its fixed
+plan.
 
 Two services change the program: crossing assist lengthens a green so a
 recognised slow pedestrian (or anyone a radar sees on the crossing) can
@@ -16,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import simpy
 
@@ -35,7 +42,7 @@ INFINITY = float("inf")
 class SignalTiming:
     """Timing of every controller in the district (seconds)."""
 
-    control: str  # "fixed" | "actuated"
+    control: str  # "fixed" | "actuated" | "adaptive"
     green_s: tuple[float, ...]  # fixed-time green per phase, in phase order
     yellow_s: float
     all_red_s: float
@@ -45,6 +52,10 @@ class SignalTiming:
     min_green_s: float
     max_green_s: float
     passage_s: float
+    #: adaptive: a phase's pressure must beat the current one's by this many vehicles
+    switch_margin: float = 2.0
+    #: adaptive: a pedestrian waiting longer than this is served next (s)
+    max_pedestrian_wait_s: float = 120.0
     #: crossing assist: extended clearance timed for this speed (0: no assist)
     assist_speed_mps: float = 0.0
     #: radar: longest extension while someone is on the crossing (0: no radar)
@@ -63,6 +74,21 @@ class Preemption:
     phase: int
     released: simpy.Event
     served: bool = False
+
+
+class ControlData(Protocol):
+    """What a controller's detectors and the traffic management network deliver to it
+    (the signal control service: it knows which data paths are up)."""
+
+    def detects(self, node: int) -> bool:
+        """Whether intersection ``node``'s own detectors work now."""
+
+    def coordinated(self, node: int) -> bool:
+        """Whether network data (its neighbours' queues, through traffic management)
+        reaches intersection ``node`` now."""
+
+    def pressures(self, node: int) -> Sequence[float]:
+        """Max-pressure weight of each phase of ``node`` now (vehicles)."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +114,8 @@ class SignalController:
         conflicting: the crosswalks across the legs each phase lets traffic in from:
             pedestrians still on them at that phase's onset are stranded (default: the
             crosswalks the other phases walk on).
+        data: what its detectors and the network deliver (None: its own detectors,
+            always working, and no network: adaptive control acts as actuated).
     """
 
     def __init__(
@@ -100,6 +128,7 @@ class SignalController:
         log: ColumnLog,
         offset_s: float = 0.0,
         conflicting: Sequence[Sequence[Crosswalk]] | None = None,
+        data: ControlData | None = None,
     ) -> None:
         if conflicting is None:  # the crosswalks every other phase walks on
             conflicting = [
@@ -128,15 +157,16 @@ class SignalController:
         #: True while the controller has fallen back to flashing red
         self.flashing = False
         self._fail_pending: FailSafe | None = None
-        actuated = timing.control == "actuated"
+        self.data = data
+        detects = timing.control != "fixed"
         for phase in range(self.phases):
             for approach in approaches[phase]:
-                approach.controller = self if actuated else None
+                approach.controller = self if detects else None
             for crosswalk in crosswalks[phase]:
-                crosswalk.controller = self if actuated else None
+                crosswalk.controller = self if detects else None
         self._extends = timing.assist_speed_mps > 0 or timing.radar_max_extension_s > 0
-        self.offset_s = offset_s % timing.cycle_s if not actuated else 0.0
-        self._process = env.process(self._run(actuated))
+        self.offset_s = offset_s % timing.cycle_s if not detects else 0.0
+        self._process = env.process(self._run())
 
     def next_phase(self, phase: int) -> int:
         """The phase after ``phase`` in the cycle."""
@@ -200,15 +230,18 @@ class SignalController:
 
     # -- programs ---------------------------------------------------------
 
-    def _run(self, actuated: bool) -> Generator[simpy.Event, object, None]:
+    def _run(self) -> Generator[simpy.Event, object, None]:
         phase = 0
         lead_in = self.offset_s > 0
+        program = {"fixed": self._fixed, "actuated": self._actuated, "adaptive": self._adaptive}[
+            self.timing.control
+        ]
         while True:
             try:
                 if lead_in:
                     lead_in = False
                     yield from self._lead_in()
-                yield from (self._actuated(phase) if actuated else self._fixed(phase))
+                yield from program(phase)
             except simpy.Interrupt as interrupt:
                 self._conflict = None
                 cause = interrupt.cause
@@ -252,59 +285,137 @@ class SignalController:
         # phase 0's green starts now, exactly at the offset
 
     def _fixed(self, first: int) -> Generator[simpy.Event, object, None]:
-        timing = self.timing
         phase = first
         while True:
-            green_s = timing.green_s[phase]
-            self._begin_green(phase, walk=True, green_s=green_s)
-            if self._extends:
-                yield self.env.timeout(green_s)
-                yield from self._extend_for_pedestrians(phase)
-                yield self.env.timeout(timing.yellow_s + timing.all_red_s)
-            else:
-                yield self.env.timeout(green_s + timing.yellow_s + timing.all_red_s)
-            self._log_phase()
-            phase = self.next_phase(phase)
+            phase = yield from self._fixed_green(phase)
+
+    def _fixed_green(self, phase: int) -> Generator[simpy.Event, object, int]:
+        """One fixed-time green of ``phase`` and its clearance; returns the next phase."""
+        timing = self.timing
+        green_s = timing.green_s[phase]
+        self._begin_green(phase, walk=True, green_s=green_s)
+        if self._extends:
+            yield self.env.timeout(green_s)
+            yield from self._extend_for_pedestrians(phase)
+            yield self.env.timeout(timing.yellow_s + timing.all_red_s)
+        else:
+            yield self.env.timeout(green_s + timing.yellow_s + timing.all_red_s)
+        self._log_phase()
+        return self.next_phase(phase)
 
     def _actuated(self, first: int) -> Generator[simpy.Event, object, None]:
-        timing = self.timing
-        env = self.env
         phase = first
         while True:
-            walk = any(c.waiting for c in self.crosswalks[phase])
-            min_s = max(timing.min_green_s, timing.walk_s + timing.clearance_s if walk else 0.0)
-            cap_s = timing.max_green_s  # max-green timer, from onset (or from a later call)
-            self._begin_green(phase, walk=walk, green_s=cap_s)
-            self.green_end_s = INFINITY  # decided by gap-out or max-out
-            onset = self.onset_s
-            approaches = self.approaches[phase]
-            while True:
-                gap_end = max(a.last_departure for a in approaches) + timing.passage_s
-                end = min(max(gap_end, onset + min_s), onset + cap_s)
-                if end > env.now:
-                    yield env.timeout(end - env.now)
-                    continue
-                if self._called_elsewhere(phase):
-                    break
-                # Nobody waits for the other phase: stay green.
-                # (an approach blocked by a full downstream link does not hold the green)
-                if not any(a.waiting and a.blocked_on is None for a in approaches):
-                    for approach in approaches:
-                        approach.extend(INFINITY)
-                    self._conflict = env.event()
-                    yield self._conflict
-                cap_s = env.now - onset + timing.max_green_s
+            if self.data is None or self.data.detects(self.node):
+                phase = yield from self._actuated_green(phase)
+            else:  # its detectors are down: the fixed plan, every phase in turn
+                phase = yield from self._fixed_green(phase)
+
+    def _adaptive(self, first: int) -> Generator[simpy.Event, object, None]:
+        """Network-adaptive while the network's data reaches it; else local actuation;
+        with its own detectors down, the fixed plan."""
+        phase = first
+        while True:
+            data = self.data
+            if data is not None and data.coordinated(self.node):
+                phase = yield from self._pressure_green(phase, data)
+            elif data is None or data.detects(self.node):
+                phase = yield from self._actuated_green(phase)
+            else:
+                phase = yield from self._fixed_green(phase)
+
+    def _actuated_green(self, phase: int) -> Generator[simpy.Event, object, int]:
+        """One actuated green of ``phase``: at least the minimum (or WALK and clearance),
+        extended while vehicles keep coming within the passage time, up to the maximum;
+        returns the next phase called."""
+        timing, env = self.timing, self.env
+        walk = any(c.waiting for c in self.crosswalks[phase])
+        min_s = max(timing.min_green_s, timing.walk_s + timing.clearance_s if walk else 0.0)
+        cap_s = timing.max_green_s  # max-green timer, from onset (or from a later call)
+        self._begin_green(phase, walk=walk, green_s=cap_s)
+        self.green_end_s = INFINITY  # decided by gap-out or max-out
+        onset = self.onset_s
+        approaches = self.approaches[phase]
+        while True:
+            gap_end = max(a.last_departure for a in approaches) + timing.passage_s
+            end = min(max(gap_end, onset + min_s), onset + cap_s)
+            if end > env.now:
+                yield env.timeout(end - env.now)
+                continue
+            if self._called_elsewhere(phase):
+                break
+            # Nobody waits for another phase: stay green.
+            # (an approach blocked by a full downstream link does not hold the green)
+            if not any(a.waiting and a.blocked_on is None for a in approaches):
                 for approach in approaches:
-                    approach.extend(onset + cap_s + timing.yellow_s)
-            if self._extends:
-                yield from self._extend_for_pedestrians(phase)
-            self._end_green(phase, env.now)
-            yield env.timeout(timing.yellow_s + timing.all_red_s)
-            self._log_phase()
-            self._calls[phase] = any(a.waiting for a in approaches) or any(
-                c.waiting for c in self.crosswalks[phase]
-            )
-            phase = self._after(phase)
+                    approach.extend(INFINITY)
+                self._conflict = env.event()
+                yield self._conflict
+            cap_s = env.now - onset + timing.max_green_s
+            for approach in approaches:
+                approach.extend(onset + cap_s + timing.yellow_s)
+        yield from self._finish_green(phase)
+        return self._after(phase)
+
+    def _pressure_green(self, phase: int, data: ControlData) -> Generator[simpy.Event, object, int]:
+        """One green of ``phase`` under max-pressure control (Varaiya 2013): held for the
+        minimum (or WALK and clearance), then at every decision (each ``passage_s``) kept
+        while no other phase's pressure beats it by ``switch_margin`` vehicles and it has
+        not gapped out while another is called (as actuated control would), up to the
+        maximum; returns the phase of highest pressure."""
+        timing, env = self.timing, self.env
+        walk = any(c.waiting for c in self.crosswalks[phase])
+        min_s = max(timing.min_green_s, timing.walk_s + timing.clearance_s if walk else 0.0)
+        self._begin_green(phase, walk=walk, green_s=timing.max_green_s)
+        onset = self.onset_s
+        yield env.timeout(min_s)
+        best = phase
+        approaches = self.approaches[phase]
+        while env.now < onset + timing.max_green_s and data.coordinated(self.node):
+            pressures = self._pressures(data)
+            best = max(range(self.phases), key=lambda p: (pressures[p], p == phase))
+            if best != phase and pressures[best] > pressures[phase] + timing.switch_margin:
+                break
+            gapped = max(a.last_departure for a in approaches) + timing.passage_s <= env.now
+            if gapped and not any(a.waiting for a in approaches) and self._called_elsewhere(phase):
+                others = [p for p in range(self.phases) if p != phase]
+                best = max(others, key=lambda p: (self._calls[p], pressures[p]))
+                break
+            step = min(timing.passage_s, onset + timing.max_green_s - env.now)
+            for approach in self.approaches[phase]:
+                approach.extend(env.now + step + timing.yellow_s)
+            yield env.timeout(step)
+        else:
+            pressures = self._pressures(data)
+            others = [p for p in range(self.phases) if p != phase]
+            best = max(others, key=lambda p: pressures[p]) if others else phase
+        yield from self._finish_green(phase)
+        return best if best != phase else self.next_phase(phase)
+
+    def _pressures(self, data: ControlData) -> list[float]:
+        """Each phase's pressure (in vehicles), a waiting pedestrian counting as a vehicle
+        and one kept past ``max_pedestrian_wait_s`` outranking every vehicle."""
+        pressures = list(data.pressures(self.node))
+        now = self.env.now
+        for p, crosswalks in enumerate(self.crosswalks):
+            for crosswalk in crosswalks:
+                if crosswalk.waiting:
+                    waited = now - crosswalk.walk_until
+                    late = waited > self.timing.max_pedestrian_wait_s
+                    pressures[p] += INFINITY if late else crosswalk.waiting
+        return pressures
+
+    def _finish_green(self, phase: int) -> Generator[simpy.Event, object, None]:
+        """End ``phase``'s green (after any pedestrian extension) and run its clearance."""
+        timing, env = self.timing, self.env
+        if self._extends:
+            yield from self._extend_for_pedestrians(phase)
+        self._end_green(phase, env.now)
+        yield env.timeout(self.green_end_s - env.now + timing.yellow_s + timing.all_red_s)
+        self._log_phase()
+        self._calls[phase] = any(a.waiting for a in self.approaches[phase]) or any(
+            c.waiting for c in self.crosswalks[phase]
+        )
 
     def _called_elsewhere(self, phase: int) -> bool:
         return any(called for p, called in enumerate(self._calls) if p != phase)
@@ -414,4 +525,4 @@ class SignalController:
         )
 
 
-__all__ = ["FailSafe", "Preemption", "SignalController", "SignalTiming"]
+__all__ = ["ControlData", "FailSafe", "Preemption", "SignalController", "SignalTiming"]

@@ -136,6 +136,10 @@ class MonitoringMethod:
         """Why it would observe nothing whatever the traffic, if so."""
         return None
 
+    def reidentified_share(self) -> float:
+        """Share of passing vehicles it reads at two sensors in a row (a travel time)."""
+        return 1.0
+
     def observe(
         self, drivers: Passes, walkers: Passes, impaired: np.ndarray, rng: np.random.Generator
     ) -> Seen:
@@ -167,6 +171,9 @@ class Bluetooth(MonitoringMethod):
             vehicle_passes * self.device_share_vehicles + crossings * self.device_share_pedestrians
         )
         return carried * self.detection_probability
+
+    def reidentified_share(self) -> float:
+        return self.device_share_vehicles * self.detection_probability**2
 
     def cannot_act(self) -> str | None:
         if self.detection_probability == 0:

@@ -65,6 +65,17 @@ class Route:
         return sum(a.travel_s for a in self.stops) + self.exit_s
 
 
+class Navigator(Protocol):
+    """Live route guidance: informed drivers re-plan at each stop line when it has news."""
+
+    #: changes whenever the travel times it knows change
+    epoch: int
+
+    def replan(self, route: Route, index: int, destination: int) -> Route:
+        """The cheapest route on now from stop line ``route.stops[index]`` to node
+        ``destination``, keeping the links driven so far."""
+
+
 class VehicleWatcher(Protocol):
     """Told where each vehicle is going, e.g. to draw it (``Traffic.watchers``).
 
@@ -93,11 +104,15 @@ class Traffic:
     Args:
         env: the simulation clock.
         warmup_s: stop-line delays of vehicles arriving earlier are not totalled.
+        navigator: live route guidance for informed drivers, if any.
     """
 
-    def __init__(self, env: simpy.Environment, warmup_s: float) -> None:
+    def __init__(
+        self, env: simpy.Environment, warmup_s: float, navigator: Navigator | None = None
+    ) -> None:
         self.env = env
         self.warmup_s = warmup_s
+        self.navigator = navigator
         self.log = ColumnLog(*VEHICLE_TRIP_COLUMNS)
         self.passages = ColumnLog(*PASSAGE_COLUMNS)
         self.started = 0
@@ -115,11 +130,17 @@ class Traffic:
         """Vehicles on the district's links now."""
         return self.active - self.outside
 
-    def start_trip(self, entry: int, exit_: int, route: Route) -> None:
-        """A vehicle enters the network now at ``entry`` and drives ``route``."""
+    def start_trip(
+        self, entry: int, exit_: int, route: Route, destination: int = -1, informed: bool = False
+    ) -> None:
+        """A vehicle enters the network now at ``entry`` and drives ``route`` to node
+        ``destination``; an ``informed`` driver re-plans on the navigator's news."""
         self.started += 1
         self.active += 1
         vehicle = _Vehicle(self, self.started, entry, exit_, route)
+        if informed and self.navigator is not None:
+            vehicle.destination = destination
+            vehicle.epoch = -1
         self._progress[self.started] = vehicle
         vehicle.start()
 
@@ -180,7 +201,9 @@ class _Vehicle:
         "accrued",
         "arrived",
         "departure",
+        "destination",
         "entry",
+        "epoch",
         "exit",
         "index",
         "route",
@@ -209,6 +232,9 @@ class _Vehicle:
         self.accrued = 0.0
         self.arrived = self.start_s
         self.departure = INFINITY
+        #: an informed driver's destination node (-1: habitual, never re-plans)
+        self.destination = -1
+        self.epoch = -1
 
     def start(self) -> None:
         """Onto the first link now, or wait outside while it is full."""
@@ -251,6 +277,10 @@ class _Vehicle:
                 watcher.vehicle_moving(self.trip, self.route, self.index, leave, arrive)
 
     def _at_stop_line(self, _event: simpy.Event) -> None:
+        navigator = self.traffic.navigator
+        if self.destination >= 0 and navigator is not None and navigator.epoch != self.epoch:
+            self.route = navigator.replan(self.route, self.index, self.destination)
+            self.epoch = navigator.epoch
         stops, index = self.route.stops, self.index
         approach = stops[index]
         self.arrived = arrived = self.traffic.env.now
@@ -273,6 +303,8 @@ class _Vehicle:
         leaving = self.route.out_legs[self.index]
         self.accrued += departure - arrived
         self.departure = departure
+        approach.served += 1
+        approach.served_delay_s += departure - arrived
         if arrived >= traffic.warmup_s:
             approach.delay_sum_s += departure - arrived
             approach.delay_count += 1

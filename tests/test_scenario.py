@@ -126,7 +126,7 @@ def test_unknown_section_is_reported_with_the_top_level_names(tmp_path: Path) ->
 def test_wrong_literal_lists_the_choices(tmp_path: Path) -> None:
     path = write(tmp_path, "name: a\nsignals:\n  control: fixd\n")
     assert problems_of(path) == [
-        f"{path}:3: signals.control: 'fixd' is not one of: 'fixed', 'actuated'"
+        f"{path}:3: signals.control: 'fixd' is not one of: 'fixed', 'actuated', 'adaptive'"
     ]
 
 
@@ -238,10 +238,10 @@ def test_override_problems_are_located_at_set(tmp_path: Path) -> None:
         "--set: '=3' is not PATH=VALUE, e.g. city.rows=2",
         "--set: name.x: cannot be set: name is 'a', not a section",
         "--set: city.rows: 0 must be at least 1",
-        "--set: signals.control: on is not one of: 'fixed', 'actuated'",
+        "--set: signals.control: on is not one of: 'fixed', 'actuated', 'adaptive'",
         "--set: gizmo: unknown field; expected one of: name, description, seed, duration, "
         "warmup, city, population, demand, signals, emergency, services, weather, policy, "
-        "security, attacks",
+        "security, attacks, incidents",
     ]
 
 

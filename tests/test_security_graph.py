@@ -37,7 +37,7 @@ SENSORS = (
 )  # fmt: skip
 #: ... and the parts they declare (``Service.parts``), in the services' order.
 PARTS = (
-    Part("signal_controllers", "traffic", ("signal_control",), per_intersection=True,
+    Part("signal_controllers", "traffic", ("signal_control",), sites=tuple(range(16)),
          keeps_records=True, reached_through="traffic_management"),
     Part("traffic_management", "traffic", ("signal_control",)),
     Part("crossing_cameras", "crossing_assist", ("crossing_assist",)),

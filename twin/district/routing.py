@@ -14,6 +14,7 @@ way, follows the cheapest next turn in constant time per intersection.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -109,14 +110,18 @@ class Router:
         destination: int,
         rng: np.random.Generator | None = None,
         costs: np.ndarray | None = None,
+        remaining: np.ndarray | None = None,
     ) -> list[int]:
-        """Links from ``first`` (taken as given) to node ``destination``, the cheapest way.
+        """Links from ``first`` (taken as given) to node ``destination``, the cheapest way
+        with link times ``costs`` (default free flow); ``remaining``: ``time_to`` for these
+        costs, if the caller has it.
 
         Raises:
             ValueError: ``destination`` cannot be reached from ``first``.
         """
         link_s = self.freeflow_s if costs is None else costs
-        remaining = self.time_to(destination, costs)
+        if remaining is None:
+            remaining = self.time_to(destination, costs)
         if not np.isfinite(remaining[first]) and self.graph.links[first][1] != destination:
             raise ValueError(
                 f"node {self.graph.label[destination]} cannot be reached from link {first}"
@@ -125,6 +130,15 @@ class Router:
         while self.graph.links[links[-1]][1] != destination:
             links.append(self.next_link(links[-1], remaining, link_s, rng))
         return links
+
+    def cost(self, links: Sequence[int], costs: np.ndarray | None = None) -> float:
+        """What a driver counts for ``links`` after the first: their travel times
+        (``costs``, default free flow) and the turns between them."""
+        link_s = self.freeflow_s if costs is None else costs
+        total = 0.0
+        for k, nxt in pairwise(links):
+            total += self.next_penalty[k][self.next_links[k].index(nxt)] + link_s[nxt]
+        return total
 
     def between(
         self, origin: int, destination: int, rng: np.random.Generator | None = None

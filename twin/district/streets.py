@@ -11,7 +11,7 @@ Vehicles' routes are the cheapest by travel time with turn penalties
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
@@ -26,7 +26,7 @@ from agents.signal import SignalController, SignalTiming
 from agents.vehicle import Route
 from metrics.analytic import AWSC_CASE_HEADWAY_S
 from twin.district.routing import Router
-from twin.district.street_graph import StreetGraph
+from twin.district.street_graph import U_TURN, StreetGraph
 from twin.streams import random_stream
 
 if TYPE_CHECKING:
@@ -82,6 +82,8 @@ def signal_timing(
         min_green_s=signals.min_green_s,
         max_green_s=signals.max_green_s,
         passage_s=signals.passage_s,
+        switch_margin=signals.switch_margin_veh,
+        max_pedestrian_wait_s=signals.max_pedestrian_wait_s,
         **(services or {}),
     )
 
@@ -136,6 +138,81 @@ def _local_offset(scenario: Scenario, graph: StreetGraph, node: int) -> float | 
     cols = scenario.city.cols
     row, col = divmod(node, cols)
     return scenario.signals.override_offset_s(row, col)
+
+
+class SignalData:
+    """What the stop-line detectors and traffic management deliver to the controllers
+    (``agents.signal.ControlData``).
+
+    Each intersection's detectors tell its own controller where vehicles wait.
+    Network-wide (adaptive) control also needs every intersection's queues joined
+    through traffic management: a data path that exists only when ``coordinated`` (the
+    policy allows it) and that outages cut (:meth:`cut`).
+
+    Args:
+        env: the simulation clock.
+        approaches: every approach, by link.
+        graph: the streets.
+        coordinated: the policy joins detectors and controllers network-wide.
+    """
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        approaches: Mapping[int, Approach],
+        graph: StreetGraph,
+        coordinated: bool,
+    ) -> None:
+        self.env = env
+        self.approaches = approaches
+        self.graph = graph
+        self.network = coordinated
+        #: (start, end, intersection or None for the network) when data is lost
+        self._down: list[tuple[float, float, int | None]] = []
+        #: per approach, the approaches it feeds (not turning back)
+        self._feeds = {
+            link: [
+                approaches[o]
+                for o in graph.outgoing[graph.links[link][1]]
+                if o in approaches and graph.turn(link, o) != U_TURN
+            ]
+            for link in approaches
+        }
+        self._saturation = (
+            max(1.0 / a.headway_s for a in approaches.values()) if approaches else 1.0
+        )
+
+    def cut(self, start_s: float, end_s: float, node: int | None = None) -> None:
+        """No data from intersection ``node``'s detectors (None: no network data at all)
+        from ``start_s`` to ``end_s``."""
+        self._down.append((start_s, end_s, node))
+
+    def _lost(self, node: int | None) -> bool:
+        now = self.env.now
+        return any(a <= now < b and n == node for a, b, n in self._down)
+
+    def detects(self, node: int) -> bool:
+        return not self._lost(node)
+
+    def coordinated(self, node: int) -> bool:
+        return self.network and not self._lost(None) and not self._lost(node)
+
+    def pressures(self, node: int) -> list[float]:
+        """Per phase: sum over its approaches of (queue - mean queue it feeds) x its
+        saturation flow, in vehicles at the district's highest saturation flow; a
+        neighbour whose detectors are down counts as empty."""
+        phases = self.graph.phases(node)
+        out = []
+        for group in phases:
+            total = 0.0
+            for link in group:
+                approach = self.approaches[link]
+                fed = [a.queue_length for a in self._feeds[link] if self.detects(a.node)]
+                downstream = sum(fed) / len(fed) if fed else 0.0
+                weight = (1.0 / approach.headway_s) / self._saturation
+                total += weight * (approach.queue_length - downstream)
+            out.append(total)
+        return out
 
 
 class StreetNetwork:
@@ -201,6 +278,13 @@ class StreetNetwork:
                     scenario, max(len(groups), 1), clearance, local, service_timing
                 )
         offsets = signal_offsets(scenario, graph, timings)
+        #: what detectors and traffic management deliver to the controllers
+        self.signal_data = SignalData(
+            env,
+            self.approach_of,
+            graph,
+            signals.control == "adaptive" and scenario.policy.integration != "siloed",
+        )
         self.intersections = [
             self._intersection(model, node, timings.get(node), offsets.get(node, 0.0),
                                crossing_log, signal_log)
@@ -258,6 +342,7 @@ class StreetNetwork:
             log=signal_log,
             offset_s=offset_s,
             conflicting=entering,
+            data=self.signal_data,
         )
         return Intersection(model, node, approaches, crosswalks, controller)
 
@@ -269,6 +354,27 @@ class StreetNetwork:
         return FlashingRed(
             self.env, approaches, AWSC_CASE_HEADWAY_S, 0.0, AWSC_STOP_S, opposing=opposing
         )
+
+    def close_lanes(self, a: int, b: int, start_s: float, end_s: float, share: float) -> None:
+        """From ``start_s`` to ``end_s`` the street between nodes ``a`` and ``b`` keeps
+        ``share`` of its capacity in each direction (its stop lines discharge slower)."""
+        links = [
+            link
+            for link in (self.graph.link_of.get((a, b)), self.graph.link_of.get((b, a)))
+            if link is not None and link in self.approach_of
+        ]
+        self.env.process(self._closure([self.approach_of[k] for k in links], start_s, end_s, share))
+
+    def _closure(
+        self, approaches: list[Approach], start_s: float, end_s: float, share: float
+    ) -> Generator[simpy.Event, object, None]:
+        env = self.env
+        yield env.timeout(max(start_s - env.now, 0.0))
+        for approach in approaches:
+            approach.headway_s /= share
+        yield env.timeout(max(end_s - env.now, 0.0))
+        for approach in approaches:
+            approach.headway_s *= share
 
     # -- routes -----------------------------------------------------------------
     def route_of_links(self, links: Sequence[int]) -> Route:

@@ -145,13 +145,14 @@ class Demand(Section):
 
 
 Offsets = Literal["none", "green_wave_ew", "green_wave_ns", "random"]
+Control = Literal["fixed", "actuated", "adaptive"]
 
 
 class SignalOverride(Section):
     """A local plan: one intersection's own cycle, split, control or offset."""
 
     at: tuple[int, int] = Field(description="[row, col] of the intersection (grid indices).")
-    control: Literal["fixed", "actuated"] | None = Field(
+    control: Control | None = Field(
         default=None, description="Signal program here (choice; default: the district's)."
     )
     cycle_s: PositiveDuration | None = Field(
@@ -174,8 +175,14 @@ class SignalOverride(Section):
 class Signals(Section):
     """Signal programs with pedestrian phases: two phases, north-south and east-west."""
 
-    control: Literal["fixed", "actuated"] = Field(
-        default="fixed", description="Signal program (choice): 'fixed' time or vehicle-'actuated'."
+    control: Control = Field(
+        default="fixed",
+        description="Signal program (choice): 'fixed' time; vehicle-'actuated' on each "
+        "intersection's own stop-line detectors; 'adaptive': max-pressure (Varaiya 2013) on "
+        "the queues of the whole network, delivered through traffic management (needs "
+        "policy.integration federated or integrated; else, or while that data path is cut, "
+        "each intersection actuates on its own detectors, and with those down runs its "
+        "fixed plan).",
     )
     cycle_s: PositiveDuration = Field(default=60.0, description="Fixed-time cycle length (s).")
     yellow_s: PositiveDuration = Field(default=3.0, description="Yellow after each green (s).")
@@ -208,15 +215,28 @@ class Signals(Section):
         description="Walking speed the flashing DON'T WALK is timed for (m/s; MUTCD: 3.5 ft/s).",
     )
     min_green_s: PositiveDuration = Field(
-        default=7.0, description="Actuated only: shortest green (s)."
+        default=7.0, description="Actuated and adaptive: shortest green (s)."
     )
     max_green_s: PositiveDuration = Field(
-        default=45.0, description="Actuated only: longest green (s)."
+        default=45.0, description="Actuated and adaptive: longest green (s)."
     )
     passage_s: PositiveDuration = Field(
         default=3.0,
-        description="Actuated only: gap-out time; green ends after this long without a "
-        "vehicle (s).",
+        description="Actuated: gap-out time, green ends after this long without a vehicle; "
+        "adaptive: time between decisions (s).",
+    )
+    switch_margin_veh: float = Field(
+        default=2.0,
+        ge=0,
+        le=50,
+        description="Adaptive only: another phase gets the green when its pressure beats the "
+        "current one's by this many vehicles (vehicles; assumption: damps switching, each "
+        "switch costing a yellow and all-red).",
+    )
+    max_pedestrian_wait_s: PositiveDuration = Field(
+        default=120.0,
+        description="Adaptive only: a pedestrian waiting this long is served next (s; "
+        "assumption: beyond two minutes pedestrians cross against the signal).",
     )
     offsets: Offsets = Field(
         default="none",
@@ -273,6 +293,24 @@ class Signals(Section):
         return self.green_s(phase) + self.yellow_s - self.startup_lost_s
 
 
+class Incident(Section):
+    """A crash or road works that close lanes of one street for a while."""
+
+    at: NonNegativeDuration = Field(description="Start, after the run starts (s).")
+    duration: PositiveDuration = Field(description="How long the lanes stay closed (s).")
+    between: tuple[str, str] = Field(
+        description="The two intersections the street joins, by label as in "
+        "intersections.csv, e.g. ['(1, 2)', '(1, 3)'] on a grid (two labels)."
+    )
+    capacity: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="Share of the street's capacity left open in both directions (fraction; "
+        "0.5: one of two lanes closed).",
+    )
+
+
 class Scenario(Section):
     """One city, its demand and its signal programs: everything a run needs."""
 
@@ -311,6 +349,10 @@ class Scenario(Section):
     attacks: tuple[Attack, ...] = Field(
         default=(), description="Cyberattacks during the run (list of {at, entry, ...})."
     )
+    incidents: tuple[Incident, ...] = Field(
+        default=(),
+        description="Lane closures during the run (list of {at, duration, between, capacity}).",
+    )
 
     @field_validator("name")
     @classmethod
@@ -345,6 +387,13 @@ class Scenario(Section):
         problems.extend(self._override_problems())
         problems.extend(self._service_problems())
         problems.extend(attack_problems(self.attacks, self.duration))
+        for index, incident in enumerate(self.incidents):
+            if incident.at >= self.duration:
+                message = (
+                    f"{format_duration(incident.at)} is not before the end of the run "
+                    f"({format_duration(self.duration)})"
+                )
+                problems.append((f"incidents.{index}.at", message))
         return problems
 
     def _override_problems(self) -> list[tuple[str, str]]:
@@ -380,7 +429,7 @@ class Scenario(Section):
             f"({self.city.crossing_width_m:.1f} m crossing at {sig.clearance_speed_mps:g} m/s) "
             f"needs {need:.1f} s"
         )
-        if sig.control == "actuated":
+        if sig.control != "fixed":
             if sig.max_green_s < sig.min_green_s:
                 message = f"{sig.max_green_s:g} is shorter than min_green_s ({sig.min_green_s:g} s)"
             elif sig.max_green_s < need:

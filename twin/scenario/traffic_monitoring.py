@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field
 
 from agents.traffic_monitoring import METHODS
-from twin.scenario.base import Section
+from twin.scenario.base import PositiveDuration, Section
 
 # The choices come from the strategy registry, so schema and code cannot drift.
 if TYPE_CHECKING:
@@ -49,4 +49,20 @@ class TrafficMonitoring(Section):
         le=1,
         description="'bluetooth': chance a device passing a scanner is detected (-; about 80% "
         "measured).",
+    )
+    travel_times: bool = Field(
+        default=True,
+        description="Publish the travel times the sensors measure (bluetooth, anpr, "
+        "video_analytics) to drivers, through navigation apps and message signs (-).",
+    )
+    navigation_share: float = Field(
+        default=0.34,
+        ge=0,
+        le=1,
+        description="Share of drivers who follow live travel times and re-route (fraction "
+        "0-1; 0.34: share of navigation-app users who use the app en route, The Manifest "
+        "2018).",
+    )
+    update_s: PositiveDuration = Field(
+        default=60.0, description="Time between two publications of travel times (s)."
     )

@@ -139,8 +139,8 @@ def build_component_graph(
     graph = nx.DiGraph(integration=integration)
     instances: dict[str, list[str]] = {}
     for kind, (zone, services, holds, vendor) in kinds.items():
-        each = kind in declared and declared[kind].per_intersection
-        names = [f"{kind}:{i}" for i in range(intersections)] if each else [kind]
+        sites = declared[kind].sites if kind in declared else ()
+        names = [f"{kind}:{i}" for i in sites] if sites else [kind]
         instances[kind] = names
         trusted = trusted_vendors.get(vendor, True) if vendor is not None else True
         for i, name in enumerate(names):
@@ -158,13 +158,16 @@ def build_component_graph(
                 susceptibility,
                 services,
                 holds,
-                i if each else -1,
+                sites[i] if sites else -1,
             )
             graph.add_node(name, component=component)
     gateways = {kind: p.reached_through for kind, p in declared.items() if p.reached_through}
     paths = [(link.source, link.target) for link in links]
     paths += [(sensor.name, _store_of(sensor.system, declared)) for sensor in sensors]
-    _add_paths(graph, instances, kinds, gateways, paths, integration, security, trusted_vendors)
+    sited = {kind for kind, part in declared.items() if part.sites}
+    _add_paths(
+        graph, instances, kinds, gateways, sited, paths, integration, security, trusted_vendors
+    )
     return graph
 
 
@@ -251,6 +254,7 @@ def _add_paths(
     instances: dict[str, list[str]],
     kinds: Mapping[str, _KindInfo],
     gateways: Mapping[str, str],
+    sited: set[str],
     declared: Sequence[tuple[str, str]],
     integration: str,
     security: Security,
@@ -260,8 +264,11 @@ def _add_paths(
     crossing = {"siloed": traversal.siloed, "federated": traversal.federated}
 
     def connect(source: str, target: str, p: float, path: str, both: bool) -> None:
+        paired = source in sited and target in sited  # parts at intersections: each its own
         for u in instances[source]:
             for v in instances[target]:
+                if paired and u.rpartition(":")[2] != v.rpartition(":")[2]:
+                    continue
                 for a, b in ((u, v), (v, u)) if both else ((u, v),):
                     if a != b and p > graph.edges.get((a, b), {}).get("traversal", -1.0):
                         graph.add_edge(a, b, traversal=p, path=path)

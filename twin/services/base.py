@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from agents.pedestrian import Surface, WalkWatcher
     from agents.sensing import Sensing, Sensor
     from agents.vehicle import VehicleWatcher
+    from twin.district.navigation import TravelTimeFeed
     from twin.district.streets import StreetNetwork
     from twin.district.walkways import Walkways
     from twin.scenario import Scenario, Section
@@ -124,10 +125,11 @@ class Part:
     """A component a service deploys: a node of the integration graph an attack can reach.
 
     Attributes:
-        kind: its name, e.g. ``dispatch``; per-intersection parts are ``kind:i``.
+        kind: its name, e.g. ``dispatch``; a part at intersections is ``kind:i`` at each.
         zone: the system (security zone) it belongs to.
         functions: the service's functions that stop when it falls (``Service.functions``).
-        per_intersection: one per intersection, each its own target.
+        sites: the intersections with one each (each its own target; a link between two
+            parts with sites joins those at the same intersection); empty: one in all.
         keeps_records: it stores the records of its own system (no separate store).
         reached_through: other zones reach it only through this part (a traffic
             management centre in front of the controllers).
@@ -136,7 +138,7 @@ class Part:
     kind: str
     zone: str
     functions: tuple[str, ...]
-    per_intersection: bool = False
+    sites: tuple[int, ...] = ()
     keeps_records: bool = False
     reached_through: str | None = None
 
@@ -267,6 +269,10 @@ class Service:
 
     def vehicle_watcher(self) -> VehicleWatcher | None:
         """Told of every vehicle's moves (read-only), if it wants."""
+        return None
+
+    def navigator(self) -> TravelTimeFeed | None:
+        """Live travel times informed drivers re-route on, if it publishes them."""
         return None
 
     def reporters(self) -> dict[str, Callable[[Any], object]]:

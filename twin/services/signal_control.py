@@ -1,17 +1,33 @@
-"""Signal control: the controllers at every intersection and the traffic management centre.
+"""Signal control: the controllers, their stop-line detectors and traffic management.
 
-Always on. Its parts are what an attack on the signals reaches: each
-intersection's controller (which keeps the records of the sensors wired to it)
-and the centre other systems reach the controllers through. A fallen controller
-trips its conflict monitor and flashes red: its approaches discharge as an
-all-way stop (HCM 6th ed. Ch. 21 headways) until it is restored.
+Always on (``signals``). Its parts are what an attack on the signals reaches: each
+signalised intersection's controller (which keeps the records of the sensors wired to
+it), with actuated or adaptive control each one's stop-line detectors, and the
+traffic management centre other systems reach the controllers through.
+
+What its data buys: actuated control gives green where its own detectors see
+vehicles; adaptive (max-pressure) control also needs every intersection's queues
+joined through traffic management, a data path the integration policy must allow
+(federated or integrated; siloed keeps every intersection on its own) and an outage
+of the centre, a store or hub on the way, or a detector cuts. Cut, an intersection
+actuates on its own detectors; with those down it runs its fixed plan. A fallen
+controller trips its conflict monitor and flashes red: an all-way stop until restored.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from twin.services.base import DRIVERS, PEDESTRIANS, BuildContext, Part, Service, register
+from agents.sensing import ANONYMOUS, NOBODY, Sensor
+from twin.services.base import (
+    DRIVERS,
+    PEDESTRIANS,
+    BuildContext,
+    Part,
+    Service,
+    Sites,
+    register,
+)
 
 if TYPE_CHECKING:
     from twin.scenario import Scenario
@@ -20,6 +36,7 @@ __all__ = ["CONTROLLERS", "SignalControl"]
 
 CONTROLLERS = "signal_controllers"
 CENTRE = "traffic_management"
+DETECTORS = "stop_line_detectors"
 
 
 @register
@@ -30,38 +47,85 @@ class SignalControl(Service):
 
     def __init__(self, scenario: Scenario, context: BuildContext) -> None:
         super().__init__(scenario, context)
-        context.sensing.link(CENTRE, CONTROLLERS, "signal timing plans")
+        streets = context.streets
+        #: signalised intersections (each has a controller)
+        self.signalised = tuple(i.node for i in streets.intersections if i.controller)
+        self.detecting = scenario.signals.control != "fixed" and bool(self.signalised)
+        sensing = context.sensing
+        sensing.link(CENTRE, CONTROLLERS, "signal timing plans")
+        if self.detecting:
+            sensing.register(
+                Sensor(
+                    DETECTORS,
+                    self.name,
+                    "inductive_loops",
+                    NOBODY,
+                    ANONYMOUS,
+                    (),
+                    CONTROLLERS,
+                    len(self.signalised),
+                    "to give green where vehicles wait",
+                )
+            )
+            sensing.link(DETECTORS, CONTROLLERS, "vehicles waiting at the stop line")
+            if streets.signal_data.network:
+                sensing.link(DETECTORS, CENTRE, "queues for network-wide control")
 
     @classmethod
     def enabled(cls, scenario: Scenario) -> bool:
         return True
 
+    @classmethod
+    def warnings(cls, scenario: Scenario) -> list[str]:
+        signals, policy = scenario.signals, scenario.policy
+        if signals.control == "adaptive" and policy.integration == "siloed":
+            return [
+                "signals.control is adaptive but policy.integration is siloed: no traffic "
+                "management joins the detectors, so every intersection actuates on its own"
+            ]
+        return []
+
     def functions(self) -> dict[str, tuple[str, ...]]:
         return {self.name: (PEDESTRIANS, DRIVERS)}
 
     def parts(self) -> tuple[Part, ...]:
+        detectors = (
+            (Part(DETECTORS, "traffic", (self.name,), sites=self.signalised),)
+            if self.detecting
+            else ()
+        )
         return (
             Part(
                 CONTROLLERS,
                 "traffic",
                 (self.name,),
-                per_intersection=True,
+                sites=self.signalised,
                 keeps_records=True,
                 reached_through=CENTRE,
             ),
             Part(CENTRE, "traffic", (self.name,)),
+            *detectors,
         )
+
+    def sensor_sites(self) -> dict[str, Sites]:
+        return {DETECTORS: Sites(nodes=self.signalised)} if self.detecting else {}
 
     def take_down(
         self, component: str, functions: tuple[str, ...], start_s: float, end_s: float
     ) -> None:
         """A fallen controller ``signal_controllers:i`` flashes red from ``start_s`` to
-        ``end_s`` (an all-way stop), then resumes its plan; the centre and anything
-        upstream of it leave the controllers running their local plans."""
+        ``end_s`` (an all-way stop), then resumes its plan; fallen detectors at ``i`` give
+        their controller (and the network) no data; the centre, or a store, gateway or
+        platform on the way, cuts the network's data: each intersection actuates locally."""
         super().take_down(component, functions, start_s, end_s)
         kind, _, index = component.partition(":")
+        data = self.context.streets.signal_data
         if kind == CONTROLLERS and index:
             self.flash(int(index), start_s, end_s)
+        elif kind == DETECTORS and index:
+            data.cut(start_s, end_s, int(index))
+        else:
+            data.cut(start_s, end_s)
 
     def flash(self, node: int, start_s: float, end_s: float) -> None:
         """Intersection ``node``'s controller flashes red from ``start_s`` to ``end_s``."""

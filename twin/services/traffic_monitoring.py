@@ -16,7 +16,8 @@ import numpy as np
 
 from agents.sensing import Sensing
 from agents.traffic_monitoring import METHODS, MonitoringMethod, Passes
-from twin.services.base import BuildContext, Service, Sites, Table, register
+from twin.district.navigation import TravelTimeFeed
+from twin.services.base import DRIVERS, BuildContext, Part, Service, Sites, Table, register
 
 if TYPE_CHECKING:
     from twin.scenario import Scenario
@@ -32,6 +33,10 @@ def _method(scenario: Scenario) -> MonitoringMethod | None:
         section.device_share_pedestrians,
         section.detection_probability,
     )
+
+
+#: The part that publishes travel times to drivers (apps and message signs).
+INFORMATION = "traveller_information"
 
 
 @register
@@ -52,6 +57,21 @@ class TrafficMonitoringService(Service):
         share = scenario.services.traffic_monitoring.share
         self.equipped[self.rng.permutation(n)[: round(share * n)]] = True
         context.sensing.register(method.declaration(self.name, int(self.equipped.sum())))
+        section = scenario.services.traffic_monitoring
+        #: the travel times it publishes to drivers, if it measures them
+        self.feed: TravelTimeFeed | None = None
+        if section.travel_times and "travel_times" in method.delivers:
+            self.feed = TravelTimeFeed(
+                context.env,
+                context.streets,
+                self.equipped,
+                section.update_s,
+                method.reidentified_share(),
+                "queues" in method.delivers,
+                section.navigation_share,
+                self.stream("routes"),
+            )
+            context.sensing.link(self.name, INFORMATION, "travel times for navigation")
 
     def sensor_sites(self) -> dict[str, Sites]:
         return {self.method.sensor: Sites(nodes=tuple(np.flatnonzero(self.equipped).tolist()))}
@@ -59,6 +79,28 @@ class TrafficMonitoringService(Service):
     @classmethod
     def enabled(cls, scenario: Scenario) -> bool:
         return _method(scenario) is not None
+
+    def functions(self) -> dict[str, tuple[str, ...]]:
+        information = {INFORMATION: (DRIVERS,)} if self.feed is not None else {}
+        return {self.name: (), **information}
+
+    def parts(self) -> tuple[Part, ...]:
+        information = (
+            (Part(INFORMATION, self.name, (INFORMATION,)),) if self.feed is not None else ()
+        )
+        return (*super().parts(), *information)
+
+    def navigator(self) -> TravelTimeFeed | None:
+        return self.feed
+
+    def take_down(
+        self, component: str, functions: tuple[str, ...], start_s: float, end_s: float
+    ) -> None:
+        """Its sensors, store or the publication down: no new travel times until
+        ``end_s`` (informed drivers keep the routes they have)."""
+        super().take_down(component, functions, start_s, end_s)
+        if self.feed is not None:
+            self.feed.cut(start_s, end_s)
 
     @classmethod
     def warnings(cls, scenario: Scenario) -> list[str]:

@@ -28,6 +28,7 @@ from twin.district.population import create_residents
 from twin.district.routines import draw_routines, pedestrian_schedule, vehicle_owners
 from twin.district.streets import StreetNetwork
 from twin.district.walkways import Walkways
+from twin.errors import SCENARIO_SOURCE, Problem, ScenarioError
 from twin.scenario import Scenario
 from twin.security.spread import AttackOutcome
 from twin.services import BuildContext, Service, registered
@@ -142,7 +143,10 @@ class CityModel(mesa.Model):
         context = BuildContext(scenario, self, self.env, self.streets, self.walkways, self.sensing)
         #: the services this scenario runs, by name (addressable, e.g. by attacks)
         self.services: dict[str, Service] = {cls.name: cls(scenario, context) for cls in classes}
-        self.traffic = Traffic(self.env, scenario.warmup)
+        navigators = [n for n in (s.navigator() for s in self.services.values()) if n]
+        #: live travel times informed drivers follow, if a service publishes them
+        self.navigator = navigators[0] if navigators else None
+        self.traffic = Traffic(self.env, scenario.warmup, self.navigator)
         self.vehicle_owners = np.empty(0, dtype=np.int64)  # drawn with the vehicle trips
         services = list(self.services.values())
         self.walking = Walking(
@@ -156,6 +160,7 @@ class CityModel(mesa.Model):
         self.env.process(self._pedestrian_demand())
         for service in self.services.values():
             service.start()
+        self._close_lanes()
         #: the integration graph and the attacks drawn for it (``twin.simulation.attacks``)
         self.attack_plan: AttackPlan = install(self, attack_replication)
         reporters = {
@@ -216,6 +221,36 @@ class CityModel(mesa.Model):
                 if progress is not None:
                     progress(self.env.now, self.end_s)
 
+    def _close_lanes(self) -> None:
+        """Schedule the scenario's incidents (lane closures).
+
+        Raises:
+            ScenarioError: an incident names intersections this city lacks, or two that no
+                street joins (at ``incidents.N.between``).
+        """
+        graph = self.graph
+        node_of = {label: node for node, label in enumerate(graph.label)}
+        problems = []
+        for index, incident in enumerate(self.spec.incidents):
+            a, b = (node_of.get(label, -1) for label in incident.between)
+            if a < 0 or b < 0 or ((a, b) not in graph.link_of and (b, a) not in graph.link_of):
+                known = ", ".join(repr(label) for label in graph.label[:4])
+                problems.append(
+                    Problem(
+                        SCENARIO_SOURCE,
+                        None,
+                        f"incidents.{index}.between",
+                        f"{list(incident.between)} is not a street of this city; give the "
+                        f"labels of two neighbouring intersections as in intersections.csv "
+                        f"(e.g. {known}, ...)",
+                    )
+                )
+                continue
+            end = incident.at + incident.duration
+            self.streets.close_lanes(a, b, incident.at, end, incident.capacity)
+        if problems:
+            raise ScenarioError(problems)
+
     # -- processes -----------------------------------------------------------
 
     def _take_sample(self) -> None:
@@ -248,9 +283,15 @@ class CityModel(mesa.Model):
             demand.start_hour,
             demand.profile,
         )
-        for t, entry, exit_ in zip(times.tolist(), entries.tolist(), exits.tolist(), strict=True):
+        share = self.navigator.share if self.navigator is not None else 0.0
+        informed = random_stream(self.spec.seed, "navigation").random(len(times)) < share
+        boundary = self.streets.boundary
+        for t, entry, exit_, follows in zip(
+            times.tolist(), entries.tolist(), exits.tolist(), informed.tolist(), strict=True
+        ):
             yield self.env.timeout(t - self.env.now)
-            self.traffic.start_trip(entry, exit_, self.streets.route(entry, exit_, choices))
+            route = self.streets.route(entry, exit_, choices)
+            self.traffic.start_trip(entry, exit_, route, boundary[exit_], follows)
 
     def _pedestrian_demand(self) -> Generator[simpy.Event, object, None]:
         demand = self.spec.demand
