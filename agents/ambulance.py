@@ -3,10 +3,14 @@
 Without preemption an ambulance with lights waits for its green like other
 traffic, but a share ``yield_share`` of the vehicles queued ahead pull aside,
 and once it has reached the stop line in green it is not stopped by the
-yellow. With preemption each controller ahead is asked for green when the
-ambulance is ``lead_s`` away (or leaves the previous intersection, if that is
-closer) and holds it until the ambulance has passed. The drive back is
-without lights: an ordinary vehicle in the queues.
+yellow. With local preemption each controller ahead is asked for green when
+its detector sees the ambulance ``lead_s`` away (or as it leaves the previous
+intersection, if that is closer) and holds it until the ambulance has passed. With
+corridor preemption the dispatch system, which sees the ambulance and the signals
+at once, asks every controller on the route in turn, ``corridor_lead_s`` before the
+ambulance is due there at free flow, so the queues ahead have cleared when it
+arrives; while that data path is cut, local preemption works alone. The drive back
+is without lights: an ordinary vehicle in the queues.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import simpy
 from agents.log import ColumnLog
 
 if TYPE_CHECKING:
+    from agents.approach import Approach
     from agents.signal import Preemption, SignalController
     from agents.vehicle import Route
 
@@ -60,6 +65,8 @@ class EmergencyService:
         turnout_s: dispatch to wheels rolling.
         on_scene_s: time at the incident.
         lead_s: preemption detection lead (time at free flow), or None without preemption.
+        corridor_lead_s: corridor preemption: how long before the ambulance is due at
+            each intersection the dispatch system asks for its green (None: no corridor).
         yield_share: share of the queue ahead that pulls aside for lights and siren.
         manual_dispatch_s: extra time to assign an ambulance to a call taken while the
             dispatch system is down (by voice and paper, ``dispatch_down``).
@@ -75,6 +82,7 @@ class EmergencyService:
         lead_s: float | None,
         yield_share: float,
         manual_dispatch_s: float,
+        corridor_lead_s: float | None = None,
     ) -> None:
         self.env = env
         self.controllers = controllers
@@ -82,6 +90,7 @@ class EmergencyService:
         self.turnout_s = turnout_s
         self.on_scene_s = on_scene_s
         self.lead_s = lead_s
+        self.corridor_lead_s = corridor_lead_s
         self.yield_share = yield_share
         self.manual_dispatch_s = manual_dispatch_s
         self.log = ColumnLog(*EMERGENCY_COLUMNS)
@@ -93,6 +102,17 @@ class EmergencyService:
         self.preemption_down: list[tuple[float, float]] = []
         #: intervals (start, end) during which calls are dispatched by hand (a cyberattack)
         self.dispatch_down: list[tuple[float, float]] = []
+        #: intervals (start, end) during which the corridor's data path is cut
+        self.corridor_down: list[tuple[float, float]] = []
+        #: drives made with a corridor cleared ahead
+        self.corridor_drives = 0
+
+    def corridor_works(self) -> bool:
+        """Whether dispatch can clear a corridor ahead now (else local preemption)."""
+        now = self.env.now
+        return self.corridor_lead_s is not None and not any(
+            a <= now < b for a, b in self.corridor_down
+        )
 
     def preemption_works(self) -> bool:
         """Whether ambulances can ask for green now."""
@@ -147,12 +167,24 @@ class EmergencyService:
         if not stops:
             yield env.timeout(route.exit_s)
             return 0.0
+        asked: dict[int, simpy.Process] = {}
+        if self.corridor_works():
+            self.corridor_drives += 1
+            due = env.now
+            for k, approach in enumerate(stops[:-1]):
+                due += approach.travel_s
+                asked[k] = env.process(self._corridor_request(approach, due))
         lost = 0.0
-        for approach in stops[:-1]:
+        for k, approach in enumerate(stops[:-1]):
             link_s = approach.travel_s
             controller = self.controllers.get(approach.node)
             request: Preemption | None = None
-            if controller is not None and self.lead_s is not None and self.preemption_works():
+            if k in asked:
+                yield env.timeout(link_s)
+                if not asked[k].triggered:  # due at free flow: asked by now, to the second
+                    yield asked[k]
+                request = asked[k].value
+            elif controller is not None and self.lead_s is not None and self.preemption_works():
                 early = max(link_s - self.lead_s, 0.0)
                 if early:
                     yield env.timeout(early)
@@ -174,6 +206,18 @@ class EmergencyService:
                 request.released.succeed()
         yield env.timeout(stops[-1].travel_s)
         return lost
+
+    def _corridor_request(
+        self, approach: Approach, due_s: float
+    ) -> Generator[simpy.Event, object, Preemption | None]:
+        """Ask ``approach``'s controller for its green ``corridor_lead_s`` before ``due_s``."""
+        env = self.env
+        assert self.corridor_lead_s is not None
+        ask = due_s - self.corridor_lead_s
+        if ask > env.now:
+            yield env.timeout(ask - env.now)
+        controller = self.controllers.get(approach.node)
+        return controller.preempt(approach.phase) if controller is not None else None
 
     def _drive_back(self, route: Route) -> Generator[simpy.Event, object, None]:
         env, stops = self.env, route.stops

@@ -158,6 +158,10 @@ class SignalController:
         self.flashing = False
         self._fail_pending: FailSafe | None = None
         self.data = data
+        #: greens lengthened for pedestrians, greens chosen on network data, preemptions
+        self.extensions = 0
+        self.network_greens = 0
+        self.preemptions = 0
         detects = timing.control != "fixed"
         for phase in range(self.phases):
             for approach in approaches[phase]:
@@ -364,6 +368,7 @@ class SignalController:
         not gapped out while another is called (as actuated control would), up to the
         maximum; returns the phase of highest pressure."""
         timing, env = self.timing, self.env
+        self.network_greens += 1
         walk = any(c.waiting for c in self.crosswalks[phase])
         min_s = max(timing.min_green_s, timing.walk_s + timing.clearance_s if walk else 0.0)
         self._begin_green(phase, walk=walk, green_s=timing.max_green_s)
@@ -432,6 +437,7 @@ class SignalController:
     def _serve_preemption(self, request: Preemption) -> Generator[simpy.Event, object, None]:
         """Safe transition to green for ``request.phase``, hold it, then end it."""
         env, timing = self.env, self.timing
+        self.preemptions += 1
         target = request.phase
         in_green = env.now < self.green_end_s
         if self.phase != target or not in_green:
@@ -480,6 +486,7 @@ class SignalController:
             if timing.radar_max_extension_s > 0:
                 end = max(end, min(crosswalk.occupied_until(), now + timing.radar_max_extension_s))
         if end > now:
+            self.extensions += 1
             for approach in self.approaches[phase]:
                 approach.extend(end + timing.yellow_s)
             yield self.env.timeout(end - now)

@@ -119,7 +119,7 @@ def test_controls_set_the_scenario() -> None:
     assert scenario.demand.vehicles_per_hour == 2 * base.demand.vehicles_per_hour
     assert scenario.demand.pedestrians_per_hour == 2 * base.demand.pedestrians_per_hour
     assert scenario.services.crossing_assist == "camera_ai"
-    assert scenario.services.preemption is True
+    assert scenario.services.preemption == "local"
     assert scenario.policy.consent.opt_in_rate == 0.4
     assert scenario.policy.integration == "integrated"
     assert scenario.policy.anonymisation == "pseudonymise"

@@ -192,7 +192,7 @@ def test_empty_outcomes_are_null_and_shown_as_a_dash(
         assert efficiency[key] is None, key
     out, err = capsys.readouterr()
     assert "curb wait for WALK, mean (s)" in out and "\u2014" in out
-    warning = "services.preemption is on but emergency.incidents_per_hour is 0"
+    warning = "services.preemption is local but emergency.incidents_per_hour is 0"
     assert warning in err and warning in (tmp_path / "run.log").read_text()
 
 

@@ -26,6 +26,7 @@ def grid_graph(
     speed_mps: float,
     lane_width_m: float = 3.5,
     origin: tuple[float, float] = (0.0, 0.0),
+    parking_width_m: float = 0.0,
 ) -> StreetGraph:
     """A grid of ``rows`` x ``cols`` signalised intersections, ``lanes`` each way."""
     x = [c * block_length_m for _ in range(rows) for c in range(cols)]
@@ -57,4 +58,6 @@ def grid_graph(
     xs, ys = np.array(x, dtype=float), np.array(y, dtype=float)
     lat, lon = local_to_latlon(xs, ys, origin)
     control = ["signal"] * (rows * cols) + [BOUNDARY] * len(edges)
-    return StreetGraph(xs, ys, lat, lon, control, labels, streets, lane_width_m)
+    return StreetGraph(
+        xs, ys, lat, lon, control, labels, streets, lane_width_m, parking_width_m=parking_width_m
+    )

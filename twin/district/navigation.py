@@ -3,9 +3,9 @@
 A travel-time feed measures, every ``update_s``, each link it can see (both its ends
 equipped with sensors that re-identify vehicles: the time between two reads is a
 travel time) as its free-flow time plus the mean stop-line delay of the vehicles that
-left it since the last update, and, where its sensors see queues, at least the time
-the queue standing there needs to clear. Links it cannot see keep their free-flow
-time. Informed drivers (a share of them: navigation use) re-plan at each stop line on
+left it since the last update (with too few read, its usual free-flow time), and, where
+its sensors see queues, at least the time the queue standing there needs to clear.
+Links it cannot see keep their free-flow time. Informed drivers (a share of them: navigation use) re-plan at each stop line on
 the latest times, switching only when the new route saves at least a share of the
 time left on the current one and a minimum (bounded rationality: drivers ignore small
 gains; Mahmassani & Jayakrishnan 1991); the others keep their habitual route. While the
@@ -25,7 +25,11 @@ if TYPE_CHECKING:
     from agents.vehicle import Route
     from twin.district.streets import StreetNetwork
 
-__all__ = ["SWITCH_MIN_S", "SWITCH_SHARE", "TravelTimeFeed"]
+__all__ = ["SMOOTHING", "SWITCH_MIN_S", "SWITCH_SHARE", "TravelTimeFeed"]
+
+#: Weight of the newest measurement in a published time (exponential smoothing: a feed
+#: that published raw minutes would send every informed driver the same way at once).
+SMOOTHING = 0.3
 
 #: A driver switches route for a saving of at least this share of the time left ...
 SWITCH_SHARE = 0.1
@@ -43,8 +47,8 @@ class TravelTimeFeed:
         equipped: per intersection, whether it has the feed's sensors.
         update_s: time between two publications.
         sample_share: share of passing vehicles a sensor re-identifies (1 for plates;
-            device carriers x detection for Bluetooth): links seeing less than one
-            vehicle an update keep their last time.
+            device carriers x detection for Bluetooth): links with less than one vehicle
+            read in an update are given their usual (free-flow) time.
         queues: its sensors also see standing queues (video).
         share: share of drivers who follow it (navigation use).
         rng: ties between equally good routes.
@@ -106,12 +110,13 @@ class TravelTimeFeed:
                 before, before_s = self._seen[link]
                 self._seen[link] = (served, delay_s)
                 passed = served - before
-                estimate = self.costs[link]
+                estimate = freeflow[link]  # nobody read: the usual time
                 if passed * self.sample_share >= 1.0:
-                    estimate = freeflow[link] + (delay_s - before_s) / passed
+                    estimate += (delay_s - before_s) / passed
                 if self.queues:
                     clearing = approach.queue_length * approach.headway_s
                     estimate = max(estimate, freeflow[link] + clearing)
+                estimate = SMOOTHING * estimate + (1 - SMOOTHING) * self.costs[link]
                 if estimate != self.costs[link]:
                     self.costs[link] = estimate
                     changed = True

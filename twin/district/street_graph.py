@@ -102,7 +102,9 @@ class StreetGraph:
         control: per node, one of ``CONTROLS`` or ``BOUNDARY``; intersections first.
         label: per node, how a person names it (``(2, 3)`` on a grid, an OSM id).
         streets: the streets.
-        lane_width_m: width of one lane (crosswalk lengths are lanes x this).
+        lane_width_m: width of one lane.
+        parking_width_m: width of the parking lane along each curb of a street with
+            sidewalks (a crosswalk is its lanes and its parking lanes long).
         crosswalks: (node, street) pairs with a crosswalk; None: every leg of every
             intersection has one.
     """
@@ -116,6 +118,7 @@ class StreetGraph:
     streets: list[Street]
     lane_width_m: float = 3.5
     crosswalks: frozenset[tuple[int, int]] | None = None
+    parking_width_m: float = 0.0
     _cache: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -178,9 +181,10 @@ class StreetGraph:
         return self.crosswalks is None or (node, street) in self.crosswalks
 
     def crossing_width_m(self, street: int) -> float:
-        """Curb-to-curb length of a crosswalk across ``street``: all its lanes."""
+        """Curb-to-curb length of a crosswalk across ``street``: all its lanes, and its
+        parking lanes."""
         s = self.streets[street]
-        return (s.lanes_ab + s.lanes_ba) * self.lane_width_m
+        return (s.lanes_ab + s.lanes_ba) * self.lane_width_m + 2 * self.parking_width_m
 
     # -- links ------------------------------------------------------------------
     @cached_property

@@ -59,6 +59,14 @@ class City(Section):
     )
     lanes: int = Field(default=1, ge=1, le=4, description="Traffic lanes per direction (count).")
     lane_width_m: float = Field(default=3.5, ge=2.5, le=5, description="Width of one lane (m).")
+    parking_lane_width_m: float = Field(
+        default=0.0,
+        ge=0,
+        le=3,
+        description="Width of the parking lane along each curb, crossed on every crosswalk "
+        "(m; 0: none; about 2.5 where cars park: a street of two lanes each way with parking "
+        "is about 17 m curb to curb).",
+    )
     speed_limit_kmh: float = Field(
         default=50.0, ge=5, le=130, description="Speed limit, the vehicles' free-flow speed (km/h)."
     )
@@ -77,8 +85,8 @@ class City(Section):
 
     @property
     def crossing_width_m(self) -> float:
-        """Curb-to-curb length of a crosswalk: both directions' lanes (m)."""
-        return 2 * self.lanes * self.lane_width_m
+        """Curb-to-curb length of a crosswalk: both directions' lanes and parking (m)."""
+        return 2 * self.lanes * self.lane_width_m + 2 * self.parking_lane_width_m
 
     @property
     def speed_mps(self) -> float:

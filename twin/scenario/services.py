@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Literal, Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from twin.scenario.base import NonNegativeDuration, PositiveDuration, Section, _value_error
 from twin.scenario.policy import Consent, Policy
@@ -136,12 +136,32 @@ class SidewalkHeating(Section):
         return self
 
 
+def _preemption(value: object) -> object:
+    """``true`` and ``false`` (the section's earlier values) mean local and none."""
+    if isinstance(value, bool):
+        return "local" if value else "none"
+    return value
+
+
+Preemption = Annotated[Literal["none", "local", "corridor"], BeforeValidator(_preemption)]
+
+
 class Services(Section):
     """The smart services the city runs, and how each one senses people."""
 
-    preemption: bool = Field(
-        default=False,
-        description="Signals turn green ahead of ambulances (emergency preemption) (-).",
+    preemption: Preemption = Field(
+        default="none",
+        description="Signals turn green ahead of ambulances (choice): 'none'; 'local' (true): "
+        "each intersection's detector sees the ambulance's emitter preemption_lead_m ahead, "
+        "works siloed; 'corridor': dispatch, the ambulances' positions and traffic management "
+        "together clear every intersection on the route corridor_lead_s before the ambulance "
+        "is due (needs policy.integration federated or integrated; while that data path is "
+        "cut, local preemption works alone).",
+    )
+    corridor_lead_s: PositiveDuration = Field(
+        default=20.0,
+        description="'corridor': how long before the ambulance is due at an intersection its "
+        "green is asked for (s; assumption: enough to clear a queue of about eight vehicles).",
     )
     preemption_lead_m: float = Field(
         default=300.0,

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from twin.security.graph import GATEWAY, PLATFORM
+
 if TYPE_CHECKING:
     import networkx as nx
 
@@ -31,9 +33,17 @@ def apply_outages(
     now_s: float,
 ) -> None:
     """Schedule outages inside the run: each component down in ``down`` (name ->
-    intervals) stops the functions it serves, each through its owner's ``take_down``."""
+    intervals) stops the functions it serves, each through its owner's ``take_down``, and
+    cuts the data paths that cross it (a platform or gateway: every path)."""
     owners = function_owners(services)
+    paths = [(s, path, kinds) for s in services.values() for path, kinds in s.data_paths().items()]
     for name, spans in down.items():
+        component = graph.nodes[name]["component"]
+        hub = component.kind in (PLATFORM, GATEWAY)
+        for service, path, kinds in paths:
+            if hub or component.kind in kinds:
+                for start, end in spans:
+                    service.cut(path, max(start, now_s), end)
         served: dict[str, list[str]] = {}
         for function in graph.nodes[name]["component"].services:
             owner = owners.get(function)

@@ -282,6 +282,11 @@ class Service:
     def snapshot(self) -> None:
         """Called at every time-series sample (e.g. to keep a map of the moment)."""
 
+    def idle(self) -> str | None:
+        """After the run: why it never acted though on (one line, without the key), if it
+        did not; None when it acted or has nothing that acts."""
+        return None
+
     def collect(self, sensing: Sensing, tables: Mapping[str, Table]) -> dict[str, Table]:
         """After the run: extra tables, by name; observations made in bulk from the
         run's tables (``tables``) may be added with ``sensing.observe_many`` here."""
@@ -336,6 +341,15 @@ class Service:
                 f"it has {', '.join(self.functions()) or 'none'}"
             )
         self.outages.append(Outage(component, start_s, end_s, functions))
+
+    def data_paths(self) -> dict[str, tuple[str, ...]]:
+        """The data paths its benefits need, by name: the components (kinds) the data
+        crosses, its own or other services'. A fallen one, or a platform or gateway the
+        policy puts on the way, cuts the path (:meth:`cut`)."""
+        return {}
+
+    def cut(self, path: str, start_s: float, end_s: float) -> None:
+        """Data path ``path`` is cut from ``start_s`` to ``end_s``: fall back."""
 
     def down(self, function: str, time_s: float) -> bool:
         """Whether ``function`` is out of order at ``time_s``."""

@@ -125,6 +125,16 @@ class CrossingAssistService(Service):
             return ()
         return (SummaryRow("conflicts_avoided_by_alerts", "  avoided by driver alerts", "{:,.0f}"),)
 
+    def idle(self) -> str | None:
+        controllers = [i.controller for i in self.context.streets.intersections if i.controller]
+        extends = self.method.extends_for_detected or self.method.extends_while_occupied
+        if extends and not any(c.extensions for c in controllers):
+            return (
+                f"services.crossing_assist is {self.method.method} but no green was "
+                "lengthened in the run: nobody on its crossings needed more time"
+            )
+        return None
+
     def sensor_sites(self) -> dict[str, Sites]:
         crosswalks = tuple(
             (c.node, c.leg) for i in self.context.streets.intersections for c in i.crosswalks

@@ -51,9 +51,10 @@ class Emergency(Service):
             "preemption",
             "services.preemption",
             "Ambulance preemption",
-            "Turns signals green ahead of an ambulance with lights. Faster responses; cross "
-            "traffic and pedestrians wait longer, and the signal network becomes a target.",
-            widget="Checkbox",
+            "Turns signals green ahead of an ambulance with lights: each intersection on "
+            "seeing it (local), or the whole route ahead at once (corridor: dispatch and "
+            "traffic management joined). Faster responses; cross traffic and pedestrians wait "
+            "longer, and the signal network becomes a target.",
         ),
     )
 
@@ -63,7 +64,11 @@ class Emergency(Service):
         sensing = context.sensing
         sensing.link("dispatch", "ambulances", "incident assignment")
         lead_s = None
-        if services.preemption:
+        #: the corridor's data path may be used: dispatch joined to traffic management
+        self.corridor = (
+            services.preemption == "corridor" and scenario.policy.integration != "siloed"
+        )
+        if services.preemption != "none":
             lead_s = services.preemption_lead_m / scenario.city.speed_mps
             sensing.register(
                 Sensor(
@@ -79,6 +84,9 @@ class Emergency(Service):
                 )
             )
             sensing.link("ambulances", "signal_controllers", "preemption requests")
+        if self.corridor:
+            sensing.link("ambulances", "dispatch", "ambulance positions")
+            sensing.link("dispatch", "traffic_management", "corridors to clear")
         self.station = EmergencyService(
             context.env,
             {i.node: i.controller for i in streets.intersections if i.controller is not None},
@@ -88,6 +96,7 @@ class Emergency(Service):
             lead_s=lead_s,
             yield_share=emergency.queue_yield_share,
             manual_dispatch_s=scenario.security.manual_dispatch_delay,
+            corridor_lead_s=services.corridor_lead_s if self.corridor else None,
         )
 
     @classmethod
@@ -96,10 +105,16 @@ class Emergency(Service):
 
     @classmethod
     def warnings(cls, scenario: Scenario) -> list[str]:
-        if scenario.services.preemption and not cls.enabled(scenario):
+        services = scenario.services
+        if services.preemption != "none" and not cls.enabled(scenario):
             return [
-                "services.preemption is on but emergency.incidents_per_hour is 0: "
-                "no ambulance will ask for a green"
+                f"services.preemption is {services.preemption} but "
+                "emergency.incidents_per_hour is 0: no ambulance will ask for a green"
+            ]
+        if services.preemption == "corridor" and scenario.policy.integration == "siloed":
+            return [
+                "services.preemption is corridor but policy.integration is siloed: dispatch "
+                "cannot reach traffic management, so only local preemption works"
             ]
         return []
 
@@ -132,7 +147,7 @@ class Emergency(Service):
             )
 
     def sensor_sites(self) -> dict[str, Sites]:
-        if not self.scenario.services.preemption:
+        if self.scenario.services.preemption == "none":
             return {}
         nodes = tuple(i.node for i in self.context.streets.intersections)
         return {"preemption_detectors": Sites(nodes=nodes)}
@@ -145,13 +160,13 @@ class Emergency(Service):
         return True
 
     def functions(self) -> dict[str, tuple[str, ...]]:
-        preemption = {PREEMPTION: ()} if self.scenario.services.preemption else {}
+        preemption = {PREEMPTION: ()} if self.scenario.services.preemption != "none" else {}
         return {RESPONSE: (), **preemption}
 
     def parts(self) -> tuple[Part, ...]:
         detectors = (
             (Part("preemption_detectors", PREEMPTION, (PREEMPTION,)),)
-            if self.scenario.services.preemption
+            if self.scenario.services.preemption != "none"
             else ()
         )
         return (
@@ -172,6 +187,28 @@ class Emergency(Service):
         if PREEMPTION in functions or component == "ambulances":
             self.station.preemption_down.append((start_s, end_s))
 
+    def idle(self) -> str | None:
+        preemption = self.scenario.services.preemption
+        log = self.station.log
+        if (
+            preemption != "none"
+            and len(log)
+            and not any(c.preemptions for c in self.station.controllers.values())
+        ):
+            return f"services.preemption is {preemption} but no green was preempted in the run"
+        if self.corridor and len(log) and not self.station.corridor_drives:
+            return "services.preemption is corridor but no corridor was cleared in the run"
+        return None
+
+    def data_paths(self) -> dict[str, tuple[str, ...]]:
+        if not self.corridor:
+            return {}
+        return {"corridor": ("ambulances", "dispatch", "traffic_management")}
+
+    def cut(self, path: str, start_s: float, end_s: float) -> None:
+        """The corridor's data path is cut: local preemption alone until ``end_s``."""
+        self.station.corridor_down.append((start_s, end_s))
+
     def reporters(self) -> dict[str, Callable[[Any], object]]:
         return {"ambulances_out": lambda _: self.station.on_the_road}
 
@@ -181,7 +218,7 @@ class Emergency(Service):
     def metrics(self, tables: Mapping[str, Table]) -> dict[str, object]:
         warmup_s = self.scenario.warmup
         outcome: dict[str, object] = dict(emergency_metrics(tables["incidents"], warmup_s))
-        if self.scenario.services.preemption:
+        if self.scenario.services.preemption != "none":
             outcome.update(
                 preemption_pedestrian_metrics(
                     tables["crossings"],
@@ -201,7 +238,7 @@ class Emergency(Service):
         if not len(incidents["call_s"]):
             return {}
         scenario = result.scenario
-        preemption = "on" if scenario.services.preemption else "off"
+        preemption = scenario.services.preemption
 
         def draw(path: Path) -> None:
             from metrics.service_plots import plot_ambulance_responses

@@ -88,6 +88,13 @@ class SignalControl(Service):
     def functions(self) -> dict[str, tuple[str, ...]]:
         return {self.name: (PEDESTRIANS, DRIVERS)}
 
+    def idle(self) -> str | None:
+        controllers = [i.controller for i in self.context.streets.intersections if i.controller]
+        network = self.context.streets.signal_data.network
+        if network and not any(c.network_greens for c in controllers):
+            return "signals.control is adaptive but no green was chosen on network data"
+        return None
+
     def parts(self) -> tuple[Part, ...]:
         detectors = (
             (Part(DETECTORS, "traffic", (self.name,), sites=self.signalised),)

@@ -93,6 +93,22 @@ class TrafficMonitoringService(Service):
     def navigator(self) -> TravelTimeFeed | None:
         return self.feed
 
+    def idle(self) -> str | None:
+        feed = self.feed
+        if feed is None or feed.share == 0:
+            return None
+        if not feed.links:
+            return (
+                "services.traffic_monitoring publishes travel times but no street has sensors "
+                "at both ends: it measures none"
+            )
+        if not feed.reroutes:
+            return (
+                "services.traffic_monitoring publishes travel times but no driver re-routed in "
+                "the run: no route became worth changing"
+            )
+        return None
+
     def take_down(
         self, component: str, functions: tuple[str, ...], start_s: float, end_s: float
     ) -> None:

@@ -9,8 +9,8 @@ from twin.scenario import Scenario
 
 GIB = 1024**3
 #: Peak memory of the 10x10 benchmark district with every service on, fitted
-#: over 1, 12 and 24 simulated hours (0.14, 0.28 and 0.43 GiB measured).
-BASE_BYTES = 100 * 1024**2  # interpreter, numpy, Mesa, pandas, matplotlib not loaded
+#: over 1 and 24 simulated hours (0.16 and 0.46 GiB measured on the street-graph model).
+BASE_BYTES = 100 * 1024**2  # interpreter, numpy, SciPy, Mesa; matplotlib not loaded
 BYTES_PER_RESIDENT = 2_000
 BYTES_PER_TRIP = 1_500  # a vehicle or walking trip: its rows, passages, crossings, records
 BYTES_PER_SIGNAL_PHASE = 6 * 8
@@ -18,8 +18,9 @@ BYTES_PER_CORNER_PAIR = 5  # walking-route trees
 USABLE_SHARE = 0.8
 #: Memory per sensor observation while its privacy is analysed: its row in the sensing
 #: log and the observation table, the observation and record tables built from it, the
-#: records held and the trace index (fitted on the week benchmark, 2.7 M records).
-BYTES_PER_OBSERVATION = 350
+#: records held and the trace index (fitted on the week benchmark, 2.7 M records, and on
+#: integrated_city_brain over 12 h: 329 MiB measured without its attack, 693 MiB with it).
+BYTES_PER_OBSERVATION = 600
 #: Crossings per walking trip in the 4 x 4 district (measured: 2.76 on a day).
 CROSSINGS_PER_WALK = 2.8
 

@@ -24,6 +24,7 @@ from agents.signal import SIGNAL_COLUMNS
 from agents.vehicle import Traffic
 from twin.district.demand import arrival_times
 from twin.district.grid import grid_graph
+from twin.district.street_graph import StreetGraph
 from twin.district.population import create_residents
 from twin.district.routines import draw_routines, pedestrian_schedule, vehicle_owners
 from twin.district.streets import StreetNetwork
@@ -96,6 +97,8 @@ class CityModel(mesa.Model):
             (``twin.simulation.attacks``; -1: none).
         seed: replaces the scenario's seed when given (Mesa 3.5's ``batch_run`` passes one
             per replication; None keeps the scenario's).
+        graph: the streets to build instead of the scenario's city (for studies of a
+            street layout of one's own).
     """
 
     def __init__(
@@ -105,6 +108,7 @@ class CityModel(mesa.Model):
         count_events: bool = False,
         attack_replication: int = 0,
         seed: int | None = None,
+        graph: StreetGraph | None = None,
     ) -> None:
         if seed is not None and seed != scenario.seed:
             scenario = scenario.with_changes({"seed": seed})
@@ -123,10 +127,10 @@ class CityModel(mesa.Model):
         for cls in classes:
             timing.update(cls.signal_timing(scenario))
         city = scenario.city
-        #: the street graph (a grid of rows x cols blocks)
-        self.graph = grid_graph(
+        #: the street graph (by default the scenario's grid of rows x cols blocks)
+        self.graph = graph if graph is not None else grid_graph(
             city.rows, city.cols, city.block_length_m, city.lanes, city.speed_mps,
-            city.lane_width_m,
+            city.lane_width_m, parking_width_m=city.parking_lane_width_m,
         )  # fmt: skip
         self.streets = StreetNetwork(
             self, self.env, scenario, self.graph, self.crossing_log, self.signal_log, timing

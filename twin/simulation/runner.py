@@ -196,7 +196,8 @@ def collect(model: CityModel, timing: dict[str, float]) -> RunResult:
         else:
             efficiency.update(running.metrics(tables))
     congestion_metrics, congestion_warnings = congestion(model.streets, model.env.now)
-    warnings = [*scenario_warnings(scenario), *congestion_warnings]
+    idle = [line for s in model.services.values() if (line := s.idle()) is not None]
+    warnings = [*scenario_warnings(scenario), *idle, *congestion_warnings]
     metrics: dict[str, object] = {
         "scenario": {
             "name": scenario.name,
