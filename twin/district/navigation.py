@@ -1,15 +1,16 @@
 """Live travel times and the drivers who re-route on them.
 
 A travel-time feed measures, every ``update_s``, each link it can see (both its ends
-equipped with sensors that re-identify vehicles: the time between two reads is a
-travel time) as its free-flow time plus the mean stop-line delay of the vehicles that
-left it since the last update (with too few read, its usual free-flow time), and, where
-its sensors see queues, at least the time the queue standing there needs to clear.
-Links it cannot see keep their free-flow time. Informed drivers (a share of them: navigation use) re-plan at each stop line on
-the latest times, switching only when the new route saves at least a share of the
-time left on the current one and a minimum (bounded rationality: drivers ignore small
-gains; Mahmassani & Jayakrishnan 1991); the others keep their habitual route. While the
-feed's data path is cut (its sensors or store down), it publishes nothing new.
+equipped with sensors that re-identify vehicles: the time between two reads is a travel
+time) as its free-flow time plus the mean stop-line delay of the vehicles that left it
+since the last update (with too few read, its usual free-flow time), and, where its
+sensors see queues, at least the time the queue standing there needs to clear. Links it
+cannot see keep their free-flow time. Informed drivers (a share of them: navigation use)
+re-plan at each stop line on the latest times, switching only when the new route saves
+at least a share of the time left on the current one and a minimum (bounded rationality:
+drivers ignore small gains; Mahmassani & Jayakrishnan 1991); the others keep their
+habitual route. While the feed's data path is cut (its sensors or store down), it
+publishes nothing new.
 """
 
 from __future__ import annotations

@@ -24,9 +24,9 @@ from agents.signal import SIGNAL_COLUMNS
 from agents.vehicle import Traffic
 from twin.district.demand import arrival_times
 from twin.district.grid import grid_graph
-from twin.district.street_graph import StreetGraph
 from twin.district.population import create_residents
 from twin.district.routines import draw_routines, pedestrian_schedule, vehicle_owners
+from twin.district.street_graph import StreetGraph
 from twin.district.streets import StreetNetwork
 from twin.district.walkways import Walkways
 from twin.errors import SCENARIO_SOURCE, Problem, ScenarioError
