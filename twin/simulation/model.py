@@ -23,7 +23,8 @@ from agents.sensing import Sensing
 from agents.signal import SIGNAL_COLUMNS
 from agents.vehicle import Traffic
 from twin.district.demand import arrival_times
-from twin.district.grid import grid_graph
+from twin.district.od import trip_ends
+from twin.district.city import street_graph
 from twin.district.population import create_residents
 from twin.district.routines import draw_routines, pedestrian_schedule, vehicle_owners
 from twin.district.streets import StreetNetwork
@@ -121,12 +122,8 @@ class CityModel(mesa.Model):
         timing: dict[str, float] = {}
         for cls in classes:
             timing.update(cls.signal_timing(scenario))
-        city = scenario.city
-        #: the street graph (a grid of rows x cols blocks)
-        self.graph = grid_graph(
-            city.rows, city.cols, city.block_length_m, city.lanes, city.speed_mps,
-            city.lane_width_m,
-        )  # fmt: skip
+        #: the street graph (a grid, or an OpenStreetMap extract)
+        self.graph = street_graph(scenario)
         self.streets = StreetNetwork(
             self, self.env, scenario, self.graph, self.crossing_log, self.signal_log, timing
         )
@@ -236,9 +233,7 @@ class CityModel(mesa.Model):
         times = arrival_times(
             rng, demand.vehicles_per_hour, self.end_s, demand.profile, demand.start_hour
         )
-        points = len(self.streets.boundary)
-        entries = rng.integers(0, points, len(times))
-        exits = (entries + rng.integers(1, points, len(times))) % points
+        entries, exits = trip_ends(rng, self.graph, demand, len(times))
         choices = random_stream(self.spec.seed, "route_choice")
         #: owner of vehicle trip k + 1 (``Traffic`` numbers trips from 1): resident or visitor
         self.vehicle_owners = vehicle_owners(
