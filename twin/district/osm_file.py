@@ -8,8 +8,10 @@ node outside the box, where a street leaves the district).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from twin.errors import TwinError
 
@@ -85,8 +87,7 @@ class OsmStreets:
 
     def inside(self, node: int) -> bool:
         """Whether ``node`` lies in the box."""
-        west, south, east, north = self.bbox
-        return south <= self.lat[node] <= north and west <= self.lon[node] <= east
+        return _within(self.bbox, self.lat[node], self.lon[node])
 
 
 def read_osm(path: str | Path, bbox: Bbox | None = None) -> OsmStreets:
@@ -116,15 +117,13 @@ def read_osm(path: str | Path, bbox: Bbox | None = None) -> OsmStreets:
     box = bounds if bbox is None else bbox
     if not _overlap(box, bounds):
         raise OsmError(
-            f"{path}: bbox {_show(bbox)} lies outside the file's area {_show(bounds)} "
+            f"{path}: bbox {_show(box)} lies outside the file's area {_show(bounds)} "
             "(west, south, east, north in degrees)",
             "bbox",
         )
     streets = OsmStreets(box, bounds)
     wanted: set[int] = set()
-    for way in osmium.FileProcessor(str(path), osmium.osm.WAY).with_filter(
-        osmium.filter.KeyFilter("highway")
-    ):
+    for way in _entities(path, osmium.osm.WAY, osmium.filter.KeyFilter("highway")):
         tags = way.tags
         if tags.get("highway") not in DRIVABLE or _closed(tags):
             continue
@@ -134,9 +133,7 @@ def read_osm(path: str | Path, bbox: Bbox | None = None) -> OsmStreets:
         kept = {key: tags[key] for key in WAY_KEYS if key in tags}
         streets.ways.append(OsmWay(way.id, refs, kept))
         wanted.update(refs)
-    for node in osmium.FileProcessor(str(path), osmium.osm.NODE).with_filter(
-        osmium.filter.IdFilter(wanted)
-    ):
+    for node in _entities(path, osmium.osm.NODE, osmium.filter.IdFilter(wanted)):
         if not node.location.valid():
             continue
         streets.lat[node.id] = node.location.lat
@@ -149,24 +146,35 @@ def read_osm(path: str | Path, bbox: Bbox | None = None) -> OsmStreets:
     return streets
 
 
+def _entities(path: Path, kind: Any, only: Any = None) -> Iterator[Any]:
+    """The file's objects of ``kind`` (``osmium.osm.NODE`` or ``WAY``), through a filter."""
+    import osmium
+
+    processor = osmium.FileProcessor(str(path), kind)
+    return iter(processor if only is None else processor.with_filter(only))
+
+
 def _nodes_inside(osmium, path: Path, bbox: Bbox | None) -> tuple[set[int] | None, Bbox | None]:  # type: ignore[no-untyped-def]
     """Ids of the nodes in ``bbox`` (None without a box) and the extent of all nodes."""
     inside: set[int] | None = None if bbox is None else set()
     west = south = float("inf")
     east = north = float("-inf")
-    for node in osmium.FileProcessor(str(path), osmium.osm.NODE):
+    for node in _entities(path, osmium.osm.NODE):
         location = node.location
         if not location.valid():
             continue
         lat, lon = location.lat, location.lon
         west, east = min(west, lon), max(east, lon)
         south, north = min(south, lat), max(north, lat)
-        if inside is not None and bbox is not None:
-            if bbox[1] <= lat <= bbox[3] and bbox[0] <= lon <= bbox[2]:
-                inside.add(node.id)
+        if inside is not None and bbox is not None and _within(bbox, lat, lon):
+            inside.add(node.id)
     if west > east:
         return inside, None
     return inside, (west, south, east, north)
+
+
+def _within(box: Bbox, lat: float, lon: float) -> bool:
+    return box[1] <= lat <= box[3] and box[0] <= lon <= box[2]
 
 
 def _overlap(box: Bbox, bounds: Bbox) -> bool:

@@ -123,8 +123,28 @@ def anchor_paths(data: dict[str, Any], folder: Path) -> dict[str, Any]:
 
 
 def city_problems(scenario: Scenario) -> list[tuple[str, str]]:
-    """(field path, message) for the city and every key that names one of its
-    intersections: signal overrides, the ambulance station."""
+    """(field path, message) for the city and every key that names one of its nodes:
+    signal overrides, the ambulance station, demand weights, counts."""
+    problems = _city_problems(scenario)
+    demand = scenario.demand
+    if problems or not (scenario.counts or demand.origin_weights or demand.destination_weights):
+        return problems
+    from twin.district.city import street_graph
+    from twin.scenario.counts import count_problems
+
+    graph = street_graph(scenario)
+    boundary = [graph.label[node] for node in graph.boundary_nodes]
+    for key in ("origin_weights", "destination_weights"):
+        for label in getattr(demand, key):
+            if label not in boundary:
+                shown = _some(boundary, len(boundary)).replace("district's", "boundary nodes")
+                message = f"{label!r} is not a boundary node; {shown}"
+                problems.append((f"demand.{key}", message))
+    links = {(graph.label[tail], graph.label[head]) for tail, head, _ in graph.links}
+    return problems + count_problems(scenario, graph.label, links)
+
+
+def _city_problems(scenario: Scenario) -> list[tuple[str, str]]:
     city = scenario.city
     if city.is_grid:
         problems = []
@@ -155,7 +175,8 @@ def city_problems(scenario: Scenario) -> list[tuple[str, str]]:
             problems.append((f"emergency.{key}", message))
     station = scenario.emergency.station_node
     if station is not None and not _is_intersection(district.osm_id, graph, station):
-        message = f"{station} is not an intersection of the district; {_some(graph.label, graph.n_intersections)}"
+        shown = _some(graph.label, graph.n_intersections)
+        message = f"{station} is not an intersection of the district; {shown}"
         problems.append(("emergency.station_node", message))
     signalised = graph.signalised()
     for i, override in enumerate(scenario.signals.overrides):

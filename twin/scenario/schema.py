@@ -28,6 +28,7 @@ from twin.scenario.base import (
     show_value,
 )
 from twin.scenario.city import City, city_problems
+from twin.scenario.counts import Count
 from twin.scenario.security import Attack, Security, attack_problems
 from twin.scenario.services import Emergency, Policy, Services, Weather
 from twin.scenario.validation import change_scenario
@@ -303,6 +304,11 @@ class Scenario(Section):
     )
     attacks: tuple[Attack, ...] = Field(
         default=(), description="Cyberattacks during the run (list of {at, entry, ...})."
+    )
+    counts: tuple[Count, ...] = Field(
+        default=(),
+        description="Vehicles counted on links per clock hour, for twin calibrate "
+        "(list of {link: [from, to], hour, vehicles}).",
     )
 
     @field_validator("name")

@@ -22,9 +22,9 @@ from agents.pedestrian import Resident, Walking
 from agents.sensing import Sensing
 from agents.signal import SIGNAL_COLUMNS
 from agents.vehicle import Traffic
+from twin.district.city import street_graph
 from twin.district.demand import arrival_times
 from twin.district.od import trip_ends
-from twin.district.city import street_graph
 from twin.district.population import create_residents
 from twin.district.routines import draw_routines, pedestrian_schedule, vehicle_owners
 from twin.district.streets import StreetNetwork
