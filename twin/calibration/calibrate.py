@@ -9,6 +9,7 @@ expects (free-flow routes, no queues).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +20,9 @@ from twin.calibration.geh import geh, share_good
 from twin.district.city import street_graph
 from twin.district.routing import Router
 from twin.district.street_graph import StreetGraph
+from twin.errors import SCENARIO_SOURCE, Problem, ScenarioError
 from twin.scenario import Scenario
+from twin.scenario.counts import hour_problems
 
 __all__ = ["Calibration", "calibrate", "counted_flows"]
 
@@ -78,11 +81,15 @@ def calibrate(scenario: Scenario) -> Calibration:
 
     Raises:
         ValueError: the scenario has no counts.
+        ScenarioError: a count's hour is not simulated whole.
     """
     from twin.simulation.runner import run_scenario
 
     if not scenario.counts:
         raise ValueError(f"scenario '{scenario.name}' has no counts to calibrate to")
+    problems = hour_problems(scenario)
+    if problems:
+        raise ScenarioError(Problem(SCENARIO_SOURCE, None, path, m) for path, m in problems)
     graph = street_graph(scenario)
     links = np.array([_link(graph, count.link) for count in scenario.counts])
     factors = np.array([hour_factor(scenario.demand.profile, c.hour) for c in scenario.counts])
@@ -105,7 +112,7 @@ def calibrate(scenario: Scenario) -> Calibration:
 
 
 def counted_flows(
-    scenario: Scenario, graph: StreetGraph, passages: dict[str, np.ndarray]
+    scenario: Scenario, graph: StreetGraph, passages: Mapping[str, np.ndarray]
 ) -> np.ndarray:
     """Per count of ``scenario``, the vehicles a run's ``passages`` put on its link in its
     clock hour: past the stop line at the link's end, or, on a link leaving the district,

@@ -1,6 +1,7 @@
 """The ``twin`` command line: one parser, each group of subcommands in its own module
 (``scenario_commands``: run, validate, schema, explore; ``sweep_commands``: sweep,
-results, compare, report; ``calibrate_commands``: calibrate); errors become one line and an exit status here."""
+results, compare, report; ``calibrate_commands``: calibrate); errors become one line and
+an exit status here."""
 
 from __future__ import annotations
 

@@ -38,13 +38,16 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 def _calibrate(args: argparse.Namespace) -> int:
     from twin.calibration.calibrate import COUNT_COLUMNS, calibrate
     from twin.calibration.geh import GEH_GOOD, SHARE_REQUIRED
-    from twin.errors import TwinError
+    from twin.errors import ScenarioError, TwinError
     from twin.scenario import load_scenario, scenario_to_yaml
 
     scenario = load_scenario(args.scenario, args.overrides)
     if not scenario.counts:
         raise TwinError(f"{args.scenario}: no counts section to calibrate to")
-    result = calibrate(scenario)
+    try:
+        result = calibrate(scenario)
+    except ScenarioError as error:
+        raise error.in_file(str(args.scenario)) from None
     rows = result.rows()
     print("  ".join(f"{c:>10}" for c in COUNT_COLUMNS))
     for row in rows:
