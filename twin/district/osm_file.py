@@ -179,7 +179,9 @@ def _within(box: Bbox, lat: float, lon: float) -> bool:
 
 def _overlap(box: Bbox, bounds: Bbox) -> bool:
     """Whether two boxes share some area."""
-    return box[0] < bounds[2] and bounds[0] < box[2] and box[1] < bounds[3] and bounds[1] < box[3]
+    return (
+        box[0] <= bounds[2] and bounds[0] <= box[2] and box[1] <= bounds[3] and bounds[1] <= box[3]
+    )
 
 
 def _closed(tags) -> bool:  # type: ignore[no-untyped-def]
