@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import xml.etree.ElementTree as ET
 from collections import defaultdict
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -61,7 +62,7 @@ def _tagged(path: Path, bbox: tuple[float, float, float, float]):  # type: ignor
         oneway = tags.get("oneway")
         forward = oneway != "-1"
         backward = oneway not in ("yes", "1", "true") and tags.get("junction") != "roundabout"
-        for u, v in zip(refs, refs[1:], strict=False):
+        for u, v in pairwise(refs):
             if u not in where or v not in where:
                 continue
             if (inside(u) or inside(v)) and v not in neighbours[u]:
@@ -98,7 +99,7 @@ def _tagged(path: Path, bbox: tuple[float, float, float, float]):  # type: ignor
             if feature.get(start) == "crossing":
                 marked.add((start, end))
             along = 0.0
-            for u, v in zip(path, path[1:-1]):
+            for u, v in pairwise(path[:-1]):
                 along += metres(u, v)
                 if v in feature and (along <= length / 2 or end not in junction):
                     if feature[v] == "traffic_signals":
