@@ -260,7 +260,7 @@ def test_sidewalk_heating_melts_snow() -> None:
                 "services.sidewalk_heating.activation=always_on",
                 "services.sidewalk_heating.share=1",
             ],
-        )  # fmt: skip
+        )
     )
     assert result.metrics["efficiency"]["sidewalk_heating_kwh"] > 0
 
