@@ -284,3 +284,17 @@ def test_privacy_metrics_count_exposed_residents(attacked) -> None:
     privacy = attacked.metrics["privacy"]
     assert 0 < privacy["persons_exposed"] <= 1500
     assert privacy["records_observed"] >= privacy["identifiable_records_retained"] > 0
+
+
+def test_memory_estimate_counts_the_maps_intersections(district) -> None:
+    from twin.errors import CapacityError
+    from twin.simulation.capacity import check_capacity, district_size
+
+    scenario = load_scenario(SCENARIO)
+    graph = district.graph
+    size = district_size(scenario)
+    assert size.intersections == graph.n_intersections == 27
+    assert size.signalised == 15
+    assert size.corners == sum(len(graph.legs[n]) for n in range(27))
+    with pytest.raises(CapacityError, match="27 intersections"):
+        check_capacity(scenario, available=1024**2)
