@@ -241,7 +241,7 @@ def test_override_problems_are_located_at_set(tmp_path: Path) -> None:
         "--set: signals.control: on is not one of: 'fixed', 'actuated', 'adaptive'",
         "--set: gizmo: unknown field; expected one of: name, description, seed, duration, "
         "warmup, city, population, demand, signals, emergency, services, weather, policy, "
-        "security, attacks, incidents",
+        "security, attacks, incidents, counts",
     ]
 
 

@@ -1,6 +1,7 @@
 """The ``twin`` command line: one parser, each group of subcommands in its own module
 (``scenario_commands``: run, validate, schema, explore; ``sweep_commands``: sweep,
-results, compare, report); errors become one line and an exit status here."""
+results, compare, report; ``calibrate_commands``: calibrate); errors become one line and
+an exit status here."""
 
 from __future__ import annotations
 
@@ -9,13 +10,13 @@ import sys
 from collections.abc import Sequence
 
 from twin import __version__
-from twin.cli import scenario_commands, sweep_commands
+from twin.cli import calibrate_commands, scenario_commands, sweep_commands
 from twin.errors import CapacityError, OutputError, ScenarioError, TwinError
 
 __all__ = ["main", "parser"]
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
-COMMANDS = (scenario_commands, sweep_commands)
+COMMANDS = (scenario_commands, sweep_commands, calibrate_commands)
 
 
 def parser() -> argparse.ArgumentParser:

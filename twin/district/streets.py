@@ -25,6 +25,7 @@ from agents.log import ColumnLog
 from agents.signal import SignalController, SignalTiming
 from agents.vehicle import Route
 from metrics.analytic import AWSC_CASE_HEADWAY_S
+from twin.district.city import intersection_key
 from twin.district.routing import Router
 from twin.district.street_graph import U_TURN, StreetGraph
 from twin.streams import random_stream
@@ -135,9 +136,7 @@ def _phase_moving(graph: StreetGraph, node: int, direction: float) -> int:
 
 
 def _local_offset(scenario: Scenario, graph: StreetGraph, node: int) -> float | None:
-    cols = scenario.city.cols
-    row, col = divmod(node, cols)
-    return scenario.signals.override_offset_s(row, col)
+    return scenario.signals.override_offset_s(*intersection_key(scenario, graph, node))
 
 
 class SignalData:
@@ -270,10 +269,7 @@ class StreetNetwork:
             if graph.control[node] == "signal":
                 widths = [graph.crossing_width_m(s) for s in graph.legs[node]]
                 clearance = max(widths) / signals.clearance_speed_mps
-                row, col = divmod(node, city.cols)
-                local = (
-                    signals.at(row, col) if graph.n_intersections == city.rows * city.cols else None
-                )
+                local = signals.at(*intersection_key(scenario, graph, node))
                 timings[node] = signal_timing(
                     scenario, max(len(groups), 1), clearance, local, service_timing
                 )
@@ -325,6 +321,8 @@ class StreetNetwork:
         if timing is None:  # an all-way stop, always
             stop = self.all_way_stop(node)
             stop.start()
+            for crosswalk in crosswalks:  # vehicles stop for pedestrians: WALK, always
+                crosswalk.start_walk(math.inf)
             return Intersection(model, node, approaches, crosswalks, stop_control=stop)
         phases = len(timing.green_s)
         entering: list[list[Crosswalk]] = [[] for _ in range(phases)]

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from twin.errors import Problem, ScenarioError
+from twin.scenario.city import anchor_paths
 from twin.scenario.schema import Scenario, show_value
 from twin.scenario.validation import (
     OVERRIDE_SOURCE,
@@ -43,6 +44,7 @@ def load_scenario(path: str | PathLike[str], overrides: Sequence[str] = ()) -> S
     """
     origins = Origins(str(path))
     data, problems = _read_yaml(Path(path), origins)
+    data = anchor_paths(data, Path(path).parent)
     data.pop("sweep", None)  # a scenario may carry a sweep section: twin.sweep reads it
     data = apply_overrides(data, overrides, origins, problems)
     return validate(Scenario, data, origins, problems)

@@ -27,6 +27,8 @@ from twin.scenario.base import (
     _value_error,
     show_value,
 )
+from twin.scenario.city import City, city_problems
+from twin.scenario.counts import Count
 from twin.scenario.security import Attack, Security, attack_problems
 from twin.scenario.services import Emergency, Policy, Services, Weather
 from twin.scenario.validation import change_scenario
@@ -44,61 +46,6 @@ __all__ = [
     "Signals",
     "show_value",
 ]
-
-
-class City(Section):
-    """The street grid: signalised intersections joined by blocks with a sidewalk each side."""
-
-    rows: int = Field(default=4, ge=1, le=40, description="Intersections north to south (count).")
-    cols: int = Field(default=4, ge=1, le=40, description="Intersections west to east (count).")
-    block_length_m: float = Field(
-        default=150.0,
-        ge=20,
-        le=2000,
-        description="Distance between neighbouring intersections (m).",
-    )
-    lanes: int = Field(default=1, ge=1, le=4, description="Traffic lanes per direction (count).")
-    lane_width_m: float = Field(default=3.5, ge=2.5, le=5, description="Width of one lane (m).")
-    parking_lane_width_m: float = Field(
-        default=0.0,
-        ge=0,
-        le=3,
-        description="Width of the parking lane along each curb, crossed on every crosswalk "
-        "(m; 0: none; about 2.5 where cars park: a street of two lanes each way with parking "
-        "is about 17 m curb to curb).",
-    )
-    speed_limit_kmh: float = Field(
-        default=50.0, ge=5, le=130, description="Speed limit, the vehicles' free-flow speed (km/h)."
-    )
-    jam_spacing_m: float = Field(
-        default=7.5,
-        ge=4,
-        le=20,
-        description="Road length one queued vehicle takes, bumper to bumper; a block holds "
-        "block_length_m x lanes / jam_spacing_m vehicles (m).",
-    )
-    spillback: bool = Field(
-        default=True,
-        description="Links hold a finite number of vehicles and a full link blocks the "
-        "approaches feeding it (true/false; false: unlimited point queues, for comparison).",
-    )
-
-    @property
-    def crossing_width_m(self) -> float:
-        """Curb-to-curb length of a crosswalk: both directions' lanes and parking (m)."""
-        return 2 * self.lanes * self.lane_width_m + 2 * self.parking_lane_width_m
-
-    @property
-    def speed_mps(self) -> float:
-        """Vehicle free-flow speed (m/s)."""
-        return self.speed_limit_kmh / 3.6
-
-    @property
-    def link_storage(self) -> float:
-        """Vehicles one block holds in all its lanes (inf without spillback)."""
-        if not self.spillback:
-            return float("inf")
-        return max(1, int(self.block_length_m * self.lanes / self.jam_spacing_m))
 
 
 class Population(Section):
@@ -150,6 +97,33 @@ class Demand(Section):
         description="Clock time at which the simulation starts (hours after midnight); places "
         "the run on the daily profile and labels plots.",
     )
+    origin_weights: dict[str, float] = Field(
+        default={},
+        description="Vehicle trips entering at each boundary node, relative: {label: weight} "
+        "(weights >= 0; 1 where not given; labels as in intersections.csv's neighbours: "
+        "'edge 3' on a grid, an OpenStreetMap node id on a map). Trips from i to j are in "
+        "proportion to origin weight i x destination weight j; twin calibrate fits both.",
+    )
+    destination_weights: dict[str, float] = Field(
+        default={},
+        description="Vehicle trips leaving at each boundary node, relative: {label: weight} "
+        "(as origin_weights).",
+    )
+
+    @field_validator("origin_weights", "destination_weights", mode="before")
+    @classmethod
+    def _labels_as_text(cls, weights: object) -> object:
+        if isinstance(weights, dict):
+            return {str(label): value for label, value in weights.items()}
+        return weights
+
+    @field_validator("origin_weights", "destination_weights")
+    @classmethod
+    def _non_negative(cls, weights: dict[str, float]) -> dict[str, float]:
+        for label, weight in weights.items():
+            if weight < 0:
+                raise _value_error("weight_sign", weight, f"(at {label!r}) must be at least 0")
+        return weights
 
 
 Offsets = Literal["none", "green_wave_ew", "green_wave_ns", "random"]
@@ -159,7 +133,10 @@ Control = Literal["fixed", "actuated", "adaptive"]
 class SignalOverride(Section):
     """A local plan: one intersection's own cycle, split, control or offset."""
 
-    at: tuple[int, int] = Field(description="[row, col] of the intersection (grid indices).")
+    at: tuple[int, int] | int = Field(
+        description="The intersection: [row, col] on a grid (indices), its OpenStreetMap node "
+        "id on a map (integer)."
+    )
     control: Control | None = Field(
         default=None, description="Signal program here (choice; default: the district's)."
     )
@@ -265,10 +242,11 @@ class Signals(Section):
         "control, offset_s}, each replacing the district's value at one intersection (list).",
     )
 
-    def at(self, row: int, col: int) -> Signals:
-        """The signal plan of intersection (row, col): the district's with its override."""
+    def at(self, *where: int) -> Signals:
+        """The signal plan of intersection ``where`` ((row, col) on a grid, (node id,) on a
+        map): the district's with its override."""
         for override in self.overrides:
-            if override.at == (row, col):
+            if _names(override, where):
                 changes = {
                     key: value
                     for key, value in override.model_dump(exclude={"at", "offset_s"}).items()
@@ -277,10 +255,10 @@ class Signals(Section):
                 return self.model_copy(update={**changes, "overrides": ()})
         return self
 
-    def override_offset_s(self, row: int, col: int) -> float | None:
-        """The offset an override sets at (row, col), if any (s)."""
+    def override_offset_s(self, *where: int) -> float | None:
+        """The offset an override sets at ``where`` (as in :meth:`at`), if any (s)."""
         for override in self.overrides:
-            if override.at == (row, col):
+            if _names(override, where):
                 return override.offset_s
         return None
 
@@ -299,6 +277,12 @@ class Signals(Section):
     def effective_green_s(self, phase: Phase) -> float:
         """Green usable by traffic under the fixed-time plan: green + yellow - lost time (s)."""
         return self.green_s(phase) + self.yellow_s - self.startup_lost_s
+
+
+def _names(override: SignalOverride, where: tuple[int, ...]) -> bool:
+    """Whether ``override`` is for the intersection named ``where``."""
+    at = override.at
+    return at == where if isinstance(at, tuple) else (at,) == where
 
 
 class Incident(Section):
@@ -341,7 +325,9 @@ class Scenario(Section):
         description="Initial time excluded from every metric; shorter than duration "
         "(s, or a string like '15min').",
     )
-    city: City = Field(default=City(), description="Street grid (section).")
+    city: City = Field(
+        default=City(), description="Streets: a grid, or an OpenStreetMap extract (section)."
+    )
     population: Population = Field(default=Population(), description="Residents (section).")
     demand: Demand = Field(default=Demand(), description="Trip rates (section).")
     signals: Signals = Field(default=Signals(), description="Signal programs (section).")
@@ -360,6 +346,11 @@ class Scenario(Section):
     incidents: tuple[Incident, ...] = Field(
         default=(),
         description="Lane closures during the run (list of {at, duration, between, capacity}).",
+    )
+    counts: tuple[Count, ...] = Field(
+        default=(),
+        description="Vehicles counted on links per clock hour, for twin calibrate "
+        "(list of {link: [from, to], hour, vehicles}).",
     )
 
     @field_validator("name")
@@ -392,6 +383,7 @@ class Scenario(Section):
             problems.append(("warmup", message))
         if (signals_problem := self._signals_problem()) is not None:
             problems.append(signals_problem)
+        problems.extend(city_problems(self))
         problems.extend(self._override_problems())
         problems.extend(self._service_problems())
         problems.extend(attack_problems(self.attacks, self.duration))
@@ -411,6 +403,14 @@ class Scenario(Section):
         city = self.city
         for i, override in enumerate(self.signals.overrides):
             path = f"signals.overrides[{i}]"
+            if not isinstance(override.at, tuple):  # a node id: city_problems checks it
+                problem = self._signals_problem(self.signals.at(override.at))
+                if problem is not None:
+                    field, message = problem
+                    problems.append((field.replace("signals.", f"{path}.", 1), message))
+                continue
+            if not city.is_grid:
+                continue  # a grid position on a map: city_problems says so
             row, col = override.at
             if not (0 <= row < city.rows and 0 <= col < city.cols):
                 message = (
@@ -473,7 +473,7 @@ class Scenario(Section):
             ("station_row", emergency.station_row, city.rows),
             ("station_col", emergency.station_col, city.cols),
         ):
-            if value is not None and value >= limit:
+            if city.is_grid and value is not None and value >= limit:
                 message = f"{value} is outside the grid (0 to {limit - 1})"
                 problems.append((f"emergency.{key}", message))
         services = self.services
@@ -487,7 +487,8 @@ class Scenario(Section):
 
     @property
     def station_node(self) -> tuple[int, int]:
-        """(row, col) of the ambulance station (default: the grid centre)."""
+        """(row, col) of the ambulance station on a grid (default: the grid centre); on a
+        map, ``twin.district.city.station_intersection``."""
         row = self.emergency.station_row
         col = self.emergency.station_col
         return (

@@ -53,6 +53,11 @@ class Emergency(Section):
         ge=0,
         description="Grid column of the station's intersection (index; default: centre).",
     )
+    station_node: int | None = Field(
+        default=None,
+        description="On a map: OpenStreetMap node id of the station's intersection (integer; "
+        "default: the intersection nearest the district's centre).",
+    )
     turnout_s: NonNegativeDuration = Field(
         default=60.0,
         description="Dispatch to wheels rolling (s; 60 s is the NFPA 1710 EMS turnout target, an "

@@ -10,6 +10,7 @@ from agents.ambulance import AmbulanceWatcher, EmergencyService
 from agents.sensing import ANONYMOUS, NOBODY, Sensor
 from metrics.efficiency import emergency_metrics
 from metrics.safety import preemption_pedestrian_metrics
+from twin.district.city import station_intersection
 from twin.district.demand import arrival_times
 from twin.services.base import (
     BuildContext,
@@ -138,8 +139,7 @@ class Emergency(Service):
         rng = self.stream("incidents")
         times = arrival_times(rng, scenario.emergency.incidents_per_hour, scenario.duration)
         nodes = rng.integers(0, len(streets.intersections), len(times))
-        row, col = scenario.station_node
-        station = row * scenario.city.cols + col
+        station = station_intersection(scenario, streets.graph)
         for t, node in zip(times.tolist(), nodes.tolist(), strict=True):
             yield env.timeout(t - env.now)
             self.station.call(

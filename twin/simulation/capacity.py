@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import NamedTuple
 
 from twin.errors import CapacityError
 from twin.scenario import Scenario
@@ -42,18 +43,41 @@ def estimate_memory_bytes(scenario: Scenario) -> int:
     signal log, routing and records, times the cities alive at once (see
     :func:`cities_alive`)."""
     hours = scenario.duration / 3600.0
-    city, demand = scenario.city, scenario.demand
-    nodes = city.rows * city.cols
+    demand = scenario.demand
+    size = district_size(scenario)
     trips = (demand.vehicles_per_hour + demand.pedestrians_per_hour) * hours
-    phases = 2 * nodes * scenario.duration / scenario.signals.cycle_s
+    phases = 2 * size.signalised * scenario.duration / scenario.signals.cycle_s
     per_city = (
         expected_observations(scenario) * BYTES_PER_OBSERVATION
         + scenario.population.residents * BYTES_PER_RESIDENT
         + trips * BYTES_PER_TRIP
         + phases * BYTES_PER_SIGNAL_PHASE
-        + (4 * nodes) ** 2 * BYTES_PER_CORNER_PAIR
+        + size.corners**2 * BYTES_PER_CORNER_PAIR
     )
     return int(BASE_BYTES + cities_alive(scenario) * per_city)
+
+
+class DistrictSize(NamedTuple):
+    """What a district's memory grows with: intersections, signalised ones, street corners."""
+
+    intersections: int
+    signalised: int
+    corners: int
+
+
+def district_size(scenario: Scenario) -> DistrictSize:
+    """The size of the scenario's street graph (a grid's from rows x cols, a map's read)."""
+    city = scenario.city
+    if city.is_grid:
+        nodes = city.rows * city.cols
+        return DistrictSize(nodes, nodes, 4 * nodes)
+    from twin.district.city import street_graph
+
+    graph = street_graph(scenario)
+    n = graph.n_intersections
+    return DistrictSize(
+        n, len(graph.signalised()), sum(max(len(legs), 1) for legs in graph.legs[:n])
+    )
 
 
 def cities_alive(scenario: Scenario) -> int:
@@ -69,13 +93,17 @@ def expected_observations(scenario: Scenario) -> float:
     """Observations the services' sensors will make (each becomes a record to analyse).
 
     A vehicle passes about (rows + cols) / 2 intersections (4.1 measured in the
-    4 x 4 district); each service estimates its own share of passages and crossings.
+    4 x 4 district), the square root of the intersections on any district; each service
+    estimates its own share of passages and crossings.
     """
     from twin.services import registered
 
     hours = scenario.duration / 3600.0
     city, demand = scenario.city, scenario.demand
-    passages = demand.vehicles_per_hour * hours * (city.rows + city.cols) / 2
+    across = (city.rows + city.cols) / 2
+    if not city.is_grid:
+        across = district_size(scenario).intersections ** 0.5
+    passages = demand.vehicles_per_hour * hours * across
     crossings = demand.pedestrians_per_hour * hours * CROSSINGS_PER_WALK
     return sum(
         cls.expected_observations(scenario, passages, crossings)
@@ -90,7 +118,9 @@ def check_capacity(scenario: Scenario, available: int | None = None) -> None:
     have = available_memory_bytes() if available is None else available
     if need > USABLE_SHARE * have:
         raise CapacityError(
-            f"scenario '{scenario.name}' needs an estimated {need / GIB:.1f} GiB of memory, "
+            f"scenario '{scenario.name}' ({district_size(scenario).intersections:,} "
+            f"intersections) needs an estimated {need / GIB:.1f} GiB of memory, "
             f"but only {have / GIB:.1f} GiB is available ({USABLE_SHARE:.0%} usable); "
-            "shorten the duration or lower demand.*_per_hour or population.residents"
+            "shorten the duration, lower demand.*_per_hour or population.residents, or "
+            "choose a smaller district (city.rows x cols, or city.bbox)"
         )

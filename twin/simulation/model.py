@@ -22,8 +22,9 @@ from agents.pedestrian import Resident, Walking
 from agents.sensing import Sensing
 from agents.signal import SIGNAL_COLUMNS
 from agents.vehicle import Traffic
+from twin.district.city import street_graph
 from twin.district.demand import arrival_times
-from twin.district.grid import grid_graph
+from twin.district.od import trip_ends
 from twin.district.population import create_residents
 from twin.district.routines import draw_routines, pedestrian_schedule, vehicle_owners
 from twin.district.street_graph import StreetGraph
@@ -126,12 +127,8 @@ class CityModel(mesa.Model):
         timing: dict[str, float] = {}
         for cls in classes:
             timing.update(cls.signal_timing(scenario))
-        city = scenario.city
-        #: the street graph (by default the scenario's grid of rows x cols blocks)
-        self.graph = graph if graph is not None else grid_graph(
-            city.rows, city.cols, city.block_length_m, city.lanes, city.speed_mps,
-            city.lane_width_m, parking_width_m=city.parking_lane_width_m,
-        )  # fmt: skip
+        #: the street graph (the scenario's grid or OpenStreetMap extract, unless given)
+        self.graph = graph if graph is not None else street_graph(scenario)
         self.streets = StreetNetwork(
             self, self.env, scenario, self.graph, self.crossing_log, self.signal_log, timing
         )
@@ -275,9 +272,7 @@ class CityModel(mesa.Model):
         times = arrival_times(
             rng, demand.vehicles_per_hour, self.end_s, demand.profile, demand.start_hour
         )
-        points = len(self.streets.boundary)
-        entries = rng.integers(0, points, len(times))
-        exits = (entries + rng.integers(1, points, len(times))) % points
+        entries, exits = trip_ends(rng, self.graph, demand, len(times))
         choices = random_stream(self.spec.seed, "route_choice")
         #: owner of vehicle trip k + 1 (``Traffic`` numbers trips from 1): resident or visitor
         self.vehicle_owners = vehicle_owners(
