@@ -24,9 +24,9 @@ from agents.intersection import Intersection
 from agents.log import ColumnLog
 from agents.signal import SignalController, SignalTiming
 from agents.vehicle import Route
-from metrics.analytic import AWSC_CASE_HEADWAY_S
+from metrics import awsc
 from twin.district.routing import Router
-from twin.district.street_graph import StreetGraph
+from twin.district.street_graph import LEFT, RIGHT, U_TURN, StreetGraph
 from twin.streams import random_stream
 
 if TYPE_CHECKING:
@@ -36,11 +36,22 @@ if TYPE_CHECKING:
     from twin.scenario import Scenario
     from twin.scenario.schema import Signals
 
-__all__ = ["AWSC_STOP_S", "StreetNetwork", "phase_greens", "signal_offsets", "signal_timing"]
+__all__ = [
+    "AWSC_CONFLICT_GAP_S",
+    "AWSC_STOP_S",
+    "StreetNetwork",
+    "phase_greens",
+    "signal_offsets",
+    "signal_timing",
+]
 
-#: Time lost by a vehicle that has to stop at an otherwise empty all-way stop (s): the
-#: constant the HCM adds to all-way-stop control delay for deceleration and acceleration.
+#: Time lost by every vehicle stopping at an all-way stop (s): the constant HCM Eq. 21-30
+#: adds to all-way-stop control delay for deceleration and acceleration.
 AWSC_STOP_S = 5.0
+#: Least time between entries from conflicting approaches of an all-way stop (s): half the
+#: HCM headway of two conflicting approaches taking turns (case 3, geometry group 1: 5.8 s),
+#: the closest conflicting entries come in any saturated case of the HCM's table.
+AWSC_CONFLICT_GAP_S = awsc.base_headway_s("1", 3) / 2
 
 
 def phase_greens(signals: Signals, phases: int, need_s: float) -> tuple[float, ...]:
@@ -162,6 +173,7 @@ class StreetNetwork:
     ) -> None:
         self.graph = graph
         self.env = env
+        self.seed = scenario.seed
         city, signals = scenario.city, scenario.signals
         self.spillback = Spillback(scenario.warmup)
         self.router = Router(graph)
@@ -262,12 +274,54 @@ class StreetNetwork:
         return Intersection(model, node, approaches, crosswalks, controller)
 
     def all_way_stop(self, node: int) -> FlashingRed:
-        """A new all-way-stop discharge of intersection ``node`` (not started)."""
-        approaches = [self.approach_of[link] for link in self.graph.incoming[node]]
-        index = {a.link: i for i, a in enumerate(approaches)}
-        opposing = [index.get(self.graph.opposing(a.link)) for a in approaches]  # type: ignore[arg-type]
+        """A new all-way-stop discharge of intersection ``node`` (not started): HCM Ch. 21
+        geometry groups from the lanes of each approach, its opposing approach and the
+        others (all conflicting), and each vehicle's turning adjustment."""
+        graph = self.graph
+        links = graph.incoming[node]
+        approaches = [self.approach_of[link] for link in links]
+        index = {link: i for i, link in enumerate(links)}
+        opposing = [index.get(graph.opposing(link)) for link in links]  # type: ignore[arg-type]
+        lanes = [graph.link_lanes(link) for link in links]
+        four_leg = len(graph.legs[node]) >= 4
+        groups = []
+        for i in range(len(links)):
+            facing = opposing[i]
+            others = [lanes[j] for j in range(len(links)) if j not in (i, facing)]
+            groups.append(
+                awsc.geometry_group(
+                    min(lanes[i], 3),
+                    min(lanes[facing], 3) if facing is not None else 0,
+                    min(max(others, default=1), 3),
+                    four_leg,
+                )
+            )
+        exits = [k for k in graph.outgoing[node] if graph.links[k][1] >= graph.n_intersections]
+
+        def turn_s(i: int, out: int) -> float:
+            movement = graph.turn(links[i], out)
+            left = 1.0 if movement in (LEFT, U_TURN) else 0.0
+            right = 1.0 if movement == RIGHT else 0.0
+            return awsc.headway_adjustment_s(groups[i], left, right)
+
+        def adjustment(i: int, onward: object) -> float:
+            if isinstance(onward, Approach):
+                return turn_s(i, onward.link)
+            # leaving the district here: by one of the streets out to the boundary
+            outs = [k for k in exits if graph.links[k][2] != graph.links[links[i]][2]] or exits
+            return sum(turn_s(i, k) for k in outs) / len(outs) if outs else 0.0
+
         return FlashingRed(
-            self.env, approaches, AWSC_CASE_HEADWAY_S, 0.0, AWSC_STOP_S, opposing=opposing
+            self.env,
+            approaches,
+            awsc,
+            groups,
+            lanes,
+            opposing,
+            adjustment,
+            AWSC_STOP_S,
+            AWSC_CONFLICT_GAP_S,
+            random_stream(self.seed, f"all_way_stop.{node}"),
         )
 
     # -- routes -----------------------------------------------------------------
