@@ -9,7 +9,9 @@ import pytest
 
 from agents.sensing import ANONYMOUS, EVERYONE, FACE, NOBODY, Link, Sensor
 from twin.errors import TwinError
+from twin.scenario.policy import Policy, Vendor
 from twin.scenario.security import Attack, Security
+from twin.scenario.vendors import vendor_model
 from twin.security import (
     build_component_graph,
     components_json,
@@ -63,14 +65,12 @@ LINKS = (
 
 
 def graph(integration: str, trusted: bool = True, security: Security | None = None):
+    policy = Policy(vendors={"camera_vendor_cloud": Vendor(name="camera", trusted=trusted)})
+    vendors = vendor_model(
+        policy, {s.name: s.system for s in SENSORS}, [(k.source, k.target) for k in LINKS]
+    )
     return build_component_graph(
-        PARTS,
-        SENSORS,
-        LINKS,
-        integration,
-        security or Security(),
-        INTERSECTIONS,
-        vendors={"camera": trusted},
+        PARTS, SENSORS, LINKS, integration, security or Security(), INTERSECTIONS, vendors
     )
 
 

@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING
 import networkx as nx
 
 from twin.errors import TwinError
+from twin.scenario.policy import Policy
+from twin.scenario.vendors import VENDOR_CLOUD_SUFFIX, VendorModel, vendor_model
 
 if TYPE_CHECKING:
     from agents.sensing import Link, Sensor
@@ -42,14 +44,12 @@ __all__ = [
     "build_component_graph",
     "components_json",
     "resolve_entry",
-    "vendor_cloud",
     "write_components",
 ]
 
 INTEGRATIONS = ("siloed", "federated", "integrated")
 PLATFORM = "city_platform"
 GATEWAY = "integration_gateway"
-VENDOR_CLOUD_SUFFIX = "_vendor_cloud"
 
 
 @dataclass(frozen=True)
@@ -81,11 +81,6 @@ class Component:
     node: int = -1
 
 
-def vendor_cloud(vendor: str) -> str:
-    """Component name of ``vendor``'s cloud."""
-    return f"{vendor}{VENDOR_CLOUD_SUFFIX}"
-
-
 def build_component_graph(
     parts: Iterable[Part],
     sensors: Iterable[Sensor],
@@ -93,8 +88,7 @@ def build_component_graph(
     integration: str,
     security: Security,
     intersections: int,
-    vendors: Mapping[str, bool] | None = None,
-    vendor_of: Mapping[str, str] | None = None,
+    vendors: VendorModel | None = None,
 ) -> nx.DiGraph:
     """The integration graph of a district.
 
@@ -108,9 +102,8 @@ def build_component_graph(
         integration: ``siloed``, ``federated`` or ``integrated`` (``policy.integration``).
         security: the scenario's ``security`` section.
         intersections: number of intersections (per-intersection parts are one each).
-        vendors: vendor name -> trusted; vendors not listed are trusted.
-        vendor_of: component kind -> vendor, added to those implied by links to
-            a ``<vendor>_vendor_cloud``.
+        vendors: who runs, supplies and reaches what (``twin.scenario.vendors``, the
+            model the privacy layer shares); default: from the links alone.
 
     Each node carries its :class:`Component` as attribute ``component``; each
     edge its ``traversal`` probability and the ``path`` kind that set it.
@@ -122,8 +115,12 @@ def build_component_graph(
         raise ValueError(f"integration {integration!r} is not one of {', '.join(INTEGRATIONS)}")
     if intersections < 1:
         raise ValueError(f"intersections must be at least 1, not {intersections}")
-    parts, sensors = list(parts), list(sensors)
-    trusted_vendors = dict(vendors or {})
+    parts, sensors, links = list(parts), list(sensors), list(links)
+    model = vendors or vendor_model(
+        Policy(),
+        {sensor.name: sensor.system for sensor in sensors},
+        [(link.source, link.target) for link in links],
+    )
     declared = {part.kind: part for part in parts}
     # A link to or from a system means that system's store.
     stores = {sensor.system: _store_of(sensor.system, declared) for sensor in sensors}
@@ -135,14 +132,14 @@ def build_component_graph(
         )
         for link in links
     ]
-    kinds = _kinds(declared, sensors, links, vendor_of or {})
+    kinds = _kinds(declared, sensors, links, model)
     graph = nx.DiGraph(integration=integration)
     instances: dict[str, list[str]] = {}
     for kind, (zone, services, holds, vendor) in kinds.items():
         each = kind in declared and declared[kind].per_intersection
         names = [f"{kind}:{i}" for i in range(intersections)] if each else [kind]
         instances[kind] = names
-        trusted = trusted_vendors.get(vendor, True) if vendor is not None else True
+        trusted = model.trusted.get(vendor, True) if vendor is not None else True
         for i, name in enumerate(names):
             level = security.level_of(name, kind)
             susceptibility = security.susceptibility[level - 1]
@@ -163,8 +160,8 @@ def build_component_graph(
             graph.add_node(name, component=component)
     gateways = {kind: p.reached_through for kind, p in declared.items() if p.reached_through}
     paths = [(link.source, link.target) for link in links]
-    paths += [(sensor.name, _store_of(sensor.system, declared)) for sensor in sensors]
-    _add_paths(graph, instances, kinds, gateways, paths, integration, security, trusted_vendors)
+    wired = [(sensor.name, _store_of(sensor.system, declared)) for sensor in sensors]
+    _add_paths(graph, instances, kinds, gateways, paths, wired, integration, security, model)
     return graph
 
 
@@ -185,18 +182,17 @@ def _kinds(
     declared: Mapping[str, Part],
     sensors: Sequence[Sensor],
     links: Sequence[Link],
-    vendor_of: Mapping[str, str],
+    model: VendorModel,
 ) -> dict[str, _KindInfo]:
     """kind -> (zone, services, systems held, vendor), in a deterministic order: the
     declared parts, each sensor's store after the parts, then vendor clouds."""
     zone: dict[str, str] = {}
     services: dict[str, set[str]] = {}
     holds: dict[str, set[str]] = {}
-    vendor: dict[str, str] = dict(vendor_of)
 
     def add(kind: str, owner: str, functions: Iterable[str] = ()) -> None:
-        if kind.endswith(VENDOR_CLOUD_SUFFIX):
-            owner = f"vendor:{kind.removesuffix(VENDOR_CLOUD_SUFFIX)}"
+        if kind in model.runs and kind.endswith(VENDOR_CLOUD_SUFFIX):
+            owner = f"vendor:{model.runs[kind]}"
         zone.setdefault(kind, owner)
         services.setdefault(kind, set()).update(functions)
         holds.setdefault(kind, set())
@@ -215,26 +211,25 @@ def _kinds(
         holds[store].add(sensor.system)
     for link in links:
         for end in (link.source, link.target):
-            if end not in zone and not end.endswith(VENDOR_CLOUD_SUFFIX):
+            if end not in zone and end not in model.runs:
                 raise TwinError(
                     f"link {link.source} -> {link.target} ({link.purpose}) names {end!r}, "
                     "which no service declares as a part (Service.parts) and is no "
                     "sensor's system"
                 )
             add(end, end)
-        # A device that sends its data to a vendor's cloud is that vendor's product.
-        if link.target.endswith(VENDOR_CLOUD_SUFFIX) and not link.source.endswith(
-            VENDOR_CLOUD_SUFFIX
-        ):
-            vendor.setdefault(link.source, link.target.removesuffix(VENDOR_CLOUD_SUFFIX))
-    for kind, name in list(vendor.items()):
-        if kind in zone:
-            add(vendor_cloud(name), "")
-        else:
-            del vendor[kind]
-    for kind in zone:
-        if kind.endswith(VENDOR_CLOUD_SUFFIX):
-            vendor[kind] = kind.removesuffix(VENDOR_CLOUD_SUFFIX)
+    vendor: dict[str, str] = {}
+    for kind in list(zone):
+        supplier = model.supplies.get(kind) or next(
+            (model.runs[s] for s in sorted(holds[kind]) if s in model.runs), None
+        )
+        if kind in model.runs:
+            supplier = model.runs[kind]
+        if supplier is not None:
+            vendor[kind] = supplier
+    for name in sorted(set(vendor.values())):
+        add(model.cloud_of(name), f"vendor:{name}")
+        vendor[model.cloud_of(name)] = name
     return {
         kind: (
             zone[kind],
@@ -252,25 +247,32 @@ def _add_paths(
     kinds: Mapping[str, _KindInfo],
     gateways: Mapping[str, str],
     declared: Sequence[tuple[str, str]],
+    wired: Sequence[tuple[str, str]],
     integration: str,
     security: Security,
-    trusted_vendors: Mapping[str, bool],
+    model: VendorModel,
 ) -> None:
     traversal = security.traversal
     crossing = {"siloed": traversal.siloed, "federated": traversal.federated}
 
     def connect(source: str, target: str, p: float, path: str, both: bool) -> None:
-        for u in instances[source]:
-            for v in instances[target]:
-                for a, b in ((u, v), (v, u)) if both else ((u, v),):
-                    if a != b and p > graph.edges.get((a, b), {}).get("traversal", -1.0):
-                        graph.add_edge(a, b, traversal=p, path=path)
+        sources, targets = instances[source], instances[target]
+        if len(sources) > 1 and len(targets) > 1:  # both per intersection: each its own
+            pairs = list(zip(sources, targets, strict=True))
+        else:
+            pairs = [(u, v) for u in sources for v in targets]
+        for u, v in pairs:
+            for a, b in ((u, v), (v, u)) if both else ((u, v),):
+                if a != b and p > graph.edges.get((a, b), {}).get("traversal", -1.0):
+                    graph.add_edge(a, b, traversal=p, path=path)
 
-    for source, target in declared:
-        if kinds[source][0] != kinds[target][0]:
-            # Other zones reach some parts only through another (e.g. a traffic centre).
-            source = gateways.get(source, source)
-            target = gateways.get(target, target)
+    # Other zones reach some parts only through another (e.g. a traffic centre); a
+    # sensor's records go to its store directly (a detector is wired to its controller).
+    rerouted = [
+        (gateways.get(u, u), gateways.get(v, v)) if kinds[u][0] != kinds[v][0] else (u, v)
+        for u, v in declared
+    ]
+    for source, target in [*rerouted, *wired]:
         if integration == "integrated":
             connect(source, target, traversal.integrated, "shared credentials", both=True)
         elif kinds[source][0] == kinds[target][0]:
@@ -278,7 +280,7 @@ def _add_paths(
         elif integration == "siloed":
             connect(source, target, crossing["siloed"], "one-way export", both=False)
     if integration == "federated":
-        bridged = {k for s, t in declared if kinds[s][0] != kinds[t][0] for k in (s, t)}
+        bridged = {k for s, t in [*declared, *wired] if kinds[s][0] != kinds[t][0] for k in (s, t)}
         services = {s for kind in bridged for s in kinds[kind][1]}
         instances[GATEWAY] = [_add_hub(graph, GATEWAY, (), services, security)]
         for kind in sorted(bridged):
@@ -290,11 +292,11 @@ def _add_paths(
         for kind in kinds:
             connect(kind, PLATFORM, traversal.integrated, "shared credentials", both=True)
     for kind, (_, _, _, vendor) in kinds.items():
-        if vendor is None or kind == vendor_cloud(vendor):
+        if vendor is None or kind == model.cloud_of(vendor):
             continue
-        trusted = trusted_vendors.get(vendor, True)
+        trusted = model.trusted.get(vendor, True)
         p = traversal.vendor_access if trusted else security.untrusted_vendor_access
-        connect(vendor_cloud(vendor), kind, p, "vendor remote access", both=False)
+        connect(model.cloud_of(vendor), kind, p, "vendor remote access", both=False)
 
 
 def _add_hub(
@@ -321,11 +323,10 @@ def resolve_entry(graph: nx.DiGraph, entry: str) -> list[str]:
     if entry == "random":
         return names
     if entry.startswith("vendor:"):
-        cloud = vendor_cloud(entry.removeprefix("vendor:"))
-        if cloud in graph:
-            return [cloud]
-        clouds = sorted(n for n in names if n.endswith(VENDOR_CLOUD_SUFFIX))
-        known = ", ".join(f"vendor:{c.removesuffix(VENDOR_CLOUD_SUFFIX)}" for c in clouds)
+        clouds = {graph.nodes[n]["component"].zone: n for n in names}
+        if entry in clouds:
+            return [clouds[entry]]
+        known = ", ".join(sorted(z for z in clouds if z.startswith("vendor:")))
         raise TwinError(f"{entry!r} supplies nothing in this city; its vendors: {known or 'none'}")
     if entry in graph:
         return [entry]

@@ -5,15 +5,19 @@ CyberBattleSim's lateral movement: once an attacker holds a component, each
 trust path out of it is tried once; the try succeeds with the path's
 traversal probability times the target's susceptibility (its hardening, worse
 for an untrusted vendor), and takes an exponentially distributed time with
-the scenario's mean lateral-movement time. A component falls at the earliest
-time any successful chain of tries reaches it, if that is before the attack
-ends. All draws come from the run's ``attacks`` stream, so the traffic,
+the scenario's mean lateral-movement time. A path's two random numbers are a
+function of its ends and of the draw's key only, so the same path fares the
+same in replication r whatever else the city has (common random numbers across
+policies: a policy that adds components does not reshuffle the others' draws).
+A component falls at the earliest time any successful chain of tries reaches it,
+if that is before the attack ends. All draws come from the run's ``attacks`` stream, so the traffic,
 pedestrians and sensors draw exactly what they would without the attack
 (common random numbers).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -54,8 +58,9 @@ def spread(
     edges = list(graph.edges(data="traversal"))
     targets = [graph.nodes[v]["component"].susceptibility for _, v, _ in edges]
     p = np.array([t for _, _, t in edges], dtype=float) * np.array(targets, dtype=float)
-    success = rng.random(len(edges)) < p
-    delays = rng.exponential(mean_hop_s, len(edges))
+    try_u, delay_u = edge_uniforms(graph, int(rng.integers(2**63)))
+    success = try_u < p
+    delays = -mean_hop_s * np.log1p(-delay_u)
     open_paths = nx.DiGraph()
     open_paths.add_nodes_from(graph.nodes)
     for (u, v, _), ok, delay in zip(edges, success.tolist(), delays.tolist(), strict=True):
@@ -65,6 +70,34 @@ def spread(
         open_paths, entry, cutoff=end_s - start_s, weight="delay"
     )
     return {name: start_s + t for name, t in reached.items() if start_s + t < end_s}
+
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser: a well-mixed 64-bit number from any 64-bit number."""
+    with np.errstate(over="ignore"):
+        z = x + _GOLDEN
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def edge_uniforms(graph: nx.DiGraph, key: int) -> tuple[np.ndarray, np.ndarray]:
+    """Two uniforms in [0, 1) per edge (in edge order), each a function of the edge's ends
+    and ``key`` only."""
+    names = graph.graph.get("_edge_names")
+    if names is None or len(names) != graph.number_of_edges():
+        digests = [
+            hashlib.blake2b(f"{u}->{v}".encode(), digest_size=8).digest() for u, v in graph.edges
+        ]
+        names = np.frombuffer(b"".join(digests), dtype=np.uint64).copy()
+        graph.graph["_edge_names"] = names
+    first = _mix(names ^ np.uint64(key))
+    second = _mix(first)
+    scale = 2.0**-53
+    return (first >> np.uint64(11)) * scale, (second >> np.uint64(11)) * scale
 
 
 @dataclass(frozen=True)
