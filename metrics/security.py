@@ -35,7 +35,9 @@ Interval = tuple[float, float]
 
 
 def mean_interval(
-    values: Iterable[float | None], bounds: tuple[float | None, float | None] = (None, None)
+    values: Iterable[float | None],
+    bounds: tuple[float | None, float | None] = (None, None),
+    binary: bool = False,
 ) -> dict[str, object]:
     """Mean and 95 % interval of per-replication values, never outside ``bounds``.
 
@@ -44,7 +46,7 @@ def mean_interval(
     ``None`` values are dropped; with no values every figure is None, with one the
     interval is None.
     """
-    interval = statistics.mean_interval([v for v in values if v is not None], bounds)
+    interval = statistics.mean_interval([v for v in values if v is not None], bounds, binary)
     return {
         "mean": interval.mean,
         "ci_low": interval.low,

@@ -67,6 +67,8 @@ class Component:
         services: services that stop when it falls.
         holds: systems whose records it stores (leaked when it falls).
         node: intersection index for a signal controller, else -1.
+        data_for: functions that decide on the records it holds (they stop when
+            ransomware makes its data unavailable).
     """
 
     name: str
@@ -79,6 +81,7 @@ class Component:
     services: tuple[str, ...]
     holds: tuple[str, ...]
     node: int = -1
+    data_for: tuple[str, ...] = ()
 
 
 def build_component_graph(
@@ -133,6 +136,10 @@ def build_component_graph(
         for link in links
     ]
     kinds = _kinds(declared, sensors, links, model)
+    data_for: dict[str, set[str]] = {}
+    for sensor in sensors:
+        readers = declared[sensor.name].functions if sensor.name in declared else (sensor.service,)
+        data_for.setdefault(_store_of(sensor.system, declared), set()).update(readers)
     graph = nx.DiGraph(integration=integration)
     instances: dict[str, list[str]] = {}
     for kind, (zone, services, holds, vendor) in kinds.items():
@@ -156,6 +163,7 @@ def build_component_graph(
                 services,
                 holds,
                 i if each else -1,
+                tuple(sorted(data_for.get(kind, ()))),
             )
             graph.add_node(name, component=component)
     gateways = {kind: p.reached_through for kind, p in declared.items() if p.reached_through}
@@ -358,16 +366,18 @@ def _natural(name: str) -> tuple[str, int]:
 
 
 def components_json(
-    graph: nx.DiGraph, compromised: Mapping[str, float] | None = None
+    graph: nx.DiGraph, fallen_share: Mapping[str, float] | None = None
 ) -> dict[str, object]:
-    """The graph as JSON-ready data: components, trust paths and (optionally) when each fell."""
-    fallen = compromised or {}
+    """The graph as JSON-ready data: components, trust paths and (optionally) the share of
+    the attack's replications in which each fell."""
+    fallen = fallen_share or {}
     components = []
     for name in graph.nodes:
         record = asdict(graph.nodes[name]["component"])
         record["services"] = list(record["services"])
         record["holds"] = list(record["holds"])
-        record["compromised_at_s"] = fallen.get(name)
+        record["data_for"] = list(record["data_for"])
+        record["compromised_share"] = fallen.get(name, 0.0) if fallen_share is not None else None
         components.append(record)
     paths = [
         {"source": u, "target": v, "traversal": d["traversal"], "path": d["path"]}
@@ -382,8 +392,8 @@ def components_json(
 
 
 def write_components(
-    path: Path, graph: nx.DiGraph, compromised: Mapping[str, float] | None = None
+    path: Path, graph: nx.DiGraph, fallen_share: Mapping[str, float] | None = None
 ) -> Path:
     """Write ``components.json`` (see :func:`components_json`) and return its path."""
-    path.write_text(json.dumps(components_json(graph, compromised), indent=2) + "\n")
+    path.write_text(json.dumps(components_json(graph, fallen_share), indent=2) + "\n")
     return path

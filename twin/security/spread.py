@@ -18,20 +18,25 @@ pedestrians and sensors draw exactly what they would without the attack
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
 
 from twin.security.graph import resolve_entry
+from twin.security.response import Response, draw_response, isolated_components
+
+if TYPE_CHECKING:
+    from twin.scenario.security import Attack, Security
 
 __all__ = [
+    "DISRUPTING",
+    "LASTING",
     "AttackOutcome",
     "Interval",
-    "disruption_schedule",
-    "exfiltration_times",
+    "edge_uniforms",
     "merge_intervals",
     "replicate_attacks",
     "spread",
@@ -100,43 +105,45 @@ def edge_uniforms(graph: nx.DiGraph, key: int) -> tuple[np.ndarray, np.ndarray]:
     return (first >> np.uint64(11)) * scale, (second >> np.uint64(11)) * scale
 
 
+#: Effects that change what fallen components do in the running city.
+DISRUPTING = ("fail_safe_flash", "malicious_timing", "false_data", "ransomware")
+#: ... of which these last until the component is restored, not only while held.
+LASTING = ("fail_safe_flash", "malicious_timing", "ransomware")
+
+
 @dataclass(frozen=True)
 class AttackOutcome:
     """One replication of all of a scenario's attacks.
 
     Attributes:
-        compromised: component -> earliest time it fell (s).
-        down: component -> merged intervals during which it does not work (s).
-        leaks: component holding records -> times at which its contents leaked (s).
+        compromised: component -> earliest time it fell (s); an insider compromises nothing.
+        effects: effect -> component -> merged intervals during which the effect acts on it.
+        isolated: component -> merged intervals during which containment cut it off.
+        down: component -> merged intervals during which it does not work as it should
+            (any disrupting effect, or isolation).
+        leaks: component holding records -> (from, to) windows: the attacker takes what
+            it holds at ``from`` and every record written until ``to`` (live capture).
+        responses: per attack, its detection, containment and restoration.
     """
 
     compromised: dict[str, float]
+    effects: dict[str, dict[str, list[Interval]]]
+    isolated: dict[str, list[Interval]]
     down: dict[str, list[Interval]]
-    leaks: dict[str, list[float]]
-
-
-class _AttackLike(Protocol):
-    """What :func:`replicate_attacks` reads of a scenario attack (``twin.scenario.Attack``)."""
-
-    @property
-    def at(self) -> float: ...
-    @property
-    def entry(self) -> str: ...
-    @property
-    def objective(self) -> str: ...
-    @property
-    def end_s(self) -> float: ...
+    leaks: dict[str, list[Interval]]
+    responses: tuple[Response, ...] = ()
 
 
 def replicate_attacks(
     graph: nx.DiGraph,
-    attacks: Sequence[_AttackLike],
-    mean_hop_s: float,
-    restoration_s: float,
+    attacks: Sequence[Attack],
+    security: Security,
     replications: int,
     rng: np.random.Generator,
+    monitored: bool = False,
 ) -> list[AttackOutcome]:
-    """``replications`` independent draws of every attack's spread.
+    """``replications`` independent draws of every attack: its spread, what each fallen
+    component does (the attack's effects), the leaks, detection, containment, restoration.
 
     Each replication gets its own child stream (``rng.spawn``), so replication
     k's draws do not depend on how many replications are asked for. A
@@ -148,55 +155,69 @@ def replicate_attacks(
     if replications < 1:
         raise ValueError(f"replications must be at least 1, not {replications}")
     entries = [resolve_entry(graph, attack.entry) for attack in attacks]
-    outcomes = []
-    for child in rng.spawn(replications):
-        compromised: dict[str, float] = {}
-        down: dict[str, list[Interval]] = {}
-        leaks: dict[str, list[float]] = {}
-        for attack, candidates in zip(attacks, entries, strict=True):
-            if len(candidates) == 1 or attack.entry != "random":
-                starts = candidates
-            else:
-                starts = [candidates[int(child.integers(len(candidates)))]]
-            fallen: dict[str, float] = {}
-            for start in starts:
-                for name, t in spread(
-                    graph, start, attack.at, attack.end_s, mean_hop_s, child
-                ).items():
-                    fallen[name] = min(t, fallen.get(name, t))
+    return [
+        _replication(graph, attacks, entries, security, child, monitored)
+        for child in rng.spawn(replications)
+    ]
+
+
+def _replication(
+    graph: nx.DiGraph,
+    attacks: Sequence[Attack],
+    entries: Sequence[list[str]],
+    security: Security,
+    rng: np.random.Generator,
+    monitored: bool,
+) -> AttackOutcome:
+    compromised: dict[str, float] = {}
+    effects: dict[str, dict[str, list[Interval]]] = {}
+    isolated: dict[str, list[Interval]] = {}
+    leaks: dict[str, list[Interval]] = {}
+    responses = []
+    for attack, candidates in zip(attacks, entries, strict=True):
+        if len(candidates) == 1 or attack.entry != "random":
+            starts = candidates
+        else:
+            starts = [candidates[int(rng.integers(len(candidates)))]]
+        response = draw_response(attack, security, rng, monitored)
+        responses.append(response)
+        ends = response.control_ends_s(attack)
+        fallen: dict[str, float] = {}
+        for start in starts:
+            reached = (
+                spread(graph, start, attack.at, ends, security.lateral_movement_mean, rng)
+                if ends > attack.at
+                else {start: attack.at}
+            )
+            for name, t in reached.items():
+                fallen[name] = min(t, fallen.get(name, t))
+        if "insider" not in attack.effect:
             for name, t in fallen.items():
                 compromised[name] = min(t, compromised.get(name, t))
-            if attack.objective in ("disrupt", "both"):
-                for name, interval in disruption_schedule(
-                    fallen, attack.end_s, restoration_s
-                ).items():
-                    down.setdefault(name, []).append(interval)
-            if attack.objective in ("exfiltrate", "both"):
-                for name, t in exfiltration_times(graph, fallen).items():
-                    leaks.setdefault(name, []).append(t)
-        outcomes.append(
-            AttackOutcome(
-                compromised,
-                {name: merge_intervals(spans) for name, spans in down.items()},
-                {name: sorted(times) for name, times in leaks.items()},
-            )
-        )
-    return outcomes
-
-
-def disruption_schedule(
-    fallen: Mapping[str, float], attack_end_s: float, restoration_s: float
-) -> dict[str, Interval]:
-    """Per fallen component, (down_from, down_to): from its fall until the attack ends
-    plus the restoration time."""
-    if restoration_s < 0:
-        raise ValueError(f"restoration time must be non-negative, not {restoration_s}")
-    return {name: (t, attack_end_s + restoration_s) for name, t in fallen.items()}
-
-
-def exfiltration_times(graph: nx.DiGraph, fallen: Mapping[str, float]) -> dict[str, float]:
-    """Per fallen component that stores records, the time its contents leak (its fall)."""
-    return {name: t for name, t in fallen.items() if graph.nodes[name]["component"].holds}
+        for name, t in fallen.items():
+            if ("exfiltrate" in attack.effect or "insider" in attack.effect) and (
+                graph.nodes[name]["component"].holds
+            ):
+                leaks.setdefault(name, []).append((t, ends))
+            for effect in attack.effect:
+                if effect in DISRUPTING:
+                    until = ends + response.restoration_s if effect in LASTING else ends
+                    effects.setdefault(effect, {}).setdefault(name, []).append((t, until))
+        for name, span in isolated_components(graph, fallen, response).items():
+            isolated.setdefault(name, []).append(span)
+    merged = {e: {n: merge_intervals(v) for n, v in c.items()} for e, c in effects.items()}
+    down: dict[str, list[Interval]] = {}
+    for spans in (*merged.values(), isolated):
+        for name, intervals in spans.items():
+            down.setdefault(name, []).extend(intervals)
+    return AttackOutcome(
+        compromised,
+        merged,
+        {n: merge_intervals(v) for n, v in isolated.items()},
+        {n: merge_intervals(v) for n, v in down.items()},
+        {n: sorted(v) for n, v in leaks.items()},
+        tuple(responses),
+    )
 
 
 def merge_intervals(spans: Sequence[Interval]) -> list[Interval]:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from twin.errors import SCENARIO_SOURCE, Problem, ScenarioError, TwinError
 from twin.scenario.vendors import VendorModel, vendor_model
 from twin.security.blast_radius import draw_attacks
-from twin.security.effects import apply_outages
+from twin.security.effects import apply_outcome
 from twin.security.graph import build_component_graph, resolve_entry
 from twin.security.spread import AttackOutcome, replicate_attacks
 from twin.streams import random_stream
@@ -90,7 +90,7 @@ def install(model: CityModel, replication: int = 0) -> AttackPlan:
     outcomes = draw_attacks(graph, scenario)
     plan = AttackPlan(graph, outcomes, replication if replication < len(outcomes) else -1)
     if plan.simulated is not None:
-        apply_outages(model.services, graph, plan.simulated.down, model.env.now)
+        apply_outcome(model.services, graph, plan.simulated, model.env.now)
     return plan
 
 
@@ -112,25 +112,26 @@ def check_entries(graph: nx.DiGraph, scenario: Scenario) -> None:
 
 
 def launch_attack(
-    model: CityModel, entry: str, duration_s: float = 3600.0, objective: str = "both"
+    model: CityModel,
+    entry: str,
+    duration_s: float = 3600.0,
+    effect: tuple[str, ...] = ("fail_safe_flash", "exfiltrate"),
 ) -> AttackOutcome:
     """An attack entering at ``entry`` now (the explorer's button): draw its spread from
-    a stream of its own and schedule its outages. Returns what it reached."""
+    a stream of its own and schedule its effects. Returns what it reached."""
     from twin.scenario.security import Attack
 
     plan = model.attack_plan
     now = model.env.now
-    attack = Attack(at=now, entry=entry, duration=duration_s, objective=objective)  # type: ignore[arg-type]
+    attack = Attack(at=now, entry=entry, duration=duration_s, effect=effect)  # type: ignore[arg-type]
     security = model.spec.security
     # Child streams after the scenario's replications: launching never changes them.
     rng = random_stream(model.spec.seed, "attacks").spawn(
         security.attack_replications + len(plan.launched) + 1
     )[-1]
-    outcome = replicate_attacks(
-        plan.graph, [attack], security.lateral_movement_mean, security.restoration_time, 1, rng
-    )[0]
+    outcome = replicate_attacks(plan.graph, [attack], security, 1, rng, security.monitoring)[0]
     plan.launched.append(outcome)
-    apply_outages(model.services, plan.graph, outcome.down, now)
+    apply_outcome(model.services, plan.graph, outcome, now)
     return outcome
 
 
