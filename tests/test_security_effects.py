@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import build
-from twin.security.effects import apply_outages
+from tests.conftest import build, schedule
 from twin.simulation.model import CityModel
 
 SAMPLES = (3600.0, 7200.0, 9000.0, 10799.0)
@@ -25,8 +24,7 @@ def intersection_delays(attacked: bool, vehicles_per_hour: float) -> dict[float,
     )
     model = CityModel(scenario)
     if attacked:  # down from 1 h to 2 h (the attack and its restoration)
-        down = {"signal_controllers:0": [(3600.0, 7200.0)]}
-        apply_outages(model.services, model.attack_plan.graph, down, model.env.now)
+        schedule(model, {"signal_controllers:0": [(3600.0, 7200.0)]})
     approaches = model.streets.intersections[0].approaches
     samples: dict[float, tuple] = {}
 
@@ -48,8 +46,9 @@ def mean_delay(samples: dict[float, tuple], start: float, end: float) -> float:
 
 
 def test_flashing_red_raises_delay_and_recovery_restores_it() -> None:
-    # 1,700 veh/h on four approaches (425 each) exceeds the all-way stop's 375 veh/h per
-    # saturated approach, while the signal (25 s effective green in 60 s) serves 750.
+    # 1,700 veh/h on four approaches (425 each) exceeds the all-way stop's ~380 veh/h per
+    # saturated approach (HCM case 5), while the signal (26 s effective green in 60 s)
+    # serves 780.
     baseline = intersection_delays(False, 1700.0)
     attacked = intersection_delays(True, 1700.0)
     during_base = mean_delay(baseline, 3600.0, 7200.0)
@@ -72,6 +71,6 @@ def test_no_attack_leaves_the_city_as_it_was() -> None:
 
     plain = efficiency()
     hardened = efficiency(
-        security={"security_level": 4, "attack_replications": 50, "restoration_time": "6h"}
+        security={"security_level": 4, "attack_replications": 50, "restoration_median": "6h"}
     )
     assert hardened == plain

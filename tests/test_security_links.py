@@ -8,7 +8,7 @@ import pytest
 from metrics.statistics import mean_interval
 from twin.scenario import load_scenario
 from twin.scenario.policy import Policy, Vendor
-from twin.scenario.security import Attack
+from twin.scenario.security import Attack, Security
 from twin.scenario.vendors import vendor_model
 from twin.security import replicate_attacks
 from twin.simulation.model import CityModel
@@ -37,7 +37,7 @@ def test_siloed_radar_and_camera_expose_the_controllers_alike() -> None:
     intervals = {}
     for method in ("radar", "camera_ai"):
         graph = city(method, "city.rows=4", "city.cols=4").attack_plan.graph
-        draws = replicate_attacks(graph, [attack], 600.0, 0.0, 300, np.random.default_rng(5))
+        draws = replicate_attacks(graph, [attack], Security(), 300, np.random.default_rng(5))
         shares = [len(d.compromised) / graph.number_of_nodes() for d in draws]
         intervals[method] = mean_interval(shares, (0.0, 1.0))
     radar, camera = intervals["radar"], intervals["camera_ai"]
