@@ -190,7 +190,7 @@ def test_effects_leaks_and_replications() -> None:
         assert "exfiltrate" not in outcome.effects  # changes nothing in the running city
         assert all(g.nodes[name]["component"].holds for name in outcome.leaks)
         assert all(start >= 900.0 for spans in outcome.leaks.values() for start, _ in spans)
-        first, second = outcome.responses
+        first, _ = outcome.responses
         assert first.restoration_s == 7200.0
         assert first.contained_s == pytest.approx(first.detected_s + 95 * 60)
         # containment cut the emergency zone off until restored

@@ -35,9 +35,9 @@ def test_clock_times_are_read_against_the_start_hour(tmp_path: Path) -> None:
     assert load_scenario(path).attacks[0].at == 5400.0
     assert load_scenario(path, ["attacks.0.at=07:45"]).attacks[0].at == 2700.0
     assert load_scenario(path, ["attacks.0.at=10min"]).attacks[0].at == 600.0
-    with pytest.raises(ScenarioError, match="attacks.0.at: '25:00' is not a clock time"):
+    with pytest.raises(ScenarioError, match=r"attacks\.0\.at: '25:00' is not a clock time"):
         load_scenario(path, ["attacks.0.at='25:00'"])
-    with pytest.raises(ScenarioError, match="attacks.3 is past the end of a list of 1"):
+    with pytest.raises(ScenarioError, match=r"attacks\.3 is past the end of a list of 1"):
         load_scenario(path, ["attacks.3.at=10min"])
 
 
