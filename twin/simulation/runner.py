@@ -10,7 +10,7 @@ import networkx as nx
 import numpy as np
 
 from agents.sensing import Link, Sensor
-from metrics.efficiency import Table, efficiency_metrics, vehicle_delay_hours
+from metrics.efficiency import Table, efficiency_metrics
 from metrics.safety import vehicle_pedestrian_conflicts
 from metrics.timeseries import time_series
 from twin.digital.exposure import PrivacyOutcome, privacy_outcome
@@ -179,9 +179,12 @@ def _simulated_metrics(run: RunResult) -> dict[str, float | None]:
     efficiency, congestion = run.metrics["efficiency"], run.metrics["congestion"]
     assert isinstance(efficiency, dict) and isinstance(congestion, dict)
     values = {metric: _number(efficiency.get(metric)) for _, metric in SIMULATED_OUTCOMES}
-    values["vehicle_delay_h"] = vehicle_delay_hours(
-        run.tables["vehicle_trips"], run.scenario.warmup
+    # every vehicle that entered after the warm-up, finished or not (gridlock hides the rest)
+    trips = float(efficiency["vehicle_trips_completed"]) + float(  # type: ignore[arg-type]
+        efficiency["vehicle_trips_unfinished"]  # type: ignore[arg-type]
     )
+    mean = values["vehicle_delay_s_mean"]
+    values["vehicle_delay_h"] = None if mean is None else mean * trips / 3600.0
     values["approach_blocked_h"] = _number(congestion.get("approach_blocked_h"))
     return values
 
