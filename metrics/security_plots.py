@@ -82,10 +82,11 @@ def plot_component_graph(
             ha="center", va="top", fontsize=8, zorder=4,
         )  # fmt: skip
     for z, shell in zip(zones, shells, strict=True):
-        centre = np.mean([layout[k] for k in shell], axis=0)
+        points = np.array([layout[k] for k in shell])
+        top = (points[:, 0].mean(), points[:, 1].max())  # above the zone's highest node
         ax.annotate(
-            z.replace("_", " "), centre, xytext=(0, 30), textcoords="offset points",
-            ha="center", fontsize=9, style="italic", color="0.35",
+            z.replace("_", " "), top, xytext=(0, 16), textcoords="offset points",
+            ha="center", va="bottom", fontsize=9, style="italic", color="0.35",
         )  # fmt: skip
     colorbar = fig.colorbar(ScalarMappable(norm, cmap), ax=ax, shrink=0.6)
     colorbar.set_label("share of replications in which it fell")
