@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import build, schedule
 from twin.simulation.model import CityModel
+from twin.simulation.runner import collect
 
 SAMPLES = (3600.0, 7200.0, 9000.0, 10799.0)
 
@@ -74,3 +75,28 @@ def test_no_attack_leaves_the_city_as_it_was() -> None:
         security={"security_level": 4, "attack_replications": 50, "restoration_median": "6h"}
     )
     assert hardened == plain
+
+
+def test_ransomware_makes_a_stores_data_unavailable() -> None:
+    # The heating decides on the sidewalk cameras' occupancy records: encrypting their
+    # store stops it; a store that merely fails (the fail-safe) serves no function.
+    scenario = build(
+        seed=2,
+        duration="2h",
+        warmup="0",
+        city={"rows": 2, "cols": 2},
+        weather={"temperature_c": -3, "snowfall": [{"start": 0, "end": "2h", "rate_cm_per_h": 1}]},
+        services={"sidewalk_heating": {"share": 0.5, "activation": "occupancy_camera"}},
+    )
+
+    def energy(effect: str | None) -> float:
+        model = CityModel(scenario)
+        if effect is not None:
+            schedule(model, {"sidewalk_heating_store": [(3600.0, 7200.0)]}, effect)
+        model.run_to_end()
+        return collect(model, {}).metrics["efficiency"]["sidewalk_heating_kwh"]
+
+    full = energy(None)
+    assert full > 0
+    assert energy("fail_safe_flash") == full
+    assert energy("ransomware") < 0.75 * full
