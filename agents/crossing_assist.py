@@ -73,9 +73,11 @@ class AssistMethod:
         #: also senses everyone on the crossing itself (``CurbDetector`` protocol)
         self.on_crossing = self.extends_while_occupied
         sensing.register(self.declaration(service, crosswalks))
+        # a detector wired to its own controller needs no link: its readings are the
+        # controller's records; one that reports elsewhere is read back by the controllers
         if self.system != "signal_controllers":
             sensing.link(self.sensor, self.system, "recognise pedestrians who need more time")
-        sensing.link(self.system, "signal_controllers", "extend pedestrian clearance")
+            sensing.link(self.system, "signal_controllers", "extend pedestrian clearance")
 
     @classmethod
     def declaration(cls, service: str, count: int) -> Sensor:

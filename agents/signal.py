@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from agents.all_way_stop import FlashingRed
     from agents.approach import Approach
     from agents.crosswalk import Crosswalk
+    from agents.readings import Readings
 
 SIGNAL_COLUMNS = ("node", "phase", "onset_s", "green_end_s", "walk_s", "preempted")
 INFINITY = float("inf")
@@ -99,6 +100,14 @@ class FailSafe:
     flashing: FlashingRed
 
 
+@dataclass(frozen=True)
+class Takeover:
+    """An attacker runs its own fixed-time plan (``green_s`` per phase) until ``end_s``."""
+
+    end_s: float
+    green_s: tuple[float, ...]
+
+
 class SignalController:
     """Runs one intersection's signal program as a SimPy process.
 
@@ -156,7 +165,11 @@ class SignalController:
         self._preempting = False
         #: True while the controller has fallen back to flashing red
         self.flashing = False
-        self._fail_pending: FailSafe | None = None
+        #: True while an attacker's plan runs (``take_over``)
+        self.hijacked = False
+        #: what its detectors report, if they can be spoofed (``agents.readings``)
+        self.readings: Readings | None = None
+        self._fail_pending: FailSafe | Takeover | None = None
         self.data = data
         #: greens lengthened for pedestrians, greens chosen on network data, preemptions
         self.extensions = 0
@@ -177,16 +190,32 @@ class SignalController:
         return (phase + 1) % self.phases
 
     def call(self, phase: int) -> None:
-        """Someone is waiting for ``phase`` (detector or push button)."""
+        """Someone is waiting for ``phase`` (detector or push button); a call from
+        detectors spoofed to read empty never arrives."""
+        readings = self.readings
+        if readings is not None and all(
+            readings.reported(a.link) == "empty" for a in self.approaches[phase]
+        ):
+            return
         self._calls[phase] = True
         if self._conflict is not None and phase != self.phase:
+            self._conflict.succeed()
+            self._conflict = None
+
+    def recheck_calls(self) -> None:
+        """Ask every phase's detectors (and push buttons) again: their readings changed."""
+        for phase in range(self.phases):
+            self._calls[phase] = any(self._present(a) for a in self.approaches[phase]) or any(
+                c.waiting for c in self.crosswalks[phase]
+            )
+        if self._conflict is not None and self._called_elsewhere(self.phase):
             self._conflict.succeed()
             self._conflict = None
 
     def preempt(self, phase: int) -> Preemption:
         """An emergency vehicle asks for green on ``phase``; release the result once past."""
         request = Preemption(phase, self.env.event())
-        if self.flashing:  # a failed controller serves no preemption
+        if self.flashing or self.hijacked:  # a failed or hijacked one serves no preemption
             request.served = True
             return request
         self._pending.append(request)
@@ -208,10 +237,24 @@ class SignalController:
             raise ValueError(f"fail-safe ends at {end_s} s, not after its start {start_s} s")
         self.env.process(self._fail_at(start_s, FailSafe(end_s, flashing)))
 
-    def _fail_at(self, start_s: float, cause: FailSafe) -> Generator[simpy.Event, object, None]:
+    def take_over(self, start_s: float, end_s: float, green_s: tuple[float, ...]) -> None:
+        """An attacker's fixed-time plan from ``start_s`` to ``end_s``, then the program
+        resumes. The conflict monitor passes it: phases stay this controller's, with the
+        programmed yellow and all-red. At ``start_s`` the current green ends (with its
+        clearance); each phase then gets ``green_s[phase]`` in turn, WALK only when it fits;
+        no preemption is served."""
+        if end_s <= start_s:
+            raise ValueError(f"takeover ends at {end_s} s, not after its start {start_s} s")
+        if len(green_s) != self.phases:
+            raise ValueError(f"a plan needs {self.phases} greens, not {len(green_s)}")
+        self.env.process(self._fail_at(start_s, Takeover(end_s, tuple(green_s))))
+
+    def _fail_at(
+        self, start_s: float, cause: FailSafe | Takeover
+    ) -> Generator[simpy.Event, object, None]:
         if start_s > self.env.now:
             yield self.env.timeout(start_s - self.env.now)
-        if self._preempting or self.flashing:
+        if self._preempting or self.flashing or self.hijacked:
             self._fail_pending = cause  # taken up once the current service ends
         else:
             self._process.interrupt(cause)
@@ -232,6 +275,23 @@ class SignalController:
         cause.flashing.stop()
         self.flashing = False
 
+    def _takeover(self, cause: Takeover) -> Generator[simpy.Event, object, None]:
+        env, timing = self.env, self.timing
+        self.hijacked = True
+        if env.now < self.green_end_s:
+            self._end_green(self.phase, env.now)
+            yield env.timeout(self.green_end_s - env.now + timing.yellow_s + timing.all_red_s)
+            self._log_phase()
+        phase = self.next_phase(self.phase)
+        while env.now < cause.end_s:
+            green = min(cause.green_s[phase], cause.end_s - env.now)
+            walk = green >= timing.walk_s + timing.clearance_s
+            self._begin_green(phase, walk=walk, green_s=green)
+            yield env.timeout(green + timing.yellow_s + timing.all_red_s)
+            self._log_phase()
+            phase = self.next_phase(phase)
+        self.hijacked = False
+
     # -- programs ---------------------------------------------------------
 
     def _run(self) -> Generator[simpy.Event, object, None]:
@@ -249,7 +309,7 @@ class SignalController:
             except simpy.Interrupt as interrupt:
                 self._conflict = None
                 cause = interrupt.cause
-                if not isinstance(cause, FailSafe):
+                if not isinstance(cause, FailSafe | Takeover):
                     while self._pending:
                         request = self._pending[0]
                         yield from self._serve_preemption(request)
@@ -258,9 +318,11 @@ class SignalController:
                     self._preempting = False
                     cause, self._fail_pending = self._fail_pending, None
                 # A fail-safe that arrived while serving preemption or flashing waits here.
-                while isinstance(cause, FailSafe):
+                while isinstance(cause, FailSafe | Takeover):
                     self._pending, self._preempting = [], False
-                    yield from self._flash(cause)
+                    yield from (
+                        self._flash(cause) if isinstance(cause, FailSafe) else self._takeover(cause)
+                    )
                     phase = self.next_phase(self.phase)
                     cause, self._fail_pending = self._fail_pending, None
 
@@ -341,7 +403,7 @@ class SignalController:
         onset = self.onset_s
         approaches = self.approaches[phase]
         while True:
-            gap_end = max(a.last_departure for a in approaches) + timing.passage_s
+            gap_end = max(self._actuation(a) for a in approaches) + timing.passage_s
             end = min(max(gap_end, onset + min_s), onset + cap_s)
             if end > env.now:
                 yield env.timeout(end - env.now)
@@ -350,7 +412,7 @@ class SignalController:
                 break
             # Nobody waits for another phase: stay green.
             # (an approach blocked by a full downstream link does not hold the green)
-            if not any(a.waiting and a.blocked_on is None for a in approaches):
+            if not any(self._present(a) and a.blocked_on is None for a in approaches):
                 for approach in approaches:
                     approach.extend(INFINITY)
                 self._conflict = env.event()
@@ -381,8 +443,9 @@ class SignalController:
             best = max(range(self.phases), key=lambda p: (pressures[p], p == phase))
             if best != phase and pressures[best] > pressures[phase] + timing.switch_margin:
                 break
-            gapped = max(a.last_departure for a in approaches) + timing.passage_s <= env.now
-            if gapped and not any(a.waiting for a in approaches) and self._called_elsewhere(phase):
+            gapped = max(self._actuation(a) for a in approaches) + timing.passage_s <= env.now
+            idle = gapped and not any(self._present(a) for a in approaches)
+            if idle and self._called_elsewhere(phase):
                 others = [p for p in range(self.phases) if p != phase]
                 best = max(others, key=lambda p: (self._calls[p], pressures[p]))
                 break
@@ -418,9 +481,22 @@ class SignalController:
         self._end_green(phase, env.now)
         yield env.timeout(self.green_end_s - env.now + timing.yellow_s + timing.all_red_s)
         self._log_phase()
-        self._calls[phase] = any(a.waiting for a in self.approaches[phase]) or any(
+        self._calls[phase] = any(self._present(a) for a in self.approaches[phase]) or any(
             c.waiting for c in self.crosswalks[phase]
         )
+
+    def _present(self, approach: Approach) -> bool:
+        """Whether its detectors report a vehicle waiting on ``approach``."""
+        truth = bool(approach.waiting)
+        return truth if self.readings is None else self.readings.occupied(approach.link, truth)
+
+    def _actuation(self, approach: Approach) -> float:
+        """When its detectors last saw a vehicle on ``approach`` (gap-out): the last
+        departure, or now for detectors spoofed to read full, never for empty."""
+        reported = None if self.readings is None else self.readings.reported(approach.link)
+        if reported is None:
+            return approach.last_departure
+        return self.env.now if reported == "full" else -INFINITY
 
     def _called_elsewhere(self, phase: int) -> bool:
         return any(called for p, called in enumerate(self._calls) if p != phase)
@@ -532,4 +608,4 @@ class SignalController:
         )
 
 
-__all__ = ["ControlData", "FailSafe", "Preemption", "SignalController", "SignalTiming"]
+__all__ = ["ControlData", "FailSafe", "Preemption", "SignalController", "SignalTiming", "Takeover"]

@@ -6,9 +6,8 @@ and ``metrics.winter_plots`` need matplotlib and are imported on their own.
 """
 
 from metrics.analytic import (
-    awsc_capacity_vph,
-    awsc_departure_headways,
     degree_of_saturation,
+    hcm_signal_delay,
     pedestrian_los,
     pedestrian_signal_delay,
     webster_delay,
@@ -19,12 +18,11 @@ from metrics.safety import vehicle_pedestrian_conflicts
 from metrics.timeseries import time_series
 
 __all__ = [
-    "awsc_capacity_vph",
-    "awsc_departure_headways",
     "degree_of_saturation",
     "efficiency_metrics",
     "emergency_metrics",
     "exposure_over_time",
+    "hcm_signal_delay",
     "pedestrian_los",
     "pedestrian_signal_delay",
     "privacy_metrics",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 
 def webster_delay(
     cycle_s: float, effective_green_s: float, flow_vph: float, saturation_vph: float
@@ -47,116 +49,29 @@ def pedestrian_los(delay_s: float) -> str:
     return "F"
 
 
-# --- All-way stop (a signal in flashing red) ---------------------------------------------
-#
-# HCM 6th ed. Ch. 21 (AWSC), simplified to one lane per approach on a four-leg
-# intersection (geometry group 1), as in the NCHRP 08-135 guidebook summary:
-# an approach's departure headway is a saturation headway that depends on which
-# other approaches are occupied (the "degree-of-conflict" case), plus the turning
-# and heavy-vehicle adjustment of HCM Eq. 21-13. The HCM's probability adjustment
-# for the degree-of-conflict states is left out: states are weighted by the plain
-# product of the other approaches' degrees of utilisation.
-
-#: Initial departure headway of the HCM iteration (s).
-AWSC_INITIAL_HEADWAY_S = 3.2
-#: Geometry group 1 saturation-headway adjustments (s): left turn, right turn, heavy vehicle.
-AWSC_ADJUSTMENT_S = (0.2, -0.6, 1.7)
-#: Geometry group 1 base saturation headway (s) by degree-of-conflict case 1-5.
-AWSC_CASE_HEADWAY_S = (3.9, 4.7, 5.8, 7.0, 9.6)
+# --- Signalised control delay (HCM 6th ed. Ch. 19) ------------------------------------------
 
 
-def awsc_case(opposing: bool, conflicting: int) -> int:
-    """Degree-of-conflict case (1-5) of a subject approach.
-
-    Args:
-        opposing: whether the opposing approach has a vehicle waiting.
-        conflicting: how many of the two conflicting (left and right) approaches do (0-2).
-
-    Case 1: nobody else; 2: the opposing approach only; 3: one conflicting
-    approach only; 4: two other approaches; 5: all three.
-    """
-    if not 0 <= conflicting <= 2:
-        raise ValueError(f"conflicting approaches must be 0, 1 or 2, not {conflicting}")
-    others = int(opposing) + conflicting
-    if others <= 1:
-        return 1 + others + (1 if conflicting else 0)
-    return 2 + others
-
-
-def awsc_headway_adjustment(
-    left_share: float = 0.0, right_share: float = 0.0, heavy_share: float = 0.0
+def hcm_signal_delay(
+    cycle_s: float,
+    effective_green_s: float,
+    flow_vph: float,
+    saturation_vph: float,
+    analysis_h: float = 0.25,
+    k: float = 0.5,
 ) -> float:
-    """h_adj = 0.2 P_LT - 0.6 P_RT + 1.7 P_HV (s), HCM Eq. 21-13, geometry group 1."""
-    for name, share in (("left", left_share), ("right", right_share), ("heavy", heavy_share)):
-        if not 0 <= share <= 1:
-            raise ValueError(f"{name}_share {share} is outside [0, 1]")
-    lt, rt, hv = AWSC_ADJUSTMENT_S
-    return lt * left_share + rt * right_share + hv * heavy_share
+    """Control delay (s/veh) of a lane group at a signal: uniform plus incremental delay,
+    HCM 6th ed. Eq. 19-19 to 19-26 with no initial queue, no upstream filtering (I = 1)
+    and, by default, pretimed control (k = 0.5).
 
-
-def awsc_saturation_headway(opposing: bool, conflicting: int, adjustment_s: float = 0.0) -> float:
-    """Departure headway (s) of an approach while the given others are occupied."""
-    return AWSC_CASE_HEADWAY_S[awsc_case(opposing, conflicting) - 1] + adjustment_s
-
-
-def awsc_departure_headways(
-    flows_vph: tuple[float, float, float, float],
-    adjustment_s: float = 0.0,
-    tolerance_s: float = 1e-6,
-    max_iterations: int = 500,
-) -> tuple[float, float, float, float]:
-    """Mean departure headway (s) of each approach of a four-leg all-way stop.
-
-    ``flows_vph`` are given around the intersection (N, E, S, W), so approach
-    i's opposing approach is i + 2 and its conflicting ones i ± 1. Starting
-    from 3.2 s, each approach's headway is the expected saturation headway over
-    the eight occupied/empty states of the other three approaches, each occupied
-    with probability x_j = v_j h_j / 3600 (capped at 1), iterated to a fixed point.
+    ``d1 = 0.5 C (1 - g/C)^2 / (1 - min(1, X) g/C)``,
+    ``d2 = 900 T [(X - 1) + sqrt((X - 1)^2 + 8 k X / (c T))]`` with ``c = s g / C``.
     """
-    if any(v < 0 for v in flows_vph):
-        raise ValueError(f"flows must be non-negative, not {flows_vph}")
-    headways = [AWSC_INITIAL_HEADWAY_S] * 4
-    for _ in range(max_iterations):
-        x = [min(1.0, v * h / 3600.0) for v, h in zip(flows_vph, headways, strict=True)]
-        new = [_expected_headway(x, i, adjustment_s) for i in range(4)]
-        if max(abs(a - b) for a, b in zip(new, headways, strict=True)) < tolerance_s:
-            return (new[0], new[1], new[2], new[3])
-        headways = new
-    raise ValueError(f"all-way-stop headways did not converge for flows {flows_vph}")
-
-
-def _expected_headway(x: list[float], i: int, adjustment_s: float) -> float:
-    p_opp, p_left, p_right = x[(i + 2) % 4], x[(i + 1) % 4], x[(i + 3) % 4]
-    total = 0.0
-    for opposing in (False, True):
-        for left in (False, True):
-            for right in (False, True):
-                weight = (
-                    (p_opp if opposing else 1 - p_opp)
-                    * (p_left if left else 1 - p_left)
-                    * (p_right if right else 1 - p_right)
-                )
-                total += weight * awsc_saturation_headway(opposing, left + right, adjustment_s)
-    return total
-
-
-def awsc_capacity_vph(
-    flows_vph: tuple[float, float, float, float], subject: int = 0, adjustment_s: float = 0.0
-) -> float:
-    """Capacity (veh/h) of approach ``subject``: the flow at which its utilisation reaches 1.
-
-    The other approaches keep their flows. With the subject saturated (x = 1),
-    the others' headways follow from the fixed point, and the subject's capacity
-    is 3600 / its headway.
-    """
-    if not 0 <= subject < 4:
-        raise ValueError(f"subject approach must be 0-3, not {subject}")
-    headways = [AWSC_INITIAL_HEADWAY_S] * 4
-    for _ in range(500):
-        x = [min(1.0, v * h / 3600.0) for v, h in zip(flows_vph, headways, strict=True)]
-        x[subject] = 1.0
-        new = [_expected_headway(x, i, adjustment_s) for i in range(4)]
-        if max(abs(a - b) for a, b in zip(new, headways, strict=True)) < 1e-9:
-            return 3600.0 / new[subject]
-        headways = new
-    raise ValueError(f"all-way-stop capacity did not converge for flows {flows_vph}")
+    lam = effective_green_s / cycle_s
+    capacity = saturation_vph * lam
+    x = flow_vph / capacity
+    uniform = 0.5 * cycle_s * (1 - lam) ** 2 / (1 - min(1.0, x) * lam)
+    incremental = (
+        900 * analysis_h * ((x - 1) + math.sqrt((x - 1) ** 2 + 8 * k * x / (capacity * analysis_h)))
+    )
+    return uniform + incremental

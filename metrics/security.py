@@ -8,12 +8,11 @@ outcome values of the attacked run and of the same run without the attack
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from metrics.statistics import t_quantile_975
+from metrics import statistics
 
 __all__ = [
     "IDENTIFIABLE_CLASSES",
@@ -35,21 +34,26 @@ IDENTIFIABLE_CLASSES = ("direct", "persistent")
 Interval = tuple[float, float]
 
 
-def mean_interval(values: Iterable[float | None]) -> dict[str, float | int | None]:
-    """Mean and 95 % interval (Student t) of per-replication values.
+def mean_interval(
+    values: Iterable[float | None],
+    bounds: tuple[float | None, float | None] = (None, None),
+    binary: bool = False,
+) -> dict[str, object]:
+    """Mean and 95 % interval of per-replication values, never outside ``bounds``.
 
-    Returns ``{"mean", "ci_low", "ci_high", "n"}``; ``None`` values are dropped;
-    with no values every figure is None, with one the interval is None.
+    Returns ``{"mean", "ci_low", "ci_high", "n", "method"}`` (``metrics.statistics.
+    mean_interval``: exact binomial for 0/1 outcomes, bootstrap-t for skewed ones);
+    ``None`` values are dropped; with no values every figure is None, with one the
+    interval is None.
     """
-    data = np.array([v for v in values if v is not None], dtype=float)
-    n = int(data.size)
-    if n == 0:
-        return {"mean": None, "ci_low": None, "ci_high": None, "n": 0}
-    mean = float(data.mean())
-    if n == 1:
-        return {"mean": mean, "ci_low": None, "ci_high": None, "n": 1}
-    half = t_quantile_975(n - 1) * float(data.std(ddof=1)) / math.sqrt(n)
-    return {"mean": mean, "ci_low": mean - half, "ci_high": mean + half, "n": n}
+    interval = statistics.mean_interval([v for v in values if v is not None], bounds, binary)
+    return {
+        "mean": interval.mean,
+        "ci_low": interval.low,
+        "ci_high": interval.high,
+        "n": interval.n,
+        "method": interval.method,
+    }
 
 
 def components_compromised_share(compromised: Iterable[str], components_total: int) -> float | None:

@@ -1,129 +1,172 @@
-"""Drawing of the integration graph with the compromised part highlighted (needs matplotlib)."""
+"""Plots of an attack over all its replications (need matplotlib).
+
+- the integration graph, one node per kind of component (per-intersection kinds drawn
+  once, with their count), coloured by the share of replications in which it fell;
+- the distribution of the share of components compromised over the replications;
+- delay and queued vehicles through the attack: the run without it against the band
+  of the simulated attacked replications.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import networkx as nx
 import numpy as np
+from matplotlib import colormaps
+from matplotlib.cm import ScalarMappable
 from matplotlib.collections import LineCollection
+from matplotlib.colors import Normalize
+from matplotlib.ticker import FuncFormatter
 
-from metrics.plots import save_png, subplots
+from metrics.plots import hh_mm, save_png, subplots
 
-__all__ = ["plot_attack_timeline", "plot_component_graph"]
+__all__ = ["plot_attack_timeline", "plot_component_graph", "plot_compromised_share"]
+
+
+def _kind(name: str) -> str:
+    kind, _, index = name.rpartition(":")
+    return kind if kind and index.isdigit() else name
+
+
+def _label(kind: str, count: int) -> str:
+    words = kind.replace("_", " ")
+    return f"{words}\n(x{count})" if count > 1 else words
 
 
 def plot_component_graph(
     graph: nx.DiGraph,
-    compromised: Mapping[str, float],
+    fallen_share: Mapping[str, float],
     path: Path,
     title: str = "Integration graph",
 ) -> Path:
-    """Draw ``graph`` (nodes carrying a ``component`` with a ``zone``) to ``path``.
+    """Draw ``graph`` by kind of component to ``path``, each coloured by the share of
+    replications in which it (for a per-intersection kind: its average instance) fell.
 
-    Components that fell are red, the rest grey; node labels drop the
-    intersection index of signal controllers' kind; trust paths are drawn
-    thicker the more likely they are traversed, with a head by the component
-    they lead to. Edges are one collection and heads one quiver, so a district
-    of hundreds of controllers draws as fast as a small one.
+    ``graph``'s nodes carry a ``component`` with a ``zone``; trust paths between kinds
+    are drawn thicker the more likely they are traversed.
     """
-    zones = sorted({graph.nodes[n]["component"].zone for n in graph})
-    # Zones on a circle, their components around each zone's centre: zones read as islands.
-    layout = nx.shell_layout(
-        graph, nlist=[[n for n in graph if _zone(graph, n) == z] for z in zones]
-    )
-    layout = nx.spring_layout(graph, pos=layout, seed=1, iterations=30, k=0.6)
-    fig, ax = subplots(figsize=(9, 7))
-    edges = list(graph.edges(data="traversal"))
+    kinds: dict[str, list[str]] = {}
+    for name in graph:
+        kinds.setdefault(_kind(name), []).append(name)
+    zone = {k: graph.nodes[names[0]]["component"].zone for k, names in kinds.items()}
+    share = {k: float(np.mean([fallen_share.get(n, 0.0) for n in v])) for k, v in kinds.items()}
+    condensed = nx.DiGraph()
+    condensed.add_nodes_from(kinds)
+    for u, v, p in graph.edges(data="traversal"):
+        a, b = _kind(u), _kind(v)
+        if a != b and p > condensed.edges.get((a, b), {}).get("traversal", -1.0):
+            condensed.add_edge(a, b, traversal=p)
+    zones = sorted(set(zone.values()))
+    shells = [[k for k in condensed if zone[k] == z] for z in zones]
+    layout = _zone_layout(shells)
+    fig, ax = subplots(figsize=(11, 8))
+    edges = list(condensed.edges(data="traversal"))
     if edges:
-        tails = np.array([layout[u] for u, _, _ in edges], dtype=float)
-        heads = np.array([layout[v] for _, v, _ in edges], dtype=float)
-        widths = [0.3 + 2.0 * (d or 0.0) for _, _, d in edges]
-        segments = list(np.stack([tails, heads], axis=1))
-        ax.add_collection(LineCollection(segments, linewidths=widths, colors="k", alpha=0.35))
-        direction = heads - tails
-        lengths = np.hypot(direction[:, 0], direction[:, 1])
-        unit = direction / np.where(lengths > 0, lengths, 1.0)[:, None]
-        tip = heads - 0.04 * unit  # stop short of the node's disc
-        ax.quiver(
-            *(tip - 0.05 * unit).T,
-            *(0.05 * unit).T,
-            angles="xy",
-            scale_units="xy",
-            scale=1,
-            color="k",
-            alpha=0.5,
-            width=0.0015,
-            headwidth=5,
-            headlength=6,
-            headaxislength=5,
-        )
-    colours = ["tab:red" if n in compromised else "lightgrey" for n in graph]
-    nx.draw_networkx_nodes(graph, layout, ax=ax, node_color=colours, node_size=160)
-    labels = {n: n for n in graph if not n.split(":")[-1].isdigit() or n.endswith(":0")}
-    nx.draw_networkx_labels(graph, layout, labels=labels, ax=ax, font_size=7)
-    fallen = sum(1 for n in graph if n in compromised)
-    ax.set_title(f"{title}: {fallen} of {graph.number_of_nodes()} components compromised")
-    ax.margins(0.12)  # room for the labels of components on the rim
+        segments = [np.array([layout[u], layout[v]]) for u, v, _ in edges]
+        widths = [0.4 + 2.5 * (p or 0.0) for _, _, p in edges]
+        ax.add_collection(LineCollection(segments, linewidths=widths, colors="k", alpha=0.3))
+    cmap, norm = colormaps["Reds"], Normalize(0.0, 1.0)
+    xy = np.array([layout[k] for k in condensed])
+    sizes = [300 + 60 * min(len(kinds[k]), 20) for k in condensed]
+    ax.scatter(
+        xy[:, 0], xy[:, 1], s=sizes, c=[share[k] for k in condensed], cmap=cmap, norm=norm,
+        edgecolors="k", linewidths=0.6, zorder=3,
+    )  # fmt: skip
+    for k in condensed:
+        x, y = layout[k]
+        ax.annotate(
+            _label(k, len(kinds[k])), (x, y), xytext=(0, -16), textcoords="offset points",
+            ha="center", va="top", fontsize=8, zorder=4,
+        )  # fmt: skip
+    for z, shell in zip(zones, shells, strict=True):
+        points = np.array([layout[k] for k in shell])
+        top = (points[:, 0].mean(), points[:, 1].max())  # above the zone's highest node
+        ax.annotate(
+            z.replace("_", " "), top, xytext=(0, 16), textcoords="offset points",
+            ha="center", va="bottom", fontsize=9, style="italic", color="0.35",
+        )  # fmt: skip
+    colorbar = fig.colorbar(ScalarMappable(norm, cmap), ax=ax, shrink=0.6)
+    colorbar.set_label("share of replications in which it fell")
+    ax.set_title(title)
+    ax.margins(0.15)
     ax.set_axis_off()
-    fig.tight_layout()
     save_png(fig, path)
     return path
 
 
-def _zone(graph: nx.DiGraph, name: str) -> str:
-    zone: str = graph.nodes[name]["component"].zone
-    return zone
+def _zone_layout(shells: Sequence[Sequence[str]]) -> dict[str, np.ndarray]:
+    """Zones on a circle, each zone's kinds on a small circle around its centre."""
+    layout: dict[str, np.ndarray] = {}
+    big = 3.0 if len(shells) > 1 else 0.0
+    for i, shell in enumerate(shells):
+        angle = 2 * math.pi * i / max(len(shells), 1)
+        centre = np.array([big * math.cos(angle), big * math.sin(angle)])
+        radius = 0.0 if len(shell) == 1 else 0.35 + 0.12 * len(shell)
+        for j, kind in enumerate(shell):
+            a = 2 * math.pi * j / max(len(shell), 1) + angle
+            layout[kind] = centre + radius * np.array([math.cos(a), math.sin(a)])
+    return layout
+
+
+def plot_compromised_share(
+    shares: Sequence[float], path: Path, interval: tuple[float, float] | None = None
+) -> Path:
+    """Histogram of the share of components compromised per replication, with its mean
+    and 95 % interval."""
+    values = np.asarray(shares, dtype=float)
+    fig, ax = subplots(figsize=(8, 4.5))
+    bins = np.linspace(0.0, max(values.max(initial=0.0) * 1.05, 0.05), 30)
+    ax.hist(values, bins=bins, color="tab:red", alpha=0.7, edgecolor="white")
+    mean = float(values.mean()) if len(values) else 0.0
+    ax.axvline(mean, color="k", lw=1.5, label=f"mean {mean:.3f}")
+    if interval is not None:
+        ax.axvspan(*interval, color="k", alpha=0.12, label="95 % interval of the mean")
+    ax.set_xlabel("share of components compromised")
+    ax.set_ylabel("replications")
+    ax.set_title(f"Components compromised over {len(values)} replications of the attack")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    save_png(fig, path)
+    return path
 
 
 def plot_attack_timeline(
-    attacked: Mapping[str, np.ndarray],
+    attacked: Sequence[Mapping[str, np.ndarray]],
     baseline: Mapping[str, np.ndarray],
     attacks: Sequence[tuple[float, float]],
     path: Path,
     start_hour: float = 0.0,
-    restoration_s: float = 0.0,
 ) -> Path:
-    """Mean vehicle delay and queued vehicles through the attack against the counterfactual.
-
-    ``attacked`` and ``baseline`` are time series (``metrics.timeseries``) with
-    ``time_s``, ``vehicle_delay_s_mean`` and ``vehicles_queued``; ``attacks`` are
-    (start, end) spans shaded in red, the ``restoration_s`` after each more lightly
-    (disrupted components stay down until then).
-    """
+    """Mean vehicle delay and queued vehicles: the run without the attack (dashed) and the
+    simulated attacked replications (their range as a band, their mean as a line); the
+    attacks' spans shaded."""
     fig, (top, bottom) = subplots(2, 1, figsize=(9, 6), sharex=True)
-    for series, label, style in (
-        (baseline, "without the attack", "--"),
-        (attacked, "attacked", "-"),
+    hours = start_hour + np.asarray(baseline["time_s"], dtype=float) / 3600.0
+    for ax, key, label in (
+        (top, "vehicle_delay_s_mean", "mean vehicle delay (s)"),
+        (bottom, "vehicles_queued", "vehicles queued"),
     ):
-        hours = start_hour + np.asarray(series["time_s"], dtype=float) / 3600.0
-        top.plot(hours, series["vehicle_delay_s_mean"], ls=style, color="tab:blue", label=label)
-        bottom.plot(hours, series["vehicles_queued"], ls=style, color="tab:blue", label=label)
-    for start, end in attacks:
-        for ax in (top, bottom):
-            ax.axvspan(
-                start_hour + start / 3600, start_hour + end / 3600, color="tab:red", alpha=0.1
-            )
-            if restoration_s > 0:
-                ax.axvspan(
-                    start_hour + end / 3600,
-                    start_hour + (end + restoration_s) / 3600,
-                    color="tab:red",
-                    alpha=0.04,
-                )
-    top.set_ylabel("mean vehicle delay (s)")
-    top.set_xlim(*(start_hour + np.asarray(attacked["time_s"], dtype=float)[[0, -1]] / 3600.0))
-    top.set_title(
-        "The city through the attack (shaded; restoration lighter) and without it"
-        if restoration_s > 0
-        else "The city through the attack (shaded) and without it"
-    )
-    top.legend(loc="upper right")
-    bottom.set_ylabel("vehicles queued")
-    bottom.set_xlabel("clock time (h)")
-    for ax in (top, bottom):
+        ax.plot(hours, baseline[key], ls="--", color="tab:blue", label="without the attack")
+        runs = [np.asarray(run[key], dtype=float) for run in attacked]
+        if runs:
+            n = min(len(r) for r in runs)
+            stack = np.vstack([r[:n] for r in runs])
+            ax.fill_between(
+                hours[:n], np.nanmin(stack, axis=0), np.nanmax(stack, axis=0),
+                color="tab:red", alpha=0.2,
+                label=f"attacked: range of {len(runs)} simulated replications",
+            )  # fmt: skip
+            ax.plot(hours[:n], np.nanmean(stack, axis=0), color="tab:red", label="attacked: mean")
+        for start, end in attacks:
+            ax.axvspan(start_hour + start / 3600, start_hour + end / 3600, color="k", alpha=0.07)
+        ax.set_ylabel(label)
         ax.grid(alpha=0.3)
-    fig.tight_layout()
+    top.set_title("The city through the attack (shaded: the attacker's time) and without it")
+    top.legend(loc="upper left", fontsize=8)
+    bottom.xaxis.set_major_formatter(FuncFormatter(hh_mm))
+    bottom.set_xlabel("clock time")
     save_png(fig, path)
     return path

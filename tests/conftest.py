@@ -24,3 +24,15 @@ def build(**sections: Any) -> Scenario:
 def scenario_factory():
     """The :func:`build` helper as a fixture."""
     return build
+
+
+def schedule(
+    model: Any, down: dict[str, list[tuple[float, float]]], effect: str = "fail_safe_flash"
+):
+    """Schedule ``effect`` on the components in ``down`` (name -> intervals) in a built
+    model, as an attack replication would (``twin.security.effects``)."""
+    from twin.security.effects import apply_outcome
+    from twin.security.spread import AttackOutcome
+
+    outcome = AttackOutcome({}, {effect: down}, {}, dict(down), {})
+    apply_outcome(model.services, model.attack_plan.graph, outcome, model.env.now)

@@ -193,7 +193,8 @@ def test_an_attack_entry_that_names_nothing_is_a_clear_error(tmp_path: Path, cap
     bad = tmp_path / "bad.yaml"
     bad.write_text(
         BASELINE.read_text()
-        + "attacks:\n  - {at: 10min, entry: toaster}\n  - {at: 10min, entry: 'vendor:acme'}\n"
+        + "attacks:\n  - {at: 16min, entry: toaster, duration: 3min}\n"
+        + "  - {at: 16min, entry: 'vendor:acme', duration: 3min}\n"
     )
     out = tmp_path / "out"
     assert main(["run", str(bad), "--out", str(out), "--quiet", *SHORT]) == 2

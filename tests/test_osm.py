@@ -229,7 +229,7 @@ def test_the_default_station_is_the_intersection_nearest_the_centre(district) ->
 
 @pytest.fixture(scope="module")
 def attacked():
-    attack = "attacks=[{at: 5min, entry: crossing_cameras, duration: 10min, objective: both}]"
+    attack = "attacks=[{at: 5min, entry: crossing_cameras, duration: 10min, effect: [fail_safe_flash, exfiltrate]}]"
     return run_scenario(load_scenario(SCENARIO, [*SHORT, attack]))
 
 

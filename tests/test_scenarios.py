@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shlex
 from pathlib import Path
 
@@ -26,7 +27,8 @@ def _early_attacks(path: Path, start: str, length: str) -> list[str]:
     if not data.get("attacks"):
         return []
     attacks = ", ".join(
-        f"{{at: {start}, entry: {a['entry']}, duration: {length}, objective: {a['objective']}}}"
+        f"{{at: {start}, entry: {a['entry']}, duration: {length}, "
+        f"effect: {json.dumps(a.get('effect', 'fail_safe_flash'))}}}"
         for a in data["attacks"]
     )
     return [f"attacks=[{attacks}]"]

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import build
-from twin.security.effects import apply_outages
+from tests.conftest import build, schedule
 from twin.simulation.model import CityModel
+from twin.simulation.runner import collect
 
 SAMPLES = (3600.0, 7200.0, 9000.0, 10799.0)
 
@@ -25,8 +25,7 @@ def intersection_delays(attacked: bool, vehicles_per_hour: float) -> dict[float,
     )
     model = CityModel(scenario)
     if attacked:  # down from 1 h to 2 h (the attack and its restoration)
-        down = {"signal_controllers:0": [(3600.0, 7200.0)]}
-        apply_outages(model.services, model.attack_plan.graph, down, model.env.now)
+        schedule(model, {"signal_controllers:0": [(3600.0, 7200.0)]})
     approaches = model.streets.intersections[0].approaches
     samples: dict[float, tuple] = {}
 
@@ -48,8 +47,9 @@ def mean_delay(samples: dict[float, tuple], start: float, end: float) -> float:
 
 
 def test_flashing_red_raises_delay_and_recovery_restores_it() -> None:
-    # 1,700 veh/h on four approaches (425 each) exceeds the all-way stop's 375 veh/h per
-    # saturated approach, while the signal (25 s effective green in 60 s) serves 750.
+    # 1,700 veh/h on four approaches (425 each) exceeds the all-way stop's ~380 veh/h per
+    # saturated approach (HCM case 5), while the signal (26 s effective green in 60 s)
+    # serves 780.
     baseline = intersection_delays(False, 1700.0)
     attacked = intersection_delays(True, 1700.0)
     during_base = mean_delay(baseline, 3600.0, 7200.0)
@@ -72,6 +72,31 @@ def test_no_attack_leaves_the_city_as_it_was() -> None:
 
     plain = efficiency()
     hardened = efficiency(
-        security={"security_level": 4, "attack_replications": 50, "restoration_time": "6h"}
+        security={"security_level": 4, "attack_replications": 50, "restoration_median": "6h"}
     )
     assert hardened == plain
+
+
+def test_ransomware_makes_a_stores_data_unavailable() -> None:
+    # The heating decides on the sidewalk cameras' occupancy records: encrypting their
+    # store stops it; a store that merely fails (the fail-safe) serves no function.
+    scenario = build(
+        seed=2,
+        duration="2h",
+        warmup="0",
+        city={"rows": 2, "cols": 2},
+        weather={"temperature_c": -3, "snowfall": [{"start": 0, "end": "2h", "rate_cm_per_h": 1}]},
+        services={"sidewalk_heating": {"share": 0.5, "activation": "occupancy_camera"}},
+    )
+
+    def energy(effect: str | None) -> float:
+        model = CityModel(scenario)
+        if effect is not None:
+            schedule(model, {"sidewalk_heating_store": [(3600.0, 7200.0)]}, effect)
+        model.run_to_end()
+        return collect(model, {}).metrics["efficiency"]["sidewalk_heating_kwh"]
+
+    full = energy(None)
+    assert full > 0
+    assert energy("fail_safe_flash") == full
+    assert energy("ransomware") < 0.75 * full

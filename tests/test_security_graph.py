@@ -9,11 +9,12 @@ import pytest
 
 from agents.sensing import ANONYMOUS, EVERYONE, FACE, NOBODY, Link, Sensor
 from twin.errors import TwinError
+from twin.scenario.policy import Policy, Vendor
 from twin.scenario.security import Attack, Security
+from twin.scenario.vendors import vendor_model
 from twin.security import (
     build_component_graph,
     components_json,
-    disruption_schedule,
     merge_intervals,
     replicate_attacks,
     resolve_entry,
@@ -63,22 +64,18 @@ LINKS = (
 
 
 def graph(integration: str, trusted: bool = True, security: Security | None = None):
+    policy = Policy(vendors={"camera_vendor_cloud": Vendor(name="camera", trusted=trusted)})
+    vendors = vendor_model(
+        policy, {s.name: s.system for s in SENSORS}, [(k.source, k.target) for k in LINKS]
+    )
     return build_component_graph(
-        PARTS,
-        SENSORS,
-        LINKS,
-        integration,
-        security or Security(),
-        INTERSECTIONS,
-        vendors={"camera": trusted},
+        PARTS, SENSORS, LINKS, integration, security or Security(), INTERSECTIONS, vendors
     )
 
 
 def shares(g, entry: str, seed: int = 7) -> np.ndarray:
     attack = Attack(at=3600, entry=entry, duration=7200)
-    outcomes = replicate_attacks(
-        g, [attack], 600.0, 7200.0, REPLICATIONS, np.random.default_rng(seed)
-    )
+    outcomes = replicate_attacks(g, [attack], Security(), REPLICATIONS, np.random.default_rng(seed))
     return np.array([len(o.compromised) / g.number_of_nodes() for o in outcomes])
 
 
@@ -172,38 +169,57 @@ def test_entries_resolve_or_name_what_exists() -> None:
         resolve_entry(g, "toaster")
 
 
-def test_disruption_schedule_and_replications() -> None:
-    assert disruption_schedule({"a": 10.0, "b": 50.0}, 100.0, 30.0) == {
-        "a": (10.0, 130.0),
-        "b": (50.0, 130.0),
-    }
+def test_effects_leaks_and_replications() -> None:
     assert merge_intervals([(5, 9), (0, 2), (1, 3), (9, 12)]) == [(0, 3), (5, 12)]
     g = graph("integrated")
+    # visible: detected within about a minute, contained 95 min after that; restored
+    # after a median of 2 h (no spread in the restoration time)
+    security = Security(
+        restoration_median=7200.0,
+        restoration_log_sd=0.0,
+        detection={"notice_median": 60.0, "monitored_median": 60.0},
+    )
     attacks = [
-        Attack(at=0, entry="dispatch", duration=600, objective="disrupt"),
-        Attack(at=900, entry="dispatch", duration=600, objective="exfiltrate"),
+        Attack(at=0, entry="dispatch", duration=600, effect="fail_safe_flash"),
+        Attack(at=900, entry="dispatch", duration=600, effect="exfiltrate"),
     ]
-    outcomes = replicate_attacks(g, attacks, 60.0, 300.0, 5, np.random.default_rng(1))
+    outcomes = replicate_attacks(g, attacks, security, 5, np.random.default_rng(1), True)
     for outcome in outcomes:
-        assert outcome.down["dispatch"] == [(0.0, 900.0)]  # only the disrupting attack
-        leaked = {name for name in outcome.leaks}
-        assert all(g.nodes[name]["component"].holds for name in leaked)
-        assert all(min(times) >= 900.0 for times in outcome.leaks.values())
+        # the flash attack: from 0 until its end (600 s) plus the 2 h restoration
+        assert outcome.effects["fail_safe_flash"]["dispatch"] == [(0.0, 7800.0)]
+        assert "exfiltrate" not in outcome.effects  # changes nothing in the running city
+        assert all(g.nodes[name]["component"].holds for name in outcome.leaks)
+        assert all(start >= 900.0 for spans in outcome.leaks.values() for start, _ in spans)
+        first, _ = outcome.responses
+        assert first.restoration_s == 7200.0
+        assert first.contained_s == pytest.approx(first.detected_s + 95 * 60)
+        # containment cut the emergency zone off until restored
+        assert outcome.isolated["dispatch"][0][0] == pytest.approx(first.contained_s)
     # More replications keep the first ones' draws (child streams).
-    more = replicate_attacks(g, attacks, 60.0, 300.0, 8, np.random.default_rng(1))
+    more = replicate_attacks(g, attacks, security, 8, np.random.default_rng(1), True)
     assert [o.compromised for o in more[:5]] == [o.compromised for o in outcomes]
+
+
+def test_an_insider_compromises_nothing_and_reads_its_stores() -> None:
+    g = graph("siloed", trusted=False)
+    attack = Attack(at=600, entry="vendor:camera", duration=1800, effect="insider")
+    for outcome in replicate_attacks(g, [attack], Security(), 5, np.random.default_rng(2)):
+        assert outcome.compromised == {} and outcome.effects == {}
+        assert outcome.leaks["camera_vendor_cloud"][0][0] == 600.0
 
 
 def test_components_json_round_trips(tmp_path) -> None:
     g = graph("federated")
-    path = write_components(tmp_path / "components.json", g, {"dispatch": 12.0})
+    path = write_components(tmp_path / "components.json", g, {"dispatch": 0.25})
     data = json.loads(path.read_text())
     assert data["integration"] == "federated"
     assert data["components_total"] == g.number_of_nodes() == len(data["components"])
-    fallen = {c["name"]: c["compromised_at_s"] for c in data["components"]}
-    assert fallen["dispatch"] == 12.0 and fallen["ambulances"] is None
+    fallen = {c["name"]: c["compromised_share"] for c in data["components"]}
+    assert fallen["dispatch"] == 0.25 and fallen["ambulances"] == 0.0
     assert len(data["trust_paths"]) == g.number_of_edges()
-    assert data == components_json(g, {"dispatch": 12.0})
+    assert data == components_json(g, {"dispatch": 0.25})
+    quiet = components_json(g)
+    assert all(c["compromised_share"] is None for c in quiet["components"])
 
 
 def test_unknown_policy_is_refused() -> None:
@@ -216,7 +232,7 @@ def test_graph_drawing_highlights_the_compromised_part(tmp_path) -> None:
 
     g = graph("integrated")
     fallen = spread(g, "dispatch", 0.0, 3600.0, 600.0, np.random.default_rng(2))
-    path = plot_component_graph(g, fallen, tmp_path / "components.png")
+    path = plot_component_graph(g, dict.fromkeys(fallen, 1.0), tmp_path / "components.png")
     assert path.stat().st_size > 10_000
 
 
@@ -237,16 +253,17 @@ def test_security_section_with_and_without_attacks() -> None:
     outcomes = draw_attacks(g, attacked)
     again = draw_attacks(graph("integrated"), attacked)
     assert [o.compromised for o in outcomes] == [o.compromised for o in again]
-    section = security_section(attacked, g, outcomes, {"extra_vehicle_delay_s": [1.0, 3.0]})
+    section = security_section(attacked, g, outcomes)
     assert section["replications"] == 30
     share = section["components_compromised_share"]
     assert share["n"] == 30 and share["ci_low"] <= share["mean"] <= share["ci_high"]
+    assert share["ci_low"] >= 0 and share["ci_high"] <= 1
     assert "signal_control" in section["services_disrupted"]
-    # Signal control is down from 1 h to at least 2 h + 2 h restoration, clipped at 4 h.
+    # The centre falls at 1 h; restoration has a median of 74 h: signal control is
+    # lost from 1 h to the end of the 4 h run in nearly every draw.
     hours = section["service_hours_lost"]
     assert hours["mean"] >= 2.9
-    assert section["extra_vehicle_delay_s"]["mean"] == 2.0
-    assert section["records_exfiltrated"]["mean"] is None
+    assert section["detected_in_run_share"]["method"] == "exact_binomial"
 
 
 def test_attack_timeline_plot(tmp_path) -> None:
@@ -254,6 +271,16 @@ def test_attack_timeline_plot(tmp_path) -> None:
 
     t = np.arange(0.0, 7200.0, 300.0)
     base = {"time_s": t, "vehicle_delay_s_mean": np.full(t.size, 12.0), "vehicles_queued": t * 0}
-    hit = {**base, "vehicle_delay_s_mean": np.where((t >= 1800) & (t < 3600), 200.0, 12.0)}
+    hit = [
+        {**base, "vehicle_delay_s_mean": np.where((t >= 1800) & (t < 3600), peak, 12.0)}
+        for peak in (150.0, 200.0, 260.0)
+    ]
     path = plot_attack_timeline(hit, base, [(1800.0, 3600.0)], tmp_path / "attack.png", 7.0)
+    assert path.stat().st_size > 10_000
+
+
+def test_compromised_share_plot(tmp_path) -> None:
+    from metrics.security_plots import plot_compromised_share
+
+    path = plot_compromised_share([0.04] * 80 + [0.5] * 20, tmp_path / "share.png", (0.1, 0.2))
     assert path.stat().st_size > 10_000

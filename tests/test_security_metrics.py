@@ -73,7 +73,11 @@ def test_counterfactual_and_intervals() -> None:
     # Mean 2, sample sd 2, n 3: half-width t(2) x 2 / sqrt 3 = 4.303 x 1.1547 = 4.969.
     assert summary["n"] == 3 and summary["mean"] == pytest.approx(2.0)
     assert summary["ci_high"] == pytest.approx(2.0 + 4.303 * 2 / np.sqrt(3))
-    assert mean_interval([]) == {"mean": None, "ci_low": None, "ci_high": None, "n": 0}
+    assert summary["method"] == "student_t"
+    # A count never gets a negative lower bound.
+    assert mean_interval(diff, (0.0, None))["ci_low"] == 0.0
+    empty = {"mean": None, "ci_low": None, "ci_high": None, "n": 0, "method": None}
+    assert mean_interval([]) == empty
     assert mean_interval([5.0])["ci_low"] is None
     with pytest.raises(ValueError, match="2 attacked values but 1 baseline"):
         counterfactual_difference([1.0, 2.0], [1.0])

@@ -239,7 +239,7 @@ def test_a_plug_in_service_reaches_every_output_touching_nothing_else(
     components = json.loads((tmp_path / "components.json").read_text())["components"]
     [controller] = [c for c in components if c["name"] == "lighting_controller"]
     assert controller["services"] == ["street_lighting"]
-    assert controller["compromised_at_s"] == 300.0  # the attack's entry
+    assert controller["compromised_share"] == 1.0  # the attack's entry, in every draw
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["privacy"]["persons_exposed"] > 0  # its cameras are the only ones
     assert "street_lighting" in metrics["security"]["services_disrupted"]

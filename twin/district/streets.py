@@ -24,24 +24,36 @@ from agents.intersection import Intersection
 from agents.log import ColumnLog
 from agents.signal import SignalController, SignalTiming
 from agents.vehicle import Route
-from metrics.analytic import AWSC_CASE_HEADWAY_S
+from metrics import awsc
 from twin.district.city import intersection_key
 from twin.district.routing import Router
-from twin.district.street_graph import U_TURN, StreetGraph
+from twin.district.street_graph import LEFT, RIGHT, U_TURN, StreetGraph
 from twin.streams import random_stream
 
 if TYPE_CHECKING:
     import mesa
     import simpy
 
+    from agents.readings import Readings
     from twin.scenario import Scenario
     from twin.scenario.schema import Signals
 
-__all__ = ["AWSC_STOP_S", "StreetNetwork", "phase_greens", "signal_offsets", "signal_timing"]
+__all__ = [
+    "AWSC_CONFLICT_GAP_S",
+    "AWSC_STOP_S",
+    "StreetNetwork",
+    "phase_greens",
+    "signal_offsets",
+    "signal_timing",
+]
 
-#: Time lost by a vehicle that has to stop at an otherwise empty all-way stop (s): the
-#: constant the HCM adds to all-way-stop control delay for deceleration and acceleration.
+#: Time lost by every vehicle stopping at an all-way stop (s): the constant HCM Eq. 21-30
+#: adds to all-way-stop control delay for deceleration and acceleration.
 AWSC_STOP_S = 5.0
+#: Least time between entries from conflicting approaches of an all-way stop (s): half the
+#: HCM headway of two conflicting approaches taking turns (case 3, geometry group 1: 5.8 s),
+#: the closest conflicting entries come in any saturated case of the HCM's table.
+AWSC_CONFLICT_GAP_S = awsc.base_headway_s("1", 3) / 2
 
 
 def phase_greens(signals: Signals, phases: int, need_s: float) -> tuple[float, ...]:
@@ -166,6 +178,8 @@ class SignalData:
         self.approaches = approaches
         self.graph = graph
         self.network = coordinated
+        #: what the detectors report (set by signal control; None: the truth)
+        self.readings: Readings | None = None
         #: (start, end, intersection or None for the network) when data is lost
         self._down: list[tuple[float, float, int | None]] = []
         #: per approach, the approaches it feeds (not turning back)
@@ -196,6 +210,15 @@ class SignalData:
     def coordinated(self, node: int) -> bool:
         return self.network and not self._lost(None) and not self._lost(node)
 
+    def _queue(self, approach: Approach) -> float:
+        """Vehicles the detectors report queued on ``approach`` (spoofed full: what its
+        link holds; 20, a 150 m block of one lane, when storage is unlimited)."""
+        truth = float(approach.queue_length)
+        if self.readings is None:
+            return truth
+        full = approach.storage if approach.storage != float("inf") else 20.0
+        return self.readings.count(approach.link, truth, full)
+
     def pressures(self, node: int) -> list[float]:
         """Per phase: sum over its approaches of (queue - mean queue it feeds) x its
         saturation flow, in vehicles at the district's highest saturation flow; a
@@ -206,10 +229,10 @@ class SignalData:
             total = 0.0
             for link in group:
                 approach = self.approaches[link]
-                fed = [a.queue_length for a in self._feeds[link] if self.detects(a.node)]
+                fed = [self._queue(a) for a in self._feeds[link] if self.detects(a.node)]
                 downstream = sum(fed) / len(fed) if fed else 0.0
                 weight = (1.0 / approach.headway_s) / self._saturation
-                total += weight * (approach.queue_length - downstream)
+                total += weight * (self._queue(approach) - downstream)
             out.append(total)
         return out
 
@@ -238,6 +261,7 @@ class StreetNetwork:
     ) -> None:
         self.graph = graph
         self.env = env
+        self.seed = scenario.seed
         city, signals = scenario.city, scenario.signals
         self.spillback = Spillback(scenario.warmup)
         self.router = Router(graph)
@@ -345,12 +369,54 @@ class StreetNetwork:
         return Intersection(model, node, approaches, crosswalks, controller)
 
     def all_way_stop(self, node: int) -> FlashingRed:
-        """A new all-way-stop discharge of intersection ``node`` (not started)."""
-        approaches = [self.approach_of[link] for link in self.graph.incoming[node]]
-        index = {a.link: i for i, a in enumerate(approaches)}
-        opposing = [index.get(self.graph.opposing(a.link)) for a in approaches]  # type: ignore[arg-type]
+        """A new all-way-stop discharge of intersection ``node`` (not started): HCM Ch. 21
+        geometry groups from the lanes of each approach, its opposing approach and the
+        others (all conflicting), and each vehicle's turning adjustment."""
+        graph = self.graph
+        links = graph.incoming[node]
+        approaches = [self.approach_of[link] for link in links]
+        index = {link: i for i, link in enumerate(links)}
+        opposing = [index.get(graph.opposing(link)) for link in links]  # type: ignore[arg-type]
+        lanes = [graph.link_lanes(link) for link in links]
+        four_leg = len(graph.legs[node]) >= 4
+        groups = []
+        for i in range(len(links)):
+            facing = opposing[i]
+            others = [lanes[j] for j in range(len(links)) if j not in (i, facing)]
+            groups.append(
+                awsc.geometry_group(
+                    min(lanes[i], 3),
+                    min(lanes[facing], 3) if facing is not None else 0,
+                    min(max(others, default=1), 3),
+                    four_leg,
+                )
+            )
+        exits = [k for k in graph.outgoing[node] if graph.links[k][1] >= graph.n_intersections]
+
+        def turn_s(i: int, out: int) -> float:
+            movement = graph.turn(links[i], out)
+            left = 1.0 if movement in (LEFT, U_TURN) else 0.0
+            right = 1.0 if movement == RIGHT else 0.0
+            return awsc.headway_adjustment_s(groups[i], left, right)
+
+        def adjustment(i: int, onward: object) -> float:
+            if isinstance(onward, Approach):
+                return turn_s(i, onward.link)
+            # leaving the district here: by one of the streets out to the boundary
+            outs = [k for k in exits if graph.links[k][2] != graph.links[links[i]][2]] or exits
+            return sum(turn_s(i, k) for k in outs) / len(outs) if outs else 0.0
+
         return FlashingRed(
-            self.env, approaches, AWSC_CASE_HEADWAY_S, 0.0, AWSC_STOP_S, opposing=opposing
+            self.env,
+            approaches,
+            awsc,
+            groups,
+            lanes,
+            opposing,
+            adjustment,
+            AWSC_STOP_S,
+            AWSC_CONFLICT_GAP_S,
+            random_stream(self.seed, f"all_way_stop.{node}"),
         )
 
     def close_lanes(self, a: int, b: int, start_s: float, end_s: float, share: float) -> None:

@@ -241,32 +241,50 @@ def _plots(result: RunResult) -> dict[str, Callable[[Path], None]]:
 
 
 def security_files(result: RunResult) -> dict[str, Callable[[Path], object]]:
-    """``components.json`` and the attack plots, by path relative to the results folder."""
+    """``components.json`` and the attack plots (over every replication), by path relative
+    to the results folder."""
     security = result.security
     if security is None:
         return {}
-    graph, compromised = security.graph, security.compromised
+    graph = security.graph
+    fallen = security.compromised_share() if security.outcomes else None
     name, start = result.scenario.name, result.scenario.demand.start_hour
     files: dict[str, Callable[[Path], object]] = {
-        "components.json": lambda p: write_components(p, graph, compromised)
+        "components.json": lambda p: write_components(p, graph, fallen)
     }
+    if not security.outcomes:
+        return files
+    replications = len(security.outcomes)
 
     def draw_graph(path: Path) -> None:
         from metrics.security_plots import plot_component_graph
 
-        title = f"{name}: integration graph ({graph.graph['integration']}), replication 0"
-        plot_component_graph(graph, compromised, path, title)
+        title = (
+            f"{name}: integration graph ({graph.graph['integration']}), "
+            f"{replications} replications of the attack"
+        )
+        plot_component_graph(graph, fallen or {}, path, title)
+
+    def draw_shares(path: Path) -> None:
+        from metrics.security_plots import plot_compromised_share
+
+        section = result.metrics["security"]
+        assert isinstance(section, dict)
+        interval = section["components_compromised_share"]
+        total = graph.number_of_nodes()
+        shares = [len(o.compromised) / total for o in security.outcomes]
+        low, high = interval.get("ci_low"), interval.get("ci_high")
+        plot_compromised_share(shares, path, (low, high) if low is not None else None)
 
     files["plots/component_graph.png"] = draw_graph
-    if security.counterfactual_series is not None:
-        baseline = security.counterfactual_series
+    files["plots/compromised_share.png"] = draw_shares
+    if security.attacked_series:
 
         def draw_timeline(path: Path) -> None:
             from metrics.security_plots import plot_attack_timeline
 
-            restoration = result.scenario.security.restoration_time
             plot_attack_timeline(
-                result.series, baseline, security.attack_spans, path, start, restoration
+                security.attacked_series, result.series, security.attack_spans, path, start
             )
 
         files["plots/attack_timeline.png"] = draw_timeline

@@ -29,7 +29,7 @@ from twin.scenario.base import (
 )
 from twin.scenario.city import City, city_problems
 from twin.scenario.counts import Count
-from twin.scenario.security import Attack, Security, attack_problems
+from twin.scenario.security import Attack, Security, attack_problems, clock_times
 from twin.scenario.services import Emergency, Policy, Services, Weather
 from twin.scenario.validation import change_scenario
 
@@ -361,6 +361,17 @@ class Scenario(Section):
             raise _value_error("scenario_name", name, reason)
         return name
 
+    @model_validator(mode="before")
+    @classmethod
+    def _attack_clocks(cls, data: object) -> object:
+        if isinstance(data, dict) and isinstance(data.get("attacks"), list):
+            data = {
+                **data,
+                "attacks": [dict(a) if isinstance(a, dict) else a for a in data["attacks"]],
+            }
+            clock_times(data)
+        return data
+
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         problems = self._cross_field_problems()
@@ -386,7 +397,7 @@ class Scenario(Section):
         problems.extend(city_problems(self))
         problems.extend(self._override_problems())
         problems.extend(self._service_problems())
-        problems.extend(attack_problems(self.attacks, self.duration))
+        problems.extend(attack_problems(self.attacks, self.duration, self.warmup))
         for index, incident in enumerate(self.incidents):
             if incident.at >= self.duration:
                 message = (

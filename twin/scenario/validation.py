@@ -19,6 +19,7 @@ from pydantic.fields import FieldInfo
 
 from twin.errors import Problem, ScenarioError
 from twin.scenario.base import show_value
+from twin.scenario.security import clock_times
 
 __all__ = [
     "OVERRIDE_SOURCE",
@@ -143,23 +144,43 @@ def apply_overrides(
             message = f"{override!r} is not PATH=VALUE, e.g. city.rows=2"
             problems.append(Problem(OVERRIDE_SOURCE, None, "", message))
             continue
-        target = data
+        target: Any = data
         for depth, part in enumerate(parts[:-1], start=1):
-            child = target.get(part)
-            if child is None:
+            child = _item(target, part)
+            if child is None and isinstance(target, dict):
                 child = target[part] = {}
                 origins.set_paths.add(".".join(parts[:depth]))
-            elif not isinstance(child, dict):
+            elif not isinstance(child, dict | list):
                 parent = ".".join(parts[:depth])
                 message = f"cannot be set: {parent} is {show_value(child)}, not a section"
+                if isinstance(target, list):
+                    message = f"cannot be set: {parent} is past the end of a list of {len(target)}"
                 problems.append(Problem(OVERRIDE_SOURCE, None, path, message))
                 break
             target = child
         else:
-            target[parts[-1]] = _yaml_scalar(raw)
+            last = parts[-1]
+            if isinstance(target, list) and not (last.isdigit() and int(last) < len(target)):
+                parent = ".".join(parts[:-1])
+                message = f"cannot be set: {parent} is a list of {len(target)}; give an index"
+                problems.append(Problem(OVERRIDE_SOURCE, None, path, message))
+                continue
+            if isinstance(target, list):
+                target[int(last)] = _yaml_scalar(raw)
+            else:
+                target[last] = _yaml_scalar(raw)
             origins.set_paths.add(path)
             origins.written[path] = raw.strip()
     return data
+
+
+def _item(target: object, key: str) -> object:
+    """``target[key]`` for a section, or the ``key``-th item of a list (None if absent)."""
+    if isinstance(target, dict):
+        return target.get(key)
+    if isinstance(target, list) and key.isdigit() and int(key) < len(target):
+        return target[int(key)]
+    return None
 
 
 def _yaml_scalar(raw: str) -> object:
@@ -176,6 +197,7 @@ def _yaml_scalar(raw: str) -> object:
 
 def validate(root: type[M], data: dict[str, Any], origins: Origins, problems: list[Problem]) -> M:
     """Validate ``data``, raising every problem found (``problems`` plus the schema's)."""
+    clock_times(data, origins.written)  # an attack's ``at: 10:30`` as written, not base 60
     try:
         scenario = root.model_validate(data)
     except ValidationError as exc:

@@ -12,8 +12,6 @@ from twin.security.graph import (
 )
 from twin.security.spread import (
     AttackOutcome,
-    disruption_schedule,
-    exfiltration_times,
     merge_intervals,
     replicate_attacks,
     spread,
@@ -26,8 +24,6 @@ __all__ = [
     "Component",
     "build_component_graph",
     "components_json",
-    "disruption_schedule",
-    "exfiltration_times",
     "merge_intervals",
     "replicate_attacks",
     "resolve_entry",

@@ -1,32 +1,40 @@
-"""The blast radius of a run's attacks: the ``security`` section of metrics.json.
+"""The blast radius of a run's attacks: the ``security`` section of metrics.json, counted in
+people, against the same seed without the attack.
 
-From the integration graph and the attack replications (what fell, when, what
-leaked) and from the run without the attack (who met what, what the stores
-held): every outcome here is computed, none simulated. The simulated outcomes
-(extra delay, emergency response, stranded crossings) are handed in per
-replication by the runner, which ran the cities.
+Two kinds of outcome:
+
+- *drawn*, for every replication, from the integration graph, the replication's draw
+  (what fell, when, what it did, what leaked, the response) and the run without the
+  attack (who passed where, what the stores held and received): components compromised,
+  service-hours lost, detection, persons affected, records and persons exfiltrated;
+- *simulated*, for the first ``security.simulated_replications``: the attacked city run
+  again, against the run without the attack (common random numbers, so the difference
+  is the attack's): extra delay, conflicts and stranded crossings added, emergency
+  response added, blocked links added.
+
+Each is a mean with a 95 % interval that never leaves the outcome's range
+(``metrics.security.mean_interval``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
 
+from metrics.privacy import PSEUDONYMOUS, reidentification_risk
 from metrics.security import (
     components_compromised_share,
-    counterfactual_difference,
     mean_interval,
     persons_affected,
-    persons_exfiltrated,
     records_exfiltrated,
     service_hours_lost,
     services_disrupted,
 )
 from twin.digital.records import CLASS_NAMES, Records
-from twin.digital.retention import held_mask
 from twin.security.spread import AttackOutcome, Interval, replicate_attacks
 from twin.services.base import DRIVERS, IMPAIRED_PEDESTRIANS, PEDESTRIANS
 from twin.streams import random_stream
@@ -35,26 +43,39 @@ if TYPE_CHECKING:
     from twin.scenario import Scenario
 
 __all__ = [
+    "DRAWN_OUTCOMES",
     "NO_ATTACKS",
     "SIMULATED_OUTCOMES",
     "Exposure",
+    "Leaks",
     "attack_section",
     "draw_attacks",
-    "leaked",
     "security_section",
 ]
 
 NO_ATTACKS = "no attacks in this scenario"
-#: Outcomes measured on the attacked simulation against the counterfactual (lead wires them).
+#: Simulated outcomes: (key, the efficiency or congestion metric it differences).
 SIMULATED_OUTCOMES = (
+    ("extra_vehicle_delay_s", "vehicle_delay_s_mean"),
+    ("extra_vehicle_hours", "vehicle_delay_h"),
+    ("conflicts_added", "vehicle_pedestrian_conflicts"),
+    ("stranded_crossings_added", "stranded_crossings"),
+    ("emergency_response_added_s", "emergency_response_s_mean"),
+    ("blocked_approach_hours_added", "approach_blocked_h"),
+)
+#: Outcomes drawn for every replication that count people or records (lower bound 0).
+DRAWN_OUTCOMES = (
     "persons_affected",
     "records_exfiltrated",
+    "records_captured_live",
     "persons_exfiltrated",
+    "persons_identified",
+    "persons_reidentifiable",
+    "persons_captured_live",
     "sensitive_persons_exfiltrated",
-    "extra_vehicle_delay_s",
-    "emergency_response_increase_s",
-    "stranded_crossings_added",
 )
+#: Persons whose re-identification risk is computed per leak (the rest are scaled from it).
+RISK_SAMPLE = 100
 
 
 def draw_attacks(graph: nx.DiGraph, scenario: Scenario) -> list[AttackOutcome]:
@@ -66,51 +87,60 @@ def draw_attacks(graph: nx.DiGraph, scenario: Scenario) -> list[AttackOutcome]:
     return replicate_attacks(
         graph,
         scenario.attacks,
-        security.lateral_movement_mean,
-        security.restoration_time,
+        security,
         security.attack_replications,
         random_stream(scenario.seed, "attacks"),
+        security.monitoring,
     )
 
 
 def security_section(
-    scenario: Scenario,
-    graph: nx.DiGraph,
-    outcomes: Sequence[AttackOutcome],
-    simulated: Mapping[str, Sequence[float | None]] | None = None,
+    scenario: Scenario, graph: nx.DiGraph, outcomes: Sequence[AttackOutcome]
 ) -> dict[str, object]:
-    """The ``security`` section: graph-level blast radius with 95 % intervals, plus the
-    simulated outcomes given per replication in ``simulated`` (None where absent)."""
+    """The graph-level part of the ``security`` section, with 95 % intervals."""
     total = graph.number_of_nodes()
     if not scenario.attacks:
         return {"attacks": 0, "note": NO_ATTACKS, "components_total": total}
     services_of = {name: graph.nodes[name]["component"].services for name in graph}
-    shares, hours, disrupted = [], [], set()
+    services = {s for name in graph for s in services_of[name]}
+    window_h = (scenario.duration - scenario.warmup) / 3600.0
+    shares, hours, detected, delays = [], [], [], []
+    disrupted: dict[str, int] = {}
     for outcome in outcomes:
         shares.append(components_compromised_share(outcome.compromised, total))
         hours.append(
             service_hours_lost(outcome.down, services_of, scenario.warmup, scenario.duration)
         )
-        disrupted.update(services_disrupted(outcome.down, services_of))
-    section: dict[str, object] = {
+        for service in services_disrupted(outcome.down, services_of):
+            disrupted[service] = disrupted.get(service, 0) + 1
+        found = [r.detected_s for r in outcome.responses]
+        detected.append(float(all(t < scenario.duration for t in found)))
+        delays.append(
+            max(
+                r.detected_s - a.at
+                for r, a in zip(outcome.responses, scenario.attacks, strict=True)
+            )
+            / 3600.0
+        )
+    return {
         "attacks": len(scenario.attacks),
+        "effects": sorted({e for a in scenario.attacks for e in a.effect}),
         "replications": len(outcomes),
         "components_total": total,
-        "components_compromised_share": mean_interval(shares),
+        "components_compromised_share": mean_interval(shares, (0.0, 1.0)),
         "services_disrupted": sorted(disrupted),
-        "service_hours_lost": mean_interval(hours),
+        "services_disrupted_share": {s: disrupted[s] / len(outcomes) for s in sorted(disrupted)},
+        "service_hours_lost": mean_interval(hours, (0.0, len(services) * window_h)),
+        "detected_in_run_share": mean_interval(detected, (0.0, 1.0), binary=True),
+        "time_to_detect_h": mean_interval(delays, (0.0, None)),
     }
-    given = simulated or {}
-    for key in SIMULATED_OUTCOMES:
-        section[key] = mean_interval(given.get(key, ()))
-    return section
 
 
 class Exposure:
-    """Who met what, and what the stores held, in the run without the attack.
+    """Who met what in the run without the attack.
 
     Args:
-        crossings: the counterfactual's crossings table.
+        crossings: the run's crossings table.
         passages: its vehicle passages table.
         owners: person of each vehicle trip (trip k is ``owners[k - 1]``).
         n_residents: residents are persons ``0 .. n_residents - 1``.
@@ -163,45 +193,137 @@ class Exposure:
         return persons_affected(self.subject, self.node, self.time_s, by_node)
 
 
-def leaked(
-    graph: nx.DiGraph,
-    records: Records,
-    systems: Sequence[str],
-    retention: object,
-    n_residents: int,
-    leaks: Mapping[str, Sequence[float]],
-) -> tuple[int, int, int]:
-    """(identifiable records, residents, residents with sensitive records) taken from the
-    stores that leaked, each at the times given (what it held then)."""
-    if not leaks:
-        return 0, 0, 0
-    mask = np.zeros(len(records), dtype=bool)
-    for name, times in leaks.items():
-        held = graph.nodes[name]["component"].holds
-        indices = [systems.index(s) for s in held if s in systems]
-        if not indices:
-            continue
-        in_store = np.isin(records.system, indices)
-        for t in times:
-            mask |= in_store & held_mask(records, retention, t)
-    taken = records.take(mask)
-    classes = np.array(CLASS_NAMES)[taken.cls]
-    person = np.where((taken.subject >= 0) & (taken.person < n_residents), taken.person, -1)
-    return (
-        records_exfiltrated(classes, taken.subject),
-        persons_exfiltrated(classes, person),
-        persons_exfiltrated(classes, person, taken.sensitive),
-    )
+@dataclass
+class Leaks:
+    """What the stores held and received in the run without the attack, and what a leak
+    of them gives away.
+
+    Args:
+        graph: the integration graph (the systems each component holds).
+        records: every record the stores received (``twin.digital``).
+        retention_s: how long each record is kept.
+        systems: the system names ``records.system`` indexes.
+        n_residents: residents are persons ``0 .. n_residents - 1``.
+        time_resolution_s: the privacy analysis's time bin (the attacker's points).
+    """
+
+    graph: nx.DiGraph
+    records: Records
+    retention_s: np.ndarray
+    systems: Sequence[str]
+    n_residents: int
+    time_resolution_s: float = 3600.0
+
+    def taken(self, leaks: Mapping[str, Sequence[Interval]], seed: int) -> dict[str, int | float]:
+        """Records and persons taken in one replication's leaks: each window (from, to) of
+        a store gives what it held at ``from`` and every record written until ``to``."""
+        records, time = self.records, self.records.time_s
+        stored = np.zeros(len(records), dtype=bool)
+        live = np.zeros(len(records), dtype=bool)
+        for name, windows in leaks.items():
+            held = self.graph.nodes[name]["component"].holds
+            indices = [self.systems.index(s) for s in held if s in self.systems]
+            if not indices:
+                continue
+            in_store = np.isin(records.system, indices)
+            for start, end in windows:
+                stored |= in_store & (time <= start) & (time > start - self.retention_s)
+                live |= in_store & (time > start) & (time <= end)
+        return self._count(stored, live, seed)
+
+    def most(self) -> dict[str, float]:
+        """Each leak outcome's largest possible value: everything the stores received."""
+        everything = np.ones(len(self.records), dtype=bool)
+        every = self._taken(everything, everything)
+        person = every.person
+        pseudonymous = (self.records.cls == PSEUDONYMOUS) & (person >= 0)
+        reidentifiable = len(np.unique(person[pseudonymous]))
+        return {
+            "records_exfiltrated": float(every.records),
+            "records_captured_live": float(every.records),
+            "persons_identified": float(len(every.named)),
+            "persons_captured_live": float(len(every.named)),
+            "persons_reidentifiable": float(reidentifiable),
+            "persons_exfiltrated": float(len(every.named) + reidentifiable),
+            "sensitive_persons_exfiltrated": float(len(every.sensitive)),
+        }
+
+    def _taken(self, taken: np.ndarray, live: np.ndarray) -> _Taken:
+        records = self.records
+        classes = np.array(CLASS_NAMES)[records.cls]
+        person = np.where(
+            (records.subject >= 0) & (records.person < self.n_residents), records.person, -1
+        )
+        named = _named(classes, person)
+        return _Taken(
+            person,
+            records_exfiltrated(classes[taken], records.subject[taken]),
+            records_exfiltrated(classes[live], records.subject[live]),
+            set(np.unique(person[taken & named]).tolist()),
+            set(np.unique(person[live & named]).tolist()),
+            set(np.unique(person[taken & named & records.sensitive.astype(bool)]).tolist()),
+        )
+
+    def _count(self, stored: np.ndarray, live: np.ndarray, seed: int) -> dict[str, int | float]:
+        taken = self._taken(stored | live, live)
+        pseudonymous = (stored | live) & (self.records.cls == PSEUDONYMOUS) & (taken.person >= 0)
+        expected = self._reidentified(pseudonymous, taken.person, taken.named, seed)
+        return {
+            "records_exfiltrated": taken.records,
+            "records_captured_live": taken.records_live,
+            "persons_identified": len(taken.named),
+            "persons_reidentifiable": expected,
+            "persons_exfiltrated": len(taken.named) + expected,
+            "persons_captured_live": len(taken.live),
+            "sensitive_persons_exfiltrated": len(taken.sensitive),
+        }
+
+    def _reidentified(
+        self, mask: np.ndarray, person: np.ndarray, identified: set[int], seed: int
+    ) -> float:
+        """Expected persons re-identified from the pseudonymised records in ``mask``: the
+        sum of their re-identification risk (``metrics.privacy``: an attacker knowing two
+        points of a person's whereabouts), for persons not already named in the leak;
+        computed on at most ``RISK_SAMPLE`` of them and scaled."""
+        if not mask.any():
+            return 0.0
+        table = self.records.take(mask).table()
+        persons = np.setdiff1d(np.unique(person[mask]), np.fromiter(identified, np.int64))
+        if len(persons) == 0:
+            return 0.0
+        sample = persons
+        if len(persons) > RISK_SAMPLE:
+            sample = np.sort(np.random.default_rng(seed).choice(persons, RISK_SAMPLE, False))
+        risk = reidentification_risk(table, sample, self.time_resolution_s)
+        return float(risk.mean()) * len(persons)
+
+
+@dataclass(frozen=True)
+class _Taken:
+    """What a set of leaked records gives away: the resident each names (-1 none), the
+    identifiable records (all, and those captured live), and the residents named."""
+
+    person: np.ndarray
+    records: int
+    records_live: int
+    named: set[int]
+    live: set[int]
+    sensitive: set[int]
+
+
+def _named(classes: np.ndarray, person: np.ndarray) -> np.ndarray:
+    """Records that name a resident on their own (a direct or persistent identifier)."""
+    return np.isin(classes, ("direct", "persistent")) & (person >= 0)
 
 
 def attack_section(
     scenario: Scenario,
     graph: nx.DiGraph,
     outcomes: Sequence[AttackOutcome],
-    simulated: Sequence[Mapping[str, object]],
-    baseline: Mapping[str, object],
+    attacked: Sequence[Mapping[str, float | None]],
+    baseline: Mapping[str, float | None],
     exposure: Exposure,
-    leak: Callable[[Mapping[str, Sequence[float]]], tuple[int, int, int]],
+    leaks: Leaks,
 ) -> dict[str, object]:
     """The ``security`` section of an attacked run.
 
@@ -209,33 +331,37 @@ def attack_section(
         scenario: the attacked scenario.
         graph: its integration graph.
         outcomes: every replication's draw of the attacks.
-        simulated: ``efficiency`` of the first replications, simulated (0 is the run).
-        baseline: ``efficiency`` of the same scenario and seed without the attacks.
+        attacked: the simulated replications' metrics (``SIMULATED_OUTCOMES``' second
+            names), replication 0 first.
+        baseline: the same metrics of the run without the attacks.
         exposure: who met what in the run without the attacks.
-        leak: (records, residents, sensitive residents) taken, given a draw's leaks.
+        leaks: what its stores held and received.
     """
-    per_replication: dict[str, list[float | None]] = {
-        key: [None] * len(outcomes) for key in SIMULATED_OUTCOMES
-    }
-    for k, efficiency in enumerate(simulated):
-        for key, metric in (
-            ("extra_vehicle_delay_s", "vehicle_delay_s_mean"),
-            ("emergency_response_increase_s", "emergency_response_s_mean"),
-            ("stranded_crossings_added", "stranded_crossings"),
-        ):
-            per_replication[key][k] = counterfactual_difference(
-                [_number(efficiency.get(metric))], [_number(baseline.get(metric))]
-            )[0]
+    section = security_section(scenario, graph, outcomes)
+    most = {"persons_affected": float(leaks.n_residents), **leaks.most()}
+    drawn: dict[str, list[float]] = {key: [] for key in DRAWN_OUTCOMES}
     for k, outcome in enumerate(outcomes):
-        per_replication["persons_affected"][k] = exposure.persons_affected(outcome.down)
-        taken = leak(outcome.leaks)
-        per_replication["records_exfiltrated"][k] = taken[0]
-        per_replication["persons_exfiltrated"][k] = taken[1]
-        per_replication["sensitive_persons_exfiltrated"][k] = taken[2]
-    section = security_section(scenario, graph, outcomes, per_replication)
-    section["simulated_replications"] = len(simulated)
+        drawn["persons_affected"].append(exposure.persons_affected(outcome.down))
+        for key, value in leaks.taken(outcome.leaks, seed=k).items():
+            drawn[key].append(float(value))
+    for key, values in drawn.items():
+        section[key] = mean_interval(values, (0.0, most[key]))
+    differences: dict[str, list[float | None]] = {key: [] for key, _ in SIMULATED_OUTCOMES}
+    for run in attacked:
+        for key, metric in SIMULATED_OUTCOMES:
+            a, b = run.get(metric), baseline.get(metric)
+            differences[key].append(None if a is None or b is None else a - b)
+    for key, diffs in differences.items():
+        section[key] = mean_interval(diffs)
+    section["attacked"] = {
+        metric: mean_interval([run.get(metric) for run in attacked], (0.0, None))
+        for _, metric in SIMULATED_OUTCOMES
+    }
+    section["simulated_replications"] = len(attacked)
+    section["note"] = (
+        f"drawn over all {len(outcomes)} replications: components, service-hours, detection, "
+        f"persons affected and leaks; simulated for the first {len(attacked)}: delay, "
+        "conflicts, stranded crossings, emergency response and blocked approaches, each "
+        "attacked minus the same seed without the attack (efficiency is that run)"
+    )
     return section
-
-
-def _number(value: object) -> float | None:
-    return float(value) if isinstance(value, int | float) else None

@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING
 import networkx as nx
 
 from twin.errors import TwinError
+from twin.scenario.policy import Policy
+from twin.scenario.vendors import VENDOR_CLOUD_SUFFIX, VendorModel, vendor_model
 
 if TYPE_CHECKING:
     from agents.sensing import Link, Sensor
@@ -42,14 +44,12 @@ __all__ = [
     "build_component_graph",
     "components_json",
     "resolve_entry",
-    "vendor_cloud",
     "write_components",
 ]
 
 INTEGRATIONS = ("siloed", "federated", "integrated")
 PLATFORM = "city_platform"
 GATEWAY = "integration_gateway"
-VENDOR_CLOUD_SUFFIX = "_vendor_cloud"
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,8 @@ class Component:
         services: services that stop when it falls.
         holds: systems whose records it stores (leaked when it falls).
         node: intersection index for a signal controller, else -1.
+        data_for: functions that decide on the records it holds (they stop when
+            ransomware makes its data unavailable).
     """
 
     name: str
@@ -79,11 +81,7 @@ class Component:
     services: tuple[str, ...]
     holds: tuple[str, ...]
     node: int = -1
-
-
-def vendor_cloud(vendor: str) -> str:
-    """Component name of ``vendor``'s cloud."""
-    return f"{vendor}{VENDOR_CLOUD_SUFFIX}"
+    data_for: tuple[str, ...] = ()
 
 
 def build_component_graph(
@@ -93,8 +91,7 @@ def build_component_graph(
     integration: str,
     security: Security,
     intersections: int,
-    vendors: Mapping[str, bool] | None = None,
-    vendor_of: Mapping[str, str] | None = None,
+    vendors: VendorModel | None = None,
 ) -> nx.DiGraph:
     """The integration graph of a district.
 
@@ -108,9 +105,8 @@ def build_component_graph(
         integration: ``siloed``, ``federated`` or ``integrated`` (``policy.integration``).
         security: the scenario's ``security`` section.
         intersections: number of intersections (per-intersection parts are one each).
-        vendors: vendor name -> trusted; vendors not listed are trusted.
-        vendor_of: component kind -> vendor, added to those implied by links to
-            a ``<vendor>_vendor_cloud``.
+        vendors: who runs, supplies and reaches what (``twin.scenario.vendors``, the
+            model the privacy layer shares); default: from the links alone.
 
     Each node carries its :class:`Component` as attribute ``component``; each
     edge its ``traversal`` probability and the ``path`` kind that set it.
@@ -122,8 +118,12 @@ def build_component_graph(
         raise ValueError(f"integration {integration!r} is not one of {', '.join(INTEGRATIONS)}")
     if intersections < 1:
         raise ValueError(f"intersections must be at least 1, not {intersections}")
-    parts, sensors = list(parts), list(sensors)
-    trusted_vendors = dict(vendors or {})
+    parts, sensors, links = list(parts), list(sensors), list(links)
+    model = vendors or vendor_model(
+        Policy(),
+        {sensor.name: sensor.system for sensor in sensors},
+        [(link.source, link.target) for link in links],
+    )
     declared = {part.kind: part for part in parts}
     # A link to or from a system means that system's store.
     stores = {sensor.system: _store_of(sensor.system, declared) for sensor in sensors}
@@ -135,14 +135,18 @@ def build_component_graph(
         )
         for link in links
     ]
-    kinds = _kinds(declared, sensors, links, vendor_of or {})
+    kinds = _kinds(declared, sensors, links, model)
+    data_for: dict[str, set[str]] = {}
+    for sensor in sensors:
+        readers = declared[sensor.name].functions if sensor.name in declared else (sensor.service,)
+        data_for.setdefault(_store_of(sensor.system, declared), set()).update(readers)
     graph = nx.DiGraph(integration=integration)
     instances: dict[str, list[str]] = {}
     for kind, (zone, services, holds, vendor) in kinds.items():
         sites = declared[kind].sites if kind in declared else ()
         names = [f"{kind}:{i}" for i in sites] if sites else [kind]
         instances[kind] = names
-        trusted = trusted_vendors.get(vendor, True) if vendor is not None else True
+        trusted = model.trusted.get(vendor, True) if vendor is not None else True
         for i, name in enumerate(names):
             level = security.level_of(name, kind)
             susceptibility = security.susceptibility[level - 1]
@@ -159,15 +163,14 @@ def build_component_graph(
                 services,
                 holds,
                 sites[i] if sites else -1,
+                tuple(sorted(data_for.get(kind, ()))),
             )
             graph.add_node(name, component=component)
     gateways = {kind: p.reached_through for kind, p in declared.items() if p.reached_through}
     paths = [(link.source, link.target) for link in links]
-    paths += [(sensor.name, _store_of(sensor.system, declared)) for sensor in sensors]
+    wired = [(sensor.name, _store_of(sensor.system, declared)) for sensor in sensors]
     sited = {kind for kind, part in declared.items() if part.sites}
-    _add_paths(
-        graph, instances, kinds, gateways, sited, paths, integration, security, trusted_vendors
-    )
+    _add_paths(graph, instances, kinds, gateways, sited, paths, wired, integration, security, model)
     return graph
 
 
@@ -188,18 +191,17 @@ def _kinds(
     declared: Mapping[str, Part],
     sensors: Sequence[Sensor],
     links: Sequence[Link],
-    vendor_of: Mapping[str, str],
+    model: VendorModel,
 ) -> dict[str, _KindInfo]:
     """kind -> (zone, services, systems held, vendor), in a deterministic order: the
     declared parts, each sensor's store after the parts, then vendor clouds."""
     zone: dict[str, str] = {}
     services: dict[str, set[str]] = {}
     holds: dict[str, set[str]] = {}
-    vendor: dict[str, str] = dict(vendor_of)
 
     def add(kind: str, owner: str, functions: Iterable[str] = ()) -> None:
-        if kind.endswith(VENDOR_CLOUD_SUFFIX):
-            owner = f"vendor:{kind.removesuffix(VENDOR_CLOUD_SUFFIX)}"
+        if kind in model.runs and kind.endswith(VENDOR_CLOUD_SUFFIX):
+            owner = f"vendor:{model.runs[kind]}"
         zone.setdefault(kind, owner)
         services.setdefault(kind, set()).update(functions)
         holds.setdefault(kind, set())
@@ -218,26 +220,25 @@ def _kinds(
         holds[store].add(sensor.system)
     for link in links:
         for end in (link.source, link.target):
-            if end not in zone and not end.endswith(VENDOR_CLOUD_SUFFIX):
+            if end not in zone and end not in model.runs:
                 raise TwinError(
                     f"link {link.source} -> {link.target} ({link.purpose}) names {end!r}, "
                     "which no service declares as a part (Service.parts) and is no "
                     "sensor's system"
                 )
             add(end, end)
-        # A device that sends its data to a vendor's cloud is that vendor's product.
-        if link.target.endswith(VENDOR_CLOUD_SUFFIX) and not link.source.endswith(
-            VENDOR_CLOUD_SUFFIX
-        ):
-            vendor.setdefault(link.source, link.target.removesuffix(VENDOR_CLOUD_SUFFIX))
-    for kind, name in list(vendor.items()):
-        if kind in zone:
-            add(vendor_cloud(name), "")
-        else:
-            del vendor[kind]
-    for kind in zone:
-        if kind.endswith(VENDOR_CLOUD_SUFFIX):
-            vendor[kind] = kind.removesuffix(VENDOR_CLOUD_SUFFIX)
+    vendor: dict[str, str] = {}
+    for kind in list(zone):
+        supplier = model.supplies.get(kind) or next(
+            (model.runs[s] for s in sorted(holds[kind]) if s in model.runs), None
+        )
+        if kind in model.runs:
+            supplier = model.runs[kind]
+        if supplier is not None:
+            vendor[kind] = supplier
+    for name in sorted(set(vendor.values())):
+        add(model.cloud_of(name), f"vendor:{name}")
+        vendor[model.cloud_of(name)] = name
     return {
         kind: (
             zone[kind],
@@ -256,9 +257,10 @@ def _add_paths(
     gateways: Mapping[str, str],
     sited: set[str],
     declared: Sequence[tuple[str, str]],
+    wired: Sequence[tuple[str, str]],
     integration: str,
     security: Security,
-    trusted_vendors: Mapping[str, bool],
+    model: VendorModel,
 ) -> None:
     traversal = security.traversal
     crossing = {"siloed": traversal.siloed, "federated": traversal.federated}
@@ -273,11 +275,13 @@ def _add_paths(
                     if a != b and p > graph.edges.get((a, b), {}).get("traversal", -1.0):
                         graph.add_edge(a, b, traversal=p, path=path)
 
-    for source, target in declared:
-        if kinds[source][0] != kinds[target][0]:
-            # Other zones reach some parts only through another (e.g. a traffic centre).
-            source = gateways.get(source, source)
-            target = gateways.get(target, target)
+    # Other zones reach some parts only through another (e.g. a traffic centre); a
+    # sensor's records go to its store directly (a detector is wired to its controller).
+    rerouted = [
+        (gateways.get(u, u), gateways.get(v, v)) if kinds[u][0] != kinds[v][0] else (u, v)
+        for u, v in declared
+    ]
+    for source, target in [*rerouted, *wired]:
         if integration == "integrated":
             connect(source, target, traversal.integrated, "shared credentials", both=True)
         elif kinds[source][0] == kinds[target][0]:
@@ -285,7 +289,7 @@ def _add_paths(
         elif integration == "siloed":
             connect(source, target, crossing["siloed"], "one-way export", both=False)
     if integration == "federated":
-        bridged = {k for s, t in declared if kinds[s][0] != kinds[t][0] for k in (s, t)}
+        bridged = {k for s, t in [*declared, *wired] if kinds[s][0] != kinds[t][0] for k in (s, t)}
         services = {s for kind in bridged for s in kinds[kind][1]}
         instances[GATEWAY] = [_add_hub(graph, GATEWAY, (), services, security)]
         for kind in sorted(bridged):
@@ -297,11 +301,11 @@ def _add_paths(
         for kind in kinds:
             connect(kind, PLATFORM, traversal.integrated, "shared credentials", both=True)
     for kind, (_, _, _, vendor) in kinds.items():
-        if vendor is None or kind == vendor_cloud(vendor):
+        if vendor is None or kind == model.cloud_of(vendor):
             continue
-        trusted = trusted_vendors.get(vendor, True)
+        trusted = model.trusted.get(vendor, True)
         p = traversal.vendor_access if trusted else security.untrusted_vendor_access
-        connect(vendor_cloud(vendor), kind, p, "vendor remote access", both=False)
+        connect(model.cloud_of(vendor), kind, p, "vendor remote access", both=False)
 
 
 def _add_hub(
@@ -328,11 +332,10 @@ def resolve_entry(graph: nx.DiGraph, entry: str) -> list[str]:
     if entry == "random":
         return names
     if entry.startswith("vendor:"):
-        cloud = vendor_cloud(entry.removeprefix("vendor:"))
-        if cloud in graph:
-            return [cloud]
-        clouds = sorted(n for n in names if n.endswith(VENDOR_CLOUD_SUFFIX))
-        known = ", ".join(f"vendor:{c.removesuffix(VENDOR_CLOUD_SUFFIX)}" for c in clouds)
+        clouds = {graph.nodes[n]["component"].zone: n for n in names}
+        if entry in clouds:
+            return [clouds[entry]]
+        known = ", ".join(sorted(z for z in clouds if z.startswith("vendor:")))
         raise TwinError(f"{entry!r} supplies nothing in this city; its vendors: {known or 'none'}")
     if entry in graph:
         return [entry]
@@ -364,16 +367,18 @@ def _natural(name: str) -> tuple[str, int]:
 
 
 def components_json(
-    graph: nx.DiGraph, compromised: Mapping[str, float] | None = None
+    graph: nx.DiGraph, fallen_share: Mapping[str, float] | None = None
 ) -> dict[str, object]:
-    """The graph as JSON-ready data: components, trust paths and (optionally) when each fell."""
-    fallen = compromised or {}
+    """The graph as JSON-ready data: components, trust paths and (optionally) the share of
+    the attack's replications in which each fell."""
+    fallen = fallen_share or {}
     components = []
     for name in graph.nodes:
         record = asdict(graph.nodes[name]["component"])
         record["services"] = list(record["services"])
         record["holds"] = list(record["holds"])
-        record["compromised_at_s"] = fallen.get(name)
+        record["data_for"] = list(record["data_for"])
+        record["compromised_share"] = fallen.get(name, 0.0) if fallen_share is not None else None
         components.append(record)
     paths = [
         {"source": u, "target": v, "traversal": d["traversal"], "path": d["path"]}
@@ -388,8 +393,8 @@ def components_json(
 
 
 def write_components(
-    path: Path, graph: nx.DiGraph, compromised: Mapping[str, float] | None = None
+    path: Path, graph: nx.DiGraph, fallen_share: Mapping[str, float] | None = None
 ) -> Path:
     """Write ``components.json`` (see :func:`components_json`) and return its path."""
-    path.write_text(json.dumps(components_json(graph, compromised), indent=2) + "\n")
+    path.write_text(json.dumps(components_json(graph, fallen_share), indent=2) + "\n")
     return path

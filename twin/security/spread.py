@@ -5,29 +5,38 @@ CyberBattleSim's lateral movement: once an attacker holds a component, each
 trust path out of it is tried once; the try succeeds with the path's
 traversal probability times the target's susceptibility (its hardening, worse
 for an untrusted vendor), and takes an exponentially distributed time with
-the scenario's mean lateral-movement time. A component falls at the earliest
-time any successful chain of tries reaches it, if that is before the attack
-ends. All draws come from the run's ``attacks`` stream, so the traffic,
+the scenario's mean lateral-movement time. A path's two random numbers are a
+function of its ends and of the draw's key only, so the same path fares the
+same in replication r whatever else the city has (common random numbers across
+policies: a policy that adds components does not reshuffle the others' draws).
+A component falls at the earliest time any successful chain of tries reaches it,
+if that is before the attack ends. All draws come from the run's ``attacks`` stream, so the traffic,
 pedestrians and sensors draw exactly what they would without the attack
 (common random numbers).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
 
 from twin.security.graph import resolve_entry
+from twin.security.response import Response, draw_response, isolated_components
+
+if TYPE_CHECKING:
+    from twin.scenario.security import Attack, Security
 
 __all__ = [
+    "DISRUPTING",
+    "LASTING",
     "AttackOutcome",
     "Interval",
-    "disruption_schedule",
-    "exfiltration_times",
+    "edge_uniforms",
     "merge_intervals",
     "replicate_attacks",
     "spread",
@@ -54,8 +63,9 @@ def spread(
     edges = list(graph.edges(data="traversal"))
     targets = [graph.nodes[v]["component"].susceptibility for _, v, _ in edges]
     p = np.array([t for _, _, t in edges], dtype=float) * np.array(targets, dtype=float)
-    success = rng.random(len(edges)) < p
-    delays = rng.exponential(mean_hop_s, len(edges))
+    try_u, delay_u = edge_uniforms(graph, int(rng.integers(2**63)))
+    success = try_u < p
+    delays = -mean_hop_s * np.log1p(-delay_u)
     open_paths = nx.DiGraph()
     open_paths.add_nodes_from(graph.nodes)
     for (u, v, _), ok, delay in zip(edges, success.tolist(), delays.tolist(), strict=True):
@@ -67,43 +77,73 @@ def spread(
     return {name: start_s + t for name, t in reached.items() if start_s + t < end_s}
 
 
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser: a well-mixed 64-bit number from any 64-bit number."""
+    with np.errstate(over="ignore"):
+        z = x + _GOLDEN
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def edge_uniforms(graph: nx.DiGraph, key: int) -> tuple[np.ndarray, np.ndarray]:
+    """Two uniforms in [0, 1) per edge (in edge order), each a function of the edge's ends
+    and ``key`` only."""
+    names = graph.graph.get("_edge_names")
+    if names is None or len(names) != graph.number_of_edges():
+        digests = [
+            hashlib.blake2b(f"{u}->{v}".encode(), digest_size=8).digest() for u, v in graph.edges
+        ]
+        names = np.frombuffer(b"".join(digests), dtype=np.uint64).copy()
+        graph.graph["_edge_names"] = names
+    first = _mix(names ^ np.uint64(key))
+    second = _mix(first)
+    scale = 2.0**-53
+    return (first >> np.uint64(11)) * scale, (second >> np.uint64(11)) * scale
+
+
+#: Effects that change what fallen components do in the running city.
+DISRUPTING = ("fail_safe_flash", "malicious_timing", "false_data", "ransomware")
+#: ... of which these last until the component is restored, not only while held.
+LASTING = ("fail_safe_flash", "malicious_timing", "ransomware")
+
+
 @dataclass(frozen=True)
 class AttackOutcome:
     """One replication of all of a scenario's attacks.
 
     Attributes:
-        compromised: component -> earliest time it fell (s).
-        down: component -> merged intervals during which it does not work (s).
-        leaks: component holding records -> times at which its contents leaked (s).
+        compromised: component -> earliest time it fell (s); an insider compromises nothing.
+        effects: effect -> component -> merged intervals during which the effect acts on it.
+        isolated: component -> merged intervals during which containment cut it off.
+        down: component -> merged intervals during which it does not work as it should
+            (any disrupting effect, or isolation).
+        leaks: component holding records -> (from, to) windows: the attacker takes what
+            it holds at ``from`` and every record written until ``to`` (live capture).
+        responses: per attack, its detection, containment and restoration.
     """
 
     compromised: dict[str, float]
+    effects: dict[str, dict[str, list[Interval]]]
+    isolated: dict[str, list[Interval]]
     down: dict[str, list[Interval]]
-    leaks: dict[str, list[float]]
-
-
-class _AttackLike(Protocol):
-    """What :func:`replicate_attacks` reads of a scenario attack (``twin.scenario.Attack``)."""
-
-    @property
-    def at(self) -> float: ...
-    @property
-    def entry(self) -> str: ...
-    @property
-    def objective(self) -> str: ...
-    @property
-    def end_s(self) -> float: ...
+    leaks: dict[str, list[Interval]]
+    responses: tuple[Response, ...] = ()
 
 
 def replicate_attacks(
     graph: nx.DiGraph,
-    attacks: Sequence[_AttackLike],
-    mean_hop_s: float,
-    restoration_s: float,
+    attacks: Sequence[Attack],
+    security: Security,
     replications: int,
     rng: np.random.Generator,
+    monitored: bool = False,
 ) -> list[AttackOutcome]:
-    """``replications`` independent draws of every attack's spread.
+    """``replications`` independent draws of every attack: its spread, what each fallen
+    component does (the attack's effects), the leaks, detection, containment, restoration.
 
     Each replication gets its own child stream (``rng.spawn``), so replication
     k's draws do not depend on how many replications are asked for. A
@@ -115,55 +155,69 @@ def replicate_attacks(
     if replications < 1:
         raise ValueError(f"replications must be at least 1, not {replications}")
     entries = [resolve_entry(graph, attack.entry) for attack in attacks]
-    outcomes = []
-    for child in rng.spawn(replications):
-        compromised: dict[str, float] = {}
-        down: dict[str, list[Interval]] = {}
-        leaks: dict[str, list[float]] = {}
-        for attack, candidates in zip(attacks, entries, strict=True):
-            if len(candidates) == 1 or attack.entry != "random":
-                starts = candidates
-            else:
-                starts = [candidates[int(child.integers(len(candidates)))]]
-            fallen: dict[str, float] = {}
-            for start in starts:
-                for name, t in spread(
-                    graph, start, attack.at, attack.end_s, mean_hop_s, child
-                ).items():
-                    fallen[name] = min(t, fallen.get(name, t))
+    return [
+        _replication(graph, attacks, entries, security, child, monitored)
+        for child in rng.spawn(replications)
+    ]
+
+
+def _replication(
+    graph: nx.DiGraph,
+    attacks: Sequence[Attack],
+    entries: Sequence[list[str]],
+    security: Security,
+    rng: np.random.Generator,
+    monitored: bool,
+) -> AttackOutcome:
+    compromised: dict[str, float] = {}
+    effects: dict[str, dict[str, list[Interval]]] = {}
+    isolated: dict[str, list[Interval]] = {}
+    leaks: dict[str, list[Interval]] = {}
+    responses = []
+    for attack, candidates in zip(attacks, entries, strict=True):
+        if len(candidates) == 1 or attack.entry != "random":
+            starts = candidates
+        else:
+            starts = [candidates[int(rng.integers(len(candidates)))]]
+        response = draw_response(attack, security, rng, monitored)
+        responses.append(response)
+        ends = response.control_ends_s(attack)
+        fallen: dict[str, float] = {}
+        for start in starts:
+            reached = (
+                spread(graph, start, attack.at, ends, security.lateral_movement_mean, rng)
+                if ends > attack.at
+                else {start: attack.at}
+            )
+            for name, t in reached.items():
+                fallen[name] = min(t, fallen.get(name, t))
+        if "insider" not in attack.effect:
             for name, t in fallen.items():
                 compromised[name] = min(t, compromised.get(name, t))
-            if attack.objective in ("disrupt", "both"):
-                for name, interval in disruption_schedule(
-                    fallen, attack.end_s, restoration_s
-                ).items():
-                    down.setdefault(name, []).append(interval)
-            if attack.objective in ("exfiltrate", "both"):
-                for name, t in exfiltration_times(graph, fallen).items():
-                    leaks.setdefault(name, []).append(t)
-        outcomes.append(
-            AttackOutcome(
-                compromised,
-                {name: merge_intervals(spans) for name, spans in down.items()},
-                {name: sorted(times) for name, times in leaks.items()},
-            )
-        )
-    return outcomes
-
-
-def disruption_schedule(
-    fallen: Mapping[str, float], attack_end_s: float, restoration_s: float
-) -> dict[str, Interval]:
-    """Per fallen component, (down_from, down_to): from its fall until the attack ends
-    plus the restoration time."""
-    if restoration_s < 0:
-        raise ValueError(f"restoration time must be non-negative, not {restoration_s}")
-    return {name: (t, attack_end_s + restoration_s) for name, t in fallen.items()}
-
-
-def exfiltration_times(graph: nx.DiGraph, fallen: Mapping[str, float]) -> dict[str, float]:
-    """Per fallen component that stores records, the time its contents leak (its fall)."""
-    return {name: t for name, t in fallen.items() if graph.nodes[name]["component"].holds}
+        for name, t in fallen.items():
+            if ("exfiltrate" in attack.effect or "insider" in attack.effect) and (
+                graph.nodes[name]["component"].holds
+            ):
+                leaks.setdefault(name, []).append((t, ends))
+            for effect in attack.effect:
+                if effect in DISRUPTING:
+                    until = ends + response.restoration_s if effect in LASTING else ends
+                    effects.setdefault(effect, {}).setdefault(name, []).append((t, until))
+        for name, span in isolated_components(graph, fallen, response).items():
+            isolated.setdefault(name, []).append(span)
+    merged = {e: {n: merge_intervals(v) for n, v in c.items()} for e, c in effects.items()}
+    down: dict[str, list[Interval]] = {}
+    for spans in (*merged.values(), isolated):
+        for name, intervals in spans.items():
+            down.setdefault(name, []).extend(intervals)
+    return AttackOutcome(
+        compromised,
+        merged,
+        {n: merge_intervals(v) for n, v in isolated.items()},
+        {n: merge_intervals(v) for n, v in down.items()},
+        {n: sorted(v) for n, v in leaks.items()},
+        tuple(responses),
+    )
 
 
 def merge_intervals(spans: Sequence[Interval]) -> list[Interval]:

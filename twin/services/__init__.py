@@ -7,6 +7,7 @@ Importing this package registers the built-in services (in run order); see
 # Importing a service module registers it; this order is the order services are built in.
 from twin.services import signal_control, crossing_assist, sidewalk_heating, emergency  # isort: skip
 from twin.services import traffic_monitoring  # isort: skip
+from twin.services import security_monitoring  # isort: skip
 from twin.services.base import (
     BuildContext,
     Control,
@@ -31,6 +32,7 @@ __all__ = [
     "emergency",
     "register",
     "registered",
+    "security_monitoring",
     "service_class",
     "sidewalk_heating",
     "signal_control",

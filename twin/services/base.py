@@ -351,6 +351,20 @@ class Service:
     def cut(self, path: str, start_s: float, end_s: float) -> None:
         """Data path ``path`` is cut from ``start_s`` to ``end_s``: fall back."""
 
+    def mistime(
+        self, component: str, functions: tuple[str, ...], start_s: float, end_s: float
+    ) -> None:
+        """An attacker holding ``component`` makes it act as it chooses, to hurt (the
+        ``malicious_timing`` effect), from ``start_s`` to ``end_s``. The default: it stops
+        doing its job, as ``take_down``; a service whose parts can do worse overrides."""
+        self.take_down(component, functions, start_s, end_s)
+
+    def spoof(
+        self, component: str, functions: tuple[str, ...], start_s: float, end_s: float
+    ) -> None:
+        """``component`` reports false data from ``start_s`` to ``end_s`` (the
+        ``false_data`` effect). The default: none of this service's decisions read it."""
+
     def down(self, function: str, time_s: float) -> bool:
         """Whether ``function`` is out of order at ``time_s``."""
         return any(function in o.functions and o.start_s <= time_s < o.end_s for o in self.outages)

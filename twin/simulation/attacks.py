@@ -9,13 +9,13 @@ attacks by hand with :func:`launch_attack`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from twin.errors import SCENARIO_SOURCE, Problem, ScenarioError, TwinError
+from twin.scenario.vendors import VendorModel, vendor_model
 from twin.security.blast_radius import draw_attacks
-from twin.security.effects import apply_outages
+from twin.security.effects import apply_outcome
 from twin.security.graph import build_component_graph, resolve_entry
 from twin.security.spread import AttackOutcome, replicate_attacks
 from twin.streams import random_stream
@@ -23,9 +23,7 @@ from twin.streams import random_stream
 if TYPE_CHECKING:
     import networkx as nx
 
-    from agents.sensing import Sensor
     from twin.scenario import Scenario
-    from twin.scenario.policy import Policy
     from twin.simulation.model import CityModel
 
 __all__ = [
@@ -33,10 +31,10 @@ __all__ = [
     "attack_entries",
     "check_entries",
     "city_graph",
+    "city_vendors",
     "down_now",
     "install",
     "launch_attack",
-    "vendor_inputs",
 ]
 
 
@@ -57,38 +55,27 @@ class AttackPlan:
         return self.outcomes[self.replication] if self.replication >= 0 else None
 
 
-def vendor_inputs(
-    policy: Policy, sensors: Sequence[Sensor]
-) -> tuple[dict[str, bool], dict[str, str]]:
-    """``(vendor -> trusted, component kind -> vendor)`` from ``policy.vendors``.
-
-    A vendor running a system supplies that system's sensors and its store.
-    """
-    vendors: dict[str, bool] = {}
-    vendor_of: dict[str, str] = {}
-    for system, vendor in policy.vendors.items():
-        vendors[vendor.name] = vendors.get(vendor.name, True) and vendor.trusted
-        for sensor in sensors:
-            if sensor.system == system:
-                vendor_of[sensor.name] = vendor.name
-        vendor_of[f"{system}_store"] = vendor.name
-    return vendors, vendor_of
+def city_vendors(model: CityModel) -> VendorModel:
+    """The vendor model of a built city (``twin.scenario.vendors``): its policy, sensors
+    and declared links."""
+    return vendor_model(
+        model.spec.policy,
+        {name: sensor.system for name, sensor in model.sensing.sensors.items()},
+        [(link.source, link.target) for link in model.sensing.links],
+    )
 
 
 def city_graph(model: CityModel) -> nx.DiGraph:
     """The integration graph of a built city: its services' parts, sensors and links."""
     scenario = model.spec
-    sensors = list(model.sensing.sensors.values())
-    vendors, vendor_of = vendor_inputs(scenario.policy, sensors)
     return build_component_graph(
         [part for service in model.services.values() for part in service.parts()],
-        sensors,
+        list(model.sensing.sensors.values()),
         model.sensing.links,
         scenario.policy.integration,
         scenario.security,
         len(model.streets.intersections),
-        vendors,
-        vendor_of,
+        city_vendors(model),
     )
 
 
@@ -103,7 +90,7 @@ def install(model: CityModel, replication: int = 0) -> AttackPlan:
     outcomes = draw_attacks(graph, scenario)
     plan = AttackPlan(graph, outcomes, replication if replication < len(outcomes) else -1)
     if plan.simulated is not None:
-        apply_outages(model.services, graph, plan.simulated.down, model.env.now)
+        apply_outcome(model.services, graph, plan.simulated, model.env.now)
     return plan
 
 
@@ -125,25 +112,26 @@ def check_entries(graph: nx.DiGraph, scenario: Scenario) -> None:
 
 
 def launch_attack(
-    model: CityModel, entry: str, duration_s: float = 3600.0, objective: str = "both"
+    model: CityModel,
+    entry: str,
+    duration_s: float = 3600.0,
+    effect: tuple[str, ...] = ("fail_safe_flash", "exfiltrate"),
 ) -> AttackOutcome:
     """An attack entering at ``entry`` now (the explorer's button): draw its spread from
-    a stream of its own and schedule its outages. Returns what it reached."""
+    a stream of its own and schedule its effects. Returns what it reached."""
     from twin.scenario.security import Attack
 
     plan = model.attack_plan
     now = model.env.now
-    attack = Attack(at=now, entry=entry, duration=duration_s, objective=objective)  # type: ignore[arg-type]
+    attack = Attack(at=now, entry=entry, duration=duration_s, effect=effect)  # type: ignore[arg-type]
     security = model.spec.security
     # Child streams after the scenario's replications: launching never changes them.
     rng = random_stream(model.spec.seed, "attacks").spawn(
         security.attack_replications + len(plan.launched) + 1
     )[-1]
-    outcome = replicate_attacks(
-        plan.graph, [attack], security.lateral_movement_mean, security.restoration_time, 1, rng
-    )[0]
+    outcome = replicate_attacks(plan.graph, [attack], security, 1, rng, security.monitoring)[0]
     plan.launched.append(outcome)
-    apply_outages(model.services, plan.graph, outcome.down, now)
+    apply_outcome(model.services, plan.graph, outcome, now)
     return outcome
 
 

@@ -187,11 +187,10 @@ class CityModel(mesa.Model):
         """Where an attack can enter: every component, then each ``vendor:NAME``."""
         return attack_entries(self.attack_plan)
 
-    def launch_attack(
-        self, entry: str, duration_s: float = 3600.0, objective: str = "both"
-    ) -> AttackOutcome:
-        """Attack entering at ``entry`` now; its spread is drawn and its outages scheduled."""
-        return launch_attack(self, entry, duration_s, objective)
+    def launch_attack(self, entry: str, duration_s: float = 3600.0) -> AttackOutcome:
+        """Attack entering at ``entry`` now (its controllers flash, its stores leak); its
+        spread is drawn and its effects scheduled."""
+        return launch_attack(self, entry, duration_s)
 
     @property
     def compromised(self) -> set[str]:

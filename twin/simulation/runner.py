@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import networkx as nx
 import numpy as np
 
 from agents.sensing import Link, Sensor
-from metrics.efficiency import Table, efficiency_metrics, vehicle_delay_hours
+from metrics.efficiency import Table, efficiency_metrics
 from metrics.safety import vehicle_pedestrian_conflicts
 from metrics.timeseries import time_series
 from twin.digital.exposure import PrivacyOutcome, privacy_outcome
 from twin.digital.records import observations_from_sensing
 from twin.district.street_graph import StreetGraph
 from twin.scenario import Scenario
-from twin.security.blast_radius import Exposure, attack_section, leaked, security_section
-from twin.security.spread import Interval
+from twin.security.blast_radius import (
+    SIMULATED_OUTCOMES,
+    Exposure,
+    Leaks,
+    attack_section,
+    security_section,
+)
+from twin.security.spread import AttackOutcome, Interval
 from twin.services import Service, registered
 from twin.simulation.capacity import check_capacity
 from twin.simulation.congestion import congestion
@@ -28,13 +34,23 @@ from twin.streams import random_stream
 
 @dataclass
 class SecurityResult:
-    """What the writers need besides ``metrics["security"]``: the integration graph, when
-    each component fell in replication 0, and the run without the attack's time series."""
+    """What the writers need besides ``metrics["security"]``: the integration graph, every
+    replication's draw, and the simulated attacked replications' time series."""
 
     graph: nx.DiGraph
-    compromised: dict[str, float]
-    counterfactual_series: dict[str, np.ndarray] | None = None
+    outcomes: list[AttackOutcome] = field(default_factory=list)
+    #: time series of each simulated attacked replication (replication 0 first)
+    attacked_series: list[dict[str, np.ndarray]] = field(default_factory=list)
     attack_spans: list[Interval] = field(default_factory=list)
+
+    def compromised_share(self) -> dict[str, float]:
+        """Per component, the share of replications in which it fell."""
+        count = len(self.outcomes)
+        shares: dict[str, float] = {}
+        for outcome in self.outcomes:
+            for name in outcome.compromised:
+                shares[name] = shares.get(name, 0.0) + 1.0 / count
+        return shares
 
 
 @dataclass
@@ -85,15 +101,22 @@ def scenario_warnings(scenario: Scenario) -> list[str]:
 def run_scenario(
     scenario: Scenario, progress: Callable[[float, float], None] | None = None
 ) -> RunResult:
-    """Build the district, run it to the end and compute its outcomes."""
+    """Build the district, run it to the end and compute its outcomes.
+
+    With attacks, the run itself is the city without them (``efficiency`` and
+    ``privacy`` are normal operation); the attacked city is simulated after it, for the
+    ``security`` section only.
+    """
     check_capacity(scenario)
     wall_start = time.perf_counter()
-    model = CityModel(scenario)
+    model = CityModel(scenario, attack_replication=-1)  # draws the attacks, runs none
     build_s = time.perf_counter() - wall_start
     model.run_to_end(progress)
-    wall_s = time.perf_counter() - wall_start
-    result = collect(model, {"build_s": build_s, "wall_s": wall_s})
+    run_s = time.perf_counter() - wall_start
+    result = collect(model, {"build_s": build_s, "wall_s": run_s})
     _attack_outcome(result, model, progress)
+    result.timing["run_s"] = run_s
+    result.timing["wall_s"] = time.perf_counter() - wall_start
     return result
 
 
@@ -102,64 +125,72 @@ def _attack_outcome(
 ) -> None:
     """Fill ``result.metrics["security"]`` and ``result.security``.
 
-    With attacks, simulate the same scenario without them once (same seed: common random
-    numbers, so the difference is the attack's) and the first
-    ``security.simulated_replications`` replications with them (replication 0 is the run
-    itself); every other outcome is computed for every replication from the graph and
-    the run without the attack, at no further simulation.
+    ``result`` is the run without the attacks. With attacks, simulate the first
+    ``security.simulated_replications`` replications with them (same seed: common random
+    numbers, so each difference is the attack's) for the outcomes that need the attacked
+    city; every other outcome is drawn for every replication from the graph and this run.
     """
     scenario, plan = model.spec, model.attack_plan
     if not scenario.attacks:
         result.metrics["security"] = security_section(scenario, plan.graph, [])
-        result.security = SecurityResult(plan.graph, {})
+        result.security = SecurityResult(plan.graph)
         return
-    baseline_model = CityModel(scenario.model_copy(update={"attacks": []}))
-    baseline_model.run_to_end(progress)
-    baseline = collect(baseline_model, {})
-    simulated = [result]
-    for k in range(1, min(scenario.security.simulated_replications, len(plan.outcomes))):
+    attacked, series = [], []
+    for k in range(min(scenario.security.simulated_replications, len(plan.outcomes))):
         replica = CityModel(scenario, attack_replication=k)
         replica.run_to_end(progress)
-        simulated.append(collect(replica, {}))
+        run = collect(replica, {})
+        attacked.append(_simulated_metrics(run))
+        series.append(run.series)
     exposure = Exposure(
-        baseline.tables["crossings"],
-        baseline.tables["vehicle_passages"],
-        baseline_model.vehicle_owners,
-        len(baseline_model.residents),
-        len(baseline_model.streets.intersections),
-        {f: whom for s in baseline_model.services.values() for f, whom in s.functions().items()},
+        result.tables["crossings"],
+        result.tables["vehicle_passages"],
+        model.vehicle_owners,
+        len(model.residents),
+        len(model.streets.intersections),
+        {f: whom for s in model.services.values() for f, whom in s.functions().items()},
         plan.graph,
     )
-    privacy = baseline.privacy
+    privacy = result.privacy
     assert privacy is not None
-
-    def leak(leaks: Mapping[str, Sequence[float]]) -> tuple[int, int, int]:
-        retention = scenario.policy.retention
-        residents = len(baseline_model.residents)
-        return leaked(plan.graph, privacy.records, privacy.systems, retention, residents, leaks)
-
-    section = attack_section(
+    leaks = Leaks(
+        plan.graph,
+        privacy.records,
+        privacy.retention_s,
+        privacy.systems,
+        len(model.residents),
+        scenario.policy.analysis.time_resolution,
+    )
+    result.metrics["security"] = attack_section(
         scenario,
         plan.graph,
         plan.outcomes,
-        [run.metrics["efficiency"] for run in simulated],  # type: ignore[misc]
-        baseline.metrics["efficiency"],  # type: ignore[arg-type]
+        attacked,
+        _simulated_metrics(result),
         exposure,
-        leak,
+        leaks,
     )
-    section["extra_vehicle_hours"] = vehicle_delay_hours(
-        result.tables["vehicle_trips"], scenario.warmup
-    ) - vehicle_delay_hours(baseline.tables["vehicle_trips"], scenario.warmup)
-    section["note"] = (
-        f"graph outcomes, persons affected and leaks over all {len(plan.outcomes)} "
-        f"replications; delay, emergency response and stranded crossings simulated for "
-        f"the first {len(simulated)} against one run without the attack (same seed)"
-    )
-    result.metrics["security"] = section
     spans = [(a.at, a.end_s) for a in scenario.attacks]
-    result.security = SecurityResult(
-        plan.graph, plan.outcomes[0].compromised, baseline.series, spans
+    result.security = SecurityResult(plan.graph, plan.outcomes, series, spans)
+
+
+def _simulated_metrics(run: RunResult) -> dict[str, float | None]:
+    """The metrics a simulated replication is compared on (``SIMULATED_OUTCOMES``)."""
+    efficiency, congestion = run.metrics["efficiency"], run.metrics["congestion"]
+    assert isinstance(efficiency, dict) and isinstance(congestion, dict)
+    values = {metric: _number(efficiency.get(metric)) for _, metric in SIMULATED_OUTCOMES}
+    # every vehicle that entered after the warm-up, finished or not (gridlock hides the rest)
+    trips = float(efficiency["vehicle_trips_completed"]) + float(  # type: ignore[arg-type]
+        efficiency["vehicle_trips_unfinished"]  # type: ignore[arg-type]
     )
+    mean = values["vehicle_delay_s_mean"]
+    values["vehicle_delay_h"] = None if mean is None else mean * trips / 3600.0
+    values["approach_blocked_h"] = _number(congestion.get("approach_blocked_h"))
+    return values
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
 
 
 def collect(model: CityModel, timing: dict[str, float]) -> RunResult:
