@@ -103,7 +103,9 @@ def home_inferred(
     inferred = np.zeros(len(persons), dtype=bool)
     if len(trace) == 0:
         return inferred
-    keys, counts = np.unique(np.stack([trace, place, person], axis=1), axis=0, return_counts=True)
+    span = int(place.max()) + 1
+    key, at, counts = np.unique(trace * span + place, return_index=True, return_counts=True)
+    keys = np.stack([key // span, key % span, person[at]], axis=1)
     # per trace: the largest count, and whether it is held by one place only
     order = np.lexsort((-counts, keys[:, 0]))
     keys, counts = keys[order], counts[order]
@@ -127,10 +129,10 @@ def linkable_persons(table: Table) -> np.ndarray:
     trace = dense_ids(table["store"], table["subject"])
     if len(trace) == 0:
         return np.empty(0, dtype=np.int64)
-    pairs = np.unique(
-        np.stack([trace, np.asarray(table["system"], dtype=np.int64)], axis=1), axis=0
-    )
-    systems = np.bincount(pairs[:, 0])
+    system = np.asarray(table["system"], dtype=np.int64)
+    span = int(system.max()) + 1
+    pairs = np.unique(trace * span + system)
+    systems = np.bincount(pairs // span)
     joined = np.flatnonzero(systems >= 2)
     return np.unique(np.asarray(table["person"], dtype=np.int64)[np.isin(trace, joined)])
 
@@ -233,7 +235,9 @@ def privacy_metrics(
     kept = (stored_time > end_s - retention_s) & (stored_time <= end_s)
     ident_stored = identifiable(stored)
     consented = np.asarray(stored.get("consented", np.zeros(len(stored_time), bool)), bool)
-    held = _restrict(stored, kept & ident_stored)  # one copy: the identifiable records held
+    columns = ("time_s", "place", "person", "subject", "cls", "system", "store", "sensitive")
+    # one copy: the identifiable records held
+    held = _restrict({k: stored[k] for k in columns}, kept & ident_stored)
     person = held["person"]
     resident = (person >= 0) & (person < n_residents)
     exposed = np.unique(person[resident])

@@ -15,6 +15,8 @@ import numpy as np
 Table = Mapping[str, np.ndarray]
 #: Points tried first when looking for the most revealing pair of a trace.
 RAREST_POINTS = 16
+#: Pairs of points counted at once (bounds the memory of a long trace's pair count).
+PAIRS_PER_CHUNK = 2_000_000
 
 __all__ = [
     "RAREST_POINTS",
@@ -196,11 +198,38 @@ def _fewest_matches(traces: Traces, trace: int) -> int:
         # the rarest points usually hold the answer; when they single the trace out
         # (one person), no pair can do better and the full count is skipped
         rarity = np.array([len(traces.persons_with(p)) for p in pts.tolist()])
-        rarest = pts[np.argsort(rarity, kind="stable")[:RAREST_POINTS]]
+        order = np.argsort(rarity, kind="stable")
+        if _pairs_alone(traces, pts, order[:RAREST_POINTS], int(traces.trace_person[trace])):
+            return 1
+        rarest = pts[order[:RAREST_POINTS]]
         fewest = min(fewest, _fewest_holding_a_pair(traces, rarest))
         if fewest > 1 and len(pts) > RAREST_POINTS:
             fewest = min(fewest, _fewest_holding_a_pair(traces, pts))
     return max(fewest, 1)
+
+
+def _pairs_alone(traces: Traces, pts: np.ndarray, first: np.ndarray, owner: int) -> bool:
+    """Whether some pair of ``pts`` with one point among ``pts[first]`` is held by the
+    owner alone: a point q that nobody else holding p also holds.
+
+    Linear in the holders of the trace's points per point tried, so a long trace (whose
+    pairs are nearly all unique) is settled without counting every pair.
+    """
+    lists = [traces.persons_with(p) for p in pts.tolist()]
+    person = np.concatenate(lists)
+    column = np.repeat(np.arange(len(pts)), [len(x) for x in lists])
+    others = person != owner
+    person, column = person[others], column[others]
+    mark = np.zeros(traces.n_person_ids, dtype=bool)
+    for p in first.tolist():
+        holders = lists[p][lists[p] != owner]
+        mark[holders] = True
+        covered = np.bincount(column[mark[person]], minlength=len(pts))
+        mark[holders] = False
+        covered[p] = len(holders) + 1  # not a pair
+        if (covered == 0).any():
+            return True
+    return False
 
 
 def _fewest_holding_a_pair(traces: Traces, pts: np.ndarray) -> int:
@@ -220,12 +249,21 @@ def _fewest_holding_a_pair(traces: Traces, pts: np.ndarray) -> int:
     person, column = person[order], column[order]
     starts = np.flatnonzero(np.r_[True, person[1:] != person[:-1]])
     sizes = np.diff(np.r_[starts, len(person)])
-    group = np.repeat(np.arange(len(starts)), sizes)
-    partners = sizes[group] - (np.arange(len(person)) - starts[group]) - 1
-    left = np.repeat(np.arange(len(person)), partners)
-    first = np.cumsum(partners) - partners
-    right = left + 1 + np.arange(len(left)) - np.repeat(first, partners)
-    a, b = column[left], column[right]
-    counts = np.bincount(np.minimum(a, b) * m + np.maximum(a, b), minlength=m * m)
+    counts = np.zeros(m * m, dtype=np.int64)
+    # persons in chunks of at most PAIRS_PER_CHUNK pairs, so memory stays bounded
+    chunk = np.cumsum(sizes * (sizes - 1) // 2) // PAIRS_PER_CHUNK
+    for c in np.unique(chunk).tolist():
+        groups = np.flatnonzero(chunk == c)
+        lo, hi = starts[groups[0]], starts[groups[-1]] + sizes[groups[-1]]
+        part_sizes = sizes[groups]
+        part_starts = starts[groups] - lo
+        cols = column[lo:hi]
+        group = np.repeat(np.arange(len(groups)), part_sizes)
+        partners = part_sizes[group] - (np.arange(len(cols)) - part_starts[group]) - 1
+        left = np.repeat(np.arange(len(cols)), partners)
+        first = np.cumsum(partners) - partners
+        right = left + 1 + np.arange(len(left)) - np.repeat(first, partners)
+        a, b = cols[left], cols[right]
+        counts += np.bincount(np.minimum(a, b) * m + np.maximum(a, b), minlength=m * m)
     upper = np.triu_indices(m, k=1)
     return int(counts[upper[0] * m + upper[1]].min())

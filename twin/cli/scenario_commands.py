@@ -92,6 +92,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         "--trips", action="store_true", help="also write every trip and crossing as CSV"
     )
     run.add_argument(
+        "--trajectories",
+        action="store_true",
+        help="also write the identifiable records held at the end as trajectories "
+        "(trajectories.csv: uid, lat, lng, datetime; scikit-mobility's columns)",
+    )
+    run.add_argument(
         "--no-plots",
         dest="plots",
         action="store_false",
@@ -194,7 +200,9 @@ def _run(args: argparse.Namespace) -> int:
         for line in (w for w in result.warnings if w not in early):  # found by the run
             print(f"twin: warning: {line}", file=sys.stderr)
         log = run_log(result, str(args.scenario), " ".join(overrides) or "none")
-        written = write_results(result, out, log, trips=args.trips, plots=args.plots)
+        written = write_results(
+            result, out, log, trips=args.trips, plots=args.plots, trajectories=args.trajectories
+        )
     if not args.quiet:
         print(
             f"\n{scenario.name} (seed {scenario.seed}, {format_duration(scenario.duration)}, "

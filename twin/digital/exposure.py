@@ -37,6 +37,8 @@ class PrivacyOutcome:
     systems: list[str]
     retention_s: np.ndarray
     warnings: list[str]
+    #: the residents (persons ``0 .. n - 1``)
+    persons: Persons
 
 
 def consented(records: Records, system_opt_in: np.ndarray, persons: Persons) -> np.ndarray:
@@ -94,7 +96,7 @@ def privacy_outcome(
     stored = records.table()
     stored["consented"] = consented(records, system_opt_in, persons)
     metrics = privacy_metrics(
-        observations.table(),
+        {"time_s": observations.time_s, "person": observations.person},
         stored,
         retention_s,
         n_residents=len(persons),
@@ -137,4 +139,6 @@ def privacy_outcome(
     captured = np.union1d(np.unique(observations.cls), np.unique(records.cls))
     produced = [CLASS_NAMES[c] for c in captured.tolist()]
     warnings = policy.warnings(produced, systems)
-    return PrivacyOutcome(metrics, series, records, list(systems), retention_s, warnings)
+    return PrivacyOutcome(
+        metrics, series, records, list(systems), retention_s, warnings, persons
+    )

@@ -161,7 +161,7 @@ def learn_responses(
         visible_share = len(seen_persons) / passed if passed else 1.0
         if opt_in:
             seen = np.where(shares_trips, 1, 0).astype(np.int8)
-        events_seen = int((at & (seen[np.clip(events.person, 0, None)] == 1)).sum())
+        events_seen = int((at & (seen[np.clip(events.person, 0, n_residents - 1)] == 1)).sum())
         rate = int((mine & resident).sum()) / events_seen if events_seen else 1.0
         flags = obs.sensitive[mine & resident]
         who = group[obs.person[mine & resident]]

@@ -251,6 +251,8 @@ def build_records(
         untrusted=untrusted[store],
         count=np.ones(len(subject), dtype=np.int64),
     )
+    if named.all():
+        return identified
     interval = aggregate_interval_s if anonymisation == "aggregate" else None
     counts = _counts(_take(obs, ~named), store_of, untrusted, interval, end_s)
     return _concat([identified, counts])

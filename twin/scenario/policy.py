@@ -229,10 +229,11 @@ class Policy(Section):
         default=PrivacyAnalysis(), description="Resolution of the privacy analysis (section)."
     )
     history: NonNegativeDuration = Field(
-        default=90 * 86400.0,
+        default=31 * 86400.0,
         description="Stores start the run at steady state: they already hold what their "
-        "retention keeps from this far back, generated from the residents' routines (s; "
-        "default 90d, whole days; 0: stores start empty).",
+        "retention keeps from up to this far back, generated from the residents' routines "
+        "(s, rounded up to whole days; default 31d, the longest default retention, so "
+        "'forever' is judged on 31 days before the run; 0: stores start empty).",
     )
     release: Release = Field(default=Release(), description="Published counts (section).")
 

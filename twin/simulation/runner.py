@@ -290,8 +290,10 @@ def _privacy(
     )
     persons = persons_of(model)
     before, days = steady_state(model, tables, seen, systems, persons)
+    seen = Observations.concat([before, seen])
+    del before
     return privacy_outcome(
-        Observations.concat([before, seen]),
+        seen,
         systems,
         scenario.policy,
         persons,
