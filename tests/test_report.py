@@ -115,7 +115,7 @@ def test_report_lists_every_sensor_of_a_real_run(tmp_path):
     for sensor in sensing.sensors.values():
         assert f"{sensor.count} {sensor.name.replace('_', ' ')}" in text
         assert f"System: {sensor.system}" in text
-    assert "images of faces: you can be recognised" in text
+    assert "a direct identifier (a face or a number plate): it names you" in text
     assert "average delay per car trip" in text
 
 

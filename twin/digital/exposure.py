@@ -139,6 +139,4 @@ def privacy_outcome(
     captured = np.union1d(np.unique(observations.cls), np.unique(records.cls))
     produced = [CLASS_NAMES[c] for c in captured.tolist()]
     warnings = policy.warnings(produced, systems)
-    return PrivacyOutcome(
-        metrics, series, records, list(systems), retention_s, warnings, persons
-    )
+    return PrivacyOutcome(metrics, series, records, list(systems), retention_s, warnings, persons)
