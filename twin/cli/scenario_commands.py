@@ -33,15 +33,20 @@ SUMMARY_ROWS = (
 #: (metric, label, format): the privacy rows of the summary (``metrics.json`` -> ``privacy``).
 PRIVACY_ROWS = (
     ("records_observed", "sensor records observed", "{:,.0f}"),
+    ("history_days", "days held from before the run", "{:,.0f}"),
     ("identifiable_records_retained", "identifiable records retained", "{:,.0f}"),
     ("persons_exposed", "residents exposed", "{:,.0f}"),
-    ("persons_exposed_share", "  share of residents", "{:.2f}"),
+    ("directly_identified", "  identified with certainty", "{:,.0f}"),
+    ("expected_reidentified", "  expected re-identified", "{:,.0f}"),
     ("sensitive_persons_exposed", "  with health data (Art. 9)", "{:,.0f}"),
-    ("nonconsenting_persons_exposed", "  who never consented", "{:,.0f}"),
-    ("unicity_p4", "singled out by 4 points (share)", "{:.2f}"),
+    ("sensitive_false_positives", "    wrongly flagged", "{:,.0f}"),
+    ("nonconsenting_persons_exposed", "  beyond their consent", "{:,.0f}"),
+    ("persons_exposed_share", "  share of residents", "{:.2f}"),
+    ("unicity_p4", "traces singled out by 4 points", "{:.2f}"),
     ("reidentification_risk_mean", "re-identification risk, mean", "{:.2f}"),
     ("linkable_persons_share", "linkable across systems (share)", "{:.2f}"),
     ("untrusted_vendor_records", "records an untrusted vendor reaches", "{:,.0f}"),
+    ("release_persons_singled_out", "alone in a published count", "{:,.0f}"),
 )
 #: Shown for a metric with nothing to measure (``null`` in metrics.json).
 NOTHING = "\u2014"
@@ -62,7 +67,7 @@ def summary_lines(result: RunResult) -> list[str]:
     lines = []
     for values, section in sections:
         if values is privacy:
-            lines.append("  privacy (what the stores retain at the end)")
+            lines.append("  privacy (what the stores retain at the end, steady state)")
         for key, label, fmt in section:
             value = values.get(key)
             shown = NOTHING if value is None else fmt.format(value)

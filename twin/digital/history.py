@@ -90,11 +90,11 @@ class Response:
     sensitive_share: np.ndarray
 
 
-def history_days(horizon_s: float, retention_s: np.ndarray) -> int:
-    """Whole days of history worth generating: the longest identifiable retention,
-    capped by the horizon (aggregate counts are never generated)."""
-    longest = float(np.max(retention_s[:AGGREGATE], initial=0.0))
-    return int(np.ceil(min(horizon_s, longest) / DAY_S - 1e-9))
+def history_days(horizon_s: float, retention_s: np.ndarray, classes: Sequence[int]) -> int:
+    """Whole days of history worth generating: the longest retention of the identifiable
+    ``classes`` the stores receive, capped by the horizon (counts are never generated)."""
+    kept = [float(retention_s[c]) for c in classes if c != AGGREGATE]
+    return int(np.ceil(min(horizon_s, max(kept, default=0.0)) / DAY_S - 1e-9))
 
 
 def _kind_of(observations: Observations, drives: Events, n_residents: int) -> np.ndarray:

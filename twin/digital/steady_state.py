@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from metrics.privacy import AGGREGATE, PSEUDONYMOUS
 from twin.digital.history import (
     Events,
     driving_history,
@@ -102,9 +103,15 @@ def steady_state(
     how many days that is (``policy.history`` capped by the longest retention)."""
     scenario = model.spec
     policy, demand = scenario.policy, scenario.demand
-    days = history_days(policy.history, class_retention(policy.retention))
+    identified = (observations.cls != AGGREGATE) & (observations.person >= 0)
+    classes = np.unique(observations.cls[identified]).tolist()
+    if policy.anonymisation == "aggregate":
+        classes = []
+    elif policy.anonymisation == "pseudonymise" and classes:
+        classes = [PSEUDONYMOUS]
+    days = history_days(policy.history, class_retention(policy.retention), classes)
     n, n_nodes = len(persons), int(model.graph.n_intersections)
-    if days == 0 or len(observations) == 0 or n == 0:
+    if days == 0 or n == 0:
         return Observations.empty(), days
     uid = np.array([r.unique_id for r in model.residents], dtype=np.int64)
     crossings = tables["crossings"]
