@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from metrics.privacy import AGGREGATE
+from metrics.privacy import AGGREGATE, dense_ids
 from twin.digital.records import Observations
 from twin.district.demand import DAY_S, arrival_times
 from twin.district.routines import (
@@ -246,10 +246,16 @@ def walking_history(
     """Crossings of the walks in ``schedule`` (drawn over ``days`` days and shifted to end
     at time 0): ``route_of(resident, origin, destination)`` gives each habit's crossings
     (intersections, seconds after leaving)."""
-    keys = np.stack([schedule.resident, schedule.origin, schedule.destination], axis=1)
-    habits, route = np.unique(keys, axis=0, return_inverse=True)
+    route = dense_ids(schedule.resident, schedule.origin, schedule.destination)
+    first = np.unique(route, return_index=True)[1]
+    habits = zip(
+        schedule.resident[first].tolist(),
+        schedule.origin[first].tolist(),
+        schedule.destination[first].tolist(),
+        strict=True,
+    )
     nodes, offsets, lengths = [], [], []
-    for resident, origin, destination in habits.tolist():
+    for resident, origin, destination in habits:
         node, offset = route_of(resident, origin, destination)
         nodes.append(node)
         offsets.append(offset)
