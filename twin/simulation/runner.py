@@ -121,7 +121,7 @@ def _attack_outcome(
     for k in range(1, min(scenario.security.simulated_replications, len(plan.outcomes))):
         replica = CityModel(scenario, attack_replication=k)
         replica.run_to_end(progress)
-        simulated.append(collect(replica, {}))
+        simulated.append(collect(replica, {}, privacy=False))
     exposure = Exposure(
         baseline.tables["crossings"],
         baseline.tables["vehicle_passages"],
@@ -163,8 +163,9 @@ def _attack_outcome(
     )
 
 
-def collect(model: CityModel, timing: dict[str, float]) -> RunResult:
-    """Turn a model that has run into a :class:`RunResult`."""
+def collect(model: CityModel, timing: dict[str, float], privacy: bool = True) -> RunResult:
+    """Turn a model that has run into a :class:`RunResult` (without ``privacy``: no
+    privacy section, for the attacked replicas whose efficiency alone is read)."""
     scenario = model.spec
     tables: dict[str, Table] = {
         "vehicle_trips": model.traffic.log.arrays(),
@@ -219,11 +220,12 @@ def collect(model: CityModel, timing: dict[str, float]) -> RunResult:
     )
     # privacy: after the run, from the sensing registry and the policy (docs/privacy.md)
     privacy_start = time.perf_counter()
-    privacy = _privacy(model, tables, series["time_s"])
+    outcome = _privacy(model, tables, series["time_s"]) if privacy else None
     timing = {**timing, "privacy_s": time.perf_counter() - privacy_start}
-    metrics["privacy"] = privacy.metrics
-    warnings += privacy.warnings
-    series.update({k: v.astype(float) for k, v in privacy.series.items() if k != "time_s"})
+    if outcome is not None:
+        metrics["privacy"] = outcome.metrics
+        warnings += outcome.warnings
+        series.update({k: v.astype(float) for k, v in outcome.series.items() if k != "time_s"})
     nodes = len(model.streets.intersections)
     delay = np.array([i.mean_delay_s for i in model.streets.intersections])
     crossings = tables["crossings"]
@@ -251,7 +253,7 @@ def collect(model: CityModel, timing: dict[str, float]) -> RunResult:
         services=dict(model.services),
         warnings=list(warnings),
         timing=timing,
-        privacy=privacy,
+        privacy=outcome,
     )
 
 
