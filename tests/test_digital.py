@@ -250,3 +250,38 @@ def test_a_negative_retention_names_the_key_and_line(tmp_path) -> None:
     assert f"{path}:5: policy.retention.aggregate: 'never' is not a retention period" in str(
         error.value
     )
+
+
+def test_contradictory_settings_warn_naming_both() -> None:
+    policy = Policy.model_validate(
+        {
+            "anonymisation": "aggregate",
+            "retention": {"direct": "forever", "persistent": 0},
+            "pseudonym_rotation": "1d",
+        }
+    )
+    assert policy.contradictions() == [
+        "policy.anonymisation is aggregate but policy.retention.direct is forever: aggregation "
+        "keeps no direct records, so that retention has no effect",
+        "policy.anonymisation is aggregate but policy.pseudonym_rotation is set: no pseudonyms "
+        "are made, so the rotation has no effect",
+    ]
+    raw = Policy.model_validate({"pseudonym_rotation": "1d", "aggregate_interval": "1min"})
+    assert [m.split(":")[0] for m in raw.contradictions()] == [
+        "policy.anonymisation is raw but policy.aggregate_interval is set",
+        "policy.anonymisation is raw but policy.pseudonym_rotation is set",
+    ]
+    nobody = Policy.model_validate({"consent": {"opt_in_rate": 0, "share_trips": 0.5}})
+    assert nobody.contradictions() == [
+        "policy.consent.opt_in_rate is 0 but policy.consent.share_trips is 0.5: nobody opts "
+        "in, so nobody shares"
+    ]
+    assert Policy().contradictions() == []
+    assert policy.contradictions()[0] in policy.warnings(["aggregate"], SYSTEMS)
+
+
+def test_a_share_is_a_number_from_0_to_1_or_true_false() -> None:
+    assert Policy.model_validate({"consent": {"share_trips": False}}).consent.share_trips == 0.0
+    assert Policy.model_validate({"consent": {"share_trips": 0.4}}).consent.share_trips == 0.4
+    with pytest.raises(ValueError, match="is not a share"):
+        Policy.model_validate({"consent": {"share_trips": 2}})
