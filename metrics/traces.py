@@ -15,10 +15,17 @@ import numpy as np
 Table = Mapping[str, np.ndarray]
 #: Points tried first when looking for the most revealing pair of a trace.
 RAREST_POINTS = 16
+#: Every pair is searched among at most this many of a trace's rarest points: exact for
+#: traces of up to this many distinct points; beyond, a lower bound of the risk (dense
+#: traces of a month would otherwise cost the square of their points per candidate).
+PAIR_SEARCH_POINTS = 64
+#: Partners looked at for a pair only the owner holds (the rarest points of a trace).
+ALONE_SEARCH_POINTS = 256
 #: Pairs of points counted at once (bounds the memory of a long trace's pair count).
 PAIRS_PER_CHUNK = 2_000_000
 
 __all__ = [
+    "PAIR_SEARCH_POINTS",
     "RAREST_POINTS",
     "Traces",
     "dense_ids",
@@ -80,6 +87,11 @@ class Traces:
         key = np.unique(self.pair_point[chosen] * span + person + 1)
         point, person = key // span, key % span - 1
         return person, np.searchsorted(point, np.arange(self.n_points + 1))
+
+    def holders(self, points: np.ndarray) -> np.ndarray:
+        """How many distinct persons hold each of ``points``."""
+        start = self._persons[0][1]
+        return start[points + 1] - start[points]
 
     def persons_with(self, point: int, at_least: int = 1) -> np.ndarray:
         """Distinct persons with a trace holding ``point`` at least ``at_least`` times."""
@@ -176,7 +188,9 @@ def reidentification_risk(
     For each trace: the maximum, over every 2-point subset (with multiplicity)
     of its points, of 1 / (number of persons with a trace containing that subset
     with multiplicity); a one-record trace uses its single point. A person's risk
-    is the maximum over their traces (0 if they have none).
+    is the maximum over their traces (0 if they have none). Exact for traces of up to
+    :data:`PAIR_SEARCH_POINTS` distinct points, and for any trace with a pair only its
+    person holds; otherwise the pairs among its rarest points (a lower bound).
     """
     index = _traces(table, time_resolution_s)
     risk = np.zeros(len(persons))
@@ -197,14 +211,18 @@ def _fewest_matches(traces: Traces, trace: int) -> int:
     if len(pts) >= 2 and fewest > 1:
         # the rarest points usually hold the answer; when they single the trace out
         # (one person), no pair can do better and the full count is skipped
-        rarity = np.array([len(traces.persons_with(p)) for p in pts.tolist()])
-        order = np.argsort(rarity, kind="stable")
-        if _pairs_alone(traces, pts, order[:RAREST_POINTS], int(traces.trace_person[trace])):
+        order = np.argsort(traces.holders(pts), kind="stable")
+        # a pair only the owner holds, looked for among the rarest points (any one found
+        # is real; none found leaves the exact count to decide)
+        among = pts[order[:ALONE_SEARCH_POINTS]]
+        owner = int(traces.trace_person[trace])
+        if _pairs_alone(traces, among, np.arange(min(RAREST_POINTS, len(among))), owner):
             return 1
         rarest = pts[order[:RAREST_POINTS]]
         fewest = min(fewest, _fewest_holding_a_pair(traces, rarest))
         if fewest > 1 and len(pts) > RAREST_POINTS:
-            fewest = min(fewest, _fewest_holding_a_pair(traces, pts))
+            searched = pts[order[:PAIR_SEARCH_POINTS]]
+            fewest = min(fewest, _fewest_holding_a_pair(traces, searched))
     return max(fewest, 1)
 
 

@@ -33,7 +33,8 @@ def _result(
     opt_in_rate: float = 0.3,
     policy: tuple[tuple[str, Any], ...] = (),
 ) -> RunResult:
-    sections: dict[str, Any] = {"consent": {"opt_in_rate": opt_in_rate}}
+    # two days of store history: steady state, kept short (a month: test_steady_state.py)
+    sections: dict[str, Any] = {"consent": {"opt_in_rate": opt_in_rate}, "history": "2d"}
     for path, value in policy:  # ("retention.direct", "1h") -> nested
         *parents, leaf = path.split(".")
         node = sections
@@ -315,6 +316,7 @@ def test_same_seed_same_privacy_section() -> None:
     scenario = build(
         duration="2h",
         services={"crossing_assist": "camera_ai", "traffic_monitoring": {"method": "bluetooth"}},
+        policy={"history": "2d"},
     )
     first, second = twin.run(scenario), twin.run(scenario)
     assert first.metrics["privacy"] == second.metrics["privacy"]
