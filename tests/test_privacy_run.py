@@ -411,6 +411,7 @@ def test_the_vehicle_owners_are_drawn_again_exactly() -> None:
 def test_the_results_folder_says_who_the_persons_are(tmp_path: Path) -> None:
     args = ["run", "scenarios/baseline.yaml", "--out", str(tmp_path), "--no-plots", "--quiet"]
     args += ["--set", "duration=1h", "--set", "services.crossing_assist=opt_in_app"]
+    args += ["--set", "policy.history=1d"]
     assert main([*args, "--trajectories"]) == 0
     persons = np.genfromtxt(tmp_path / "persons.csv", delimiter=",", names=True, dtype=int)
     residents = persons[persons["resident"] == 1]

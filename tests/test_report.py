@@ -76,7 +76,7 @@ def test_report_from_a_hand_made_folder(tmp_path):
     text = (tmp_path / "report.md").read_text()
     assert "8 crossing cameras" in text and "16 push buttons" in text
     assert "everyone who passes, whether they agreed or not" in text
-    assert "disability" in text and "Run by Acme Vision" in text
+    assert "reduced mobility" in text and "Run by Acme Vision" in text
     assert "recognise pedestrians who need more time" in text
     assert "Kept for: 7 days" in text and "Kept for: 1 day." in text
     assert "| people exposed | 130 |" in text and "nothing to measure" in text
