@@ -8,8 +8,9 @@ choices come from it, so a new method is one class here.
 - ``push_button``: an accessible pedestrian signal; those who need more time
   press it with probability ``push_button_use``. Observes nobody.
 - ``opt_in_app``: the phones of residents who opted in are recognised at the
-  curb, with the disability status of their profile. Observes opted-in
-  residents only (device identifier).
+  curb. It records only what each resident consented to: their account
+  (device identifier) if they share their trips, otherwise an anonymous count;
+  their reduced mobility only if they share their mobility needs.
 - ``camera_ai``: a camera infers reduced mobility with a recall and a
   false-positive rate. Observes every pedestrian's face.
 - ``radar``: anonymous in-crosswalk detection keeps the clearance running while
@@ -26,6 +27,9 @@ if TYPE_CHECKING:
     import numpy as np
 
     from agents.crosswalk import Crosswalk, Walker
+
+#: The kinds of data a resident may share with an app (``Resident.shares``).
+TRIPS, MOBILITY_NEEDS = "trips", "mobility_needs"
 
 
 class AssistMethod:
@@ -122,12 +126,13 @@ class OptInApp(AssistMethod):
     def at_curb(self, crosswalk: Crosswalk, resident: Walker) -> bool:
         if not resident.opted_in:
             return False
+        shares = resident.shares
         self.sensing.observe(
             self.sensor,
             crosswalk.env.now,
-            resident.unique_id,
+            resident.unique_id if TRIPS in shares else -1,
             node=crosswalk.node,
-            disability=resident.impaired,
+            disability=resident.impaired and TRIPS in shares and MOBILITY_NEEDS in shares,
         )
         return resident.needs_time
 

@@ -22,6 +22,7 @@ class Walker(Protocol):
     impaired: bool
     needs_time: bool
     opted_in: bool
+    shares: frozenset[str]
 
 
 class CurbDetector(Protocol):

@@ -84,6 +84,8 @@ class Resident(mesa.Agent):
         impaired: has reduced mobility.
         needs_time: cannot finish a crossing timed for the clearance speed (or is impaired).
         opted_in: agreed to app-based services.
+        shares: the kinds of data they let those services keep (``trips``,
+            ``mobility_needs``); empty unless opted in.
     """
 
     def __init__(
@@ -95,6 +97,7 @@ class Resident(mesa.Agent):
         impaired: bool,
         needs_time: bool = False,
         opted_in: bool = False,
+        shares: frozenset[str] = frozenset(),
     ) -> None:
         super().__init__(model)
         self.anchors = anchors
@@ -103,6 +106,7 @@ class Resident(mesa.Agent):
         self.impaired = impaired
         self.needs_time = needs_time
         self.opted_in = opted_in
+        self.shares = shares
 
 
 class WalkWatcher(Protocol):

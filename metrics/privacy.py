@@ -26,11 +26,19 @@ Metrics with nothing to measure (no resident observed) are ``None``.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+
+from metrics.traces import (
+    Traces,
+    dense_ids,
+    reidentification_risk,
+    trace_unicity,
+    unicity,
+    wilson_interval,
+)
 
 Table = Mapping[str, np.ndarray]
 
@@ -39,8 +47,6 @@ DIRECT, PERSISTENT, PSEUDONYMOUS, AGGREGATE = range(4)
 #: Clock hours counted as night for home inference: [22:00, 06:00).
 NIGHT_HOURS = (22.0, 6.0)
 DAY_S = 86_400.0
-#: Points tried first when looking for the most revealing pair of a trace.
-RAREST_POINTS = 16
 
 __all__ = [
     "AGGREGATE",
@@ -57,6 +63,7 @@ __all__ = [
     "linkable_persons",
     "privacy_metrics",
     "reidentification_risk",
+    "trace_unicity",
     "unicity",
     "wilson_interval",
 ]
@@ -69,196 +76,6 @@ def identifiable(table: Table) -> np.ndarray:
 
 def _restrict(table: Table, mask: np.ndarray) -> dict[str, np.ndarray]:
     return {name: np.asarray(column)[mask] for name, column in table.items()}
-
-
-def dense_ids(*keys: np.ndarray) -> np.ndarray:
-    """Dense ids 0..k-1 of the distinct combinations of integer ``keys``."""
-    if len(keys[0]) == 0:
-        return np.empty(0, dtype=np.int64)
-    combined = np.zeros(len(keys[0]), dtype=np.int64)
-    for key in keys:
-        column = np.asarray(key, dtype=np.int64)
-        low = int(column.min())
-        span = int(column.max()) - low + 1
-        combined = combined * span + (column - low)  # exact while the product fits int64
-    return np.unique(combined, return_inverse=True)[1].reshape(-1).astype(np.int64)
-
-
-class _Traces:
-    """Identifiable records grouped into traces and points, with lookups both ways."""
-
-    def __init__(self, table: Table, time_resolution_s: float) -> None:
-        self.trace = dense_ids(table["store"], table["subject"])
-        bins = np.floor(np.asarray(table["time_s"], dtype=float) / time_resolution_s)
-        self.point = dense_ids(table["place"], bins.astype(np.int64))
-        self.person = np.asarray(table["person"], dtype=np.int64)
-        self.n_traces = int(self.trace.max()) + 1 if len(self.trace) else 0
-        self.n_points = int(self.point.max()) + 1 if len(self.point) else 0
-        # (trace, point) pairs with multiplicity, sorted by trace then point
-        pair, counts = np.unique(self.trace * self.n_points + self.point, return_counts=True)
-        self.pair_trace, self.pair_point, self.pair_count = (
-            pair // max(self.n_points, 1),
-            pair % max(self.n_points, 1),
-            counts,
-        )
-        self.trace_start = np.searchsorted(self.pair_trace, np.arange(self.n_traces + 1))
-        # per point, the traces containing it (and those containing it twice or more)
-        order = np.argsort(self.pair_point, kind="stable")
-        self.by_point = self.pair_trace[order]
-        self.by_point_count = self.pair_count[order]
-        self.point_start = np.searchsorted(self.pair_point[order], np.arange(self.n_points + 1))
-        # the person each trace is about (traces never mix persons in a simulated world)
-        self.trace_person = np.full(self.n_traces, -1, dtype=np.int64)
-        self.trace_person[self.trace] = self.person
-        self.n_person_ids = int(self.trace_person.max(initial=-1)) + 1
-        self._traces_by_person = np.argsort(self.trace_person, kind="stable")
-        self._sorted_person = self.trace_person[self._traces_by_person]
-        # per point, the distinct persons with a trace containing it once / twice or more
-        self._persons = [self._persons_by_point(self.pair_count >= k) for k in (1, 2)]
-
-    def _persons_by_point(self, chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        span = int(self.trace_person.max(initial=0)) + 2
-        person = self.trace_person[self.pair_trace[chosen]]
-        key = np.unique(self.pair_point[chosen] * span + person + 1)
-        point, person = key // span, key % span - 1
-        return person, np.searchsorted(point, np.arange(self.n_points + 1))
-
-    def persons_with(self, point: int, at_least: int = 1) -> np.ndarray:
-        """Distinct persons with a trace holding ``point`` at least ``at_least`` times."""
-        persons, start = self._persons[min(at_least, 2) - 1]
-        return persons[start[point] : start[point + 1]]
-
-    def traces_with(self, point: int, at_least: int = 1) -> np.ndarray:
-        lo, hi = self.point_start[point], self.point_start[point + 1]
-        traces = self.by_point[lo:hi]
-        return traces if at_least <= 1 else traces[self.by_point_count[lo:hi] >= at_least]
-
-    def points_of(self, trace: int) -> tuple[np.ndarray, np.ndarray]:
-        lo, hi = self.trace_start[trace], self.trace_start[trace + 1]
-        return self.pair_point[lo:hi], self.pair_count[lo:hi]
-
-    def points_of_person(self, person: int) -> np.ndarray:
-        """Distinct points of every trace of ``person``."""
-        return np.unique(
-            np.concatenate(
-                [self.points_of(t)[0] for t in self.traces_of_person(person).tolist()]
-                or [np.empty(0, np.int64)]
-            )
-        )
-
-    def traces_of_person(self, person: int) -> np.ndarray:
-        lo = np.searchsorted(self._sorted_person, person, side="left")
-        hi = np.searchsorted(self._sorted_person, person, side="right")
-        return self._traces_by_person[lo:hi]
-
-
-def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """95 % Wilson score interval of a binomial share."""
-    if n == 0:
-        return (0.0, 1.0)
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return (max(0.0, centre - half), min(1.0, centre + half))
-
-
-def unicity(
-    table: Table | _Traces,
-    persons: np.ndarray,
-    points: int,
-    rng: np.random.Generator,
-    time_resolution_s: float = 3600.0,
-) -> np.ndarray:
-    """Whether each of ``persons`` is singled out by ``points`` random points of their trace.
-
-    The attacker knows ``points`` distinct (place, time bin) points drawn at
-    random from everything retained about the person (all of them if fewer)
-    and looks for the traces containing all of them: the person is singled out
-    when every matching trace is theirs (de Montjoye et al. 2013). Candidates
-    are counted as persons: a face and a phone seen at the same points are two
-    identifiers of one individual.
-    ``table`` holds identifiable records only.
-    """
-    traces = table if isinstance(table, _Traces) else _Traces(table, time_resolution_s)
-    unique = np.zeros(len(persons), dtype=bool)
-    for i, person in enumerate(persons.tolist()):
-        known = traces.points_of_person(person)
-        if len(known) == 0:
-            continue
-        if len(known) > points:
-            known = rng.choice(known, size=points, replace=False)
-        matching = traces.traces_with(int(known[0]))
-        for point in known[1:].tolist():
-            matching = np.intersect1d(matching, traces.traces_with(point), assume_unique=True)
-        candidates = np.unique(traces.trace_person[matching])
-        unique[i] = len(candidates) == 1 and candidates[0] == person
-    return unique
-
-
-def reidentification_risk(
-    table: Table | _Traces, persons: np.ndarray, time_resolution_s: float = 3600.0
-) -> np.ndarray:
-    """scikit-mobility's ``LocationTimeAttack`` risk with ``knowledge_length=2``, per person.
-
-    For each trace: the maximum, over every 2-point subset (with multiplicity)
-    of its points, of 1 / (number of persons with a trace containing that subset
-    with multiplicity); a one-record trace uses its single point. A person's risk
-    is the maximum over their traces (0 if they have none). ``table`` holds
-    identifiable records only.
-    """
-    traces = table if isinstance(table, _Traces) else _Traces(table, time_resolution_s)
-    risk = np.zeros(len(persons))
-    for i, person in enumerate(persons.tolist()):
-        for trace in traces.traces_of_person(person).tolist():
-            risk[i] = max(risk[i], 1.0 / _fewest_matches(traces, trace))
-    return risk
-
-
-def _fewest_matches(traces: _Traces, trace: int) -> int:
-    """Fewest persons matching any 2-point background knowledge drawn from ``trace``."""
-    pts, counts = traces.points_of(trace)
-    if len(pts) == 1 and counts[0] == 1:
-        return len(traces.persons_with(int(pts[0])))
-    fewest = len(traces.trace_person)
-    for point in pts[counts >= 2].tolist():  # the same point twice
-        fewest = min(fewest, len(traces.persons_with(point, at_least=2)))
-    if len(pts) >= 2 and fewest > 1:
-        # the rarest points usually hold the answer; when they single the trace out
-        # (one person), no pair can do better and the full count is skipped
-        rarity = np.array([len(traces.persons_with(p)) for p in pts.tolist()])
-        rarest = pts[np.argsort(rarity, kind="stable")[:RAREST_POINTS]]
-        fewest = min(fewest, _fewest_holding_a_pair(traces, rarest))
-        if fewest > 1 and len(pts) > RAREST_POINTS:
-            fewest = min(fewest, _fewest_holding_a_pair(traces, pts))
-    return max(fewest, 1)
-
-
-def _fewest_holding_a_pair(traces: _Traces, pts: np.ndarray) -> int:
-    """Fewest persons holding both points of any pair of distinct ``pts``.
-
-    Counts pairs person by person (sum of k² over the persons holding k >= 2 of
-    the points) instead of a dense persons x points product: most candidates
-    share only a few points with the trace.
-    """
-    m = len(pts)
-    lists = [traces.persons_with(p) for p in pts.tolist()]
-    person = np.concatenate(lists)
-    column = np.repeat(np.arange(m), [len(x) for x in lists])
-    held = np.bincount(person, minlength=traces.n_person_ids)[person]
-    person, column = person[held >= 2], column[held >= 2]
-    order = np.argsort(person, kind="stable")
-    person, column = person[order], column[order]
-    starts = np.flatnonzero(np.r_[True, person[1:] != person[:-1]])
-    sizes = np.diff(np.r_[starts, len(person)])
-    group = np.repeat(np.arange(len(starts)), sizes)
-    partners = sizes[group] - (np.arange(len(person)) - starts[group]) - 1
-    left = np.repeat(np.arange(len(person)), partners)
-    first = np.cumsum(partners) - partners
-    right = left + 1 + np.arange(len(left)) - np.repeat(first, partners)
-    a, b = column[left], column[right]
-    counts = np.bincount(np.minimum(a, b) * m + np.maximum(a, b), minlength=m * m)
-    upper = np.triu_indices(m, k=1)
-    return int(counts[upper[0] * m + upper[1]].min())
 
 
 def home_inferred(
@@ -286,7 +103,9 @@ def home_inferred(
     inferred = np.zeros(len(persons), dtype=bool)
     if len(trace) == 0:
         return inferred
-    keys, counts = np.unique(np.stack([trace, place, person], axis=1), axis=0, return_counts=True)
+    span = int(place.max()) + 1
+    key, at, counts = np.unique(trace * span + place, return_index=True, return_counts=True)
+    keys = np.stack([key // span, key % span, person[at]], axis=1)
     # per trace: the largest count, and whether it is held by one place only
     order = np.lexsort((-counts, keys[:, 0]))
     keys, counts = keys[order], counts[order]
@@ -310,10 +129,10 @@ def linkable_persons(table: Table) -> np.ndarray:
     trace = dense_ids(table["store"], table["subject"])
     if len(trace) == 0:
         return np.empty(0, dtype=np.int64)
-    pairs = np.unique(
-        np.stack([trace, np.asarray(table["system"], dtype=np.int64)], axis=1), axis=0
-    )
-    systems = np.bincount(pairs[:, 0])
+    system = np.asarray(table["system"], dtype=np.int64)
+    span = int(system.max()) + 1
+    pairs = np.unique(trace * span + system)
+    systems = np.bincount(pairs // span)
     joined = np.flatnonzero(systems >= 2)
     return np.unique(np.asarray(table["person"], dtype=np.int64)[np.isin(trace, joined)])
 
@@ -359,10 +178,15 @@ def exposure_series(
     return np.searchsorted(starts, t, side="right") - np.searchsorted(stops, t, side="right")
 
 
-def identifiable_record_days(time_s: np.ndarray, retention_s: np.ndarray, end_s: float) -> float:
-    """Integral over the run of the records held, in record-days."""
-    held = np.clip(end_s - np.asarray(time_s, dtype=float), 0.0, None)
-    return float(np.minimum(held, np.asarray(retention_s, dtype=float)).sum() / DAY_S)
+def identifiable_record_days(
+    time_s: np.ndarray, retention_s: np.ndarray, end_s: float, start_s: float = 0.0
+) -> float:
+    """Integral over the run [start, end] of the records held, in record-days (a record
+    from before the run counts from the start)."""
+    time_s = np.asarray(time_s, dtype=float)
+    until = np.minimum(time_s + np.asarray(retention_s, dtype=float), end_s)
+    held = np.clip(until - np.maximum(time_s, start_s), 0.0, None)
+    return float(held.sum() / DAY_S)
 
 
 def _share(count: int, total: int, observed: bool) -> float | None:
@@ -377,84 +201,108 @@ def privacy_metrics(
     retention_s: np.ndarray,
     n_residents: int,
     homes: np.ndarray,
-    opted_in: np.ndarray,
     end_s: float,
     rng: np.random.Generator,
     time_resolution_s: float = 3600.0,
     start_hour: float = 0.0,
     sample_persons: int = 500,
+    impaired: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """The ``privacy`` block of ``metrics.json``.
 
     Args:
-        observed: every observation of the run, before anonymisation (``person`` set).
-        stored: the records put into stores, after anonymisation.
+        observed: every observation of the run, before anonymisation (``person`` set);
+            rows before time 0 are the stores' history (not counted as observed).
+        stored: the records put into stores, after anonymisation, with a
+            ``consented`` column: the resident agreed to this record (an app they
+            share this kind of data with); absent: nobody consented to anything.
         retention_s: retention of each record of ``stored`` (s; ``inf`` forever);
             the records held at ``end_s`` are those observed in (end - R, end].
         n_residents: residents are persons ``0 .. n_residents - 1``.
         homes: home place of each resident, at the analysis resolution.
-        opted_in: whether each resident consented.
         end_s: end of the run.
         rng: draws the sampled persons and the unicity points.
         sample_persons: unicity and risk are computed on at most this many
             exposed residents (drawn at random); the 95 % interval is reported.
+        impaired: per resident, whether they really have reduced mobility (a
+            special-category record of anyone else is a false positive).
     """
     person_observed = np.asarray(observed["person"], dtype=np.int64)
+    during = np.asarray(observed["time_s"], dtype=float) >= 0.0
     residents_observed = bool(((person_observed >= 0) & (person_observed < n_residents)).any())
     stored_time = np.asarray(stored["time_s"], dtype=float)
     retention_s = np.asarray(retention_s, dtype=float)
     kept = (stored_time > end_s - retention_s) & (stored_time <= end_s)
     ident_stored = identifiable(stored)
-    held = _restrict(stored, kept & ident_stored)  # one copy: the identifiable records held
+    consented = np.asarray(stored.get("consented", np.zeros(len(stored_time), bool)), bool)
+    columns = ("time_s", "place", "person", "subject", "cls", "system", "store", "sensitive")
+    # one copy: the identifiable records held
+    held = _restrict({k: stored[k] for k in columns}, kept & ident_stored)
     person = held["person"]
     resident = (person >= 0) & (person < n_residents)
     exposed = np.unique(person[resident])
     sensitive = np.unique(person[resident & held["sensitive"].astype(bool)])
+    real = np.asarray(impaired, bool) if impaired is not None else np.ones(n_residents, bool)
+    direct = np.unique(person[resident & (held["cls"] == DIRECT)])
+    beyond = np.unique(person[resident & ~consented[kept & ident_stored]])
     sample = exposed
     if len(exposed) > sample_persons:
         sample = np.sort(rng.choice(exposed, size=sample_persons, replace=False))
     result: dict[str, Any] = {
-        "records_observed": len(person_observed),
-        "identifiable_records_stored": int(ident_stored.sum()),
+        "records_observed": int(during.sum()),
+        "identifiable_records_stored": int((ident_stored & (stored_time >= 0.0)).sum()),
         "identifiable_records_retained": len(person),
         "identifiable_record_days": identifiable_record_days(
             stored_time[ident_stored], retention_s[ident_stored], end_s
         ),
         "persons_exposed": len(exposed),
         "persons_exposed_share": len(exposed) / n_residents if n_residents else None,
+        "directly_identified": len(direct),
         "sensitive_persons_exposed": len(sensitive),
-        "nonconsenting_persons_exposed": int((~np.asarray(opted_in, bool)[exposed]).sum()),
+        "sensitive_false_positives": int((~real[sensitive]).sum()),
+        "nonconsenting_persons_exposed": len(beyond),
         "untrusted_vendor_records": int((np.asarray(stored["untrusted"], bool) & kept).sum()),
         "sampled_persons": len(sample),
     }
+    measures = (
+        "unicity_p2", "unicity_p4", "unicity_p2_persons", "unicity_p4_persons",
+        "reidentification_risk_mean", "home_inferred_share", "linkable_persons_share",
+    )  # fmt: skip
     if len(person) == 0:  # nothing identifiable retained: no trace to analyse
         empty = 0.0 if residents_observed else None
-        result.update(
-            dict.fromkeys(("unicity_p2", "unicity_p4", "reidentification_risk_mean"), empty)
-        )
+        result.update(dict.fromkeys(measures, empty))
         result.update(unicity_p2_ci95=None, unicity_p4_ci95=None)
-        result.update(home_inferred_share=empty, linkable_persons_share=empty)
+        result.update(dict.fromkeys(("expected_reidentified", "home_inferred_persons"),
+                                    0 if residents_observed else None))  # fmt: skip
         return result
-    traces = _Traces(held, time_resolution_s)  # built once for unicity and risk
-    for points in (2, 4):
-        singled = unicity(traces, sample, points, rng)
-        share = _share(int(singled.sum()), len(sample), residents_observed)
-        low, high = wilson_interval(int(singled.sum()), len(sample))
-        result[f"unicity_p{points}"] = share
-        result[f"unicity_p{points}_ci95"] = (
-            [low, high] if share is not None and len(sample) else None
-        )
-    risk = reidentification_risk(traces, sample)
-    result["reidentification_risk_mean"] = (
-        (float(risk.mean()) if len(sample) else 0.0) if residents_observed else None
+    traces = Traces(held, time_resolution_s)  # built once for unicity and risk
+    sampled_traces = np.concatenate(
+        [traces.traces_of_person(p) for p in sample.tolist()] or [np.empty(0, np.int64)]
     )
-    homes_found = home_inferred(held, exposed, homes, start_hour)
-    result["home_inferred_share"] = _share(int(homes_found.sum()), len(exposed), residents_observed)
+    singled = trace_unicity(traces, sampled_traces, (2, 4), rng)
+    owner = traces.trace_person[sampled_traces]
+    for points in (2, 4):
+        hits = int(singled[points].sum())
+        low, high = wilson_interval(hits, len(sampled_traces))
+        result[f"unicity_p{points}"] = _share(hits, len(sampled_traces), residents_observed)
+        result[f"unicity_p{points}_ci95"] = [low, high] if len(sampled_traces) else None
+        persons_hit = len(np.unique(owner[singled[points]]))
+        result[f"unicity_p{points}_persons"] = _share(persons_hit, len(sample), True)
+    risk = reidentification_risk(traces, sample)
+    result["reidentification_risk_mean"] = float(risk.mean()) if len(sample) else 0.0
+    # certain for a direct identifier; the attack's risk for the others (from the sample)
+    others = ~np.isin(sample, direct)
+    mean_other = float(risk[others].mean()) if others.any() else 0.0
+    result["expected_reidentified"] = len(direct) + mean_other * (len(exposed) - len(direct))
+    if len(np.unique(held["place"])) > 1:
+        homes_found = int(home_inferred(held, exposed, homes, start_hour).sum())
+    else:  # one place (the whole district): a trace says nothing about where anyone lives
+        homes_found = 0
+    result["home_inferred_persons"] = homes_found
+    result["home_inferred_share"] = _share(homes_found, len(exposed), residents_observed)
     linked = linkable_persons(held)
     linked = linked[(linked >= 0) & (linked < n_residents)]
-    result["linkable_persons_share"] = (
-        len(linked) / n_residents if residents_observed and n_residents else None
-    )
+    result["linkable_persons_share"] = len(linked) / n_residents if n_residents else None
     return result
 
 

@@ -229,7 +229,10 @@ def test_the_default_station_is_the_intersection_nearest_the_centre(district) ->
 
 @pytest.fixture(scope="module")
 def attacked():
-    attack = "attacks=[{at: 5min, entry: crossing_cameras, duration: 10min, effect: [fail_safe_flash, exfiltrate]}]"
+    attack = (
+        "attacks=[{at: 5min, entry: crossing_cameras, duration: 10min,"
+        " effect: [fail_safe_flash, exfiltrate]}]"
+    )
     return run_scenario(load_scenario(SCENARIO, [*SHORT, attack]))
 
 
@@ -283,7 +286,8 @@ def test_an_attack_disrupts_the_crossing_service(attacked) -> None:
 def test_privacy_metrics_count_exposed_residents(attacked) -> None:
     privacy = attacked.metrics["privacy"]
     assert 0 < privacy["persons_exposed"] <= 1500
-    assert privacy["records_observed"] >= privacy["identifiable_records_retained"] > 0
+    # the stores hold the days before the run too (steady state), more than it observed
+    assert privacy["identifiable_records_retained"] > privacy["records_observed"] > 0
 
 
 def test_memory_estimate_counts_the_maps_intersections(district) -> None:

@@ -17,9 +17,11 @@ from metrics.privacy import (
     linkable_persons,
     privacy_metrics,
     reidentification_risk,
+    trace_unicity,
     unicity,
     wilson_interval,
 )
+from metrics.traces import Traces
 
 H = 3600.0
 COLUMNS = ("time_s", "place", "person", "subject", "cls", "system", "store", "sensitive")
@@ -172,15 +174,16 @@ def test_wilson_interval() -> None:
 
 
 def _metrics(observed, stored, n_residents=5):
+    stored = {**stored, "consented": np.isin(stored["person"], [A, C, E])}
     return privacy_metrics(
         observed,
         stored,
         retention_s=np.full(len(stored["time_s"]), math.inf),
         n_residents=n_residents,
         homes=np.zeros(n_residents, dtype=int),
-        opted_in=np.array([True, False, True, False, True][:n_residents]),
         end_s=48 * H,
         rng=np.random.default_rng(0),
+        impaired=np.zeros(n_residents, dtype=bool),
     )
 
 
@@ -190,9 +193,13 @@ def test_privacy_metrics_on_the_hand_built_traces() -> None:
     assert result["persons_exposed"] == 5
     assert result["persons_exposed_share"] == 1.0
     assert result["nonconsenting_persons_exposed"] == 2  # B and D
-    assert result["unicity_p2"] == pytest.approx(1 / 5)
+    assert result["unicity_p2"] == pytest.approx(1 / 5)  # one trace per person here
+    assert result["unicity_p2_persons"] == pytest.approx(1 / 5)
     assert result["reidentification_risk_mean"] == pytest.approx((2 / 3 + 2 + 1 / 5) / 5)
     assert result["linkable_persons_share"] == 0.0
+    # faces name everyone with certainty, whatever the attack's risk
+    assert result["directly_identified"] == 5
+    assert result["expected_reidentified"] == pytest.approx(5.0)
 
 
 def test_nothing_to_measure_is_null_and_counts_only_expose_nobody() -> None:
@@ -265,3 +272,79 @@ def test_the_most_revealing_pair_may_involve_a_common_point() -> None:
     risk = reidentification_risk(table(rows), np.array([owner, x]))
     # X: every pair of X's points is also O's -> 1/2
     assert risk == pytest.approx([1.0, 0.5])
+
+
+def pseudo(hour, place, person, subject):
+    return (hour, place, person, subject, PSEUDONYMOUS, 0, 0, 0)
+
+
+def _singled_out_share(data, trace_rows, points):
+    """De Montjoye by brute force: the share of ``points``-subsets of one trace's distinct
+    points whose matching traces all belong to its person."""
+    from itertools import combinations
+
+    point = list(
+        zip(data["place"].tolist(), (data["time_s"] // H).astype(int).tolist(), strict=True)
+    )
+    held: dict[int, set] = {}
+    owner: dict[int, int] = {}
+    for p, subject, who in zip(
+        point, data["subject"].tolist(), data["person"].tolist(), strict=True
+    ):
+        held.setdefault(subject, set()).add(p)
+        owner[subject] = who
+    mine = sorted(held[trace_rows])
+    subsets = list(combinations(mine, min(points, len(mine))))
+    hits = 0
+    for known in subsets:
+        matching = {owner[s] for s, pts in held.items() if set(known) <= pts}
+        hits += matching == {owner[trace_rows]}
+    return hits / len(subsets)
+
+
+def test_unicity_per_trace_equals_the_brute_force_with_several_pseudonyms_per_person() -> None:
+    # persons 0-3 with two or three pseudonyms each (daily rotation): person 0's day-1
+    # trace shares points with person 1's, person 2 repeats person 0's day-2 places
+    rows = [
+        pseudo(8, 1, 0, 10), pseudo(9, 2, 0, 10), pseudo(17, 3, 0, 10), pseudo(18, 4, 0, 10),
+        pseudo(32, 1, 0, 11), pseudo(41, 5, 0, 11),
+        pseudo(8, 1, 1, 20), pseudo(9, 2, 1, 20), pseudo(17, 6, 1, 20),
+        pseudo(32, 1, 1, 21), pseudo(33, 2, 1, 21), pseudo(56, 3, 1, 22),
+        pseudo(32, 1, 2, 30), pseudo(41, 5, 2, 30), pseudo(42, 6, 2, 30),
+        pseudo(8, 1, 3, 40), pseudo(17, 3, 3, 40), pseudo(18, 4, 3, 40), pseudo(19, 2, 3, 40),
+    ]  # fmt: skip
+    data = table(rows)
+    traces = Traces(data, H)
+    subjects = np.unique(data["subject"])  # trace t is the t-th subject (store 0)
+    expected = {p: np.array([_singled_out_share(data, s, p) for s in subjects]) for p in (2, 4)}
+    runs = 400
+    hits = {p: np.zeros(len(subjects)) for p in (2, 4)}
+    rng = np.random.default_rng(11)
+    for _ in range(runs):
+        singled = trace_unicity(traces, np.arange(len(subjects)), (2, 4), rng)
+        assert not (singled[2] & ~singled[4]).any()  # more points never single out fewer
+        for p in (2, 4):
+            hits[p] += singled[p]
+    for p in (2, 4):
+        sd = np.sqrt(runs * expected[p] * (1 - expected[p]))
+        assert np.all(np.abs(hits[p] - runs * expected[p]) <= 4 * sd + 1e-9), (p, hits[p])
+    # the person view: singled out through any of their traces (same draws)
+    for person in range(4):
+        own = traces.traces_of_person(person)
+        by_trace = trace_unicity(traces, own, (2,), np.random.default_rng(person))[2]
+        by_person = unicity(traces, np.array([person]), 2, np.random.default_rng(person))
+        assert by_person.tolist() == [bool(by_trace.any())]
+
+
+def test_rotation_never_makes_p2_exceed_p4_in_the_metrics() -> None:
+    rng = np.random.default_rng(4)
+    rows = [
+        pseudo(int(day * 24 + rng.integers(7, 20)), int(rng.integers(0, 6)), who, who * 10 + day)
+        for who in range(30)
+        for day in range(5)
+        for _ in range(4)
+    ]
+    data = table(rows)
+    result = _metrics(data, data, n_residents=30)
+    assert result["unicity_p2"] <= result["unicity_p4"]
+    assert result["unicity_p2_persons"] <= result["unicity_p4_persons"]

@@ -34,7 +34,8 @@ def _result(
     policy: tuple[tuple[str, Any], ...] = (),
     travel_times: bool = True,
 ) -> RunResult:
-    sections: dict[str, Any] = {"consent": {"opt_in_rate": opt_in_rate}}
+    # two days of store history: steady state, kept short (a month: test_steady_state.py)
+    sections: dict[str, Any] = {"consent": {"opt_in_rate": opt_in_rate}, "history": "2d"}
     for path, value in policy:  # ("retention.direct", "1h") -> nested
         *parents, leaf = path.split(".")
         node = sections
@@ -216,7 +217,8 @@ def test_monitoring_that_cannot_act_warns() -> None:
 def test_surveillance_default_exposes_more_than_the_opt_in_city() -> None:
     results = {}
     for name in ("aizuwakamatsu_opt_in", "surveillance_default"):
-        result = twin.run(twin.load(f"scenarios/{name}.yaml", {"duration": "6h", "warmup": 0}))
+        changes = {"duration": "6h", "warmup": 0, "policy.history": "1d"}
+        result = twin.run(twin.load(f"scenarios/{name}.yaml", changes))
         assert result.warnings == []
         results[name] = result.metrics["privacy"]
     opt_in, surveillance = results["aizuwakamatsu_opt_in"], results["surveillance_default"]
@@ -241,7 +243,7 @@ def test_compare_draws_efficiency_against_real_privacy_metrics(tmp_path: Path) -
                     seed=replication + 1,
                     city={"rows": 2, "cols": 2},
                     services={"traffic_monitoring": {"method": "anpr"}},
-                    policy={"retention": {"direct": keep}},
+                    policy={"retention": {"direct": keep}, "history": "1d"},
                 )
                 metrics = twin.run(scenario).metrics
                 params = {"policy.retention.direct": keep}
@@ -289,9 +291,10 @@ def test_the_privacy_scenarios_run_their_three_days(name: str) -> None:
     assert privacy["unicity_p4"] is not None and privacy["reidentification_risk_mean"] > 0
 
 
-def test_pseudonym_rotation_lowers_multi_day_unicity() -> None:
-    """Three days of plates: a daily pseudonym cuts each trace at midnight, so points from
-    different days no longer single anyone out; a monthly one keeps the whole trace."""
+def test_pseudonym_rotation_never_makes_two_points_beat_four() -> None:
+    """Days of plates: a daily pseudonym cuts each trace at midnight. Per trace (de
+    Montjoye), a day of habitual places still singles most cars out, so rotation hides
+    less than a person-level reading suggested; two points never beat four."""
     outcomes = {}
     for rotation in ("1d", "30d"):
         scenario = build(
@@ -300,12 +303,19 @@ def test_pseudonym_rotation_lowers_multi_day_unicity() -> None:
             city={"rows": 3, "cols": 3},
             demand={"vehicles_per_hour": 200, "pedestrians_per_hour": 0},
             services={"traffic_monitoring": {"method": "anpr"}},
-            policy={"anonymisation": "pseudonymise", "pseudonym_rotation": rotation},
+            policy={
+                "anonymisation": "pseudonymise",
+                "pseudonym_rotation": rotation,
+                "history": "2d",
+            },
         )
         outcomes[rotation] = twin.run(scenario).metrics["privacy"]
     daily, monthly = outcomes["1d"], outcomes["30d"]
     assert daily["persons_exposed"] == monthly["persons_exposed"] > 0  # same records kept
-    assert daily["unicity_p4"] < monthly["unicity_p4"]
+    for metrics in (daily, monthly):
+        assert metrics["unicity_p2"] <= metrics["unicity_p4"]
+        assert metrics["unicity_p2_persons"] <= metrics["unicity_p4_persons"]
+    assert daily["reidentification_risk_mean"] <= monthly["reidentification_risk_mean"]
     assert daily["linkable_persons_share"] == monthly["linkable_persons_share"] == 0.0
 
 
@@ -313,6 +323,7 @@ def test_same_seed_same_privacy_section() -> None:
     scenario = build(
         duration="2h",
         services={"crossing_assist": "camera_ai", "traffic_monitoring": {"method": "bluetooth"}},
+        policy={"history": "2d"},
     )
     first, second = twin.run(scenario), twin.run(scenario)
     assert first.metrics["privacy"] == second.metrics["privacy"]
@@ -330,3 +341,93 @@ def test_validate_warns_of_a_vendor_for_a_system_the_city_lacks(capsys) -> None:
     assert "warning: policy.vendors.nowhere: no deployed sensor belongs to this system" in err
     assert main([*args, "--set", "policy.vendors.app_vendor_cloud.name=X"]) == 0
     assert "policy.vendors" not in capsys.readouterr().err  # the app's cloud is deployed
+
+
+def test_each_resident_shares_only_the_kinds_they_chose() -> None:
+    """Everyone opts in; half share their trips, half their mobility needs, each drawn
+    per resident: the app keeps an account's trips only for those who share them, and
+    reduced mobility only for those who share both."""
+    result = _result(
+        "opt_in_app",
+        opt_in_rate=1.0,
+        policy=(("consent.share_trips", 0.5), ("consent.share_mobility_needs", 0.5)),
+    )
+    assert result.privacy is not None
+    persons, records = result.privacy.persons, result.privacy.records
+    trips, needs = persons.shares["trips"], persons.shares["mobility_needs"]
+    assert 0.35 < trips.mean() < 0.65 and 0.35 < needs.mean() < 0.65
+    named = (records.subject >= 0) & (records.person >= 0) & (records.person < len(persons))
+    in_trip_records = np.unique(records.person[named])
+    in_health_records = np.unique(records.person[named & records.sensitive])
+    assert np.isin(in_trip_records, np.flatnonzero(trips)).all()
+    # a resident who shares trips but not their mobility needs: in trip records, no health
+    trips_only = np.flatnonzero(trips & ~needs & persons.impaired)
+    assert len(np.intersect1d(trips_only, in_trip_records)) > 0
+    assert len(np.intersect1d(trips_only, in_health_records)) == 0
+    assert np.isin(in_health_records, np.flatnonzero(trips & needs & persons.impaired)).all()
+    assert result.metrics["privacy"]["nonconsenting_persons_exposed"] == 0  # type: ignore[index]
+
+
+def test_opting_in_to_an_app_is_no_consent_to_cameras() -> None:
+    for rate in (0.0, 1.0):
+        privacy = _privacy("camera_ai", opt_in_rate=rate)
+        assert privacy["nonconsenting_persons_exposed"] == privacy["persons_exposed"] > 0
+        assert privacy["directly_identified"] == privacy["persons_exposed"]
+
+
+def test_a_short_run_starts_with_stores_at_steady_state() -> None:
+    """Two hours with 1-day retention: the stores already hold the day before, from the
+    residents' routines; an attack at the start steals a day, not nothing."""
+    scenario = build(
+        duration="2h",
+        city={"rows": 3, "cols": 3},
+        demand={"vehicles_per_hour": 200, "pedestrians_per_hour": 150},
+        services={"crossing_assist": "camera_ai", "traffic_monitoring": {"method": "anpr"}},
+        policy={"retention": {"direct": "1d"}},
+    )
+    result = twin.run(scenario)
+    assert result.privacy is not None
+    privacy = result.metrics["privacy"]
+    records = result.privacy.records
+    before = records.time_s < 0
+    assert privacy["history_days"] == 1  # type: ignore[index]
+    assert records.time_s[before].min() >= -86_400.0 and before.sum() > (~before).sum()
+    # residents the run never saw are exposed by the day before
+    assert len(np.unique(records.person[before])) > len(np.unique(records.person[~before]))
+    # nothing from before is counted as observed during the run
+    assert privacy["records_observed"] == int((~before).sum())  # type: ignore[index]
+    empty = twin.run(scenario.with_changes({"policy.history": 0}))
+    assert empty.metrics["privacy"]["history_days"] == 0  # type: ignore[index]
+    assert (
+        empty.metrics["privacy"]["persons_exposed"] < privacy["persons_exposed"]  # type: ignore[index]
+    )
+
+
+def test_the_vehicle_owners_are_drawn_again_exactly() -> None:
+    from twin.digital.steady_state import _car_habits
+    from twin.simulation.model import CityModel
+
+    model = CityModel(build(**DAY, services={"traffic_monitoring": {"method": "anpr"}}))
+    model.run_to_end()
+    owners, habits = _car_habits(model)
+    np.testing.assert_array_equal(owners, model.vehicle_owners)
+    resident = owners < len(model.residents)
+    assert set(owners[resident].tolist()) <= set(habits.owner.tolist())
+
+
+def test_the_results_folder_says_who_the_persons_are(tmp_path: Path) -> None:
+    args = ["run", "scenarios/baseline.yaml", "--out", str(tmp_path), "--no-plots", "--quiet"]
+    args += ["--set", "duration=1h", "--set", "services.crossing_assist=opt_in_app"]
+    args += ["--set", "policy.history=1d"]
+    assert main([*args, "--trajectories"]) == 0
+    persons = np.genfromtxt(tmp_path / "persons.csv", delimiter=",", names=True, dtype=int)
+    residents = persons[persons["resident"] == 1]
+    scenario = twin.load("scenarios/baseline.yaml")
+    assert len(residents) == scenario.population.residents
+    assert (residents["shares_trips"] <= residents["opted_in"]).all()
+    assert (residents["home"] >= 0).all()
+    header = (tmp_path / "trajectories.csv").read_text().splitlines()[0].split(",")
+    assert header[:4] == ["uid", "lat", "lng", "datetime"]
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    rows = (tmp_path / "trajectories.csv").read_text().splitlines()[1:]
+    assert len(rows) == metrics["privacy"]["identifiable_records_retained"]

@@ -76,7 +76,7 @@ def test_report_from_a_hand_made_folder(tmp_path):
     text = (tmp_path / "report.md").read_text()
     assert "8 crossing cameras" in text and "16 push buttons" in text
     assert "everyone who passes, whether they agreed or not" in text
-    assert "disability" in text and "Run by Acme Vision" in text
+    assert "reduced mobility" in text and "Run by Acme Vision" in text
     assert "recognise pedestrians who need more time" in text
     assert "Kept for: 7 days" in text and "Kept for: 1 day." in text
     assert "| people exposed | 130 |" in text and "nothing to measure" in text
@@ -115,7 +115,7 @@ def test_report_lists_every_sensor_of_a_real_run(tmp_path):
     for sensor in sensing.sensors.values():
         assert f"{sensor.count} {sensor.name.replace('_', ' ')}" in text
         assert f"System: {sensor.system}" in text
-    assert "images of faces: you can be recognised" in text
+    assert "a direct identifier (a face or a number plate): it names you" in text
     assert "average delay per car trip" in text
 
 

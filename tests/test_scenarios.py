@@ -37,7 +37,8 @@ def _early_attacks(path: Path, start: str, length: str) -> list[str]:
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
 def test_bundled_scenario_runs(path: Path) -> None:
     early = _early_attacks(path, "5min", "5min")
-    scenario = load_scenario(path, ["duration=20min", "warmup=5min", *early])
+    # a day of store history keeps it short (steady state itself: tests/test_steady_state.py)
+    scenario = load_scenario(path, ["duration=20min", "warmup=5min", "policy.history=1d", *early])
     assert scenario.name == path.stem
     result = run_scenario(scenario)
     efficiency = result.metrics["efficiency"]
@@ -76,6 +77,7 @@ def test_scenario_header_command_runs(
     """Each command a scenario's header suggests runs (on a short horizon)."""
     monkeypatch.chdir(ROOT)
     short = ["--set", "duration=10min", "--set", "warmup=0", "--quiet", "--out", str(tmp_path)]
+    short += ["--set", "policy.history=1d"]  # a day of store history keeps it short
     for override in _early_attacks(ROOT / args[0], "2min", "3min"):
         short += ["--set", override]
     assert main(["run", *args, *short]) == 0

@@ -21,6 +21,7 @@ from twin.services.base import PEDESTRIANS, Control, Part, Sites, Table
 
 ROOT = Path(__file__).resolve().parents[1]
 SHORT = ["--set", "duration=20min", "--set", "warmup=0", "--set", "city.rows=2"]
+SHORT += ["--set", "policy.history=1d"]  # a day of store history keeps the runs short
 
 
 class FootfallCounter(Service):

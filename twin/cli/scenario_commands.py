@@ -34,15 +34,20 @@ SUMMARY_ROWS = (
 #: (metric, label, format): the privacy rows of the summary (``metrics.json`` -> ``privacy``).
 PRIVACY_ROWS = (
     ("records_observed", "sensor records observed", "{:,.0f}"),
+    ("history_days", "days held from before the run", "{:,.0f}"),
     ("identifiable_records_retained", "identifiable records retained", "{:,.0f}"),
     ("persons_exposed", "residents exposed", "{:,.0f}"),
-    ("persons_exposed_share", "  share of residents", "{:.2f}"),
+    ("directly_identified", "  identified with certainty", "{:,.0f}"),
+    ("expected_reidentified", "  expected re-identified", "{:,.0f}"),
     ("sensitive_persons_exposed", "  with health data (Art. 9)", "{:,.0f}"),
-    ("nonconsenting_persons_exposed", "  who never consented", "{:,.0f}"),
-    ("unicity_p4", "singled out by 4 points (share)", "{:.2f}"),
+    ("sensitive_false_positives", "    wrongly flagged", "{:,.0f}"),
+    ("nonconsenting_persons_exposed", "  beyond their consent", "{:,.0f}"),
+    ("persons_exposed_share", "  share of residents", "{:.2f}"),
+    ("unicity_p4", "traces singled out by 4 points", "{:.2f}"),
     ("reidentification_risk_mean", "re-identification risk, mean", "{:.2f}"),
     ("linkable_persons_share", "linkable across systems (share)", "{:.2f}"),
     ("untrusted_vendor_records", "records an untrusted vendor reaches", "{:,.0f}"),
+    ("release_persons_singled_out", "alone in a published count", "{:,.0f}"),
 )
 #: (metric, label, format): the security rows (``metrics.json`` -> ``security``), each a
 #: mean with its 95 % interval over the attack's replications.
@@ -80,7 +85,7 @@ def summary_lines(result: RunResult) -> list[str]:
     lines = []
     for values, section in sections:
         if values is privacy:
-            lines.append("  privacy (what the stores retain at the end)")
+            lines.append("  privacy (what the stores retain at the end, steady state)")
         if values is security:
             lines.append(_security_heading(values))
         for key, label, fmt in section:
@@ -126,6 +131,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     _add_set(run)
     run.add_argument(
         "--trips", action="store_true", help="also write every trip and crossing as CSV"
+    )
+    run.add_argument(
+        "--trajectories",
+        action="store_true",
+        help="also write the identifiable records held at the end as trajectories "
+        "(trajectories.csv: uid, lat, lng, datetime; scikit-mobility's columns)",
     )
     run.add_argument(
         "--no-plots",
@@ -231,7 +242,9 @@ def _run(args: argparse.Namespace) -> int:
         for line in (w for w in result.warnings if w not in early):  # found by the run
             print(f"twin: warning: {line}", file=sys.stderr)
         log = run_log(result, str(args.scenario), " ".join(overrides) or "none")
-        written = write_results(result, out, log, trips=args.trips, plots=args.plots)
+        written = write_results(
+            result, out, log, trips=args.trips, plots=args.plots, trajectories=args.trajectories
+        )
     if not args.quiet:
         print(
             f"\n{scenario.name} (seed {scenario.seed}, {format_duration(scenario.duration)}, "

@@ -1,6 +1,6 @@
 """The data policy applied to what the sensors saw: the records each store receives.
 
-One home for the rule: consent and anonymisation (``records.build_records``), where
+One home for the rule: anonymisation (``records.build_records``), where
 records sit (``stores``) and who can reach them (vendors). The run's privacy
 analysis, the blast radius of a leak and the explorer's live indicators all call
 :func:`records_for_policy`.
@@ -38,6 +38,4 @@ def records_for_policy(
         pseudonym_rotation_s=policy.pseudonym_rotation,
         aggregate_interval_s=policy.aggregate_interval,
         end_s=end_s,
-        share_trips=policy.consent.share_trips,
-        share_mobility_needs=policy.consent.share_mobility_needs,
     )

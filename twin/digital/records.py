@@ -32,19 +32,14 @@ __all__ = [
 ]
 
 
-def stored_class(
-    identifiability: int | str,
-    anonymisation: str,
-    opt_in: bool = False,
-    share_trips: bool = True,
-) -> str:
+def stored_class(identifiability: int | str, anonymisation: str) -> str:
     """The class (``CLASS_NAMES``) of the records a sensor's observations become in the
     stores: what it captures (by identifiability level or its name in ``sensors.json``),
-    then consent (an opted-in resident who keeps their trips leaves only counts) and
-    anonymisation (pseudonyms for every identifier, or counts only).
+    then anonymisation (pseudonyms for every identifier, or counts only).
 
     The one statement of this rule: :func:`build_records` applies it to every
-    observation, the report and the explorer to each sensor.
+    observation, the report and the explorer to each sensor. What a resident did not
+    consent to never reaches it: an app records them as an anonymous count.
     """
     level = (
         IDENTIFIABILITY.index(identifiability)
@@ -52,7 +47,7 @@ def stored_class(
         else identifiability
     )
     cls = int(CAPTURED_CLASS[level])
-    if (opt_in and not share_trips) or anonymisation == "aggregate":
+    if anonymisation == "aggregate":
         cls = AGGREGATE
     elif anonymisation == "pseudonymise" and cls != AGGREGATE:
         cls = PSEUDONYMOUS
@@ -179,8 +174,10 @@ def observations_from_sensing(
     index = {name: i for i, name in enumerate(systems)}
     system_of = np.array([index[s.system] for s in sensors], dtype=np.int64)
     opt_in_of = np.array([s.observes == OPTED_IN for s in sensors], dtype=bool)
-    cls = CAPTURED_CLASS[np.asarray(log["identifiability"], dtype=np.int64)]
     subject = np.asarray(log["subject"], dtype=np.int64)
+    # a record that names nobody (an app user who keeps their trips) is a count
+    captured = CAPTURED_CLASS[np.asarray(log["identifiability"], dtype=np.int64)]
+    cls = np.where(subject >= 0, captured, AGGREGATE)
     person = np.full(len(subject), -1, dtype=np.int64)
     if len(resident_ids):
         position = np.clip(np.searchsorted(resident_ids, subject), 0, len(resident_ids) - 1)
@@ -216,14 +213,11 @@ def build_records(
     pseudonym_rotation_s: float = 86_400.0,
     aggregate_interval_s: float = 3600.0,
     end_s: float = np.inf,
-    share_trips: bool = True,
-    share_mobility_needs: bool = True,
 ) -> Records:
-    """Apply consent and anonymisation: the records the stores receive (the rule of
-    :func:`stored_class`, observation by observation).
+    """Apply anonymisation: the records the stores receive (the rule of
+    :func:`stored_class`, observation by observation). Consent is applied where the
+    data is made (an app records only what each resident shares).
 
-    - Opted-in residents who do not share their trips leave only counts; those who
-      do not share mobility needs leave no special-category attribute.
     - ``raw``: identifiers as captured (faces and plates name the person; a
       device MAC or app account is one persistent id per person).
     - ``pseudonymise``: every identifier becomes a pseudonym, one per store,
@@ -232,16 +226,12 @@ def build_records(
     """
     obs = observations
     cls = obs.cls.astype(np.int8).copy()
-    sensitive = obs.sensitive.copy()
-    if not share_trips:
-        cls[obs.opt_in] = AGGREGATE
-    if not share_mobility_needs:
-        sensitive[obs.opt_in] = False
+    sensitive = obs.sensitive
     if anonymisation == "aggregate":
         cls[:] = AGGREGATE
     store_of = np.asarray(store_of_system, dtype=np.int64)
     untrusted = np.asarray(untrusted_store, dtype=bool)
-    named = cls != AGGREGATE
+    named = (cls != AGGREGATE) & (obs.person >= 0)
     subject = obs.person[named].astype(np.int64)
     named_cls = cls[named]
     store = store_of[obs.system[named]]
@@ -261,6 +251,8 @@ def build_records(
         untrusted=untrusted[store],
         count=np.ones(len(subject), dtype=np.int64),
     )
+    if named.all():
+        return identified
     interval = aggregate_interval_s if anonymisation == "aggregate" else None
     counts = _counts(_take(obs, ~named), store_of, untrusted, interval, end_s)
     return _concat([identified, counts])

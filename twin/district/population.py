@@ -9,6 +9,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from agents.pedestrian import Resident, draw_walking_speeds
+from twin.scenario.policy import CONSENT_KINDS
 
 if TYPE_CHECKING:
     import mesa
@@ -34,8 +35,9 @@ def create_residents(
     streets (a block: the median street between intersections), uniform over those
     intersections and then over their corners, never the home corner itself. A
     resident *needs time* when impaired or slower than the clearance speed; a share
-    ``policy.consent.opt_in_rate`` opts in to app-based services (drawn from its own
-    stream, so consent never changes who lives where).
+    ``policy.consent.opt_in_rate`` opts in to app-based services, and each who does
+    shares each kind of data (``CONSENT_KINDS``) with its stated probability (drawn from
+    their own stream, so consent never changes who lives where).
     """
     population = scenario.population
     n = population.residents
@@ -63,7 +65,12 @@ def create_residents(
     impaired = rng.random(n) < population.impaired_share
     speeds = draw_walking_speeds(rng, impaired)
     needs_time = impaired | (speeds < scenario.signals.clearance_speed_mps)
-    opted_in = consent_rng.random(n) < scenario.policy.consent.opt_in_rate
+    consent = scenario.policy.consent
+    opted_in = consent_rng.random(n) < consent.opt_in_rate
+    kinds = {
+        kind: opted_in & (consent_rng.random(n) < getattr(consent, key))
+        for key, kind in CONSENT_KINDS.items()
+    }
     return [
         Resident(
             model,
@@ -73,6 +80,7 @@ def create_residents(
             impaired=bool(impaired[i]),
             needs_time=bool(needs_time[i]),
             opted_in=bool(opted_in[i]),
+            shares=frozenset(kind for kind, chosen in kinds.items() if chosen[i]),
         )
         for i in range(n)
     ]

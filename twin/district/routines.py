@@ -30,9 +30,11 @@ __all__ = [
     "JITTER_S",
     "RESIDENT_CAR_TRIP_SHARE",
     "VISITOR_TRIPS_MEAN",
+    "CarHabits",
     "PedestrianSchedule",
     "Routines",
     "draw_routines",
+    "owners_and_habits",
     "pedestrian_schedule",
     "vehicle_owners",
 ]
@@ -162,6 +164,23 @@ def vehicle_owners(
     drawn from the profile). Otherwise the driver is one of a pool of visitors
     sized so each makes ``visitor_trips_mean`` trips on average.
     """
+    return owners_and_habits(
+        rng, start_s, residents, start_hour, profile, car_ownership, resident_trip_share,
+        visitor_trips_mean,
+    )[0]  # fmt: skip
+
+
+def owners_and_habits(
+    rng: np.random.Generator,
+    start_s: np.ndarray,
+    residents: int,
+    start_hour: float = 0.0,
+    profile: str = "flat",
+    car_ownership: float = CAR_OWNERSHIP,
+    resident_trip_share: float = RESIDENT_CAR_TRIP_SHARE,
+    visitor_trips_mean: float = VISITOR_TRIPS_MEAN,
+) -> tuple[np.ndarray, CarHabits]:
+    """:func:`vehicle_owners`, and the car owners' habitual driving hours it drew."""
     n = len(start_s)
     owners_mask = rng.random(residents) < car_ownership
     owners = np.flatnonzero(owners_mask)
@@ -170,17 +189,29 @@ def vehicle_owners(
     visitors = int((~resident_trip).sum())
     pool = max(1, round(visitors / visitor_trips_mean))
     result[~resident_trip] = residents + rng.integers(0, pool, visitors)
+    habits = CarHabits(np.empty(0, dtype=np.int64), np.empty(0))
     if len(owners):
         habit_owner = np.repeat(owners, DRIVES_PER_OWNER)
         habit_h = clock_hours(rng, len(habit_owner), profile)
         order = np.argsort(habit_h)
-        habit_h, habit_owner = habit_h[order], habit_owner[order]
+        habits = CarHabits(habit_owner[order], habit_h[order])
         hour = (start_hour + start_s[resident_trip] / 3600.0) % 24.0
+        result[resident_trip] = habits.owner_at(hour)
+    return result, habits
+
+
+@dataclass(frozen=True)
+class CarHabits:
+    """Habitual driving hours of the car owners, sorted by clock hour."""
+
+    owner: np.ndarray
+    clock_h: np.ndarray
+
+    def owner_at(self, hour: np.ndarray) -> np.ndarray:
+        """The owner whose habitual driving hour is nearest each clock ``hour``."""
+        habit_h, habit_owner = self.clock_h, self.owner
         right = np.searchsorted(habit_h, hour) % len(habit_h)
         left = (right - 1) % len(habit_h)
         gap_right = (habit_h[right] - hour) % 24.0
         gap_left = (hour - habit_h[left]) % 24.0
-        result[resident_trip] = np.where(
-            gap_left <= gap_right, habit_owner[left], habit_owner[right]
-        )
-    return result
+        return np.where(gap_left <= gap_right, habit_owner[left], habit_owner[right])

@@ -19,6 +19,7 @@ import yaml
 
 from agents.sensing import IDENTIFIABILITY as IDENTIFIABILITY_LEVELS
 from twin.digital.records import stored_class
+from twin.digital.stores import store_of_system
 from twin.errors import TwinError
 from twin.results.files import write_atomic
 from twin.results.wording import (
@@ -33,6 +34,7 @@ __all__ = [
     "LABELS",
     "WHOM",
     "identifiability_words",
+    "reach_words",
     "report_blocks",
     "to_html",
     "to_markdown",
@@ -52,7 +54,7 @@ IDENTIFIABILITY = {
     "anonymous": "anonymous: no record can be tied to you",
     "device_id": "a device identifier (your phone or tag): records can be linked to you over time",
     "pseudonym": "a pseudonym: records can be linked to each other, and to you with other data",
-    "face": "images of faces: you can be recognised",
+    "face": "a direct identifier (a face or a number plate): it names you with certainty",
     "plate": "number plates: your car, and so you, can be recognised",
 }
 #: Plain labels of common outcomes; others are shown by name.
@@ -135,19 +137,10 @@ def report_blocks(folder: Path) -> list[Block]:
         if vendor:
             blocks.append(("p", f"Run by {vendor}."))
         blocks.append(("ul", [_describe(s, scenario, links) for s in members]))
-        reach = _reach(links, system, [str(s.get("name")) for s in members])
-        blocks.append(
-            (
-                "p",
-                "Who can reach this data: "
-                + (
-                    "; ".join(reach) + "."
-                    if reach
-                    else "only the system itself (no connection to other systems is declared)."
-                ),
-            )
-        )
-    blocks += policy_blocks(scenario)
+        reach = reach_words(scenario, system, links, list(by_system))
+        blocks.append(("p", f"Who can reach this data: {reach}"))
+    asks = any(s.get("observes") == "opted_in" for s in sensors or [])
+    blocks += policy_blocks(scenario, asks_consent=asks)
     for family, title, lead in FAMILIES:
         section = metrics.get(family)
         blocks.append(("h2", title))
@@ -184,7 +177,14 @@ def _describe(sensor: Mapping[str, Any], scenario: Mapping[str, Any], links: Any
     parts.append(f"Records are {identifiability_words(sensor.get('identifiability'))}.")
     attributes = [str(a) for a in sensor.get("attributes") or []]
     if attributes:
-        parts.append("It also records or infers: " + ", ".join(attributes) + ".")
+        words = ", ".join(a.replace("disability", "reduced mobility") for a in attributes)
+        if observes == "opted_in":
+            parts.append(f"It records {words} only for those who chose to share it.")
+        else:  # whoever passes: read off how they look or move, so sometimes wrongly
+            parts.append(
+                f"It infers {words} from how people look or move: some people are flagged "
+                "who do not have it (false positives), and they are counted as such."
+            )
     purposes = [
         str(link.get("purpose"))
         for link in links
@@ -238,18 +238,43 @@ def _identifiability_key(value: object) -> str:
     return str(value)
 
 
-def _reach(links: Any, system: str, sensors: list[str]) -> list[str]:
-    ends = {system, *sensors}
-    found = []
-    for link in links if isinstance(links, list) else []:
-        if not isinstance(link, Mapping):
-            continue
-        source, target = link.get("source"), link.get("target")
-        if source in ends or target in ends:
-            other = target if source in ends else source
-            purpose = f" ({link['purpose']})" if link.get("purpose") else ""
-            found.append(f"{other}{purpose}")
-    return list(dict.fromkeys(found))
+def reach_words(
+    scenario: Mapping[str, Any], system: str, links: Any, systems: Sequence[str]
+) -> str:
+    """Who can reach ``system``'s data as the policy's integration puts it: the systems
+    sharing its store (all of them on an integrated platform, those joined by declared
+    links behind a federated gateway, none when siloed) and any untrusted vendor of them."""
+    policy = scenario.get("policy")
+    policy = policy if isinstance(policy, Mapping) else {}
+    integration = str(policy.get("integration", "siloed"))
+    pairs = [
+        (str(link.get("source")), str(link.get("target")))
+        for link in (links if isinstance(links, list) else [])
+        if isinstance(link, Mapping)
+    ]
+    names = list(systems)
+    if integration not in ("siloed", "federated", "integrated") or system not in names:
+        return "not stated by the policy."
+    store = store_of_system(names, integration, pairs)
+    sharing = [s for s in names if store[names.index(s)] == store[names.index(system)]]
+    vendors = policy.get("vendors") if isinstance(policy.get("vendors"), Mapping) else {}
+    distrusted = sorted(
+        {
+            str(v.get("name"))
+            for s, v in (vendors or {}).items()
+            if s in sharing and isinstance(v, Mapping) and not v.get("trusted", True)
+        }
+    )
+    others = [s for s in sharing if s != system]
+    if integration == "integrated":
+        text = "every system on the city's one shared platform (" + ", ".join(sharing) + ")"
+    elif others:
+        text = "this system and, through the gateway, " + ", ".join(others)
+    else:
+        text = "only this system (it shares no store with another)"
+    if distrusted:
+        text += "; and " + ", ".join(distrusted) + ", a vendor the city does not trust"
+    return text + "."
 
 
 def _vendor(components: Any, system: str) -> str | None:

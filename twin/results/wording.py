@@ -22,24 +22,44 @@ Block = tuple[Any, ...]
 #: Plain labels of the privacy outcomes, in the order the report lists them.
 PRIVACY_LABELS = {
     "privacy.records_observed": "sensor records made during the run",
-    "privacy.identifiable_records_stored": "records stored that single someone out",
-    "privacy.identifiable_records_retained": "of those, still kept at the end",
+    "privacy.identifiable_records_stored": "records stored during the run that single someone out",
+    "privacy.identifiable_records_retained": "records kept at the end that single someone out, "
+    "the days before the run included",
     "privacy.identifiable_record_days": "identifiable records kept, summed over days (record-days)",
+    "privacy.history_days": "days before the run the stores already held",
     "privacy.persons_exposed": "residents with data kept that singles them out",
+    "privacy.directly_identified": "residents identified with certainty (a face or number plate "
+    "kept)",
+    "privacy.expected_reidentified": "residents expected to be re-identified (those identified "
+    "with certainty, plus each other exposed resident's chance)",
     "privacy.persons_exposed_share": "share of all residents",
-    "privacy.sensitive_persons_exposed": "residents whose health data (reduced mobility) is kept",
-    "privacy.nonconsenting_persons_exposed": "residents exposed who never agreed",
+    "privacy.sensitive_persons_exposed": "residents with health data (reduced mobility) kept "
+    "about them, true or false",
+    "privacy.sensitive_false_positives": "of those, wrongly flagged: they have no reduced mobility",
+    "privacy.nonconsenting_persons_exposed": "residents with data kept that they never agreed to",
     "privacy.untrusted_vendor_records": "records a vendor the city does not trust can reach",
-    "privacy.unicity_p2": "share singled out by 2 places and hours they were seen",
+    "privacy.unicity_p2": "share of kept traces (one identifier each) singled out by 2 places "
+    "and hours in them",
     "privacy.unicity_p2_ci95": "  95 % interval",
-    "privacy.unicity_p4": "share singled out by 4 places and hours they were seen",
+    "privacy.unicity_p4": "share of kept traces singled out by 4 places and hours in them",
     "privacy.unicity_p4_ci95": "  95 % interval",
-    "privacy.reidentification_risk_mean": "average chance of being re-identified from 2 "
-    "places and hours",
-    "privacy.home_inferred_share": "share whose home can be guessed from night-time records",
+    "privacy.unicity_p2_persons": "share of exposed residents with a trace that 2 places and "
+    "hours single out",
+    "privacy.unicity_p4_persons": "share of exposed residents with a trace that 4 places and "
+    "hours single out",
+    "privacy.reidentification_risk_mean": "average chance of picking out a resident's trace from "
+    "2 places and hours (faces and plates aside)",
+    "privacy.home_inferred_persons": "residents whose home can be guessed from night-time records",
+    "privacy.home_inferred_share": "  share of exposed residents",
     "privacy.linkable_persons_share": "share of residents whose records in different "
     "systems can be joined",
-    "privacy.sampled_persons": "residents sampled for the two measures above",
+    "privacy.release_cells": "published counts (place and interval)",
+    "privacy.release_cells_suppressed": "  withheld because too few were counted",
+    "privacy.release_cells_of_one": "  published counts of exactly one person",
+    "privacy.release_cells_of_one_share": "  share of published non-empty counts",
+    "privacy.release_persons_singled_out": "residents alone in a published count",
+    "privacy.release_mean_abs_error": "average error of a published count (people)",
+    "privacy.sampled_persons": "residents sampled for the trace measures",
     "privacy.sampling": "how they were sampled",
 }
 #: What each integration policy means for a resident.
@@ -68,8 +88,9 @@ def policy_vendor(scenario: Mapping[str, Any], system: str) -> str | None:
     return f"{vendor['name']}{trust}"
 
 
-def policy_blocks(scenario: Mapping[str, Any]) -> list[Block]:
-    """How the city keeps the data: integration, anonymisation, retention, consent, vendors."""
+def policy_blocks(scenario: Mapping[str, Any], asks_consent: bool = True) -> list[Block]:
+    """How the city keeps the data: integration, anonymisation, retention, consent (only
+    where a sensor observes those who opted in: ``asks_consent``), vendors."""
     policy = scenario.get("policy")
     if not isinstance(policy, Mapping) or not policy:
         return []
@@ -89,15 +110,23 @@ def policy_blocks(scenario: Mapping[str, Any]) -> list[Block]:
         kept = [f"{cls} records {_kept(value)}" for cls, value in retention.items()]
         items.append("Retention: " + "; ".join(kept) + ".")
     consent = policy.get("consent")
-    if isinstance(consent, Mapping) and "opt_in_rate" in consent:
-        shared = []
-        if consent.get("share_trips") is False:
-            shared.append("they keep their trips out of the apps (counts only)")
-        if consent.get("share_mobility_needs") is False:
-            shared.append("they keep their mobility needs out of the apps")
+    if not asks_consent:
         items.append(
-            f"Consent: {float(consent['opt_in_rate']):.0%} of residents opted in to app-based "
-            "services" + ("; " + "; ".join(shared) if shared else "") + "."
+            "Consent: no system here asks for it; every sensor that identifies people "
+            "observes whoever passes."
+        )
+    elif isinstance(consent, Mapping) and "opt_in_rate" in consent:
+        shared = [
+            f"{_share(consent.get(key, 1.0))} of them let the app keep {what}"
+            for key, what in (
+                ("share_trips", "their trips (the others leave anonymous counts)"),
+                ("share_mobility_needs", "their reduced mobility"),
+            )
+        ]
+        items.append(
+            f"Consent: {float(consent['opt_in_rate']):.0%} of residents opted in to the "
+            "app; each chose what it may keep: " + "; ".join(shared) + ". Opting in to the "
+            "app covers the app's data only, never a camera."
         )
     vendors = policy.get("vendors")
     if isinstance(vendors, Mapping) and vendors:
@@ -113,6 +142,10 @@ def policy_blocks(scenario: Mapping[str, Any]) -> list[Block]:
     return [("h2", "How the data is kept"), ("ul", items)]
 
 
+def _share(value: object) -> str:
+    return f"{float(value):.0%}" if isinstance(value, int | float) else str(value)
+
+
 def _kept(value: object) -> str:
     if value == "forever":
         return "are kept for ever"
@@ -122,22 +155,33 @@ def _kept(value: object) -> str:
 
 
 def privacy_summary(privacy: Mapping[str, Any], scenario: Mapping[str, Any]) -> str | None:
-    """One sentence: how many residents the kept data exposes, and who among them."""
+    """How many residents the kept data exposes, how many it names with certainty, and
+    who among them (health data, true or false; data they never agreed to)."""
     exposed = privacy.get("persons_exposed")
     if not isinstance(exposed, int):
         return None
     population = scenario.get("population")
     residents = population.get("residents") if isinstance(population, Mapping) else None
     of = f" of {residents:,}" if isinstance(residents, int) else ""
+    days = privacy.get("history_days")
+    held = f" (with what the stores held from the {days} days before)" if days else ""
     if exposed == 0:
-        return f"At the end of the run, the data kept singles out none{of} residents."
-    text = f"At the end of the run, the data kept singles out {exposed:,}{of} residents"
+        return f"At the end of the run{held}, the data kept singles out none{of} residents."
+    text = f"At the end of the run{held}, the data kept singles out {exposed:,}{of} residents"
+    direct = privacy.get("directly_identified")
+    if direct:
+        text += f"; {direct:,} of them are identified with certainty by a face or number plate"
     extra = []
-    if privacy.get("sensitive_persons_exposed"):
-        extra.append(f"{privacy['sensitive_persons_exposed']:,} with health data")
+    sensitive = privacy.get("sensitive_persons_exposed")
+    if sensitive:
+        wrong = privacy.get("sensitive_false_positives") or 0
+        extra.append(
+            f"{sensitive:,} with health data"
+            + (f", {wrong:,} of whom a camera wrongly flagged" if wrong else "")
+        )
     if privacy.get("nonconsenting_persons_exposed"):
-        extra.append(f"{privacy['nonconsenting_persons_exposed']:,} who never agreed")
-    return text + (" (" + ", ".join(extra) + ")" if extra else "") + "."
+        extra.append(f"{privacy['nonconsenting_persons_exposed']:,} who never agreed to it")
+    return text + (" (" + "; ".join(extra) + ")" if extra else "") + "."
 
 
 def duration_words(value: object) -> str:

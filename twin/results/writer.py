@@ -12,6 +12,7 @@ from typing import IO
 import numpy as np
 
 from agents.sensing import IDENTIFIABILITY
+from twin.digital.export import persons_table, trajectory_table
 from twin.results.files import file_mode, write_atomic
 from twin.results.report import write_report
 from twin.scenario import scenario_to_yaml
@@ -51,6 +52,15 @@ def _table_rows(table: Mapping[str, np.ndarray]) -> list[list[object]]:
     )
 
 
+def _plain_rows(table: Mapping[str, np.ndarray]) -> list[list[object]]:
+    """Rows of a table with text columns (floats to 7 decimals)."""
+    columns = [
+        np.round(c, 7).tolist() if np.issubdtype(np.asarray(c).dtype, np.floating) else c.tolist()
+        for c in table.values()
+    ]
+    return [list(row) for row in zip(*columns, strict=True)]
+
+
 def _cell(value: float) -> object:
     if np.isnan(value):
         return ""
@@ -63,6 +73,7 @@ def write_results(
     log_lines: Sequence[str] = (),
     trips: bool = False,
     plots: bool = True,
+    trajectories: bool = False,
 ) -> list[Path]:
     """Write the results folder; returns the files written.
 
@@ -70,7 +81,10 @@ def write_results(
     ``links.json``, ``timeseries.csv`` (with residents exposed, in total and per
     system), ``intersections.csv``, ``plots/`` (delay over time, intersection delay
     map, a crossing timeline, exposure over time per system when any sensor is
-    deployed, and each service's plots) and ``run.log``. With ``trips``, also every
+    deployed, and each service's plots), ``persons.csv`` (residents: home, consent by
+    kind, car, reduced mobility; then the visitors records are about) and ``run.log``.
+    With ``trajectories``, also ``trajectories.csv``: the identifiable records held at
+    the end in scikit-mobility's columns (``twin.digital.export``). With ``trips``, also every
     table (trips, crossings, signal phases, vehicle passages, sensor observations,
     the services' tables) as CSV. ``observations.csv``'s ``sensor`` column is the
     ``code`` of a sensor in ``sensors.json``. Without ``plots``, no ``plots/`` (and
@@ -112,6 +126,17 @@ def write_results(
             ],
         ),
     )  # fmt: skip
+    privacy = result.privacy
+    if privacy is not None:
+        people = persons_table(privacy.persons, privacy.records)
+        put("persons.csv", _csv_writer(list(people), _plain_rows(people)))
+    if privacy is not None and trajectories:
+        start = scenario.demand.start_hour
+        held = trajectory_table(
+            privacy.records, privacy.retention_s, float(result.metrics["scenario"]["duration_s"]),  # type: ignore[index]
+            graph.lat, graph.lon, start,
+        )  # fmt: skip
+        put("trajectories.csv", _csv_writer(list(held), _plain_rows(held)))
     if trips:
         for name, table in result.tables.items():
             put(f"{name}.csv", _csv_writer(list(table), _table_rows(table)))
@@ -144,7 +169,7 @@ def _remove_stale(out: Path, written: Sequence[Path], tables: Mapping[str, objec
     (a plot or table it no longer has), so the folder describes one run. ``plots/``
     holds only the twin's figures; of the CSVs, only the twin's tables are touched."""
     table_names = {name for cls in registered() for name in cls.table_names}
-    ours = {f"{name}.csv" for name in {*tables, *table_names}}
+    ours = {f"{name}.csv" for name in {*tables, *table_names, "trajectories"}}
     kept = set(written)
     stale = [p for p in out.glob("*.csv") if p.name in ours] + list(out.glob("plots/*.png"))
     for path in stale:

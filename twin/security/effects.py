@@ -3,7 +3,7 @@ it acts on, to the hook of the service owning each function the component serves
 
 | effect | hook | what the owner does (its docstring says) |
 | --- | --- | --- |
-| ``fail_safe_flash`` | ``take_down`` | it stops (a controller flashes red); data paths across it are cut |
+| ``fail_safe_flash`` | ``take_down`` | it stops (a controller flashes red); paths across it cut |
 | ``malicious_timing`` | ``mistime`` | the part acts to hurt (a controller runs a starving plan) |
 | ``false_data`` | ``spoof`` | its data lie (a controller's detectors report what hurts) |
 | ``ransomware`` | ``take_down`` | it stops, and so does every function reading its data |

@@ -14,7 +14,8 @@ from metrics.efficiency import Table, efficiency_metrics
 from metrics.safety import vehicle_pedestrian_conflicts
 from metrics.timeseries import time_series
 from twin.digital.exposure import PrivacyOutcome, privacy_outcome
-from twin.digital.records import observations_from_sensing
+from twin.digital.records import Observations, observations_from_sensing
+from twin.digital.steady_state import persons_of, steady_state
 from twin.district.street_graph import StreetGraph
 from twin.scenario import Scenario
 from twin.security.blast_radius import (
@@ -139,7 +140,7 @@ def _attack_outcome(
     for k in range(min(scenario.security.simulated_replications, len(plan.outcomes))):
         replica = CityModel(scenario, attack_replication=k)
         replica.run_to_end(progress)
-        run = collect(replica, {})
+        run = collect(replica, {}, privacy=False)
         attacked.append(_simulated_metrics(run))
         series.append(run.series)
     exposure = Exposure(
@@ -193,8 +194,9 @@ def _number(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
-def collect(model: CityModel, timing: dict[str, float]) -> RunResult:
-    """Turn a model that has run into a :class:`RunResult`."""
+def collect(model: CityModel, timing: dict[str, float], privacy: bool = True) -> RunResult:
+    """Turn a model that has run into a :class:`RunResult` (without ``privacy``: no
+    privacy section, for the attacked replicas whose efficiency alone is read)."""
     scenario = model.spec
     tables: dict[str, Table] = {
         "vehicle_trips": model.traffic.log.arrays(),
@@ -250,11 +252,12 @@ def collect(model: CityModel, timing: dict[str, float]) -> RunResult:
     )
     # privacy: after the run, from the sensing registry and the policy (docs/privacy.md)
     privacy_start = time.perf_counter()
-    privacy = _privacy(model, tables["observations"], series["time_s"])
+    outcome = _privacy(model, tables, series["time_s"]) if privacy else None
     timing = {**timing, "privacy_s": time.perf_counter() - privacy_start}
-    metrics["privacy"] = privacy.metrics
-    warnings += privacy.warnings
-    series.update({k: v.astype(float) for k, v in privacy.series.items() if k != "time_s"})
+    if outcome is not None:
+        metrics["privacy"] = outcome.metrics
+        warnings += outcome.warnings
+        series.update({k: v.astype(float) for k, v in outcome.series.items() if k != "time_s"})
     nodes = len(model.streets.intersections)
     delay = np.array([i.mean_delay_s for i in model.streets.intersections])
     crossings = tables["crossings"]
@@ -282,52 +285,58 @@ def collect(model: CityModel, timing: dict[str, float]) -> RunResult:
         services=dict(model.services),
         warnings=list(warnings),
         timing=timing,
-        privacy=privacy,
+        privacy=outcome,
     )
 
 
 def check_city(scenario: Scenario) -> list[str]:
     """Build the city, without running it, for the checks that need its deployed sensors
     (``twin validate``): every attack's entry names something in it (raises
-    ``ScenarioError`` otherwise); returns warnings about vendors of systems it lacks."""
+    ``ScenarioError`` otherwise); returns warnings about contradictory policy settings
+    and vendors of systems it lacks."""
     model = CityModel(scenario)
     systems = {sensor.system for sensor in model.sensing.sensors.values()}
-    return scenario.policy.vendor_warnings(systems)
+    return scenario.policy.contradictions() + scenario.policy.vendor_warnings(systems)
 
 
 def _privacy(
-    model: CityModel, observations: Mapping[str, np.ndarray], sample_times_s: np.ndarray
+    model: CityModel, tables: Mapping[str, Table], sample_times_s: np.ndarray
 ) -> PrivacyOutcome:
     """``metrics.json`` -> ``privacy``, exposure per sample time and policy warnings, from
-    the model's sensors, residents and policy (``twin.digital.exposure``).
+    the model's sensors, residents and policy, with the stores at steady state
+    (``twin.digital.exposure``, ``twin.digital.steady_state``).
 
     Args:
         model: a model that has run to its end.
-        observations: the sensing table (``model.sensing.log.arrays()``).
+        tables: the run's tables (``observations`` is ``model.sensing.log.arrays()``).
         sample_times_s: times of the exposure series (those of ``timeseries.csv``).
     """
     scenario = model.spec
     sensors = list(model.sensing.sensors.values())
     systems = sorted({s.system for s in sensors})
-    residents = model.residents
-    resident_ids = np.array([r.unique_id for r in residents], dtype=np.int64)
+    resident_ids = np.array([r.unique_id for r in model.residents], dtype=np.int64)
     seen = observations_from_sensing(
-        observations,
+        tables["observations"],
         sensors,
         systems,
         resident_ids,
         np.asarray(model.walkways.segment_node, dtype=np.int64),
     )
+    persons = persons_of(model)
+    before, days = steady_state(model, tables, seen, systems, persons)
+    seen = Observations.concat([before, seen])
+    del before
     return privacy_outcome(
         seen,
         systems,
         scenario.policy,
-        n_residents=len(residents),
-        homes=model.walkways.corner_node[[r.anchors[0] for r in residents]].astype(np.int64),
-        opted_in=np.array([r.opted_in for r in residents], dtype=bool),
+        persons,
         end_s=model.env.now,
         rng=random_stream(scenario.seed, "privacy_analysis"),
         links=[(link.source, link.target) for link in model.sensing.links],
         start_hour=scenario.demand.start_hour,
         sample_times_s=sample_times_s,
+        history_days=days,
+        n_places=model.graph.n_intersections,
+        release_rng=random_stream(scenario.seed, "privacy_release"),
     )

@@ -1,0 +1,287 @@
+"""Traces and re-identification: unicity per trace (de Montjoye) and LocationTimeAttack risk.
+
+A *trace* is what an attacker holding a store sees of one identifier: the
+identifiable records sharing (store, subject). A *point* is (place, time bin). Every
+function takes a table of identifiable records only (see ``metrics.privacy``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+Table = Mapping[str, np.ndarray]
+#: Points tried first when looking for the most revealing pair of a trace.
+RAREST_POINTS = 16
+#: Every pair is searched among at most this many of a trace's rarest points: exact for
+#: traces of up to this many distinct points; beyond, a lower bound of the risk (dense
+#: traces of a month would otherwise cost the square of their points per candidate).
+PAIR_SEARCH_POINTS = 64
+#: Partners looked at for a pair only the owner holds (the rarest points of a trace).
+ALONE_SEARCH_POINTS = 256
+#: Pairs of points counted at once (bounds the memory of a long trace's pair count).
+PAIRS_PER_CHUNK = 2_000_000
+
+__all__ = [
+    "PAIR_SEARCH_POINTS",
+    "RAREST_POINTS",
+    "Traces",
+    "dense_ids",
+    "reidentification_risk",
+    "trace_unicity",
+    "unicity",
+    "wilson_interval",
+]
+
+
+def dense_ids(*keys: np.ndarray) -> np.ndarray:
+    """Dense ids 0..k-1 of the distinct combinations of integer ``keys``."""
+    if len(keys[0]) == 0:
+        return np.empty(0, dtype=np.int64)
+    combined = np.zeros(len(keys[0]), dtype=np.int64)
+    for key in keys:
+        column = np.asarray(key, dtype=np.int64)
+        low = int(column.min())
+        span = int(column.max()) - low + 1
+        combined = combined * span + (column - low)  # exact while the product fits int64
+    return np.unique(combined, return_inverse=True)[1].reshape(-1).astype(np.int64)
+
+
+class Traces:
+    """Identifiable records grouped into traces and points, with lookups both ways."""
+
+    def __init__(self, table: Table, time_resolution_s: float) -> None:
+        self.trace = dense_ids(table["store"], table["subject"])
+        bins = np.floor(np.asarray(table["time_s"], dtype=float) / time_resolution_s)
+        self.point = dense_ids(table["place"], bins.astype(np.int64))
+        person = np.asarray(table["person"], dtype=np.int64)
+        self.n_traces = int(self.trace.max()) + 1 if len(self.trace) else 0
+        self.n_points = int(self.point.max()) + 1 if len(self.point) else 0
+        # (trace, point) pairs with multiplicity, sorted by trace then point
+        pair, counts = np.unique(self.trace * self.n_points + self.point, return_counts=True)
+        self.pair_trace, self.pair_point, self.pair_count = (
+            pair // max(self.n_points, 1),
+            pair % max(self.n_points, 1),
+            counts,
+        )
+        del pair
+        self.trace_start = np.searchsorted(self.pair_trace, np.arange(self.n_traces + 1))
+        # per point, the traces containing it
+        order = np.argsort(self.pair_point, kind="stable")
+        self.by_point = self.pair_trace[order]
+        self.point_start = np.searchsorted(self.pair_point[order], np.arange(self.n_points + 1))
+        # the person each trace is about (traces never mix persons in a simulated world)
+        self.trace_person = np.full(self.n_traces, -1, dtype=np.int64)
+        self.trace_person[self.trace] = person
+        self.n_person_ids = int(self.trace_person.max(initial=-1)) + 1
+        self._traces_by_person = np.argsort(self.trace_person, kind="stable")
+        self._sorted_person = self.trace_person[self._traces_by_person]
+        # per point, the distinct persons with a trace containing it once / twice or more
+        self._persons = [self._persons_by_point(self.pair_count >= k) for k in (1, 2)]
+
+    def _persons_by_point(self, chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        span = int(self.trace_person.max(initial=0)) + 2
+        person = self.trace_person[self.pair_trace[chosen]]
+        key = np.unique(self.pair_point[chosen] * span + person + 1)
+        point, person = key // span, key % span - 1
+        return person, np.searchsorted(point, np.arange(self.n_points + 1))
+
+    def holders(self, points: np.ndarray) -> np.ndarray:
+        """How many distinct persons hold each of ``points``."""
+        start = self._persons[0][1]
+        return start[points + 1] - start[points]
+
+    def persons_with(self, point: int, at_least: int = 1) -> np.ndarray:
+        """Distinct persons with a trace holding ``point`` at least ``at_least`` times."""
+        persons, start = self._persons[min(at_least, 2) - 1]
+        return persons[start[point] : start[point + 1]]
+
+    def traces_with(self, point: int) -> np.ndarray:
+        return self.by_point[self.point_start[point] : self.point_start[point + 1]]
+
+    def points_of(self, trace: int) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = self.trace_start[trace], self.trace_start[trace + 1]
+        return self.pair_point[lo:hi], self.pair_count[lo:hi]
+
+    def traces_of_person(self, person: int) -> np.ndarray:
+        lo = np.searchsorted(self._sorted_person, person, side="left")
+        hi = np.searchsorted(self._sorted_person, person, side="right")
+        return self._traces_by_person[lo:hi]
+
+    def singled_out(self, trace: int, known: np.ndarray) -> bool:
+        """Whether every trace holding all ``known`` points is about ``trace``'s person."""
+        matching = self.traces_with(int(known[0]))
+        for point in known[1:].tolist():
+            matching = np.intersect1d(matching, self.traces_with(point), assume_unique=True)
+        candidates = np.unique(self.trace_person[matching])
+        return len(candidates) == 1 and candidates[0] == self.trace_person[trace]
+
+
+def _traces(table: Table | Traces, time_resolution_s: float) -> Traces:
+    return table if isinstance(table, Traces) else Traces(table, time_resolution_s)
+
+
+def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95 % Wilson score interval of a binomial share."""
+    if n == 0:
+        return (0.0, 1.0)
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def trace_unicity(
+    table: Table | Traces,
+    traces: np.ndarray,
+    points: Sequence[int],
+    rng: np.random.Generator,
+    time_resolution_s: float = 3600.0,
+) -> dict[int, np.ndarray]:
+    """Per trace and per number of points p: singled out by p random points of that trace.
+
+    De Montjoye et al. (2013): the attacker knows p distinct points drawn at random
+    from one identifier's trace (all of them if it has fewer) and looks for the traces
+    holding all of them; the trace is singled out when every matching trace is about
+    its person (a face and a phone of one person seen together are one candidate).
+    The points for each p are the first p of one random draw of ``max(points)``, so a
+    trace singled out by fewer points is singled out by more: p2 never exceeds p4.
+    """
+    index = _traces(table, time_resolution_s)
+    most = max(points)
+    result = {p: np.zeros(len(traces), dtype=bool) for p in points}
+    for i, trace in enumerate(np.asarray(traces, dtype=np.int64).tolist()):
+        pts = index.points_of(trace)[0]
+        if len(pts) == 0:
+            continue
+        drawn = rng.permutation(pts)[:most]
+        for p in points:
+            result[p][i] = index.singled_out(trace, drawn[:p])
+    return result
+
+
+def unicity(
+    table: Table | Traces,
+    persons: np.ndarray,
+    points: int,
+    rng: np.random.Generator,
+    time_resolution_s: float = 3600.0,
+) -> np.ndarray:
+    """Per person: singled out through at least one of their traces by ``points`` random
+    points of that trace (:func:`trace_unicity`, trace by trace)."""
+    index = _traces(table, time_resolution_s)
+    singled = np.zeros(len(persons), dtype=bool)
+    for i, person in enumerate(np.asarray(persons, dtype=np.int64).tolist()):
+        own = index.traces_of_person(person)
+        if len(own):
+            singled[i] = bool(trace_unicity(index, own, (points,), rng)[points].any())
+    return singled
+
+
+def reidentification_risk(
+    table: Table | Traces, persons: np.ndarray, time_resolution_s: float = 3600.0
+) -> np.ndarray:
+    """scikit-mobility's ``LocationTimeAttack`` risk with ``knowledge_length=2``, per person.
+
+    For each trace: the maximum, over every 2-point subset (with multiplicity)
+    of its points, of 1 / (number of persons with a trace containing that subset
+    with multiplicity); a one-record trace uses its single point. A person's risk
+    is the maximum over their traces (0 if they have none). Exact for traces of up to
+    :data:`PAIR_SEARCH_POINTS` distinct points, and for any trace with a pair only its
+    person holds; otherwise the pairs among its rarest points (a lower bound).
+    """
+    index = _traces(table, time_resolution_s)
+    risk = np.zeros(len(persons))
+    for i, person in enumerate(np.asarray(persons, dtype=np.int64).tolist()):
+        for trace in index.traces_of_person(person).tolist():
+            risk[i] = max(risk[i], 1.0 / _fewest_matches(index, trace))
+    return risk
+
+
+def _fewest_matches(traces: Traces, trace: int) -> int:
+    """Fewest persons matching any 2-point background knowledge drawn from ``trace``."""
+    pts, counts = traces.points_of(trace)
+    if len(pts) == 1 and counts[0] == 1:
+        return len(traces.persons_with(int(pts[0])))
+    fewest = len(traces.trace_person)
+    for point in pts[counts >= 2].tolist():  # the same point twice
+        fewest = min(fewest, len(traces.persons_with(point, at_least=2)))
+    if len(pts) >= 2 and fewest > 1:
+        # the rarest points usually hold the answer; when they single the trace out
+        # (one person), no pair can do better and the full count is skipped
+        order = np.argsort(traces.holders(pts), kind="stable")
+        # a pair only the owner holds, looked for among the rarest points (any one found
+        # is real; none found leaves the exact count to decide)
+        among = pts[order[:ALONE_SEARCH_POINTS]]
+        owner = int(traces.trace_person[trace])
+        if _pairs_alone(traces, among, np.arange(min(RAREST_POINTS, len(among))), owner):
+            return 1
+        rarest = pts[order[:RAREST_POINTS]]
+        fewest = min(fewest, _fewest_holding_a_pair(traces, rarest))
+        if fewest > 1 and len(pts) > RAREST_POINTS:
+            searched = pts[order[:PAIR_SEARCH_POINTS]]
+            fewest = min(fewest, _fewest_holding_a_pair(traces, searched))
+    return max(fewest, 1)
+
+
+def _pairs_alone(traces: Traces, pts: np.ndarray, first: np.ndarray, owner: int) -> bool:
+    """Whether some pair of ``pts`` with one point among ``pts[first]`` is held by the
+    owner alone: a point q that nobody else holding p also holds.
+
+    Linear in the holders of the trace's points per point tried, so a long trace (whose
+    pairs are nearly all unique) is settled without counting every pair.
+    """
+    lists = [traces.persons_with(p) for p in pts.tolist()]
+    person = np.concatenate(lists)
+    column = np.repeat(np.arange(len(pts)), [len(x) for x in lists])
+    others = person != owner
+    person, column = person[others], column[others]
+    mark = np.zeros(traces.n_person_ids, dtype=bool)
+    for p in first.tolist():
+        holders = lists[p][lists[p] != owner]
+        mark[holders] = True
+        covered = np.bincount(column[mark[person]], minlength=len(pts))
+        mark[holders] = False
+        covered[p] = len(holders) + 1  # not a pair
+        if (covered == 0).any():
+            return True
+    return False
+
+
+def _fewest_holding_a_pair(traces: Traces, pts: np.ndarray) -> int:
+    """Fewest persons holding both points of any pair of distinct ``pts``.
+
+    Counts pairs person by person (sum of k² over the persons holding k >= 2 of
+    the points) instead of a dense persons x points product: most candidates
+    share only a few points with the trace.
+    """
+    m = len(pts)
+    lists = [traces.persons_with(p) for p in pts.tolist()]
+    person = np.concatenate(lists)
+    column = np.repeat(np.arange(m), [len(x) for x in lists])
+    held = np.bincount(person, minlength=traces.n_person_ids)[person]
+    person, column = person[held >= 2], column[held >= 2]
+    order = np.argsort(person, kind="stable")
+    person, column = person[order], column[order]
+    starts = np.flatnonzero(np.r_[True, person[1:] != person[:-1]])
+    sizes = np.diff(np.r_[starts, len(person)])
+    counts = np.zeros(m * m, dtype=np.int64)
+    # persons in chunks of at most PAIRS_PER_CHUNK pairs, so memory stays bounded
+    chunk = np.cumsum(sizes * (sizes - 1) // 2) // PAIRS_PER_CHUNK
+    for c in np.unique(chunk).tolist():
+        groups = np.flatnonzero(chunk == c)
+        lo, hi = starts[groups[0]], starts[groups[-1]] + sizes[groups[-1]]
+        part_sizes = sizes[groups]
+        part_starts = starts[groups] - lo
+        cols = column[lo:hi]
+        group = np.repeat(np.arange(len(groups)), part_sizes)
+        partners = part_sizes[group] - (np.arange(len(cols)) - part_starts[group]) - 1
+        left = np.repeat(np.arange(len(cols)), partners)
+        first = np.cumsum(partners) - partners
+        right = left + 1 + np.arange(len(left)) - np.repeat(first, partners)
+        a, b = cols[left], cols[right]
+        counts += np.bincount(np.minimum(a, b) * m + np.maximum(a, b), minlength=m * m)
+    upper = np.triu_indices(m, k=1)
+    return int(counts[upper[0] * m + upper[1]].min())
