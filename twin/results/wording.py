@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
-    "PRIVACY_LABELS",
     "duration_words",
     "policy_blocks",
     "policy_vendor",
@@ -19,29 +18,6 @@ __all__ = [
 
 Block = tuple[Any, ...]
 
-#: Plain labels of the privacy outcomes, in the order the report lists them.
-PRIVACY_LABELS = {
-    "privacy.records_observed": "sensor records made during the run",
-    "privacy.identifiable_records_stored": "records stored that single someone out",
-    "privacy.identifiable_records_retained": "of those, still kept at the end",
-    "privacy.identifiable_record_days": "identifiable records kept, summed over days (record-days)",
-    "privacy.persons_exposed": "residents with data kept that singles them out",
-    "privacy.persons_exposed_share": "share of all residents",
-    "privacy.sensitive_persons_exposed": "residents whose health data (reduced mobility) is kept",
-    "privacy.nonconsenting_persons_exposed": "residents exposed who never agreed",
-    "privacy.untrusted_vendor_records": "records a vendor the city does not trust can reach",
-    "privacy.unicity_p2": "share singled out by 2 places and hours they were seen",
-    "privacy.unicity_p2_ci95": "  95 % interval",
-    "privacy.unicity_p4": "share singled out by 4 places and hours they were seen",
-    "privacy.unicity_p4_ci95": "  95 % interval",
-    "privacy.reidentification_risk_mean": "average chance of being re-identified from 2 "
-    "places and hours",
-    "privacy.home_inferred_share": "share whose home can be guessed from night-time records",
-    "privacy.linkable_persons_share": "share of residents whose records in different "
-    "systems can be joined",
-    "privacy.sampled_persons": "residents sampled for the two measures above",
-    "privacy.sampling": "how they were sampled",
-}
 #: What each integration policy means for a resident.
 INTEGRATION = {
     "siloed": "each system keeps its own data; records of different systems are never joined",
