@@ -8,8 +8,9 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 from matplotlib.collections import LineCollection
+from matplotlib.ticker import FuncFormatter
 
-from metrics.plots import save_png, subplots
+from metrics.plots import hh_mm, save_png, subplots
 
 __all__ = ["plot_attack_timeline", "plot_component_graph"]
 
@@ -84,6 +85,7 @@ def plot_attack_timeline(
     path: Path,
     start_hour: float = 0.0,
     restoration_s: float = 0.0,
+    name: str = "",
 ) -> Path:
     """Mean vehicle delay and queued vehicles through the attack against the counterfactual.
 
@@ -115,13 +117,17 @@ def plot_attack_timeline(
     top.set_ylabel("mean vehicle delay (s)")
     top.set_xlim(*(start_hour + np.asarray(attacked["time_s"], dtype=float)[[0, -1]] / 3600.0))
     top.set_title(
-        "The city through the attack (shaded; restoration lighter) and without it"
-        if restoration_s > 0
-        else "The city through the attack (shaded) and without it"
+        (f"{name}: " if name else "")
+        + (
+            "the city through the attack (shaded; restoration lighter) and without it"
+            if restoration_s > 0
+            else "the city through the attack (shaded) and without it"
+        )
     )
     top.legend(loc="upper right")
     bottom.set_ylabel("vehicles queued")
-    bottom.set_xlabel("clock time (h)")
+    bottom.xaxis.set_major_formatter(FuncFormatter(hh_mm))
+    bottom.set_xlabel("clock time (HH:MM)")
     for ax in (top, bottom):
         ax.grid(alpha=0.3)
     fig.tight_layout()

@@ -266,7 +266,7 @@ def security_files(result: RunResult) -> dict[str, Callable[[Path], object]]:
 
             restoration = result.scenario.security.restoration_time
             plot_attack_timeline(
-                result.series, baseline, security.attack_spans, path, start, restoration
+                result.series, baseline, security.attack_spans, path, start, restoration, name
             )
 
         files["plots/attack_timeline.png"] = draw_timeline
