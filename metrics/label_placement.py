@@ -1,5 +1,5 @@
 """Point labels that never overlap: each label goes to the nearest free place around its
-point (right, left, above, below, then the diagonals, ever further out), clear of every
+point (above, below, right, left, then the diagonals, ever further out), clear of every
 other label and every marker, inside the axes; a label set far off gets a thin line
 back to its point.
 
@@ -23,20 +23,23 @@ __all__ = ["LabelRequest", "place_labels"]
 
 #: Distances (px) from the point's box to a label, tried nearest first.
 DISTANCES = (4, 10, 18, 28, 40, 55, 75, 100, 130, 170)
-#: Directions tried at each distance: right, left, up, down, then the diagonals.
-DIRECTIONS = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (1, -1), (-1, 1), (-1, -1))
+#: Directions tried at each distance: above, below (centred: clearly whose), right, left,
+#: then the diagonals.
+DIRECTIONS = ((0, 1), (0, -1), (1, 0), (-1, 0), (1, 1), (1, -1), (-1, 1), (-1, -1))
 #: A label further than this from its point (px) is joined to it by a line.
-LEADER_FROM = 20
+LEADER_FROM = 12
 #: Space kept between two labels, and between a label and a marker (px).
 GAP = 2.0
 
 
 @dataclass(frozen=True)
 class LabelRequest:
-    """A label for the markers inside ``anchor`` (display px: x0, y0, x1, y1)."""
+    """A label for the markers inside ``anchor`` (display px: x0, y0, x1, y1), in
+    ``colour`` (their group's, so a label reads as theirs)."""
 
     text: str
     anchor: tuple[float, float, float, float]
+    colour: str = "black"
 
 
 def place_labels(
@@ -72,13 +75,13 @@ def place_labels(
         centre = to_data.transform(((left + width / 2), (bottom + height / 2)))
         text = ax.text(
             float(centre[0]), float(centre[1]), request.text, fontsize=fontsize, ha="center",
-            va="center", gid="label", zorder=6,
+            va="center", gid="label", zorder=6, color=request.colour,
         )  # fmt: skip
         texts.append(text)
         if far:
             point = to_data.transform(((x0 + x1) / 2, (y0 + y1) / 2))
             edge = to_data.transform(_nearest_edge(box, (x0 + x1) / 2, (y0 + y1) / 2))
-            ax.plot(*zip(point, edge, strict=True), color="0.55", lw=0.6, zorder=2)
+            ax.plot(*zip(point, edge, strict=True), color="0.3", lw=0.8, zorder=6)
     return texts
 
 

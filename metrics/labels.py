@@ -307,7 +307,7 @@ def label_for(metric: str, entries: Mapping[str, MetricLabel] = CORE_LABELS) -> 
             name, unit = name.removesuffix(ending) + words, ending_unit
             kind = SHARE if ending_unit == "%" else AMOUNT
             break
-    if "persons" in name or "residents" in name:
+    if any(word in name for word in ("persons", "residents", "people")):
         kind = PEOPLE
     better = "higher" if higher_is_better(key) else "lower"
     return MetricLabel(name.replace("_", " "), unit, better, kind)

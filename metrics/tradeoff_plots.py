@@ -11,6 +11,7 @@ Imported only when writing comparisons, so the model runs without matplotlib.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,7 +119,9 @@ def plot_tradeoff(
         x0 = min(px for px, _ in xy) - 5
         x1 = max(px for px, _ in xy) + 5
         text = merged_codes([p.label for p in members], [p.label for p in points])
-        requests.append(LabelRequest(text, (x0, centre[1] - 5, x1, centre[1] + 5)))
+        tones = {p.group for p in members}
+        tone = _darker(colour[members[0].group]) if len(tones) == 1 else "black"
+        requests.append(LabelRequest(text, (x0, centre[1] - 5, x1, centre[1] + 5), tone))
     index = {id(p): i for i, p in enumerate(points)}
     ringed = [(members, _side_by_side(centre, len(members))) for members, centre in places]
     on_front = []
@@ -279,6 +282,11 @@ def plot_overview(
     return fig
 
 
+def _darker(colour: tuple[float, ...]) -> str:
+    """A group's colour, darkened for text."""
+    return "#" + "".join(f"{round(255 * 0.7 * c):02x}" for c in colour[:3])
+
+
 def _wrap(text: str, width: int) -> str:
     """``text`` broken into lines of about ``width`` characters, at commas and spaces."""
     lines, line = [], ""
@@ -294,10 +302,11 @@ def _wrap(text: str, width: int) -> str:
 def _places(
     ax: object, points: Sequence[PolicyPoint]
 ) -> list[tuple[list[PolicyPoint], tuple[float, float]]]:
-    """Policies grouped by where their markers fall (within ``SAME_PLACE_PX``), each group
-    with its centre in display px."""
+    """Policies grouped by where their markers fall, each group with its centre in
+    display px: markers within ``SAME_PLACE_PX`` share a place, and places whose markers,
+    set side by side, would touch another place's are merged until none do."""
     transform = ax.transData  # type: ignore[attr-defined]
-    pixels = [tuple(transform.transform((p.x, p.y))) for p in points]
+    pixels = np.array([transform.transform((p.x, p.y)) for p in points]).reshape(-1, 2)
     groups: list[list[int]] = []
     for i, (px, py) in enumerate(pixels):
         for group in groups:
@@ -306,12 +315,21 @@ def _places(
                 break
         else:
             groups.append([i])
-    places = []
-    for group in groups:
-        cx = float(np.mean([pixels[i][0] for i in group]))
-        cy = float(np.mean([pixels[i][1] for i in group]))
-        places.append(([points[i] for i in group], (cx, cy)))
-    return places
+
+    def centre(group: list[int]) -> tuple[float, float]:
+        return (float(pixels[group, 0].mean()), float(pixels[group, 1].mean()))
+
+    merged = True
+    while merged:
+        merged = False
+        rows = [np.array(_side_by_side(centre(g), len(g))) for g in groups]
+        for a, b in itertools.combinations(range(len(groups)), 2):
+            gaps = np.hypot(*(rows[a][:, None, :] - rows[b][None, :, :]).transpose(2, 0, 1))
+            if gaps.min() < SIDE_BY_SIDE_PX - 1:
+                groups[a] += groups.pop(b)
+                merged = True
+                break
+    return [([points[i] for i in group], centre(group)) for group in groups]
 
 
 def _bar_boxes(
