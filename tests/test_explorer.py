@@ -543,3 +543,56 @@ def test_frame_benchmark_runs() -> None:
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert "draw map + chart" in out.stdout
+
+
+# -- what a run costs ------------------------------------------------------------------
+
+
+def test_the_costs_panel_shows_the_run_before_at_the_same_time(tmp_path: Path) -> None:
+    from twin.app.costs import RunHistory, changes, cost_rows
+
+    path = small_file(tmp_path)
+    history = RunHistory()
+    first = ExplorerModel(scenario_file=path)
+    history.see(first)
+    for _ in range(4):
+        first.step()
+    rows = {row.key: row for row in cost_rows(first, history)}
+    assert set(rows) == {
+        "vehicle_delay_s_mean_so_far",
+        "stranded_crossings_so_far",
+        "vehicle_pedestrian_conflicts_so_far",
+        "privacy_people_in_records",
+        "components_down",
+    }
+    assert all(row.before is None and row.change == "" for row in rows.values())
+    assert rows["privacy_people_in_records"].now == 0  # nothing identifies anyone
+    assert rows["vehicle_delay_s_mean_so_far"].label.text.startswith("vehicle delay, s per trip")
+    # Reset with cameras: the new run against the first, frame by frame
+    second = ExplorerModel(scenario_file=path, crossing_assist="camera_ai")
+    history.see(second)
+    assert changes(second, history) == ["Crossing assist: none -> camera_ai"]
+    for _ in range(2):
+        second.step()
+    rows = {row.key: row for row in cost_rows(second, history)}
+    exposed = rows["privacy_people_in_records"]
+    assert exposed.before == first.frames["privacy_people_in_records"][2] == 0
+    assert exposed.now == second.frames["privacy_people_in_records"][2] > 0
+    assert exposed.change == f"+{exposed.now:.0f}" and exposed.worse is True
+    history.see(second)  # the same model again: still against the first
+    assert history.previous is not None and history.previous["time_s"] == first.frames["time_s"]
+
+
+def test_a_frame_moves_the_map_without_a_new_figure(tmp_path: Path) -> None:
+    """The page's map keeps its figure: the second frame is drawn by the same painter, and
+    shows what a new figure of the same moment shows."""
+    from twin.app.drawing import _PAINTERS, district_png
+
+    model = ExplorerModel(scenario_file=small_file(tmp_path, "services.crossing_assist=camera_ai"))
+    model.step()
+    district_png(model)
+    painter = _PAINTERS[model]
+    model.step()
+    png, counts = district_png(model)
+    assert _PAINTERS[model] is painter and png.startswith(b"\x89PNG")
+    assert counts == district_figure(model)[1]

@@ -122,8 +122,6 @@ class ExplorerModel(CityModel):
         self.scenario_file = scenario_file
         #: the controls' values for the next Reset (the page edits the mapping it was given)
         self.settings: dict[str, Any] = settings if settings is not None else dict(values)
-        #: the controls' values this model was built from
-        self.built_from: dict[str, Any] = {**values, "seed": self.spec.seed}
         self._vehicles: dict[int, Move] = {}
         self._pedestrians: dict[int, Move] = {}
         self._ambulances: dict[int, tuple[Sequence[Point], float, float]] = {}

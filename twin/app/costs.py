@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from metrics.labels import MetricLabel
+from twin.app.controls import available_controls, scenario_value
 from twin.results.labels import metric_label
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ class RunHistory:
             return
         if self.current is not None:
             self.previous = {key: list(values) for key, values in self.current.frames.items()}
-            self.previous_settings = dict(self.current.built_from)
+            self.previous_settings = run_values(self.current)
         self.current = model
 
 
@@ -92,17 +93,31 @@ def cost_rows(model: ExplorerModel, history: RunHistory | None = None) -> list[C
 
 
 def changes(model: ExplorerModel, history: RunHistory) -> list[str]:
-    """The controls that differ from the run before: ``crossing_assist: none -> radar``
-    (a different seed counts too)."""
+    """What differs from the run before: ``Crossing assist: none -> radar`` (the seed
+    too)."""
     if history.previous is None:
         return []
-    before, now = history.previous_settings, model.built_from
-    said = [
-        f"{name.replace('_', ' ')}: {before.get(name)} -> {now.get(name)}"
+    before, now = history.previous_settings, run_values(model)
+    return [
+        f"{name}: {before.get(name)} -> {now.get(name)}"
         for name in dict.fromkeys([*before, *now])
         if before.get(name) != now.get(name)
     ]
-    return said
+
+
+def run_values(model: ExplorerModel) -> dict[str, object]:
+    """Each control's value in ``model``'s district (the demand as vehicles per hour),
+    and its seed, by label."""
+    values: dict[str, object] = {}
+    for control in available_controls():
+        if control.name == "size":
+            values[control.label] = model.spec.city.rows
+        elif control.name == "demand":
+            values["Vehicles per hour"] = f"{model.spec.demand.vehicles_per_hour:g}"
+        else:
+            values[control.label] = scenario_value(model.spec, control)
+    values["Seed"] = model.spec.seed
+    return values
 
 
 def _value(values: list[float] | None, index: int) -> float | None:
