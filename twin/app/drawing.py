@@ -229,9 +229,9 @@ class MapPainter:
     def _dots(
         self, size: float, marker: str, colour: str, zorder: int, xy: np.ndarray = EMPTY
     ) -> PathCollection:
-        edges = {} if marker == "x" else {"edgecolors": "none"}  # an "x" is all edge
+        edges = None if marker == "x" else "none"  # an "x" is all edge
         return self.axes.scatter(
-            xy[:, 0], xy[:, 1], s=size, marker=marker, c=colour, zorder=zorder, **edges
+            xy[:, 0], xy[:, 1], s=size, marker=marker, c=colour, zorder=zorder, edgecolors=edges
         )
 
     def update(self) -> dict[str, int]:
