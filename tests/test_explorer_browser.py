@@ -291,7 +291,7 @@ def test_a_policy_change_and_an_attack_move_the_costs(page: Page) -> None:
     reset(page)
     step(page, 3)
     expect(page.locator(".twin-costs-changed")).to_contain_text(
-        "crossing assist: none -> camera_ai"
+        "Crossing assist: none -> camera_ai"
     )
     second = costs(page)
     page.screenshot(path=str(ARTIFACTS / "explorer-costs.png"), full_page=True)

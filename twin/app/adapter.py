@@ -136,6 +136,8 @@ class ExplorerModel(CityModel):
         self.detections = Detections()
         #: every model reporter's value at each frame (the live charts)
         self.frames: dict[str, list[float]] = {}
+        # the page reads model reporters only: no per-agent rows at every frame
+        self.datacollector.agent_reporters = {}
         self.traffic.watchers.append(self)
         self.walking.watchers.append(self)
         #: some service runs ambulances (drawn, and in the legend)

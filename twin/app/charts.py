@@ -99,11 +99,11 @@ class ChartPainter:
                 (self.lines[key],) = ax.plot([], [], lw=3.2 if first else 1.4,
                                              alpha=0.6 if first else 1.0, color=colour)  # fmt: skip
             ax.grid(alpha=0.3)
-            ax.yaxis.set_major_locator(MaxNLocator(5, integer=ax is axes[0] and bool(counts)))
+            ax.yaxis.set_major_locator(MaxNLocator(4, integer=ax is axes[0] and bool(counts)))
             ax.tick_params(labelsize=8)
-        axes[-1].xaxis.set_major_formatter(FuncFormatter(hh_mm))
-        axes[-1].set_xlabel("clock time (HH:MM)", fontsize=8)
-        self.figure.subplots_adjust(left=0.09, right=0.98, top=0.96, bottom=0.17, hspace=0.15)
+        axes[-1].xaxis.set_major_locator(MaxNLocator(5))
+        axes[-1].xaxis.set_major_formatter(FuncFormatter(hh_mm))  # clock time (the caption)
+        self.figure.subplots_adjust(left=0.09, right=0.98, top=0.96, bottom=0.1, hspace=0.15)
 
     def png(self) -> bytes:
         """The chart with every frame so far, as PNG."""

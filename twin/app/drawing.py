@@ -7,7 +7,7 @@ an attack took down. Positions are metres (x east, y north).
 
 One :class:`MapPainter` per model keeps its figure: streets and sidewalks are drawn
 once, and a frame only moves the markers and recolours the signals, then encodes the
-figure (no new figure, no legend redrawn: the legend is the page's).
+figure (no new figure, no legend or title redrawn: they are the page's text).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from PIL import Image
 
-from metrics.plots import hh_mm
 from twin.app.adapter import crosswalk_xy
 from twin.simulation.outcomes import components_down
 
@@ -163,11 +162,11 @@ def legend_items(model: ExplorerModel) -> list[tuple[str, str, str]]:
 class MapPainter:
     """The map of one model in a figure that is kept between frames."""
 
-    def __init__(self, model: ExplorerModel, size: tuple[float, float] = (6.0, 5.6)) -> None:
+    def __init__(self, model: ExplorerModel, size: tuple[float, float] = (6.0, 5.2)) -> None:
         self.model = model
         self.figure = Figure(figsize=size, dpi=100)
         self.canvas = FigureCanvasAgg(self.figure)
-        ax = self.axes = self.figure.add_axes((0.01, 0.01, 0.98, 0.93))
+        ax = self.axes = self.figure.add_axes((0.01, 0.01, 0.98, 0.98))
         graph = model.graph
         ax.set_facecolor("#f7f7f7")
         streets = [[model.node_xy(s.a), model.node_xy(s.b)] for s in graph.streets]
@@ -224,7 +223,6 @@ class MapPainter:
         ax.set_aspect("equal")
         ax.set_xticks([])
         ax.set_yticks([])
-        self.title = ax.set_title("", fontsize=9)
 
     def _dots(
         self, size: float, marker: str, colour: str, zorder: int, xy: np.ndarray = EMPTY
@@ -282,11 +280,6 @@ class MapPainter:
         fallen = sorted(down_intersections(model, down))
         self.fallen.set_offsets(np.array([model.node_xy(n) for n in fallen]).reshape(-1, 2))
         counts["compromised"] = len(down)
-        clock = hh_mm(model.spec.demand.start_hour + model.env.now / 3600.0)
-        self.title.set_text(
-            f"{model.spec.name}  {clock}  |  vehicles {model.traffic.active} "
-            f"(queued {counts['queued']})  |  walking {len(walkers)}, at curbs {counts['waiting']}"
-        )
         return counts
 
     def _layer(self, layer: SegmentLayer) -> int:

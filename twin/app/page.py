@@ -16,6 +16,7 @@ import solara
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
+from metrics.plots import hh_mm
 from twin.app.adapter import DEFAULT_SCENARIO, DEFAULT_STEP_S, ExplorerModel, initial_values
 from twin.app.charts import CAPTIONS, FAMILIES, chart_png, series
 from twin.app.controls import Control, available_controls, control_choices, scenario_value
@@ -93,8 +94,11 @@ def DistrictMap(model: ExplorerModel) -> None:
     solara.Title(TITLE)
     image, counts = solara.use_memo(lambda: district_png(model), [model, frame])
     with solara.Card("District map", classes=["twin-map"]):
+        clock = hh_mm(model.spec.demand.start_hour + model.env.now / 3600.0)
         solara.Text(
-            f"frame {model.steps} · {format_duration(model.env.now)} simulated",
+            f"frame {model.steps} · {clock} ({format_duration(model.env.now)} simulated) · "
+            f"{model.spec.name}: vehicles {model.traffic.active} (queued {counts['queued']}), "
+            f"walking {counts['walking']}, at curbs {counts['waiting']}",
             classes=["twin-frame"],
         )
         solara.Image(image, width="100%")
