@@ -180,7 +180,6 @@ def ControlInput(control: Control, settings: dict[str, Any]) -> None:
             min=int(control.low),
             max=int(control.high),
             step=int(control.step),
-            thumb_label="always",
         )
     elif control.widget == "SliderFloat":
         solara.SliderFloat(
@@ -190,7 +189,6 @@ def ControlInput(control: Control, settings: dict[str, Any]) -> None:
             min=control.low,
             max=control.high,
             step=control.step,
-            thumb_label="always",
         )
     else:
         values = control_choices(control, settings[control.name])
@@ -220,6 +218,8 @@ def _this_run(model: ExplorerModel, control: Control) -> str:
     if control.name == "demand":
         return ""
     now = model.spec.city.rows if control.name == "size" else scenario_value(model.spec, control)
+    if isinstance(now, bool):
+        now = "on" if now else "off"
     return f" (this run: {now})"
 
 
