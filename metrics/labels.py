@@ -271,6 +271,8 @@ CORE_LABELS: dict[str, MetricLabel] = {
         "stranded crossings added by the intrusion", "", "lower", COUNT, signed=True
     ),
     "security.components_down": MetricLabel("components out of order now", "", "lower", COUNT),
+    "security.services_disrupted": MetricLabel("services disrupted"),
+    "security.note": MetricLabel("what the figures cover"),
     "security.extra_vehicle_hours": MetricLabel(
         "vehicle-hours lost to the intrusion", "vehicle-h", "lower", signed=True
     ),

@@ -202,7 +202,7 @@ def _outcome_row(metric: str, value: object) -> list[str]:
         return [label.text, label.interval(value["mean"], value["ci_low"], value["ci_high"])]
     if _is_number(value):
         return [label.text, label.value(float(value))]  # type: ignore[arg-type]
-    return [label.text, _value(value)]
+    return [label.name, _value(value)]  # words or a list: no unit, nothing better or worse
 
 
 def _describe(sensor: Mapping[str, Any], scenario: Mapping[str, Any], links: Any) -> str:
