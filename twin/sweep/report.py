@@ -7,10 +7,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from metrics.statistics import paired_difference
 from twin.results.files import write_atomic
 from twin.results.labels import metric_label
 from twin.results.report import WHOM, identifiability_words, to_html, to_markdown
-from twin.sweep.ranking import ranking_cells
+from twin.sweep.ranking import ranked_rows, ranking_cells, tied_front
 from twin.sweep.spec import show_value
 
 if TYPE_CHECKING:
@@ -37,8 +38,6 @@ def write_sweep_report(
     trade-offs, each policy on the Pareto front and the reference in words, and the
     ranking. ``sensors``: each combination's deployed sensors (as in ``sensors.json``);
     ``codes``: each combination's short code (``SweepTable.codes``)."""
-    from twin.sweep.ranking import tied_front
-
     codes = codes or table.codes()
     counts = sorted({len(v) for p in table.policies for v in p.values.values()})
     metrics = list(dict.fromkeys(m for _, x, y in figures for m in (x, y)))
@@ -112,8 +111,6 @@ def _ranking(
     fronts: list[Any],
 ) -> list[Block]:
     """The ranked table, compact (as ``ranking.md``), and its key."""
-    from twin.sweep.ranking import ranked_rows
-
     if not figures:
         return []
     rows = ranked_rows(table, metrics, reference, fronts[0], figures[0][1:], codes)
@@ -215,8 +212,6 @@ def _in_words(
 ) -> str:
     """One sentence per policy: its outcomes on the compared metrics, against the
     reference (counts of people whole, shares in per cent, intervals within range)."""
-    from metrics.statistics import paired_difference
-
     metrics = metrics + [m for m in IN_WORDS_TOO if m in policy.values and m not in metrics]
     parts = []
     for metric in metrics:
