@@ -19,7 +19,8 @@ from matplotlib.figure import Figure
 
 import metrics.tradeoff_plots as tradeoff_plots
 from twin.sweep import ResultsDB, RunRow
-from twin.sweep.ranking import tied_front
+from twin.sweep.ranking import ranked_rows, ranking_markdown, tied_front
+from twin.sweep.report import write_sweep_report
 from twin.sweep.table import load_table
 from twin.sweep.tradeoffs import compare_sweep
 
@@ -146,8 +147,10 @@ def test_count_intervals_stay_at_or_above_zero(
     metric = "security.persons_exfiltrated.mean"
     lows = [p.interval(metric).low for p in table.policies]
     assert min(low for low in lows if low is not None) < 0  # the interval itself would
-    compare_sweep(db, tmp_path / "cmp", y=metric, x="efficiency.pedestrian_delay_s_mean")
-    text = (tmp_path / "cmp" / "ranking.md").read_text()
+    pair = ("efficiency.pedestrian_delay_s_mean", metric)
+    codes = table.codes()
+    rows = ranked_rows(table, list(pair), table.policies[0], tied_front(table, *pair), pair, codes)
+    text = ranking_markdown(table, list(pair), rows, codes, table.policies[0])
     rows = [line.split(" | ") for line in text.splitlines() if line.startswith("| ")][1:25]
     stolen = [row[5] for row in rows]  # "mean (low to high)"
     assert all(not cell.split("(")[1].startswith("-") for cell in stolen if "(" in cell)
@@ -183,8 +186,14 @@ def test_the_sweep_report_says_shared_sensors_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db = bundled_like_db(tmp_path / "b.sqlite")
-    compare_sweep(db, tmp_path / "cmp")
-    report = (tmp_path / "cmp" / "report.md").read_text()
+    with ResultsDB(db) as opened:
+        table = load_table(opened)
+        sensors = opened.sensors(table.sweep)
+    pair = ("efficiency.pedestrian_delay_s_mean", "privacy.persons_exposed_share")
+    out = tmp_path / "cmp"
+    out.mkdir()
+    write_sweep_report(out, table, table.policies[0], [("plot.png", *pair)], sensors)
+    report = (out / "report.md").read_text()
     assert report.count("12 pavement sensors") == 1  # every policy's: said once
     section = report.split("## What each policy collects")[1].split("## ")[0]
     assert "- With services.crossing_assist radar: 36 radar sensors" in section
