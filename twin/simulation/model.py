@@ -97,9 +97,10 @@ class CityModel(mesa.Model):
         attack_replication: which draw of the scenario's attacks this run lives through
             (``twin.simulation.attacks``; -1: none).
         seed: replaces the scenario's seed when given; None keeps the scenario's. For
-            replications with ``mesa.batch_run``, pass seeds (``"seed": [1, 2, 3]`` among
-            the parameters, or Mesa 3.5's ``rng=[1, 2, 3]``): its ``iterations`` alone
-            repeats the same seed, so the same run.
+            replications with ``mesa.batch_run``, pass a scenario per seed
+            (``{"scenario": [s.with_changes({"seed": k}) for k in (1, 2, 3)]}``; Mesa
+            3.5's ``rng=[1, 2, 3]`` sets this argument): its ``iterations`` alone repeats
+            the same seed, so the same run.
     """
 
     def __init__(
