@@ -139,6 +139,7 @@ def plot_attack_timeline(
     attacks: Sequence[tuple[float, float]],
     path: Path,
     start_hour: float = 0.0,
+    name: str = "",
 ) -> Path:
     """Mean vehicle delay and queued vehicles: the run without the attack (dashed) and the
     simulated attacked replications (their range as a band, their mean as a line); the
@@ -164,7 +165,10 @@ def plot_attack_timeline(
             ax.axvspan(start_hour + start / 3600, start_hour + end / 3600, color="k", alpha=0.07)
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
-    top.set_title("The city through the attack (shaded: the attacker's time) and without it")
+    top.set_title(
+        (f"{name}: " if name else "")
+        + "the city through the attack (shaded: the attacker's time) and without it"
+    )
     top.legend(loc="upper left", fontsize=8)
     bottom.xaxis.set_major_formatter(FuncFormatter(hh_mm))
     bottom.set_xlabel("clock time")

@@ -47,7 +47,8 @@ def plot_snow_depth_maps(
 
     Args:
         snapshots: ``(time_s, depth_cm per segment)``; up to six, evenly spread, are drawn.
-        segments_xy: shape ``(n, 2, 2)``, the two endpoints ``(x=column, y=row)`` of each segment.
+        segments_xy: shape ``(n, 2, 2)``, the two endpoints of each segment (m; x east,
+            y north).
         heated: which segments are heated (drawn thicker, outlined in black).
         path: PNG file to write.
         start_hour: clock hour at sim time 0.
@@ -72,6 +73,7 @@ def plot_snow_depth_maps(
         layout="constrained",
     )
     lo, hi = segments_xy.reshape(-1, 2).min(axis=0), segments_xy.reshape(-1, 2).max(axis=0)
+    pad = 0.04 * float(max(hi - lo))
     for ax, (time_s, depth) in zip(axes.ravel(), chosen, strict=False):
         depth = np.asarray(depth, dtype=float)
         ax.add_collection(
@@ -81,8 +83,8 @@ def plot_snow_depth_maps(
             lines = LineCollection(segments_xy[mask], cmap=DEPTH_CMAP, norm=norm, linewidths=width)
             lines.set_array(depth[mask])
             ax.add_collection(lines)
-        ax.set_xlim(lo[0] - 0.3, hi[0] + 0.3)
-        ax.set_ylim(hi[1] + 0.3, lo[1] - 0.3)  # rows grow downward
+        ax.set_xlim(lo[0] - pad, hi[0] + pad)
+        ax.set_ylim(lo[1] - pad, hi[1] + pad)  # north up
         ax.set_aspect("equal")
         ax.set_xticks([])
         ax.set_yticks([])

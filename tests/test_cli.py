@@ -208,3 +208,112 @@ def test_an_attack_entry_that_names_nothing_is_a_clear_error(tmp_path: Path, cap
     assert not out.exists()
     assert main(["validate", str(bad)]) == 2
     assert capsys.readouterr().err.splitlines() == err
+
+
+# -- the rough edges a planner met ---------------------------------------------------------
+
+
+def test_set_with_a_space_says_to_write_key_equals_value(capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", str(BASELINE), "--set", "city.rows", "2"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "--set city.rows 2: write PATH=VALUE as one word, e.g. --set city.rows=2" in err
+    assert "unrecognized arguments" not in err
+    with pytest.raises(SystemExit):  # anything else unknown is still argparse's to say
+        main(["run", str(BASELINE), "--bogus"])
+    assert "unrecognized arguments: --bogus" in capsys.readouterr().err
+
+
+def test_a_key_not_indented_under_its_section_names_the_section(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\npolicy:\nintegration: siloed\n")
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert (
+        f"{bad}:3: integration: is not a top-level field but a field of policy: "
+        "indent it under 'policy:'"
+    ) in err
+    assert "did you mean" not in err
+    bad.write_text("name: x\npolicy:\n  opt_in_rate: 0.4\n")
+    assert main(["validate", str(bad)]) == 2
+    assert (
+        "policy.opt_in_rate: is not a field of policy but a field of policy.consent: "
+        "indent it under 'consent:'"
+    ) in capsys.readouterr().err
+
+
+def test_a_bad_boolean_is_said_plainly(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nservices:\n  preemption: maybe\n")
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}:3: services.preemption: 'maybe' is not true or false" in err
+    assert "Input should be" not in err
+
+
+def test_errors_through_the_python_api_do_not_blame_the_command_line() -> None:
+    import twin
+    from twin.errors import ScenarioError
+
+    with pytest.raises(ScenarioError) as error:
+        twin.load(BASELINE, {"city.rows": -1})
+    assert str(error.value) == "overrides: city.rows: -1 must be at least 1"
+    with pytest.raises(ScenarioError) as error:
+        twin.load(BASELINE).with_changes({"city.rows": 0})
+    assert str(error.value) == "with_changes: city.rows: 0 must be at least 1"
+
+
+def test_validate_checks_memory_and_says_what_run_warns(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    huge = ["--set", "duration=2000d", "--set", "demand.pedestrians_per_hour=900000"]
+    assert main(["validate", str(BASELINE), *huge]) == 2
+    out = capsys.readouterr()
+    assert f"{BASELINE}: scenario 'baseline' needs an estimated" in out.err
+    assert "ok" not in out.out
+    # a retention set for a class of record no deployed sensor produces: run warns, so does
+    # validate (radar and push buttons identify nobody)
+    quiet = ["--set", "policy.retention.direct=31d", "--set", "services.crossing_assist=radar"]
+    assert main(["validate", str(BASELINE), *quiet]) == 0
+    warned = capsys.readouterr().err
+    assert "policy.retention.direct: no sensor produces direct records" in warned
+    run = ["run", str(BASELINE), "--out", str(tmp_path / "r"), "--quiet", *SHORT, *quiet]
+    assert main(run) == 0
+    assert "policy.retention.direct: no sensor produces direct records" in (capsys.readouterr().err)
+
+
+def test_validate_and_help_start_without_the_simulation_libraries() -> None:
+    """``twin --help`` and ``twin validate`` of a scenario with nothing only its built city
+    can tell import neither Mesa nor matplotlib (about a second saved on every call)."""
+    for argv in (["--help"], ["validate", str(BASELINE)]):
+        code = (
+            "import sys\nfrom twin.cli import main\ntry:\n    main("
+            f"{argv!r})\nexcept SystemExit:\n    pass\n"
+            "print(sorted({'mesa', 'matplotlib', 'pandas', 'scipy'} & set(sys.modules)))"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+        )
+        assert done.stdout.strip().splitlines()[-1] == "[]", argv
+
+
+def test_results_csv_writes_mapping_values_as_json(tmp_path: Path) -> None:
+    from twin.sweep import ResultsDB, RunRow
+
+    db_path = tmp_path / "r.sqlite"
+    retention = {"direct": "10min", "persistent": "31d"}
+    with ResultsDB(db_path) as db:
+        row = RunRow(
+            "k", "s", "base", None, 0, {"policy.retention": retention}, 0, 1, "ok", None,
+            0.0, 1.0, 1.0, "test",
+        )  # fmt: skip
+        db.record(row, {"efficiency.vehicle_delay_s_mean": 1.0})
+    assert main(["results", str(db_path), "--csv", str(tmp_path / "t.csv")]) == 0
+    import csv
+
+    with (tmp_path / "t.csv").open() as handle:
+        [cells] = list(csv.DictReader(handle))
+    assert json.loads(cells["policy.retention"]) == retention

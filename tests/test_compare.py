@@ -16,11 +16,11 @@ from metrics.statistics import (
     pareto_front,
     t_quantile_975,
 )
-from metrics.tradeoff_plots import PolicyPoint, merged_labels
+from metrics.tradeoff_plots import merged_codes
 from twin.cli import main
 from twin.sweep import ResultsDB, RunRow
 from twin.sweep.spec import show_value
-from twin.sweep.table import load_table
+from twin.sweep.table import load_table, value_codes
 from twin.sweep.tradeoffs import default_axes
 
 
@@ -135,19 +135,22 @@ def test_compare_defaults_to_efficiency_against_privacy_and_security(tmp_path):
         "policy.integration=siloed",
     ]
     assert rows[-1]["policy"] == "policy.integration=wasteful"
+    assert [row["code"] for row in rows] == ["I", "F", "S", "W"]
     federated = next(row for row in rows if row["policy"].endswith("federated"))
     # Paired against siloed: the replication wobble cancels, so the interval is zero.
-    assert float(federated["efficiency.vehicle_delay_s_mean vs reference"]) == -5
-    assert float(federated["efficiency.vehicle_delay_s_mean vs reference ±95%"]) == 0
-    assert float(federated["efficiency.vehicle_delay_s_mean ±95%"]) == pytest.approx(
-        3.182 * np.std([-1.5, -0.5, 0.5, 1.5], ddof=1) / 2, abs=1e-4
-    )
+    metric = "efficiency.vehicle_delay_s_mean"
+    assert float(federated[f"{metric} vs reference"]) == -5
+    assert float(federated[f"{metric} vs reference low"]) == -5
+    assert float(federated[f"{metric} vs reference high"]) == -5
+    half = 3.182 * np.std([-1.5, -0.5, 0.5, 1.5], ddof=1) / 2
+    assert float(federated[f"{metric} high"]) - 25 == pytest.approx(half, abs=1e-4)
     report = (out / "report.md").read_text()
     assert "Pareto front" in report
     assert (
-        "average delay per car trip (seconds): 25.0 (± 2.1), 5.0 less than the reference (± 0.0)"
-        in report
+        "vehicle delay: 25.0 s per trip (95 % interval 22.9 to 27.1), 5.0 s per trip less "
+        "than the reference (95 % interval 5.0 to 5.0 less)" in report
     )
+    assert "![each policy's paired difference from the reference](differences.png)" in report
 
 
 def test_compare_bad_options_name_the_option(tmp_path, capsys):
@@ -228,22 +231,28 @@ def test_default_axes_skip_interval_parts_and_constants(tmp_path):
     ]
 
 
-def test_coincident_points_share_one_label():
-    def point(label, group, x, y):
-        return PolicyPoint(label, group, x, x, x, y, y, y)
+def test_policies_at_one_place_share_one_label() -> None:
+    every = ["S-10min-R", "S-31d-R", "F-10min-R", "F-31d-R", "I-10min-R", "I-31d-R"]
+    assert merged_codes(["S-10min-R"], every) == "S-10min-R"
+    assert merged_codes(["S-10min-R", "S-31d-R", "F-10min-R"], every) == "S/F-*-R"
+    assert merged_codes(["S-10min-R", "F-10min-R"], every) == "S/F-10min-R"
+    assert merged_codes(["S-10min-R", "F-31d-R", "I-31d-R"], every) == "*-*-R"
 
-    points = [
-        point("10min each / radar", "siloed", 29.0, 0.11),
-        point("31d each / radar", "siloed", 29.0, 0.11),
-        point("10min each / radar", "federated", 29.0001, 0.11),
-        point("10min each / camera_ai", "integrated", 36.0, 0.5),
-        point("31d each / camera_ai", "integrated", 30.0, 0.2),
-    ]
-    assert merged_labels(points) == [
-        ((29.0, 0.11), "siloed, federated: any / radar"),
-        ((36.0, 0.5), "10min each / camera_ai"),
-        ((30.0, 0.2), "31d each / camera_ai"),
-    ]
+
+def test_policy_codes_are_short_unique_and_keyed() -> None:
+    assert value_codes(["siloed", "federated", "integrated"]) == {
+        "siloed": "S",
+        "federated": "F",
+        "integrated": "I",
+    }
+    assert value_codes(["10min each", "31d each"]) == {"10min each": "10min", "31d each": "31d"}
+    # a shared first letter: the shortest start that tells them apart
+    assert value_codes(["opt_in_app", "occupancy_camera", "off"]) == {
+        "opt_in_app": "Op",
+        "occupancy_camera": "Oc",
+        "off": "Of",
+    }
+    assert value_codes(["-5", "5"]) == {"-5": "\u22125", "5": "5"}  # "-" joins the parts
 
 
 def test_mapping_values_read_short():
@@ -259,7 +268,9 @@ def test_sweep_report_says_shares_in_per_cent_and_values_plainly(tmp_path):
     report = (out / "report.md").read_text()
     # federated 0.4 against siloed 0.1, equal in every replication: 30 points, no spread.
     assert (
-        "components compromised share: 40.0 % (± 0.0), 30.0 percentage points more than the "
-        "reference (± 0.0)" in report
+        "city systems the intrusion reached: 40.0 % of components (95 % interval 40.0 to "
+        "40.0), 30.0 percentage points more than the reference (95 % interval 30.0 to 30.0 "
+        "more)" in report
     )
-    assert "- policy.integration: siloed, federated, integrated, wasteful" in report
+    assert "people exposed: 40 (95 % interval 38 to 42)" in report  # people are whole
+    assert "- policy.integration: S siloed, F federated, I integrated, W wasteful" in report

@@ -10,6 +10,7 @@ placeholders in capitals (``FILE``, ``DB``, ``HOST``) are templates, not command
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 import subprocess
@@ -75,5 +76,6 @@ def test_every_documented_command_runs(tmp_path: Path) -> None:
     with ResultsDB(work / "results" / "policy_sweep.sqlite") as db:
         runs = db.runs("policy_sweep")
     assert len(runs) == 120 and {run.status for run in runs} == {"ok"}
-    ranking = (work / "results" / "crossings" / "ranking.md").read_text()
-    assert ranking.splitlines()[2].split(" | ")[1].endswith("services.crossing_assist=radar")
+    with (work / "results" / "crossings" / "ranking.csv").open() as handle:
+        first = next(csv.DictReader(handle))
+    assert first["policy"].endswith("services.crossing_assist=radar")

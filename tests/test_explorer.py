@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from twin.app.adapter import PRIVACY_SERIES, ExplorerModel, Move, build_scenario, initial_values
-from twin.app.charts import family_figure, family_of
+from twin.app.charts import family_figure, family_of, series
 from twin.app.controls import (
     all_controls,
     available_controls,
@@ -126,7 +126,8 @@ def test_controls_set_the_scenario() -> None:
     assert scenario.policy.retention.direct == 7 * 86400.0
     assert scenario.policy.retention.persistent == 0.0
     assert scenario.policy.retention.aggregate == "forever"
-    assert build_scenario(BASELINE, {}) == base
+    # the explorer counts from its first frame: no warm-up, nothing else changed
+    assert build_scenario(BASELINE, {}) == base.with_changes({"warmup": 0})
     with pytest.raises(TwinError, match="unknown control 'bogus'"):
         build_scenario(BASELINE, {"bogus": 1})
 
@@ -398,16 +399,16 @@ def test_the_attack_button_marks_what_it_brought_down(tmp_path: Path) -> None:
 def test_chart_panels_follow_the_reported_families(tmp_path: Path) -> None:
     assert family_of("vehicles_queued") == "efficiency"
     assert family_of("privacy_people_exposed") == "privacy"
-    assert family_of("security_compromised_share") == "security"
     model = ExplorerModel(scenario_file=small_file(tmp_path))
     model.step()
     assert family_figure(model, "efficiency") is not None
     assert family_figure(model, "privacy") is not None  # the live exposure indicator
-    assert family_figure(model, "security") is not None  # components out of order
-    assert model.frames["compromised_components"] == [0.0, 0.0]
+    # the outcomes so far are the costs panel's, not a chart's
+    assert not any(key.endswith("_so_far") for keys in series(model).values() for key in keys)
+    assert model.frames["components_down"] == [0.0, 0.0]
     model.launch_attack("signal_controllers:0")
     model.step()
-    assert model.frames["compromised_components"][-1] >= 1.0
+    assert model.frames["components_down"][-1] >= 1.0
     assert len(model.frames["time_s"]) == 3 and model.frames["time_s"][-1] == 220.0
 
 
@@ -421,13 +422,12 @@ def test_model_params_satisfy_solaraviz() -> None:
     params = model_params(str(BASELINE), settings)
     _check_model_params(ExplorerModel.__init__, params)  # Mesa's own check
     assert params["settings"] is settings
+    # a choice, so the seed shows its value
     assert params["seed"] == {
-        "type": "SliderInt",
+        "type": "Select",
         "value": 7,
+        "values": list(range(100)),
         "label": "Seed",
-        "min": 0,
-        "max": 99,
-        "step": 1,
     }
 
 
@@ -543,3 +543,56 @@ def test_frame_benchmark_runs() -> None:
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert "draw map + chart" in out.stdout
+
+
+# -- what a run costs ------------------------------------------------------------------
+
+
+def test_the_costs_panel_shows_the_run_before_at_the_same_time(tmp_path: Path) -> None:
+    from twin.app.costs import RunHistory, changes, cost_rows
+
+    path = small_file(tmp_path)
+    history = RunHistory()
+    first = ExplorerModel(scenario_file=path)
+    history.see(first)
+    for _ in range(4):
+        first.step()
+    rows = {row.key: row for row in cost_rows(first, history)}
+    assert set(rows) == {
+        "vehicle_delay_s_mean_so_far",
+        "stranded_crossings_so_far",
+        "vehicle_pedestrian_conflicts_so_far",
+        "privacy_people_in_records",
+        "components_down",
+    }
+    assert all(row.before is None and row.change == "" for row in rows.values())
+    assert rows["privacy_people_in_records"].now == 0  # nothing identifies anyone
+    assert rows["vehicle_delay_s_mean_so_far"].label.text.startswith("vehicle delay, s per trip")
+    # Reset with cameras: the new run against the first, frame by frame
+    second = ExplorerModel(scenario_file=path, crossing_assist="camera_ai")
+    history.see(second)
+    assert changes(second, history) == ["Crossing assist: none -> camera_ai"]
+    for _ in range(2):
+        second.step()
+    rows = {row.key: row for row in cost_rows(second, history)}
+    exposed = rows["privacy_people_in_records"]
+    assert exposed.before == first.frames["privacy_people_in_records"][2] == 0
+    assert exposed.now == second.frames["privacy_people_in_records"][2] > 0
+    assert exposed.change == f"+{exposed.now:.0f}" and exposed.worse is True
+    history.see(second)  # the same model again: still against the first
+    assert history.previous is not None and history.previous["time_s"] == first.frames["time_s"]
+
+
+def test_a_frame_moves_the_map_without_a_new_figure(tmp_path: Path) -> None:
+    """The page's map keeps its figure: the second frame is drawn by the same painter, and
+    shows what a new figure of the same moment shows."""
+    from twin.app.drawing import _PAINTERS, district_png
+
+    model = ExplorerModel(scenario_file=small_file(tmp_path, "services.crossing_assist=camera_ai"))
+    model.step()
+    district_png(model)
+    painter = _PAINTERS[model]
+    model.step()
+    png, counts = district_png(model)
+    assert _PAINTERS[model] is painter and png.startswith(b"\x89PNG")
+    assert counts == district_figure(model)[1]

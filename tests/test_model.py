@@ -22,8 +22,10 @@ def test_stepping_gives_the_same_run_as_running_to_the_end() -> None:
     while stepped.running:
         stepped.step()
         steps += 1
-    assert steps == int(np.ceil(1200 / 7.0))
+    # the steps to the end, and one that finds the end and stops (the last row is the end)
+    assert steps == int(np.ceil(1200 / 7.0)) + 1
     assert stepped.env.now == 1200
+    assert stepped.datacollector.model_vars["time_s"][-1] == 1200
     whole = CityModel(scenario)
     whole.run_to_end()
     for mine, theirs in (

@@ -195,7 +195,7 @@ def test_the_policy_reaches_the_log_and_the_report(
     exposed = metrics["persons_exposed"]
     said = f"{exposed:,} of 2,000 residents" if exposed else "none of 2,000 residents"
     assert f"the data kept singles out {said}" in report
-    assert "| residents with data kept that singles them out |" in report
+    assert "| residents exposed (identifiable data kept), lower is better |" in report
     series = (tmp_path / "timeseries.csv").read_text().splitlines()[0].split(",")
     assert {"persons_exposed", "persons_exposed_app_vendor_cloud"} <= set(series)
     assert (tmp_path / "plots" / "privacy_exposure.png").is_file()

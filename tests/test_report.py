@@ -79,7 +79,7 @@ def test_report_from_a_hand_made_folder(tmp_path):
     assert "reduced mobility" in text and "Run by Acme Vision" in text
     assert "recognise pedestrians who need more time" in text
     assert "Kept for: 7 days" in text and "Kept for: 1 day." in text
-    assert "| people exposed | 130 |" in text and "nothing to measure" in text
+    assert "| people exposed, lower is better | 130 |" in text and "nothing to measure" in text
     assert "Cyberattack blast radius" in text and "Not measured in this run" in text
     page = (tmp_path / "report.html").read_text()
     assert page.startswith("<!DOCTYPE html>") and "<td>8 crossing cameras" not in page
@@ -116,7 +116,7 @@ def test_report_lists_every_sensor_of_a_real_run(tmp_path):
         assert f"{sensor.count} {sensor.name.replace('_', ' ')}" in text
         assert f"System: {sensor.system}" in text
     assert "a direct identifier (a face or a number plate): it names you" in text
-    assert "average delay per car trip" in text
+    assert "vehicle delay, s per trip, lower is better" in text
 
 
 def test_report_of_a_folder_without_metrics_names_the_file(tmp_path, capsys):

@@ -22,12 +22,13 @@ def load(path: str | PathLike[str], overrides: Mapping[str, object] | None = Non
 
     Overrides follow the rules of ``twin run --set`` (dotted paths; durations as
     strings like ``"1h"``); a bad file or value raises ``twin.errors.ScenarioError``
-    naming the file, line, field, value and what was expected.
+    naming the file, line, field, value and what was expected (a bad override as
+    ``overrides: city.rows: ...``).
     """
     from twin.scenario import load_scenario
     from twin.scenario.loading import overrides_from_mapping
 
-    return load_scenario(path, overrides_from_mapping(overrides or {}))
+    return load_scenario(path, overrides_from_mapping(overrides or {}), "overrides")
 
 
 def run(scenario: Scenario, progress: Callable[[float, float], None] | None = None) -> RunResult:

@@ -120,8 +120,7 @@ class ExplorerModel(CityModel):
         scenario = build_scenario(scenario_file, values)
         super().__init__(scenario, step_s=step_s, seed=seed)
         self.scenario_file = scenario_file
-        #: the controls' values this model was built from (the page edits the mapping
-        #: it was given, for the next Reset)
+        #: the controls' values for the next Reset (the page edits the mapping it was given)
         self.settings: dict[str, Any] = settings if settings is not None else dict(values)
         self._vehicles: dict[int, Move] = {}
         self._pedestrians: dict[int, Move] = {}
@@ -137,6 +136,8 @@ class ExplorerModel(CityModel):
         self.detections = Detections()
         #: every model reporter's value at each frame (the live charts)
         self.frames: dict[str, list[float]] = {}
+        # the page reads model reporters only: no per-agent rows at every frame
+        self.datacollector.agent_reporters = {}
         self.traffic.watchers.append(self)
         self.walking.watchers.append(self)
         #: some service runs ambulances (drawn, and in the legend)
@@ -147,12 +148,15 @@ class ExplorerModel(CityModel):
 
     def step(self) -> None:
         """Advance one frame and record the reporters' values for the live charts."""
+        before = self.env.now
         super().step()
-        self._record_frame()
+        if self.env.now > before:  # not the step that finds the end
+            self._record_frame()
 
     def _record_frame(self) -> None:
         for key, reporter in self.datacollector.model_reporters.items():
-            self.frames.setdefault(key, []).append(float(reporter(self)))
+            value = reporter(self)
+            self.frames.setdefault(key, []).append(float("nan") if value is None else float(value))
         self._read_observations()
         now = self.env.now
         held = self._records[now - self._records[:, 0] < self._records[:, 2]]
@@ -160,7 +164,6 @@ class ExplorerModel(CityModel):
         values = (len(self._identified), len(held), len(np.unique(held[:, 1])))
         for key, value in zip(PRIVACY_SERIES, values, strict=True):
             self.frames.setdefault(key, []).append(float(value))
-        self.frames.setdefault("compromised_components", []).append(float(len(self.compromised)))
 
     def _read_observations(self) -> None:
         """What the live sensors saw since the last frame (new rows of ``sensing.log``),
@@ -317,10 +320,11 @@ def _dist(a: Point, b: Point) -> float:
 
 
 def build_scenario(scenario_file: str | Path, controls: dict[str, Any]) -> Scenario:
-    """The scenario in ``scenario_file`` with the controls' values applied."""
+    """The scenario in ``scenario_file`` with the controls' values applied, counted from
+    the start (no warm-up: the costs panel moves from the first frame)."""
     known = {control.name: control for control in all_controls()}
     base = load_scenario(scenario_file)
-    overrides: list[str] = []
+    overrides = ["warmup=0s"]  # the explorer counts from its first frame
     for name, value in controls.items():
         control = known.get(name)
         if control is None:
@@ -341,7 +345,7 @@ def build_scenario(scenario_file: str | Path, controls: dict[str, Any]) -> Scena
             overrides.append(f"{control.path}={'true' if value else 'false'}")
         else:
             overrides.append(f"{control.path}={value}")
-    return load_scenario(scenario_file, overrides) if overrides else base
+    return load_scenario(scenario_file, overrides)
 
 
 def initial_values(scenario_file: str | Path) -> dict[str, Any]:

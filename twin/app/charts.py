@@ -1,26 +1,38 @@
-"""Live charts of the explorer: one panel per outcome family the model reports.
+"""Live charts of the explorer: who is moving and waiting, and the live privacy
+indicators, against the clock.
 
-Series are the model's DataCollector reporters read at every frame (the
-collector itself samples every five simulated minutes). The families are read
-from the reporters' names, so a privacy
-or security panel appears as soon as the model reports such a series.
+Series are the model's DataCollector reporters read at every frame; the outcomes so
+far (``*_so_far``, ``components_down``) are the costs panel's, not charted. A chart per
+model and family keeps its figure: a frame moves the lines and rescales the axes (the
+legend is the page's, not redrawn each frame).
 """
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING
 
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from metrics.plots import hh_mm
+from twin.app.drawing import figure_png
 
 if TYPE_CHECKING:
+    from matplotlib.lines import Line2D
+
     from twin.app.adapter import ExplorerModel
 
 #: (family, title, key prefixes that belong to it)
 FAMILIES = (
-    ("efficiency", "Efficiency: who is moving, who is waiting", ()),
-    ("privacy", "Privacy exposure", ("privacy_", "exposure_", "records_")),
-    ("security", "Security: blast radius", ("security_", "compromised_", "blast_")),
+    ("efficiency", "Who is moving, who is waiting", ()),
+    ("privacy", "Privacy exposure, live", ("privacy_", "exposure_", "records_")),
 )
+#: Reporters not charted: the costs panel shows the outcomes so far; time is the x axis.
+NOT_CHARTED = ("time_s", "components_down")
 LABELS = {
     "vehicles_in_network": "vehicles in the network",
     "vehicles_queued": "vehicles queued at stop lines",
@@ -34,15 +46,15 @@ LABELS = {
     "privacy_people_identified": "people a sensor identified so far",
     "privacy_records_held": "person-level records kept now (policy applied)",
     "privacy_people_in_records": "people in the records kept now",
-    "compromised_components": "components out of order (attacks)",
 }
 #: One line under a family's chart: what it counts.
 CAPTIONS = {
     "privacy": "Live sensors only (crossing assist, heating cameras); observations made "
     "from the run's tables after the run (traffic monitoring) count in metrics.json. "
     "Consent, anonymisation and retention decide what is kept.",
-    "security": "Components an attack has taken down, and what they reach.",
 }
+#: Series that are levels, not counts (drawn on their own axes below the counts).
+LEVEL_SUFFIXES = ("_cm", "_share")
 
 
 def family_of(key: str) -> str:
@@ -54,51 +66,93 @@ def family_of(key: str) -> str:
 
 
 def series(model: ExplorerModel) -> dict[str, dict[str, list[float]]]:
-    """Reported series by family: {family: {key: values}}, families with data only."""
-    variables = model.frames
+    """Charted series by family: {family: {key: values}}, families with data only."""
     out: dict[str, dict[str, list[float]]] = {}
-    for key, values in variables.items():
-        if key == "time_s":
+    for key, values in model.frames.items():
+        if key in NOT_CHARTED or key.endswith("_so_far"):
             continue
         out.setdefault(family_of(key), {})[key] = [float(v) for v in values]
     return out
 
 
-#: Series that are levels, not counts (drawn on their own axes below the counts).
-LEVEL_SUFFIXES = ("_cm", "_share")
+class ChartPainter:
+    """One family's chart of one model, in a figure kept between frames."""
+
+    def __init__(self, model: ExplorerModel, family: str, keys: list[str]) -> None:
+        self.model, self.family, self.keys = model, family, keys
+        counts = [k for k in keys if not k.endswith(LEVEL_SUFFIXES)]
+        levels = [k for k in keys if k.endswith(LEVEL_SUFFIXES)]
+        groups = [group for group in (counts, levels) if group]
+        self.figure = Figure(figsize=(6.4, 2.8 if len(groups) == 1 else 4.4), dpi=100)
+        self.canvas = FigureCanvasAgg(self.figure)
+        axes = self.figure.subplots(len(groups), 1, sharex=True, squeeze=False)[:, 0]
+        self.axes = list(axes)
+        colours = colormaps["tab10"]
+        self.colours: dict[str, str] = {}
+        self.lines: dict[str, Line2D] = {}
+        for ax, group in zip(axes, groups, strict=True):
+            for key in group:
+                colour = colours(len(self.colours) % 10)
+                self.colours[key] = _hex(colour)
+                # the first line wider underneath: equal series stay visible
+                first = key == group[0] and len(group) > 1
+                (self.lines[key],) = ax.plot([], [], lw=3.2 if first else 1.4,
+                                             alpha=0.6 if first else 1.0, color=colour)  # fmt: skip
+            ax.grid(alpha=0.3)
+            ax.yaxis.set_major_locator(MaxNLocator(4, integer=ax is axes[0] and bool(counts)))
+            ax.tick_params(labelsize=8)
+        axes[-1].xaxis.set_major_locator(MaxNLocator(5))
+        axes[-1].xaxis.set_major_formatter(FuncFormatter(hh_mm))  # clock time (the caption)
+        self.figure.subplots_adjust(left=0.09, right=0.98, top=0.96, bottom=0.1, hspace=0.15)
+
+    def png(self) -> bytes:
+        """The chart with every frame so far, as PNG."""
+        model = self.model
+        start = model.spec.demand.start_hour
+        hours = start + np.asarray(model.frames["time_s"], dtype=float) / 3600.0
+        for key, line in self.lines.items():
+            line.set_data(hours, np.asarray(model.frames.get(key, []), dtype=float))
+        for ax in self.axes:
+            ax.relim()
+            ax.autoscale_view()
+            low, high = ax.get_ylim()
+            ax.set_ylim(min(low, 0.0), max(high, 1.0))
+        right = float(hours[-1]) if len(hours) else start
+        self.axes[-1].set_xlim(start, max(right, start + 0.25))
+        return figure_png(self.canvas)
+
+    def legend(self) -> list[tuple[str, str, str]]:
+        """(symbol, colour, label) per line, for the page's legend."""
+        return [("━", self.colours[key], LABELS.get(key, key)) for key in self.lines]
 
 
-def family_figure(model: ExplorerModel, family: str) -> Figure | None:
-    """Chart of one family against simulated minutes, or None if the model reports none.
+_CHARTS: weakref.WeakKeyDictionary[ExplorerModel, dict[str, ChartPainter]] = (
+    weakref.WeakKeyDictionary()
+)
 
-    Counts and levels (snow depth in cm, shares) get separate axes, so a few
-    centimetres of snow are not flattened against hundreds of pedestrians.
-    """
+
+def chart_png(model: ExplorerModel, family: str) -> tuple[bytes, list[tuple[str, str, str]]] | None:
+    """One family's chart of ``model`` now as PNG, with its legend; None if the model
+    reports nothing of that family."""
     data = series(model).get(family)
     if not data:
         return None
-    title = next(title for name, title, _ in FAMILIES if name == family)
-    minutes = [t / 60.0 for t in model.frames["time_s"]]
-    counts = {k: v for k, v in data.items() if not k.endswith(LEVEL_SUFFIXES)}
-    levels = {k: v for k, v in data.items() if k.endswith(LEVEL_SUFFIXES)}
-    groups = [group for group in (counts, levels) if group]
-    figure = Figure(figsize=(6.4, 3.2 if len(groups) == 1 else 5.0), dpi=100)
-    axes = figure.subplots(len(groups), 1, sharex=True, squeeze=False)[:, 0]
-    for ax, group in zip(axes, groups, strict=True):
-        for index, (key, values) in enumerate(group.items()):
-            # the first line is drawn wider underneath: equal series stay visible
-            ax.plot(
-                minutes,
-                values,
-                marker="o",
-                ms=2.5,
-                lw=3.2 if index == 0 and len(group) > 1 else 1.4,
-                alpha=0.6 if index == 0 and len(group) > 1 else 1.0,
-                label=LABELS.get(key, key),
-            )
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7, loc="upper left")
-    axes[0].set_title(title, fontsize=10)
-    axes[-1].set_xlabel("simulated minutes")
-    figure.tight_layout()
-    return figure
+    charts = _CHARTS.setdefault(model, {})
+    painter = charts.get(family)
+    if painter is None or painter.keys != list(data):
+        painter = charts[family] = ChartPainter(model, family, list(data))
+    return painter.png(), painter.legend()
+
+
+def family_figure(model: ExplorerModel, family: str) -> Figure | None:
+    """A new figure of one family's chart now (None if the model reports none of it)."""
+    data = series(model).get(family)
+    if not data:
+        return None
+    painter = ChartPainter(model, family, list(data))
+    painter.png()
+    return painter.figure
+
+
+def _hex(colour: tuple[float, ...]) -> str:
+    return "#" + "".join(f"{round(255 * c):02x}" for c in colour[:3])

@@ -1,4 +1,5 @@
-"""The explorer page: Mesa's SolaraViz with the district map, live charts and controls.
+"""The explorer page: Mesa's SolaraViz with the district map, what the run costs, live
+charts and the controls.
 
 Run by ``twin explore`` (``solara run twin.app.page``); the scenario file comes in
 the ``TWIN_EXPLORE_SCENARIO`` environment variable.
@@ -6,30 +7,30 @@ the ``TWIN_EXPLORE_SCENARIO`` environment variable.
 
 from __future__ import annotations
 
+import html
 import os
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import solara
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
+from metrics.plots import hh_mm
 from twin.app.adapter import DEFAULT_SCENARIO, DEFAULT_STEP_S, ExplorerModel, initial_values
-from twin.app.charts import CAPTIONS, FAMILIES, family_figure, series
-from twin.app.controls import (
-    Control,
-    available_controls,
-    control_choices,
-    scenario_value,
-)
-from twin.app.drawing import compromised, district_figure
+from twin.app.charts import CAPTIONS, FAMILIES, chart_png, series
+from twin.app.controls import Control, available_controls, control_choices, scenario_value
+from twin.app.costs import RunHistory, changes, cost_rows
+from twin.app.drawing import compromised, district_png, legend_items
 from twin.durations import format_duration
 from twin.errors import TwinError
 from twin.scenario import load_scenario
 
 SCENARIO_ENV = "TWIN_EXPLORE_SCENARIO"
+TITLE = "Smart-city twin explorer"
 #: Panels flow two per row at their natural height (Mesa's draggable grid gives each a
 #: fixed height, and the map and charts overflow it); the controls take a whole row, so
-#: each control's help has room beside it.
+#: each control's help has room beside it. Mesa's page tabs are hidden: there is one page.
 CSS = """
 .vue-grid-layout { height: auto !important; display: flex; flex-wrap: wrap; gap: 16px; }
 .vue-grid-item { position: relative !important; transform: none !important;
@@ -37,10 +38,18 @@ CSS = """
   width: calc(50% - 16px) !important; min-width: 420px; }
 .vue-grid-item img { max-width: 100%; height: auto; }
 .vue-grid-item:has(.twin-guide) { width: calc(100% - 16px) !important; }
+.v-tabs:has(.v-tab) { display: none !important; }
 .twin-control { flex-wrap: nowrap; margin-bottom: 4px; }
 .twin-control-input { flex: 0 0 340px; }
 .twin-control-help { font-size: 13px; color: #444; }
-.twin-caption { font-size: 12px; color: #555; }
+.twin-caption, .twin-legend { font-size: 12px; color: #555; }
+.twin-legend span.item { margin-right: 12px; white-space: nowrap; }
+.twin-costs table { border-collapse: collapse; font-size: 14px; width: 100%; }
+.twin-costs td, .twin-costs th { padding: 3px 6px; border-bottom: 1px solid #ddd;
+  text-align: right; }
+.twin-costs td:first-child, .twin-costs th:first-child { text-align: left; }
+.twin-costs .worse { color: #b2182b; font-weight: 600; }
+.twin-costs .better { color: #1a9850; font-weight: 600; }
 """
 
 
@@ -52,50 +61,98 @@ def scenario_file() -> str:
 def model_params(path: str, settings: dict[str, Any]) -> dict[str, Any]:
     """SolaraViz's ``model_params``: the scenario file, the frame length, the page's
     ``settings`` (which :func:`ControlPanel` edits: Mesa's Reset hands the very mapping
-    to the next model) and the seed, the one input in Mesa's own sidebar."""
+    to the next model) and the seed, the one input in Mesa's own sidebar (a choice, so
+    its value shows)."""
     seed = int(load_scenario(path).seed)
     return {
         "scenario_file": path,
         "step_s": DEFAULT_STEP_S,
         "settings": settings,
         "seed": {
-            "type": "SliderInt",
+            "type": "Select",
             "value": seed,
+            "values": list(range(max(100, seed + 1))),
             "label": "Seed",
-            "min": 0,
-            "max": max(99, seed),
-            "step": 1,
         },
     }
+
+
+def legend_html(items: Sequence[tuple[str, str, str]]) -> str:
+    """A legend as HTML: each (symbol, colour, label) a coloured symbol and its label."""
+    return "".join(
+        f'<span class="item"><span style="color:{html.escape(colour)}">{html.escape(symbol)}'
+        f"</span> {html.escape(label)}</span>"
+        for symbol, colour, label in items
+    )
 
 
 @solara.component
 def DistrictMap(model: ExplorerModel) -> None:
     """The district now: signals, queues, vehicles, pedestrians, snow, sensors."""
-    update_counter.get()
+    frame = update_counter.get()
     solara.Style(CSS)
-    figure, counts = district_figure(model)
+    solara.Title(TITLE)
+    image, counts = solara.use_memo(lambda: district_png(model), [model, frame])
     with solara.Card("District map", classes=["twin-map"]):
+        clock = hh_mm(model.spec.demand.start_hour + model.env.now / 3600.0)
         solara.Text(
-            f"frame {model.steps} · {format_duration(model.env.now)} simulated",
+            f"frame {model.steps} · {clock} ({format_duration(model.env.now)} simulated) · "
+            f"{model.spec.name}: vehicles {model.traffic.active} (queued {counts['queued']}), "
+            f"walking {counts['walking']}, at curbs {counts['waiting']}",
             classes=["twin-frame"],
         )
-        solara.FigureMatplotlib(figure, format="png")
+        solara.Image(image, width="100%")
+        solara.HTML(tag="div", unsafe_innerHTML=legend_html(legend_items(model)),
+                    classes=["twin-legend"])  # fmt: skip
         solara.Text(
             " · ".join(f"{key.replace('_', ' ')} {value}" for key, value in counts.items()),
             classes=["twin-map-counts"],
         )
 
 
+def _costs_component(history: RunHistory) -> Callable[[ExplorerModel], Any]:
+    @solara.component
+    def CostsPanel(model: ExplorerModel) -> None:
+        """What the run so far has cost, against the run before at the same time."""
+        update_counter.get()
+        history.see(model)
+        rows = cost_rows(model, history)
+        head = "<tr><th>cost so far</th><th>this run</th><th>run before, same time</th>"
+        head += "<th>change</th></tr>"
+        body = ""
+        for row in rows:
+            tone = {True: "worse", False: "better", None: ""}[row.worse]
+            body += (
+                f'<tr data-cost="{row.key}"><td>{html.escape(row.label.text)}</td>'
+                f'<td class="now">{html.escape(row.label.number(row.now))}</td>'
+                f"<td>{html.escape(row.label.number(row.before))}</td>"
+                f'<td class="{tone}">{html.escape(row.change)}</td></tr>'
+            )
+        said = changes(model, history)
+        with solara.Card("What this run costs", classes=["twin-costs"]):
+            solara.HTML(tag="div", unsafe_innerHTML=f"<table>{head}{body}</table>")
+            solara.Text(
+                "Changed since the run before: " + "; ".join(said)
+                if said
+                else "Change a control, press Reset, then Step: each cost is shown against "
+                "the run before at the same time.",
+                classes=["twin-caption", "twin-costs-changed"],
+            )
+
+    return CostsPanel
+
+
 def _chart_component(family: str, title: str) -> Any:
     @solara.component
     def Chart(model: ExplorerModel) -> None:
-        update_counter.get()
-        figure = family_figure(model, family)
-        if figure is None:
+        frame = update_counter.get()
+        drawn = solara.use_memo(lambda: chart_png(model, family), [model, frame])
+        if drawn is None:
             return
+        image, legend = drawn
         with solara.Card(title, classes=[f"twin-chart-{family}"]):
-            solara.FigureMatplotlib(figure, format="png")
+            solara.Image(image, width="100%")
+            solara.HTML(tag="div", unsafe_innerHTML=legend_html(legend), classes=["twin-legend"])
             if family in CAPTIONS:
                 solara.Text(CAPTIONS[family], classes=["twin-caption"])
 
@@ -105,7 +162,8 @@ def _chart_component(family: str, title: str) -> Any:
 
 @solara.component
 def ControlInput(control: Control, settings: dict[str, Any]) -> None:
-    """One control's input; a change is kept in ``settings`` for the next Reset."""
+    """One control's input, its value in its label; a change is kept in ``settings`` for
+    the next Reset."""
     value = solara.use_reactive(settings[control.name])
 
     def change(new: Any) -> None:
@@ -116,7 +174,7 @@ def ControlInput(control: Control, settings: dict[str, Any]) -> None:
         solara.Checkbox(label=control.label, value=value.value, on_value=change)
     elif control.widget == "SliderInt":
         solara.SliderInt(
-            control.label,
+            f"{control.label}: {value.value}",
             value=value.value,
             on_value=change,
             min=int(control.low),
@@ -125,7 +183,7 @@ def ControlInput(control: Control, settings: dict[str, Any]) -> None:
         )
     elif control.widget == "SliderFloat":
         solara.SliderFloat(
-            control.label,
+            f"{control.label}: {value.value:g}",
             value=value.value,
             on_value=change,
             min=control.low,
@@ -160,14 +218,15 @@ def _this_run(model: ExplorerModel, control: Control) -> str:
     if control.name == "demand":
         return ""
     now = model.spec.city.rows if control.name == "size" else scenario_value(model.spec, control)
+    if isinstance(now, bool):
+        now = "on" if now else "off"
     return f" (this run: {now})"
 
 
 @solara.component
 def AttackPanel(model: ExplorerModel) -> None:
     """Launch an attack now from a chosen entry point."""
-    update_counter.get()
-    entries = model.attack_entries
+    entries = solara.use_memo(lambda: model.attack_entries, [model])
     entry = solara.use_reactive(entries[0])
     message = solara.use_reactive("")
 
@@ -185,23 +244,23 @@ def AttackPanel(model: ExplorerModel) -> None:
         solara.Select("Entry point", values=entries, value=entry)
         solara.Button("Attack now", on_click=attack, color="error", classes=["twin-attack-now"])
         solara.Text(
-            "Takes the chosen entry over now; the map marks what it brings down.",
+            "Takes the chosen entry over now; the map marks what it brings down and the "
+            "costs panel counts it.",
             classes=["twin-caption"],
         )
         if message.value:
             solara.Text(message.value, classes=["twin-attack-result"])
 
 
-def components(model: ExplorerModel) -> list[Any]:
-    """The panels to show: the map beside the efficiency chart, the controls across the
-    page, then a chart per other family the model reports and the attack panel."""
+def components(model: ExplorerModel, history: RunHistory | None = None) -> list[Any]:
+    """The panels to show: the map beside what the run costs, the controls across the
+    page, then a chart per family the model reports and the attack panel."""
     reported = series(model)
     charts = [
-        _chart_component(family, title)
-        for family, title, _ in FAMILIES
-        if family == "efficiency" or family in reported
+        _chart_component(family, title) for family, title, _ in FAMILIES if family in reported
     ]
-    return [DistrictMap, charts[0], ControlPanel, *charts[1:], AttackPanel]
+    costs = _costs_component(history or RunHistory())
+    return [DistrictMap, costs, ControlPanel, *charts, AttackPanel]
 
 
 @solara.component
@@ -210,6 +269,7 @@ def Page() -> None:
     path = scenario_file()
     settings = solara.use_memo(lambda: initial_values(path), [])
     model = solara.use_memo(lambda: ExplorerModel(scenario_file=path, settings=settings), [])
+    history = solara.use_memo(RunHistory, [])
     params = solara.use_memo(lambda: model_params(path, settings), [])
-    shown = solara.use_memo(lambda: components(model), [])
-    SolaraViz(model, components=shown, model_params=params, name="Smart-city twin explorer")
+    shown = solara.use_memo(lambda: components(model, history), [])
+    SolaraViz(model, components=shown, model_params=params, name=TITLE)

@@ -7,9 +7,14 @@ import os
 import sys
 from pathlib import Path
 
-from twin.app.page import SCENARIO_ENV
-
 APP = "twin.app.page"
+#: Solara's settings for the page: its tab title, and no "runs on Solara" banner over
+#: the controls; telemetry off (set before Solara is imported).
+SOLARA_SETTINGS = {
+    "SOLARA_THEME_SHOW_BANNER": "False",
+    "SOLARA_THEME_TITLE": "Smart-city twin explorer",
+    "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+}
 LOOPBACK = "127.0.0.1"
 
 
@@ -25,8 +30,11 @@ def is_loopback(host: str) -> bool:
 
 def serve(scenario_file: Path, host: str = LOOPBACK, port: int = 8765) -> int:
     """Run the explorer on ``host:port`` until interrupted; returns the exit status."""
+    for key, value in SOLARA_SETTINGS.items():
+        os.environ.setdefault(key, value)
+    from twin.app.page import SCENARIO_ENV
+
     os.environ[SCENARIO_ENV] = str(scenario_file.resolve())
-    os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
     shown = f"[{host}]" if ":" in host else host
     print(f"twin explore: {scenario_file} at http://{shown}:{port}/  (Ctrl-C stops)", flush=True)
     if not is_loopback(host):

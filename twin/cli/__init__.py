@@ -32,10 +32,26 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def _set_hint(argv: list[str]) -> str | None:
+    """What to write instead of ``--set PATH VALUE`` (two words), if the command has it."""
+    for index, word in enumerate(argv[:-2]):
+        path, value = argv[index + 1], argv[index + 2]
+        if word == "--set" and (path.endswith("=") or "=" not in path):
+            path = path.removesuffix("=")
+            return (
+                f"--set {argv[index + 1]} {value}: write PATH=VALUE as one word, "
+                f"e.g. --set {path}={value}"
+            )
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``twin`` console script; returns the exit status."""
     top = parser()
-    args = top.parse_args(argv)
+    args, unknown = top.parse_known_args(argv)
+    if unknown:
+        hint = _set_hint(list(sys.argv[1:] if argv is None else argv))
+        top.error(hint or f"unrecognized arguments: {' '.join(unknown)}")
     if args.command is None:
         top.print_help()
         return EXIT_OK

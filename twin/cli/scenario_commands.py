@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from twin.durations import format_duration
-from twin.errors import OutputError, ScenarioError, TwinError
+from twin.errors import CapacityError, OutputError, ScenarioError, TwinError
 
 if TYPE_CHECKING:
     from twin.simulation.runner import RunResult
@@ -220,7 +220,8 @@ def _run(args: argparse.Namespace) -> int:
     from twin.results.writer import write_results
     from twin.scenario import load_scenario
     from twin.simulation.capacity import check_capacity
-    from twin.simulation.runner import run_scenario, scenario_warnings
+    from twin.simulation.checks import scenario_warnings
+    from twin.simulation.runner import run_scenario
 
     wall_start = time.perf_counter()
     overrides = list(args.overrides)
@@ -266,6 +267,9 @@ def _validate(args: argparse.Namespace) -> int:
         except ScenarioError as error:
             print(error, file=sys.stderr)
             status = EXIT_BAD_INPUT
+        except CapacityError as error:
+            print(f"{path}: {error}", file=sys.stderr)
+            status = EXIT_BAD_INPUT
         else:
             for line in warnings:
                 print(f"{path}: warning: {line}", file=sys.stderr)
@@ -284,10 +288,14 @@ def _has_sweep(path: Path) -> bool:
 
 
 def _validate_scenario(path: Path, overrides: list[str]) -> list[str]:
+    """What ``twin run`` checks before it starts: the file, the memory it needs, the
+    services that cannot act and the policy settings the deployed sensors make moot."""
     from twin.scenario import load_scenario
-    from twin.simulation.runner import check_city, scenario_warnings
+    from twin.simulation.capacity import check_capacity
+    from twin.simulation.checks import check_city, scenario_warnings
 
     scenario = load_scenario(path, overrides)
+    check_capacity(scenario)
     try:
         city = check_city(scenario)
     except ScenarioError as error:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -73,7 +74,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     compare.add_argument("--x", help="metric on the x axis, e.g. efficiency.vehicle_delay_s_mean")
     compare.add_argument("--y", help="metric on the y axis")
     compare.add_argument("--by", help="parameter that colours the points")
-    compare.add_argument("--reference", help="reference policy label (default: the first)")
+    compare.add_argument(
+        "--reference", help="reference policy, by code or label (default: the first)"
+    )
 
     report = commands.add_parser(
         "report",
@@ -116,7 +119,8 @@ def _results(args: argparse.Namespace) -> int:
         if args.sweep is not None and args.sweep not in names:
             held = ", ".join(names) or "no runs yet"
             raise TwinError(f"{args.db}: no sweep {args.sweep!r}; it holds: {held}")
-        columns, rows = db.tidy(args.sweep)
+        columns, tidy = db.tidy(args.sweep)
+        rows = [[_cell(value) for value in row] for row in tidy]
         if args.csv:
             from twin.results.files import write_atomic
 
@@ -138,6 +142,11 @@ def _results(args: argparse.Namespace) -> int:
             writer.writerow(columns)
             writer.writerows(rows)
     return EXIT_OK
+
+
+def _cell(value: object) -> object:
+    """A table cell as CSV holds it: a mapping or list value (``policy.retention``) as JSON."""
+    return json.dumps(value) if isinstance(value, dict | list) else value
 
 
 def _compare(args: argparse.Namespace) -> int:

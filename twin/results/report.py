@@ -9,6 +9,7 @@ tool that writes those files gets a report. A sweep's report is
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 from collections.abc import Mapping, Sequence
@@ -22,8 +23,8 @@ from twin.digital.records import stored_class
 from twin.digital.stores import store_of_system
 from twin.errors import TwinError
 from twin.results.files import write_atomic
+from twin.results.labels import catalogue, metric_label
 from twin.results.wording import (
-    PRIVACY_LABELS,
     duration_words,
     policy_blocks,
     policy_vendor,
@@ -31,7 +32,6 @@ from twin.results.wording import (
 )
 
 __all__ = [
-    "LABELS",
     "WHOM",
     "identifiability_words",
     "reach_words",
@@ -57,20 +57,6 @@ IDENTIFIABILITY = {
     "face": "a direct identifier (a face or a number plate): it names you with certainty",
     "plate": "number plates: your car, and so you, can be recognised",
 }
-#: Plain labels of common outcomes; others are shown by name.
-LABELS = {
-    "efficiency.vehicle_delay_s_mean": "average delay per car trip (seconds)",
-    "efficiency.pedestrian_delay_s_mean": "average delay per walking trip (seconds)",
-    "efficiency.pedestrian_signal_wait_s_mean": "average wait at a crossing for WALK (seconds)",
-    "efficiency.stranded_crossings": "people still in the crosswalk when cars got green",
-    "efficiency.stranded_crossings_per_1000_impaired": "people with reduced mobility still in "
-    "the crosswalk when cars got green, per 1,000 of their crossings",
-    "efficiency.vehicle_pedestrian_conflicts": "near-misses between cars and pedestrians",
-    "efficiency.emergency_response_s_mean": "average ambulance response time (seconds)",
-    "efficiency.slip_incidents": "slips on snowy sidewalks",
-    "efficiency.sidewalk_heating_kwh": "energy spent heating sidewalks (kWh)",
-}
-LABELS.update(PRIVACY_LABELS)
 FAMILIES = (
     ("efficiency", "What the services achieved", "Measured benefit of the services."),
     ("privacy", "Privacy exposure", "What could be learnt about residents from the data kept."),
@@ -84,7 +70,7 @@ def write_report(folder: str | Path) -> list[Path]:
     folder = Path(folder)
     blocks = report_blocks(folder)
     write_atomic(folder / "report.md", to_markdown(blocks))
-    write_atomic(folder / "report.html", to_html(blocks))
+    write_atomic(folder / "report.html", to_html(blocks, folder))
     return [folder / "report.md", folder / "report.html"]
 
 
@@ -151,16 +137,65 @@ def report_blocks(folder: Path) -> list[Block]:
         summary = privacy_summary(section, scenario) if family == "privacy" else None
         if summary:
             blocks.append(("p", summary))
-        order = {key: i for i, key in enumerate(LABELS)}  # labelled outcomes first, in order
+        order = {key: i for i, key in enumerate(catalogue())}  # labelled first, in order
         keys = sorted(section, key=lambda k: order.get(f"{family}.{k}", len(order)))
         rows = [
-            [LABELS.get(f"{family}.{key}", key.replace("_", " ")), _value(section[key])]
+            _outcome_row(f"{family}.{key}", section[key])
             for key in keys
             if not isinstance(section[key], Mapping)
             or {"mean", "ci_low", "ci_high"} <= set(section[key])
         ]
         blocks.append(("table", ["outcome", "value"], rows))
+    return blocks + _plot_blocks(folder, name)
+
+
+#: What each plot of a run shows, by file name (a service's plots are named by their file).
+PLOT_CAPTIONS = {
+    "delay_over_time.png": "Delay over the run: cars and pedestrians waiting at signals",
+    "intersection_delay.png": "Where cars wait: stop-line delay at each intersection",
+    "crossing_timeline.png": "One crosswalk over a few signal cycles: who crossed, who was "
+    "stranded",
+    "privacy_exposure.png": "Residents with identifiable data held over the run, per system",
+    "component_graph.png": "How the city's systems connect, and what the intrusion reached",
+    "attack_timeline.png": "The city through the intrusion, against the same day without it",
+}
+
+
+def _plot_blocks(folder: Path, name: str) -> list[Block]:
+    """The run's plots (``plots/*.png``), each with what it shows."""
+    plots = sorted((folder / "plots").glob("*.png"))
+    if not plots:
+        return []
+    order = {plot: i for i, plot in enumerate(PLOT_CAPTIONS)}
+    plots.sort(key=lambda path: (order.get(path.name, len(order)), path.name))
+    blocks: list[Block] = [("h2", "Plots"), ("p", f"Every plot of “{name}”, as measured.")]
+    for path in plots:
+        caption = PLOT_CAPTIONS.get(path.name) or path.stem.replace("_", " ").capitalize()
+        blocks.append(("img", f"plots/{path.name}", caption))
     return blocks
+
+
+def _outcome_row(metric: str, value: object) -> list[str]:
+    """[label, value] of one outcome in its catalogue wording (a ``_ci95`` pair is the
+    95 % interval of the outcome it follows)."""
+    if metric.endswith("_ci95"):
+        label = metric_label(metric.removesuffix("_ci95"))
+        shown = _value(value)
+        if isinstance(value, list) and len(value) == 2 and all(_is_number(v) for v in value):
+            shown = f"{label.number(value[0])} to {label.number(value[1])}"
+        return [f"{label.name}, 95 % interval", shown]
+    if metric == "privacy.sampling":
+        return ["how the residents above were sampled", _value(value)]
+    label = metric_label(metric)
+    if value is None:
+        return [label.text, "nothing to measure"]
+    if isinstance(value, Mapping):  # a mean over replications with its 95 % interval
+        if value.get("mean") is None:
+            return [label.text, "nothing to measure"]
+        return [label.text, label.interval(value["mean"], value["ci_low"], value["ci_high"])]
+    if _is_number(value):
+        return [label.text, label.value(float(value))]  # type: ignore[arg-type]
+    return [label.name, _value(value)]  # words or a list: no unit, nothing better or worse
 
 
 def _describe(sensor: Mapping[str, Any], scenario: Mapping[str, Any], links: Any) -> str:
@@ -352,8 +387,9 @@ def to_markdown(blocks: Sequence[Block]) -> str:
     return "\n\n".join(out) + "\n"
 
 
-def to_html(blocks: Sequence[Block]) -> str:
-    """Render blocks as a standalone HTML page."""
+def to_html(blocks: Sequence[Block], folder: Path | None = None) -> str:
+    """Render blocks as a standalone HTML page; images found under ``folder`` are
+    embedded in it (a page that can be sent on its own)."""
     esc = html.escape
     title = next((b[1] for b in blocks if b[0] == "h1"), "Report")
     body: list[str] = []
@@ -371,8 +407,9 @@ def to_html(blocks: Sequence[Block]) -> str:
             )
             body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
         elif kind == "img":
+            source = _embedded(folder / block[1]) if folder is not None else None
             body.append(
-                f'<figure><img src="{esc(block[1])}" alt="{esc(block[2])}">'
+                f'<figure><img src="{source or esc(block[1])}" alt="{esc(block[2])}">'
                 f"<figcaption>{esc(block[2])}</figcaption></figure>"
             )
     style = (
@@ -384,6 +421,13 @@ def to_html(blocks: Sequence[Block]) -> str:
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{esc(title)}'
         f"</title><style>{style}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n"
     )
+
+
+def _embedded(path: Path) -> str | None:
+    """A PNG file as a ``data:`` URI, or None when there is no such file."""
+    if path.suffix != ".png" or not path.is_file():
+        return None
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
 def _cell(value: object) -> str:

@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
-    "PRIVACY_LABELS",
     "duration_words",
     "policy_blocks",
     "policy_vendor",
@@ -19,49 +18,6 @@ __all__ = [
 
 Block = tuple[Any, ...]
 
-#: Plain labels of the privacy outcomes, in the order the report lists them.
-PRIVACY_LABELS = {
-    "privacy.records_observed": "sensor records made during the run",
-    "privacy.identifiable_records_stored": "records stored during the run that single someone out",
-    "privacy.identifiable_records_retained": "records kept at the end that single someone out, "
-    "the days before the run included",
-    "privacy.identifiable_record_days": "identifiable records kept, summed over days (record-days)",
-    "privacy.history_days": "days before the run the stores already held",
-    "privacy.persons_exposed": "residents with data kept that singles them out",
-    "privacy.directly_identified": "residents identified with certainty (a face or number plate "
-    "kept)",
-    "privacy.expected_reidentified": "residents expected to be re-identified (those identified "
-    "with certainty, plus each other exposed resident's chance)",
-    "privacy.persons_exposed_share": "share of all residents",
-    "privacy.sensitive_persons_exposed": "residents with health data (reduced mobility) kept "
-    "about them, true or false",
-    "privacy.sensitive_false_positives": "of those, wrongly flagged: they have no reduced mobility",
-    "privacy.nonconsenting_persons_exposed": "residents with data kept that they never agreed to",
-    "privacy.untrusted_vendor_records": "records a vendor the city does not trust can reach",
-    "privacy.unicity_p2": "share of kept traces (one identifier each) singled out by 2 places "
-    "and hours in them",
-    "privacy.unicity_p2_ci95": "  95 % interval",
-    "privacy.unicity_p4": "share of kept traces singled out by 4 places and hours in them",
-    "privacy.unicity_p4_ci95": "  95 % interval",
-    "privacy.unicity_p2_persons": "share of exposed residents with a trace that 2 places and "
-    "hours single out",
-    "privacy.unicity_p4_persons": "share of exposed residents with a trace that 4 places and "
-    "hours single out",
-    "privacy.reidentification_risk_mean": "average chance of picking out a resident's trace from "
-    "2 places and hours (faces and plates aside)",
-    "privacy.home_inferred_persons": "residents whose home can be guessed from night-time records",
-    "privacy.home_inferred_share": "  share of exposed residents",
-    "privacy.linkable_persons_share": "share of residents whose records in different "
-    "systems can be joined",
-    "privacy.release_cells": "published counts (place and interval)",
-    "privacy.release_cells_suppressed": "  withheld because too few were counted",
-    "privacy.release_cells_of_one": "  published counts of exactly one person",
-    "privacy.release_cells_of_one_share": "  share of published non-empty counts",
-    "privacy.release_persons_singled_out": "residents alone in a published count",
-    "privacy.release_mean_abs_error": "average error of a published count (people)",
-    "privacy.sampled_persons": "residents sampled for the trace measures",
-    "privacy.sampling": "how they were sampled",
-}
 #: What each integration policy means for a resident.
 INTEGRATION = {
     "siloed": "each system keeps its own data; records of different systems are never joined",

@@ -309,7 +309,12 @@ def security_files(result: RunResult) -> dict[str, Callable[[Path], object]]:
             from metrics.security_plots import plot_attack_timeline
 
             plot_attack_timeline(
-                security.attacked_series, result.series, security.attack_spans, path, start
+                security.attacked_series,
+                result.series,
+                security.attack_spans,
+                path,
+                start,
+                name,
             )
 
         files["plots/attack_timeline.png"] = draw_timeline

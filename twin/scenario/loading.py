@@ -36,13 +36,20 @@ __all__ = [
 DEFAULT_SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
 
 
-def load_scenario(path: str | PathLike[str], overrides: Sequence[str] = ()) -> Scenario:
+def load_scenario(
+    path: str | PathLike[str],
+    overrides: Sequence[str] = (),
+    override_source: str = OVERRIDE_SOURCE,
+) -> Scenario:
     """Load and validate a scenario file, then apply ``PATH=VALUE`` overrides.
+
+    Args:
+        override_source: where a bad override is reported (``--set`` on the command line).
 
     Raises:
         ScenarioError: listing every problem found, each with its file and line.
     """
-    origins = Origins(str(path))
+    origins = Origins(str(path), override_source=override_source)
     data, problems = _read_yaml(Path(path), origins)
     data = anchor_paths(data, Path(path).parent)
     data.pop("sweep", None)  # a scenario may carry a sweep section: twin.sweep reads it

@@ -32,6 +32,8 @@ __all__ = [
 
 #: Where a problem is reported when its value came from a ``--set PATH=VALUE`` override.
 OVERRIDE_SOURCE = "--set"
+#: Where it is reported when the overrides came from ``Scenario.with_changes``.
+CHANGES_SOURCE = "with_changes"
 M = TypeVar("M", bound=BaseModel)
 
 _BOUNDS = {
@@ -48,6 +50,8 @@ _PLAIN = {
     "float_type": "is not a number",
     "finite_number": "is not a finite number",
     "string_type": "is not text; put it in quotes",
+    "bool_parsing": "is not true or false",
+    "bool_type": "is not true or false",
     "model_type": "is not a section; write its fields indented below it",
     "dict_type": "is not a section; write its fields indented below it",
 }
@@ -66,7 +70,7 @@ def overrides_from_mapping(changes: Mapping[str, object]) -> list[str]:
 
 def change_scenario(scenario: M, changes: Mapping[str, object]) -> M:
     """A copy of ``scenario`` with ``changes`` (dotted paths) applied and validated again."""
-    origins = Origins("<scenario>")
+    origins = Origins("<scenario>", override_source=CHANGES_SOURCE)
     problems: list[Problem] = []
     data = apply_overrides(
         scenario.model_dump(mode="json"), overrides_from_mapping(changes), origins, problems
@@ -83,12 +87,15 @@ class Origins:
         lines: 1-based line of each dotted key path in ``source``.
         written: the text of each plain scalar (number, true, null ...) as it was written.
         set_paths: key paths set by overrides, including sections they created.
+        override_source: where problems of overridden values are reported (``--set`` on
+            the command line, ``overrides`` in ``twin.load``, ``with_changes``).
     """
 
     source: str
     lines: dict[str, int] = field(default_factory=dict)
     written: dict[str, str] = field(default_factory=dict)
     set_paths: set[str] = field(default_factory=set)
+    override_source: str = OVERRIDE_SOURCE
 
     def record(self, node: yaml.Node, prefix: str, problems: list[Problem]) -> None:
         """Note where every key below ``node`` is; report keys given twice in one mapping."""
@@ -122,7 +129,7 @@ class Origins:
         parts = path.split(".") if path else []
         prefixes = [".".join(parts[:n]) for n in range(len(parts), 0, -1)]
         if any(prefix in self.set_paths for prefix in prefixes):
-            return OVERRIDE_SOURCE, None
+            return self.override_source, None
         return self.source, next((self.lines[p] for p in prefixes if p in self.lines), None)
 
     def show(self, path: str, value: object) -> str:
@@ -142,7 +149,7 @@ def apply_overrides(
         parts = path.split(".")
         if not equals or not all(parts):
             message = f"{override!r} is not PATH=VALUE, e.g. city.rows=2"
-            problems.append(Problem(OVERRIDE_SOURCE, None, "", message))
+            problems.append(Problem(origins.override_source, None, "", message))
             continue
         target: Any = data
         for depth, part in enumerate(parts[:-1], start=1):
@@ -155,7 +162,7 @@ def apply_overrides(
                 message = f"cannot be set: {parent} is {show_value(child)}, not a section"
                 if isinstance(target, list):
                     message = f"cannot be set: {parent} is past the end of a list of {len(target)}"
-                problems.append(Problem(OVERRIDE_SOURCE, None, path, message))
+                problems.append(Problem(origins.override_source, None, path, message))
                 break
             target = child
         else:
@@ -212,7 +219,8 @@ def validate(root: type[M], data: dict[str, Any], origins: Origins, problems: li
             )
     if problems:
         # Read top to bottom: the file's problems by line, then the overrides'.
-        problems.sort(key=lambda problem: (problem.file == OVERRIDE_SOURCE, problem.line or 0))
+        late = origins.override_source
+        problems.sort(key=lambda problem: (problem.file == late, problem.line or 0))
         raise ScenarioError(problems)
     return scenario
 
@@ -251,9 +259,41 @@ def _unknown_field(root: type[BaseModel], loc: tuple[Any, ...]) -> str:
     if section is None:
         return "unknown field"
     names = list(section.model_fields)
+    home = _home_section(section, str(loc[-1]))
+    if home:
+        below = ".".join(str(key) for key in (*loc[:-1], home))
+        here = "a top-level field" if len(loc) == 1 else f"a field of {_dotted(loc[:-1])}"
+        *outer, inner = home.split(".")
+        within = f" (in '{outer[-1]}:')" if outer else ""
+        return f"is not {here} but a field of {below}: indent it under '{inner}:'{within}"
     message = f"unknown field; expected one of: {', '.join(names)}"
     close = difflib.get_close_matches(str(loc[-1]), names, n=1)
     return f"{message}; did you mean {close[0]!r}?" if close else message
+
+
+def _dotted(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(key) for key in loc)
+
+
+def _home_section(section: type[BaseModel], key: str) -> str | None:
+    """The dotted path, below ``section``, of the nearest section that has a field ``key``
+    (a key written without the indentation that puts it in its section), or None."""
+    frontier: list[tuple[str, type[BaseModel]]] = [("", section)]
+    while frontier:
+        found, deeper = [], []
+        for prefix, model in frontier:
+            for name, info in model.model_fields.items():
+                child = _section(info)
+                if child is None:
+                    continue
+                path = f"{prefix}.{name}" if prefix else name
+                if key in child.model_fields:
+                    found.append(path)
+                deeper.append((path, child))
+        if found:
+            return found[0]
+        frontier = deeper
+    return None
 
 
 def _field(root: type[BaseModel], loc: tuple[Any, ...]) -> FieldInfo | None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import numpy as np
 
+from metrics.labels import MetricLabel
 from twin.errors import TwinError
 from twin.scenario.plugins import add_service_section, remove_service_section
 from twin.streams import random_stream
@@ -186,6 +187,8 @@ class Service:
         controls: its explorer controls (each names a key of its scenario section).
         section: its scenario section, ``services.<name>``, for a service that is not
             built in (the built-in sections are fields of ``twin.scenario.services``).
+        labels: how its ``efficiency`` metrics read (name, unit, which way is better), by
+            key, in the one catalogue of metric labels (``twin.results.labels``).
 
     A service is built (``__init__``) only when :meth:`enabled`; it then starts its SimPy
     processes, registers its sensors and links with ``context.sensing``, and keeps what
@@ -197,6 +200,7 @@ class Service:
     table_names: ClassVar[tuple[str, ...]] = ()
     controls: ClassVar[tuple[Control, ...]] = ()
     section: ClassVar[type[Section] | None] = None
+    labels: ClassVar[Mapping[str, MetricLabel]] = {}
 
     def __init__(self, scenario: Scenario, context: BuildContext) -> None:
         self.scenario = scenario

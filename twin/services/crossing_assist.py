@@ -7,10 +7,11 @@ says which signal timing it needs, so this module never lists them.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from agents.crossing_assist import METHODS, AssistMethod
 from agents.sensing import NOBODY, OPTED_IN
+from metrics.labels import COUNT, MetricLabel
 from metrics.safety import vehicle_pedestrian_conflicts
 from twin.services.base import (
     DRIVERS,
@@ -41,6 +42,11 @@ class CrossingAssistService(Service):
 
     name = "crossing_assist"
     metric_keys = ("conflicts_avoided_by_alerts",)
+    labels: ClassVar[Mapping[str, MetricLabel]] = {
+        "conflicts_avoided_by_alerts": MetricLabel(
+            "conflicts avoided by driver alerts", "", "higher", COUNT
+        )
+    }
     controls = (
         Control(
             "crossing_assist",

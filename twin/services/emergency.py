@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from agents.ambulance import AmbulanceWatcher, EmergencyService
 from agents.sensing import ANONYMOUS, NOBODY, Sensor
 from metrics.efficiency import emergency_metrics
+from metrics.labels import COUNT, MetricLabel
 from metrics.safety import preemption_pedestrian_metrics
 from twin.district.city import station_intersection
 from twin.district.demand import arrival_times
@@ -47,6 +48,22 @@ class Emergency(Service):
         "conflicts_at_preempted_onsets",
     )
     table_names = ("incidents",)
+    labels: ClassVar[Mapping[str, MetricLabel]] = {
+        "emergency_responses": MetricLabel("ambulance responses", "", "higher", COUNT),
+        "emergency_response_s_mean": MetricLabel("ambulance response time", "s", "lower"),
+        "emergency_response_s_p90": MetricLabel(
+            "ambulance response time, 90th percentile", "s", "lower"
+        ),
+        "emergency_signal_delay_s_mean": MetricLabel(
+            "ambulance time lost at signals", "s per response", "lower"
+        ),
+        "stranded_crossings_at_preemption": MetricLabel(
+            "stranded crossings at a preempted green", "", "lower", COUNT
+        ),
+        "conflicts_at_preempted_onsets": MetricLabel(
+            "conflicts during a preempted green", "", "lower", COUNT
+        ),
+    }
     controls = (
         Control(
             "preemption",

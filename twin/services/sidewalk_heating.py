@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from agents.heating_control import ACTIVATIONS
 from agents.sidewalk import SEASON_MAX_C, SNOW_COVERED_CM, HeatingPlan, Sidewalks, Weather
+from metrics.labels import COUNT, MetricLabel
 from twin.services.base import (
     PEDESTRIANS,
     BuildContext,
@@ -62,6 +63,13 @@ class SidewalkHeatingService(Service):
 
     name = "sidewalk_heating"
     metric_keys = ("sidewalk_heating_kwh", "snow_covered_sidewalk_km_h")
+    labels: ClassVar[Mapping[str, MetricLabel]] = {
+        "sidewalk_heating_kwh": MetricLabel("energy spent heating sidewalks", "kWh", "lower"),
+        "snow_covered_sidewalk_km_h": MetricLabel(
+            "snow-covered sidewalk, length x time", "km h", "lower"
+        ),
+        "slip_incidents": MetricLabel("slips on snowy sidewalks", "", "lower", COUNT),
+    }
     controls = (
         Control(
             "heating",

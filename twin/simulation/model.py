@@ -35,6 +35,7 @@ from twin.scenario import Scenario
 from twin.security.spread import AttackOutcome
 from twin.services import BuildContext, Service, registered
 from twin.simulation.attacks import AttackPlan, attack_entries, down_now, install, launch_attack
+from twin.simulation.outcomes import LiveOutcomes, collect
 from twin.streams import random_stream
 
 SAMPLE_S = 300.0  # time-series sampling interval (simulated seconds)
@@ -89,15 +90,20 @@ class CityModel(mesa.Model):
 
     The DataCollector has a row at time 0; then, when the model is run with
     :meth:`run_to_end` or :meth:`run_until`, a row every ``SAMPLE_S`` simulated
-    seconds (the time series), and when it is driven by :meth:`step`, one row per
-    step, Mesa's convention (what ``mesa.batch_run`` and the app read).
+    seconds (the time series) and one at the end, and when it is driven by
+    :meth:`step`, one row per step, Mesa's convention (what ``mesa.batch_run`` and the
+    app read). Its columns are the district's state, each service's reporters and the
+    outcomes so far (``twin.simulation.outcomes``), per agent too.
 
     Other args:
         count_events: count processed events (``events_scheduled``; costs a little time).
         attack_replication: which draw of the scenario's attacks this run lives through
             (``twin.simulation.attacks``; -1: none).
-        seed: replaces the scenario's seed when given (Mesa 3.5's ``batch_run`` passes one
-            per replication; None keeps the scenario's).
+        seed: replaces the scenario's seed when given; None keeps the scenario's. For
+            replications with ``mesa.batch_run``, pass a scenario per seed
+            (``{"scenario": [s.with_changes({"seed": k}) for k in (1, 2, 3)]}``; Mesa
+            3.5's ``rng=[1, 2, 3]`` sets this argument): its ``iterations`` alone repeats
+            the same seed, so the same run.
         graph: the streets to build instead of the scenario's city (for studies of a
             street layout of one's own).
     """
@@ -176,7 +182,12 @@ class CityModel(mesa.Model):
         }
         for service in self.services.values():
             reporters.update(service.reporters())
-        self.datacollector = mesa.DataCollector(model_reporters=reporters)
+        #: the outcomes so far (``metrics.json``'s, read at every sample), per agent too
+        self.outcomes = LiveOutcomes(self)
+        reporters.update(self.outcomes.model_reporters())
+        self.datacollector = mesa.DataCollector(
+            model_reporters=reporters, agent_reporters=self.outcomes.agent_reporters()
+        )
         self._take_sample()  # the row at time 0
         self.env.process(self._sample())
 
@@ -200,9 +211,15 @@ class CityModel(mesa.Model):
     # -- running -------------------------------------------------------------
 
     def step(self) -> None:
-        """Advance the simulation by ``step_s`` seconds (never past the end)."""
+        """Advance the simulation by ``step_s`` seconds (never past the end). The step
+        after the one that reached the end stops the model (``running`` False) without
+        a row, so the last row of a stepped run, and of ``mesa.batch_run``'s, is its end."""
         self._stepped = True
+        if self.env.now >= self.end_s:
+            self.running = False
+            return
         self.run_until(min(self.env.now + self.step_s, self.end_s))
+        self.running = True
         self.datacollector.collect(self)
 
     def run_until(self, until_s: float) -> None:
@@ -220,6 +237,8 @@ class CityModel(mesa.Model):
                 self.run_until(min(self.env.now + chunk_s, self.end_s))
                 if progress is not None:
                     progress(self.env.now, self.end_s)
+        if self.datacollector.model_vars["time_s"][-1] < self.env.now:
+            self._take_sample()  # the last row is the end of the run
 
     def _close_lanes(self) -> None:
         """Schedule the scenario's incidents (lane closures).
@@ -253,8 +272,8 @@ class CityModel(mesa.Model):
 
     # -- processes -----------------------------------------------------------
 
-    def _take_sample(self) -> None:
-        self.datacollector.collect(self)
+    def _take_sample(self, agents: bool = True) -> None:
+        collect(self.datacollector, self, agents)
         for service in self.services.values():
             service.snapshot()
 
@@ -263,7 +282,7 @@ class CityModel(mesa.Model):
             yield self.env.timeout(SAMPLE_S)
             if self._stepped:
                 return
-            self._take_sample()
+            self._take_sample(agents=False)  # Mesa keeps the last row's agents only
 
     def _vehicle_demand(self) -> Generator[simpy.Event, object, None]:
         demand = self.spec.demand

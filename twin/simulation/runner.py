@@ -28,6 +28,8 @@ from twin.security.blast_radius import (
 from twin.security.spread import AttackOutcome, Interval
 from twin.services import Service, registered
 from twin.simulation.capacity import check_capacity
+from twin.simulation.checks import check_city as check_city  # re-exported
+from twin.simulation.checks import scenario_warnings
 from twin.simulation.congestion import congestion
 from twin.simulation.model import SAMPLE_S, CityModel
 from twin.streams import random_stream
@@ -92,11 +94,6 @@ class RunResult:
             if name in extras:
                 return extras[name]
         return None
-
-
-def scenario_warnings(scenario: Scenario) -> list[str]:
-    """One line per service setting that is on but cannot act in ``scenario``."""
-    return [line for cls in registered() for line in cls.warnings(scenario)]
 
 
 def run_scenario(
@@ -287,16 +284,6 @@ def collect(model: CityModel, timing: dict[str, float], privacy: bool = True) ->
         timing=timing,
         privacy=outcome,
     )
-
-
-def check_city(scenario: Scenario) -> list[str]:
-    """Build the city, without running it, for the checks that need its deployed sensors
-    (``twin validate``): every attack's entry names something in it (raises
-    ``ScenarioError`` otherwise); returns warnings about contradictory policy settings
-    and vendors of systems it lacks."""
-    model = CityModel(scenario)
-    systems = {sensor.system for sensor in model.sensing.sensors.values()}
-    return scenario.policy.contradictions() + scenario.policy.vendor_warnings(systems)
 
 
 def _privacy(

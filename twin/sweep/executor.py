@@ -41,10 +41,11 @@ MAX_POOL_RESTARTS = 3
 
 
 def load_run_scenario(path: Path, overrides: Mapping[str, Any]) -> Any:
-    """Load and validate ``path`` with ``{PATH: VALUE}`` overrides applied."""
-    import twin
+    """Load and validate ``path`` with ``{PATH: VALUE}`` overrides applied (a bad one is
+    reported as ``--set``'s, which :func:`_named` turns into the sweep file's)."""
+    from twin.scenario.loading import load_scenario, overrides_from_mapping
 
-    return twin.load(path, overrides)
+    return load_scenario(path, overrides_from_mapping(overrides))
 
 
 def run_outcomes(scenario: Any) -> tuple[dict[str, object], list[dict[str, object]]]:

@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
 import json
 from pathlib import Path
 
 import numpy as np
 
-from metrics.statistics import (
-    higher_is_better,
-    paired_difference,
-    pareto_front,
-)
+from metrics.labels import MetricLabel
+from metrics.statistics import paired_difference
 from twin.errors import TwinError
 from twin.results.files import write_atomic
 from twin.results.folder import writable_folder
+from twin.results.labels import metric_label
 from twin.sweep.db import ResultsDB
-from twin.sweep.spec import show_value
+from twin.sweep.ranking import ranked_rows, tied_front, write_ranking
 from twin.sweep.table import Policy, SweepTable, load_table
 
 __all__ = ["compare_sweep", "default_axes"]
@@ -110,8 +106,9 @@ def compare_sweep(
     by: str | None = None,
     reference: str | None = None,
 ) -> list[Path]:
-    """Write trade-off plots, the overview, the ranked table and the sweep report."""
-    from metrics.tradeoff_plots import PolicyPoint, plot_overview, plot_tradeoff
+    """Write trade-off plots, the paired differences, the overview, the ranked table and
+    the sweep report."""
+    from metrics.tradeoff_plots import PolicyPoint, plot_tradeoff
     from twin.sweep.report import write_sweep_report
 
     with ResultsDB(db_path, create=False) as db:
@@ -130,76 +127,39 @@ def compare_sweep(
     defaults = default_axes(table)
     asked = [(x or defaults[0][0], y or defaults[0][1])]
     pairs = defaults if x is None and y is None else asked
-    ref = _reference(table, reference)
+    codes = table.codes()
+    ref = _reference(table, reference, codes)
     by = by or (table.parameters[0] if table.parameters else None)
     writable_folder(out)
     written: list[Path] = []
+    key = "Codes: " + "; ".join(table.code_key()) + "; * any value" if table.parameters else ""
+    days = max((p.runs for p in table.policies), default=0)
 
     fronts: list[np.ndarray] = []
     figures: list[tuple[str, str, str]] = []
     for x_metric, y_metric in pairs:
+        x_label, y_label = metric_label(x_metric), metric_label(y_metric)
         points = []
         for policy in table.policies:
-            xi, yi = policy.interval(x_metric), policy.interval(y_metric)
-            points.append(
-                PolicyPoint(
-                    _short(policy, by),
-                    _group(policy, by),
-                    _num(xi.mean),
-                    _num(xi.low),
-                    _num(xi.high),
-                    _num(yi.mean),
-                    _num(yi.low),
-                    _num(yi.high),
-                )
-            )
-        front = pareto_front(
-            [p.x for p in points],
-            [p.y for p in points],
-            (higher_is_better(x_metric), higher_is_better(y_metric)),
-        )
+            xs, ys = _shown(policy, x_metric, x_label), _shown(policy, y_metric, y_label)
+            group = f"{policy.params.get(by)}" if by is not None and by in policy.params else ""
+            points.append(PolicyPoint(codes[policy.combination], group, *xs, *ys, policy is ref))
+        front = tied_front(table, x_metric, y_metric)
         fronts.append(front)
         name = f"tradeoff_{_slug(x_metric)}__{_slug(y_metric)}.png"
-        plot_tradeoff(
-            points,
-            front,
-            _axis(x_metric),
-            _axis(y_metric),
-            out / name,
-            f"{table.sweep}: {len(table.policies)} policies, mean and 95 % interval",
-            by or "",
+        title = (
+            f"{table.sweep}: {len(table.policies)} policies, mean and 95 % interval "
+            f"over {days} days each"
         )
+        plot_tradeoff(points, front, x_label.text, y_label.text, out / name, title, by or "", key)
         written.append(out / name)
         figures.append((name, x_metric, y_metric))
 
-    panels = []
-    for family in table.families():
-        chosen = overview_metrics(table, family)
-        for metric in chosen:
-            intervals = [p.interval(metric) for p in table.policies]
-            panels.append(
-                (
-                    metric,
-                    [_values(p) for p in table.policies],
-                    np.array([_num(i.mean) for i in intervals]),
-                    np.array([_num(i.low) for i in intervals]),
-                    np.array([_num(i.high) for i in intervals]),
-                )
-            )
-    title = f"{table.sweep}: outcomes by family ({' / '.join(table.parameters)})"
-    plot_overview(panels, out / "overview.png", title)
-    written.append(out / "overview.png")
-
     shown = list(dict.fromkeys(m for pair in pairs for m in pair))
-    rows = ranked_rows(table, shown, ref, fronts[0], pairs[0])
-    header = list(rows[0]) if rows else []
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows([[row[h] for h in header] for row in rows])
-    write_atomic(out / "ranking.csv", buffer.getvalue())
-    write_atomic(out / "ranking.md", _markdown(header, rows))
-    written += [out / "ranking.csv", out / "ranking.md"]
+    written.append(_differences(table, shown, ref, codes, out / "differences.png", key))
+    written.append(_overview(table, codes, out / "overview.png"))
+    rows = ranked_rows(table, shown, ref, fronts[0], pairs[0], codes)
+    written += write_ranking(out, table, shown, rows, codes, ref)
     write_atomic(
         out / "comparison.json",
         json.dumps(
@@ -208,6 +168,7 @@ def compare_sweep(
                 "reference": ref.label,
                 "pairs": pairs,
                 "by": by,
+                "codes": {codes[p.combination]: p.label for p in table.policies},
                 "failed_runs": table.failed,
             },
             indent=2,
@@ -215,103 +176,96 @@ def compare_sweep(
         + "\n",
     )
     written.append(out / "comparison.json")
-    written += write_sweep_report(out, table, ref, rows, figures, sensors)
+    written += write_sweep_report(out, table, ref, figures, sensors, codes)
     for stale in set(out.glob("tradeoff_*.png")) - set(written):
         stale.unlink()  # from an earlier compare with other axes: the folder shows this one
     return written
 
 
-def ranked_rows(
+def _shown(policy: Policy, metric: str, label: MetricLabel) -> tuple[float, float, float]:
+    """(mean, low, high) as drawn: scaled (shares in per cent), the interval kept within
+    the metric's range."""
+    interval = policy.interval(metric)
+    return (
+        _num(interval.mean, label.scale),
+        _num(label.clip(interval.low), label.scale),
+        _num(label.clip(interval.high), label.scale),
+    )
+
+
+def _differences(
     table: SweepTable,
     metrics: list[str],
     reference: Policy,
-    front: np.ndarray,
-    pair: tuple[str, str],
-) -> list[dict[str, object]]:
-    """One row per policy: Pareto front first, then by the x metric (best first)."""
-    x_metric = pair[0]
-    sign = -1.0 if higher_is_better(x_metric) else 1.0
+    codes: dict[int, str],
+    path: Path,
+    key: str,
+) -> Path:
+    """``differences.png``: each policy against the reference, paired by replication."""
+    from metrics.tradeoff_plots import Difference, plot_differences
 
-    def order(index: int) -> tuple[bool, float]:
-        mean = table.policies[index].interval(x_metric).mean
-        return (not front[index], sign * mean if mean is not None else np.inf)
-
-    rows: list[dict[str, object]] = []
-    for rank, index in enumerate(sorted(range(len(table.policies)), key=order), start=1):
-        policy = table.policies[index]
-        row: dict[str, object] = {"rank": rank, "policy": policy.label}
-        row["replications"] = policy.runs
-        row["pareto"] = "yes" if front[index] else ""
-        for metric in metrics:
-            interval = policy.interval(metric)
-            row[metric] = _fmt(interval.mean)
-            row[f"{metric} ±95%"] = _fmt(interval.half_width)
-            if policy is not reference:
-                diff = paired_difference(
-                    policy.values.get(metric, {}), reference.values.get(metric, {})
+    panels = []
+    for metric in metrics:
+        label = metric_label(metric)
+        unit = "percentage points" if label.kind == "share" else label.unit
+        span = label.bounds[1] - label.bounds[0]  # a difference lies within ± the range
+        rows = []
+        for policy in table.policies:
+            if policy is reference:
+                continue
+            diff = paired_difference(
+                policy.values.get(metric, {}), reference.values.get(metric, {})
+            )
+            low = None if diff.low is None else max(diff.low, -span)
+            high = None if diff.high is None else min(diff.high, span)
+            rows.append(
+                Difference(
+                    codes[policy.combination],
+                    _num(diff.mean, label.scale),
+                    _num(low, label.scale),
+                    _num(high, label.scale),
                 )
-                row[f"{metric} vs reference"] = _fmt(diff.mean)
-                row[f"{metric} vs reference ±95%"] = _fmt(diff.half_width)
-            else:
-                row[f"{metric} vs reference"] = "reference"
-                row[f"{metric} vs reference ±95%"] = ""
-        rows.append(row)
-    return rows
+            )
+        axis = f"difference in {label.name}" + (f", {unit}" if unit else "")
+        panels.append((axis, label.better, rows))
+    title = (
+        f"{table.sweep}: each policy minus the reference {codes[reference.combination]}, "
+        "day by day (same days), mean and 95 % interval; blue: the interval leaves out 0"
+    )
+    plot_differences(panels, path, title)
+    return path
 
 
-def _reference(table: SweepTable, label: str | None) -> Policy:
-    if label is None:
+def _overview(table: SweepTable, codes: dict[int, str], path: Path) -> Path:
+    """``overview.png``: the most telling metrics of every family, policy by policy."""
+    from metrics.tradeoff_plots import plot_overview
+
+    panels = []
+    for family in table.families():
+        for metric in overview_metrics(table, family):
+            label = metric_label(metric)
+            shown = np.array([_shown(p, metric, label) for p in table.policies]).reshape(-1, 3)
+            labels = [codes[p.combination] for p in table.policies]
+            panels.append((label.text, labels, shown[:, 0], shown[:, 1], shown[:, 2]))
+    title = f"{table.sweep}: outcomes by family, mean and 95 % interval"
+    plot_overview(panels, path, title)
+    return path
+
+
+def _reference(table: SweepTable, name: str | None, codes: dict[int, str]) -> Policy:
+    """The policy named by its label or code (default: the first)."""
+    if name is None:
         return table.policies[0]
     for policy in table.policies:
-        if policy.label == label:
+        if name in (policy.label, codes[policy.combination]):
             return policy
-    labels = "; ".join(p.label for p in table.policies)
-    raise TwinError(f"--reference {label!r}: no such policy; the policies are: {labels}")
-
-
-def _markdown(header: list[str], rows: list[dict[str, object]]) -> str:
-    if not rows:
-        return "No policies.\n"
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(row[h]) for h in header) + " |" for row in rows]
-    return "\n".join(lines) + "\n"
-
-
-def _short(policy: Policy, by: str | None) -> str:
-    """The policy's values other than ``by`` (which the colour shows), e.g. ``radar``."""
-    rest = [_value(v) for k, v in policy.params.items() if k != by]
-    if rest or by is None:
-        return " / ".join(rest) or policy.label
-    return _value(policy.params.get(by, policy.label))
-
-
-def _values(policy: Policy) -> str:
-    """The policy's values only, e.g. ``radar / pavement_sensor``."""
-    return " / ".join(_value(v) for v in policy.params.values()) or "base"
-
-
-def _value(value: object) -> str:
-    return show_value(value)
-
-
-def _group(policy: Policy, by: str | None) -> str:
-    return f"{policy.params.get(by)}" if by is not None and by in policy.params else ""
-
-
-def _axis(metric: str) -> str:
-    arrow = "higher is better" if higher_is_better(metric) else "lower is better"
-    return f"{metric}  ({arrow})"
+    shown = "; ".join(f"{codes[p.combination]} ({p.label})" for p in table.policies)
+    raise TwinError(f"--reference {name!r}: no such policy; the policies are: {shown}")
 
 
 def _slug(metric: str) -> str:
     return metric.replace(".", "-")
 
 
-def _num(value: float | None) -> float:
-    return float("nan") if value is None else float(value)
-
-
-def _fmt(value: float | None) -> object:
-    if value is None or not np.isfinite(value):
-        return ""
-    return round(float(value), 4)
+def _num(value: float | None, scale: float = 1.0) -> float:
+    return float("nan") if value is None else float(value) * scale
