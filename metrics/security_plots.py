@@ -155,12 +155,18 @@ def plot_attack_timeline(
         if runs:
             n = min(len(r) for r in runs)
             stack = np.vstack([r[:n] for r in runs])
+            # an interval no replication measured (no trip ended) stays a gap
+            seen = ~np.isnan(stack).all(axis=0)
+            low, high, mean = np.full((3, n), np.nan)
+            low[seen] = np.nanmin(stack[:, seen], axis=0)
+            high[seen] = np.nanmax(stack[:, seen], axis=0)
+            mean[seen] = np.nanmean(stack[:, seen], axis=0)
             ax.fill_between(
-                hours[:n], np.nanmin(stack, axis=0), np.nanmax(stack, axis=0),
+                hours[:n], low, high,
                 color="tab:red", alpha=0.2,
                 label=f"attacked: range of {len(runs)} simulated replications",
             )  # fmt: skip
-            ax.plot(hours[:n], np.nanmean(stack, axis=0), color="tab:red", label="attacked: mean")
+            ax.plot(hours[:n], mean, color="tab:red", label="attacked: mean")
         for start, end in attacks:
             ax.axvspan(start_hour + start / 3600, start_hour + end / 3600, color="k", alpha=0.07)
         ax.set_ylabel(label)

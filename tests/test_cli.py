@@ -247,10 +247,10 @@ def test_a_key_not_indented_under_its_section_names_the_section(
 
 def test_a_bad_boolean_is_said_plainly(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text("name: x\nservices:\n  preemption: maybe\n")
+    bad.write_text("name: x\ncity:\n  spillback: maybe\n")
     assert main(["validate", str(bad)]) == 2
     err = capsys.readouterr().err
-    assert f"{bad}:3: services.preemption: 'maybe' is not true or false" in err
+    assert f"{bad}:3: city.spillback: 'maybe' is not true or false" in err
     assert "Input should be" not in err
 
 
@@ -272,7 +272,7 @@ def test_validate_checks_memory_and_says_what_run_warns(
     huge = ["--set", "duration=2000d", "--set", "demand.pedestrians_per_hour=900000"]
     assert main(["validate", str(BASELINE), *huge]) == 2
     out = capsys.readouterr()
-    assert f"{BASELINE}: scenario 'baseline' needs an estimated" in out.err
+    assert f"{BASELINE}: scenario 'baseline' (16 intersections) needs an estimated" in out.err
     assert "ok" not in out.out
     # a retention set for a class of record no deployed sensor produces: run warns, so does
     # validate (radar and push buttons identify nobody)

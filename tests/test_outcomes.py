@@ -105,10 +105,10 @@ def test_components_down_counts_an_attack_while_it_lasts() -> None:
         duration="30min",
         city={"rows": 1, "cols": 2},
         attacks=[{"at": "10min", "entry": "signal_controllers:0", "duration": "10min"}],
-        security={"restoration_time": "0s"},
     )
     model = CityModel(scenario)
     model.run_to_end()
     rows = model.datacollector.model_vars
     down = dict(zip(rows["time_s"], rows["components_down"], strict=True))
-    assert down[0.0] == 0 and down[900.0] >= 1 and down[1800.0] == 0
+    # a flashing controller stays down until restored (a median of 74 h): still at the end
+    assert down[0.0] == 0 and down[900.0] >= 1 and down[1800.0] >= 1

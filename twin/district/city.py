@@ -11,11 +11,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from twin.district.grid import grid_graph
-from twin.district.osm import OsmDistrict, StreetDefaults, osm_district
-from twin.district.osm_file import read_osm
 from twin.district.street_graph import StreetGraph
 
 if TYPE_CHECKING:
+    from twin.district.osm import OsmDistrict, StreetDefaults
     from twin.scenario import Scenario
     from twin.scenario.city import City
 
@@ -48,6 +47,8 @@ def osm_import(city: City) -> OsmDistrict:
     assert city.osm is not None
     stat = os.stat(city.osm) if os.path.isfile(city.osm) else None
     stamp = (stat.st_mtime_ns, stat.st_size) if stat else None
+    from twin.district.osm import StreetDefaults  # scipy: only for a map
+
     defaults = StreetDefaults(city.lanes, city.speed_limit_kmh, city.lane_width_m)
     return _read(city.osm, city.bbox, defaults, stamp)
 
@@ -59,6 +60,9 @@ def _read(
     defaults: StreetDefaults,
     stamp: tuple[int, int] | None,
 ) -> OsmDistrict:
+    from twin.district.osm import osm_district
+    from twin.district.osm_file import read_osm
+
     return osm_district(read_osm(path, bbox), defaults)
 
 
