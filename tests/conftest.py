@@ -10,8 +10,14 @@ from twin.scenario import Scenario, parse_scenario
 
 
 def build(**sections: Any) -> Scenario:
-    """A scenario from keyword sections, e.g. ``build(city={"rows": 1})``."""
-    data: dict[str, Any] = {"name": "test", "population": {"residents": 200}}
+    """A scenario from keyword sections, e.g. ``build(city={"rows": 1})``; the stores hold
+    one day from before the run unless ``policy.history`` says otherwise (a month of
+    history costs seconds per run; tests/test_steady_state.py checks the month)."""
+    data: dict[str, Any] = {
+        "name": "test",
+        "population": {"residents": 200},
+        "policy": {"history": "1d"},
+    }
     for key, value in sections.items():
         if isinstance(value, dict) and isinstance(data.get(key), dict):
             data[key] = {**data[key], **value}

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EXTRACT = ROOT / "data" / "osm" / "helsinki_kaartinkaupunki.osm"
 SCENARIO = ROOT / "scenarios" / "helsinki_kaartinkaupunki.yaml"
 BBOX = (24.9445, 60.1645, 24.9530, 60.1690)
-SHORT = ["duration=20min", "warmup=5min"]
+SHORT = ["duration=20min", "warmup=5min", "policy.history=1d"]
 
 
 @pytest.fixture(scope="module")

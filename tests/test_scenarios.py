@@ -38,7 +38,8 @@ def _early_attacks(path: Path, start: str, length: str) -> list[str]:
 def test_bundled_scenario_runs(path: Path) -> None:
     early = _early_attacks(path, "5min", "5min")
     # a day of store history keeps it short (steady state itself: tests/test_steady_state.py)
-    scenario = load_scenario(path, ["duration=20min", "warmup=5min", "policy.history=1d", *early])
+    quick = ["policy.history=1d", "policy.analysis.sample_persons=100"]
+    scenario = load_scenario(path, ["duration=20min", "warmup=5min", *quick, *early])
     assert scenario.name == path.stem
     result = run_scenario(scenario)
     efficiency = result.metrics["efficiency"]
@@ -77,7 +78,9 @@ def test_scenario_header_command_runs(
     """Each command a scenario's header suggests runs (on a short horizon)."""
     monkeypatch.chdir(ROOT)
     short = ["--set", "duration=10min", "--set", "warmup=0", "--quiet", "--out", str(tmp_path)]
-    short += ["--set", "policy.history=1d"]  # a day of store history keeps it short
+    # a day of store history and 20 attack draws keep it short
+    short += ["--set", "policy.history=1d", "--set", "security.attack_replications=20"]
+    short += ["--set", "policy.analysis.sample_persons=100"]
     for override in _early_attacks(ROOT / args[0], "2min", "3min"):
         short += ["--set", override]
     assert main(["run", *args, *short]) == 0

@@ -18,6 +18,7 @@ DISTRICT = {
     "city": {"rows": 2, "cols": 2},
     "demand": {"vehicles_per_hour": 700, "pedestrians_per_hour": 900},
     "services": {"crossing_assist": "camera_ai", "driver_alerts": True},
+    "policy": {"history": "1d"},  # a day of store history keeps it short
 }
 SMALL = {"attack_replications": 6, "simulated_replications": 2}
 
@@ -60,8 +61,14 @@ def test_a_pseudonymised_leak_counts_people() -> None:
     # person's whereabouts single most of them out (the privacy layer's risk metric).
     result = run_scenario(
         build(
-            **DISTRICT,
-            policy={"integration": "integrated", "anonymisation": "pseudonymise"},
+            **{
+                **DISTRICT,
+                "policy": {
+                    "history": "1d",
+                    "integration": "integrated",
+                    "anonymisation": "pseudonymise",
+                },
+            },
             security=SMALL,
             attacks=[attack("city_platform", "exfiltrate")],
         )
@@ -76,8 +83,13 @@ def test_a_pseudonymised_leak_counts_people() -> None:
 def test_an_insider_reads_without_an_intrusion() -> None:
     result = run_scenario(
         build(
-            **DISTRICT,
-            policy={"vendors": {"camera_vendor_cloud": {"name": "camera", "trusted": False}}},
+            **{
+                **DISTRICT,
+                "policy": {
+                    "history": "1d",
+                    "vendors": {"camera_vendor_cloud": {"name": "camera", "trusted": False}},
+                },
+            },
             security=SMALL,
             attacks=[attack("vendor:camera", "insider")],
         )
