@@ -112,7 +112,10 @@ def _zone_layout(shells: Sequence[Sequence[str]]) -> dict[str, np.ndarray]:
 
 
 def plot_compromised_share(
-    shares: Sequence[float], path: Path, interval: tuple[float, float] | None = None
+    shares: Sequence[float],
+    path: Path,
+    interval: tuple[float, float] | None = None,
+    name: str = "",
 ) -> Path:
     """Histogram of the share of components compromised per replication, with its mean
     and 95 % interval."""
@@ -126,7 +129,10 @@ def plot_compromised_share(
         ax.axvspan(*interval, color="k", alpha=0.12, label="95 % interval of the mean")
     ax.set_xlabel("share of components compromised")
     ax.set_ylabel("replications")
-    ax.set_title(f"Components compromised over {len(values)} replications of the attack")
+    ax.set_title(
+        (f"{name}: c" if name else "C")
+        + f"omponents compromised over {len(values)} replications of the attack"
+    )
     ax.legend()
     ax.grid(alpha=0.3)
     save_png(fig, path)

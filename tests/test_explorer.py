@@ -28,6 +28,8 @@ from twin.errors import TwinError
 from twin.scenario import load_scenario, scenario_to_yaml
 from twin.simulation.model import CityModel
 
+pytestmark = pytest.mark.xdist_group("explorer")  # one worker serves the explorer at a time
+
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 EXPLORE = [sys.executable, "-m", "twin.cli", "explore"]

@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytestmark = pytest.mark.browser
+# one worker serves the explorer at a time (ports, CPU for the frame timings)
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("explorer")]
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"

@@ -69,6 +69,7 @@ def test_scenario_headers_document_commands() -> None:
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args", [args for _, args in HEADER_COMMANDS], ids=[" ".join(a[1:]) for _, a in HEADER_COMMANDS]
 )

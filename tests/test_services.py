@@ -50,11 +50,16 @@ def test_preemption_works_by_turning_signals_green(corridor) -> None:
     for off, on in zip(corridor[False], corridor[True], strict=True):
         lost_off = off.metrics["efficiency"]["emergency_signal_delay_s_mean"]
         lost_on = on.metrics["efficiency"]["emergency_signal_delay_s_mean"]
-        assert lost_on < 0.3 * lost_off  # the time saved is time not lost at signals
+        # The time saved is time not lost at signals. Not all of it: detected 300 m (about
+        # 22 s) ahead, a signal first lets pedestrians finish a 17 m crossing (16 s) and
+        # runs yellow and all-red, and the queue ahead still has to move off (what a
+        # cleared corridor adds: tests/test_data_buys.py).
+        assert lost_on < 0.6 * lost_off
         assert off.tables["signal_phases"]["preempted"].sum() == 0
         assert on.tables["signal_phases"]["preempted"].sum() > 0
-        # Safe transitions: pedestrians finish their clearance, nobody is stranded.
-        assert on.metrics["efficiency"]["stranded_crossings"] == 0
+        # Safe transitions: pedestrians finish their clearance, nobody is stranded by a
+        # preemption (slow walkers on 17 m crossings are stranded with or without it).
+        assert on.metrics["efficiency"]["stranded_crossings_at_preemption"] == 0
         # The cost lands on the other traffic.
         assert (
             on.metrics["efficiency"]["vehicle_delay_s_mean"]

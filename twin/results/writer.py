@@ -299,7 +299,7 @@ def security_files(result: RunResult) -> dict[str, Callable[[Path], object]]:
         total = graph.number_of_nodes()
         shares = [len(o.compromised) / total for o in security.outcomes]
         low, high = interval.get("ci_low"), interval.get("ci_high")
-        plot_compromised_share(shares, path, (low, high) if low is not None else None)
+        plot_compromised_share(shares, path, (low, high) if low is not None else None, name)
 
     files["plots/component_graph.png"] = draw_graph
     files["plots/compromised_share.png"] = draw_shares

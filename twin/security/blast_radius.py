@@ -19,7 +19,7 @@ Each is a mean with a 95 % interval that never leaves the outcome's range
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import networkx as nx
@@ -27,10 +27,10 @@ import numpy as np
 
 from metrics.privacy import PSEUDONYMOUS, reidentification_risk
 from metrics.security import (
+    IDENTIFIABLE_CLASSES,
     components_compromised_share,
     mean_interval,
     persons_affected,
-    records_exfiltrated,
     service_hours_lost,
     services_disrupted,
 )
@@ -213,19 +213,45 @@ class Leaks:
     systems: Sequence[str]
     n_residents: int
     time_resolution_s: float = 3600.0
+    _person: np.ndarray = field(init=False, repr=False)
+    _identifiable: np.ndarray = field(init=False, repr=False)
+    _named: np.ndarray = field(init=False, repr=False)
+    _sensitive: np.ndarray = field(init=False, repr=False)
+    _pseudonymous: np.ndarray = field(init=False, repr=False)
+    _in_store: dict[str, np.ndarray | None] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        records = self.records
+        classes = np.array(CLASS_NAMES)[records.cls]
+        #: per record: the resident it is about (-1: nobody, or a visitor)
+        self._person = np.where(
+            (records.subject >= 0) & (records.person < self.n_residents), records.person, -1
+        )
+        self._identifiable = np.isin(classes, IDENTIFIABLE_CLASSES) & (records.subject >= 0)
+        self._named = _named(classes, self._person)
+        self._sensitive = self._named & records.sensitive.astype(bool)
+        self._pseudonymous = (records.cls == PSEUDONYMOUS) & (self._person >= 0)
+        self._in_store = {}
+
+    def _store(self, name: str) -> np.ndarray | None:
+        """Which records component ``name``'s stores hold (None: it holds none)."""
+        if name not in self._in_store:
+            held = self.graph.nodes[name]["component"].holds
+            indices = [self.systems.index(s) for s in held if s in self.systems]
+            mask = np.isin(self.records.system, indices) if indices else None
+            self._in_store[name] = mask
+        return self._in_store[name]
 
     def taken(self, leaks: Mapping[str, Sequence[Interval]], seed: int) -> dict[str, int | float]:
         """Records and persons taken in one replication's leaks: each window (from, to) of
         a store gives what it held at ``from`` and every record written until ``to``."""
-        records, time = self.records, self.records.time_s
-        stored = np.zeros(len(records), dtype=bool)
-        live = np.zeros(len(records), dtype=bool)
+        time = self.records.time_s
+        stored = np.zeros(len(self.records), dtype=bool)
+        live = np.zeros(len(self.records), dtype=bool)
         for name, windows in leaks.items():
-            held = self.graph.nodes[name]["component"].holds
-            indices = [self.systems.index(s) for s in held if s in self.systems]
-            if not indices:
+            in_store = self._store(name)
+            if in_store is None:
                 continue
-            in_store = np.isin(records.system, indices)
             for start, end in windows:
                 stored |= in_store & (time <= start) & (time > start - self.retention_s)
                 live |= in_store & (time > start) & (time <= end)
@@ -233,54 +259,40 @@ class Leaks:
 
     def most(self) -> dict[str, float]:
         """Each leak outcome's largest possible value: everything the stores received."""
-        everything = np.ones(len(self.records), dtype=bool)
-        every = self._taken(everything, everything)
-        person = every.person
-        pseudonymous = (self.records.cls == PSEUDONYMOUS) & (person >= 0)
-        reidentifiable = len(np.unique(person[pseudonymous]))
+        named = self._residents(self._named)
+        reidentifiable = len(self._residents(self._pseudonymous))
+        records = float(np.count_nonzero(self._identifiable))
         return {
-            "records_exfiltrated": float(every.records),
-            "records_captured_live": float(every.records),
-            "persons_identified": float(len(every.named)),
-            "persons_captured_live": float(len(every.named)),
+            "records_exfiltrated": records,
+            "records_captured_live": records,
+            "persons_identified": float(len(named)),
+            "persons_captured_live": float(len(named)),
             "persons_reidentifiable": float(reidentifiable),
-            "persons_exfiltrated": float(len(every.named) + reidentifiable),
-            "sensitive_persons_exfiltrated": float(len(every.sensitive)),
+            "persons_exfiltrated": float(len(named) + reidentifiable),
+            "sensitive_persons_exfiltrated": float(len(self._residents(self._sensitive))),
         }
 
-    def _taken(self, taken: np.ndarray, live: np.ndarray) -> _Taken:
-        records = self.records
-        classes = np.array(CLASS_NAMES)[records.cls]
-        person = np.where(
-            (records.subject >= 0) & (records.person < self.n_residents), records.person, -1
-        )
-        named = _named(classes, person)
-        return _Taken(
-            person,
-            records_exfiltrated(classes[taken], records.subject[taken]),
-            records_exfiltrated(classes[live], records.subject[live]),
-            set(np.unique(person[taken & named]).tolist()),
-            set(np.unique(person[live & named]).tolist()),
-            set(np.unique(person[taken & named & records.sensitive.astype(bool)]).tolist()),
-        )
+    def _residents(self, mask: np.ndarray) -> set[int]:
+        """The residents the records in ``mask`` are about (every one of them names one)."""
+        seen = np.zeros(self.n_residents, dtype=bool)
+        seen[self._person[mask]] = True
+        return set(np.flatnonzero(seen).tolist())
 
     def _count(self, stored: np.ndarray, live: np.ndarray, seed: int) -> dict[str, int | float]:
-        taken = self._taken(stored | live, live)
-        pseudonymous = (stored | live) & (self.records.cls == PSEUDONYMOUS) & (taken.person >= 0)
-        expected = self._reidentified(pseudonymous, taken.person, taken.named, seed)
+        taken = stored | live
+        named = self._residents(taken & self._named)
+        expected = self._reidentified(taken & self._pseudonymous, named, seed)
         return {
-            "records_exfiltrated": taken.records,
-            "records_captured_live": taken.records_live,
-            "persons_identified": len(taken.named),
+            "records_exfiltrated": int(np.count_nonzero(taken & self._identifiable)),
+            "records_captured_live": int(np.count_nonzero(live & self._identifiable)),
+            "persons_identified": len(named),
             "persons_reidentifiable": expected,
-            "persons_exfiltrated": len(taken.named) + expected,
-            "persons_captured_live": len(taken.live),
-            "sensitive_persons_exfiltrated": len(taken.sensitive),
+            "persons_exfiltrated": len(named) + expected,
+            "persons_captured_live": len(self._residents(live & self._named)),
+            "sensitive_persons_exfiltrated": len(self._residents(taken & self._sensitive)),
         }
 
-    def _reidentified(
-        self, mask: np.ndarray, person: np.ndarray, identified: set[int], seed: int
-    ) -> float:
+    def _reidentified(self, mask: np.ndarray, identified: set[int], seed: int) -> float:
         """Expected persons re-identified from the pseudonymised records in ``mask``: the
         sum of their re-identification risk (``metrics.privacy``: an attacker knowing two
         points of a person's whereabouts), for persons not already named in the leak;
@@ -288,7 +300,9 @@ class Leaks:
         if not mask.any():
             return 0.0
         table = self.records.take(mask).table()
-        persons = np.setdiff1d(np.unique(person[mask]), np.fromiter(identified, np.int64))
+        persons = np.setdiff1d(
+            np.fromiter(self._residents(mask), np.int64), np.fromiter(identified, np.int64)
+        )
         if len(persons) == 0:
             return 0.0
         sample = persons
@@ -296,19 +310,6 @@ class Leaks:
             sample = np.sort(np.random.default_rng(seed).choice(persons, RISK_SAMPLE, False))
         risk = reidentification_risk(table, sample, self.time_resolution_s)
         return float(risk.mean()) * len(persons)
-
-
-@dataclass(frozen=True)
-class _Taken:
-    """What a set of leaked records gives away: the resident each names (-1 none), the
-    identifiable records (all, and those captured live), and the residents named."""
-
-    person: np.ndarray
-    records: int
-    records_live: int
-    named: set[int]
-    live: set[int]
-    sensitive: set[int]
 
 
 def _named(classes: np.ndarray, person: np.ndarray) -> np.ndarray:
