@@ -65,7 +65,7 @@ def explorer() -> Iterator[str]:
     """``twin explore`` on a free loopback port; yields its URL."""
     port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
-    log = (ARTIFACTS / "explore.log").open("w")
+    log = (ARTIFACTS / f"explore-{port}.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "twin.cli", "explore", "--port", str(port)],
         cwd=ROOT,
@@ -87,7 +87,7 @@ def explorer() -> Iterator[str]:
             if time.monotonic() > deadline:
                 pytest.fail(f"twin explore did not answer at {url} within 120 s")
             time.sleep(0.5)
-        printed = (ARTIFACTS / "explore.log").read_text()
+        printed = Path(log.name).read_text()
         assert url in printed  # the command prints where it serves
         yield url
     finally:
