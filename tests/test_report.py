@@ -100,6 +100,7 @@ def test_report_lists_every_sensor_of_a_real_run(tmp_path):
             "services.sidewalk_heating.activation=occupancy_camera",
             "services.preemption=true",
             "emergency.incidents_per_hour=2",
+            "policy.history=1d",  # a day of store history keeps it short
         ],
     )
     write_results(run_scenario(scenario), tmp_path)

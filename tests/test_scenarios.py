@@ -22,16 +22,20 @@ def test_there_are_bundled_scenarios() -> None:
 
 
 def _early_attacks(path: Path, start: str, length: str) -> list[str]:
-    """An override moving a scenario's attacks inside a short horizon (none if it has none)."""
+    """Overrides moving a scenario's attacks and lane closures inside a short horizon
+    (none if it has none)."""
     data = yaml.safe_load(path.read_text())
-    if not data.get("attacks"):
-        return []
-    attacks = ", ".join(
-        f"{{at: {start}, entry: {a['entry']}, duration: {length}, "
-        f"effect: {json.dumps(a.get('effect', 'fail_safe_flash'))}}}"
-        for a in data["attacks"]
-    )
-    return [f"attacks=[{attacks}]"]
+    overrides = []
+    if data.get("attacks"):
+        attacks = ", ".join(
+            f"{{at: {start}, entry: {a['entry']}, duration: {length}, "
+            f"effect: {json.dumps(a.get('effect', 'fail_safe_flash'))}}}"
+            for a in data["attacks"]
+        )
+        overrides.append(f"attacks=[{attacks}]")
+    for index, _ in enumerate(data.get("incidents") or []):
+        overrides += [f"incidents.{index}.at={start}", f"incidents.{index}.duration={length}"]
+    return overrides
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
