@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("twin", "agents", "metrics")
 
@@ -80,6 +82,7 @@ def test_imports_point_one_way() -> None:
             assert "agents" not in targets, f"{name} imports agents"
 
 
+@pytest.mark.slow  # a few seconds: with the other whole-run checks
 def test_every_module_imports_on_its_own() -> None:
     """Each module imported first, in a clean module table (one interpreter for speed);
     the explorer's modules need the app extra and are imported by its own tests."""

@@ -380,6 +380,7 @@ def test_worker_counts_below_one_are_refused(tmp_path, capsys, option):
     assert f"{option}: '0' is not a whole number of at least 1" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # a few seconds: with the other whole-run checks
 def test_the_sweep_report_says_what_each_policy_collects(tmp_path):
     """Each run stores the sensors it deployed; the sweep's report words them per policy
     (the transparency report of a run, for every policy compared)."""
