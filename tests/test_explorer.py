@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from twin.app.adapter import PRIVACY_SERIES, ExplorerModel, Move, build_scenario, initial_values
-from twin.app.charts import family_figure, family_of, series
+from twin.app.charts import _CHARTS, chart_png, family_figure, family_of, series
 from twin.app.controls import (
     all_controls,
     available_controls,
@@ -234,6 +234,20 @@ def test_agent_hooks_report_every_trip(tmp_path: Path) -> None:
     assert calls["lights"] >= len(station.log) > 0
     driving_now = calls["lights"] + calls.get("back", 0) - calls["stopped"]
     assert 0 <= driving_now <= station.on_the_road  # out: turning out, driving or on scene
+
+
+def test_a_kept_chart_rescales_to_every_frame(tmp_path: Path) -> None:
+    """The chart drawn at the start (all zeros) is kept between frames; later frames
+    with dozens of vehicles must still lie inside its axes, not above them."""
+    model = ExplorerModel(scenario_file=small_file(tmp_path), step_s=110.0)
+    chart_png(model, "efficiency")  # the first frame: nothing moves yet
+    for _ in range(4):
+        model.step()
+    chart_png(model, "efficiency")
+    top = max(max(values) for values in series(model)["efficiency"].values())
+    assert top > 1
+    (painter,) = [p for family, p in _CHARTS[model].items() if family == "efficiency"]
+    assert all(ax.get_ylim()[1] >= top for ax in painter.axes)
 
 
 def test_agents_are_where_the_model_says(tmp_path: Path) -> None:

@@ -114,6 +114,7 @@ class ChartPainter:
             line.set_data(hours, np.asarray(model.frames.get(key, []), dtype=float))
         for ax in self.axes:
             ax.relim()
+            ax.set_autoscaley_on(True)  # set_ylim below turns it off: scale every frame anew
             ax.autoscale_view()
             low, high = ax.get_ylim()
             ax.set_ylim(min(low, 0.0), max(high, 1.0))
