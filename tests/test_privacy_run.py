@@ -127,6 +127,7 @@ def test_opt_in_rate_zero_means_the_app_observes_nobody() -> None:
     assert some["nonconsenting_persons_exposed"] == 0
 
 
+@pytest.mark.slow  # whole simulated days under several policies
 def test_monitoring_changes_traffic_only_through_published_travel_times() -> None:
     """Counting sensors never act on the traffic: same delays. Sensors that measure travel
     times change it only when they publish them to drivers (who then re-route)."""
@@ -145,6 +146,7 @@ def test_zero_retention_keeps_nothing_identifiable() -> None:
     assert metrics["identifiable_record_days"] == 0.0
 
 
+@pytest.mark.slow  # whole simulated days under several policies
 def test_exposure_grows_with_retention() -> None:
     outcomes = [
         _privacy("radar", "anpr", policy=(("retention.direct", keep),))
@@ -162,6 +164,7 @@ def test_aggregation_leaves_no_unicity_and_no_linkage() -> None:
     assert metrics["linkable_persons_share"] == 0.0
 
 
+@pytest.mark.slow  # whole simulated days under several policies
 def test_linkability_follows_integration() -> None:
     shares = [
         _privacy("camera_ai", "video_analytics", policy=(("integration", how),))[
@@ -291,6 +294,7 @@ def test_the_privacy_scenarios_run_their_three_days(name: str) -> None:
     assert privacy["unicity_p4"] is not None and privacy["reidentification_risk_mean"] > 0
 
 
+@pytest.mark.slow  # whole simulated days under several policies
 def test_pseudonym_rotation_never_makes_two_points_beat_four() -> None:
     """Days of plates: a daily pseudonym cuts each trace at midnight. Per trace (de
     Montjoye), a day of habitual places still singles most cars out, so rotation hides
@@ -319,6 +323,7 @@ def test_pseudonym_rotation_never_makes_two_points_beat_four() -> None:
     assert daily["linkable_persons_share"] == monthly["linkable_persons_share"] == 0.0
 
 
+@pytest.mark.slow  # whole simulated days under several policies
 def test_same_seed_same_privacy_section() -> None:
     scenario = build(
         duration="2h",
