@@ -22,12 +22,12 @@ ambulance green, then resumes with the next phase.
 from __future__ import annotations
 
 from collections.abc import Generator, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import simpy
 
 from agents.log import ColumnLog
+from agents.signal_timing import ControlData, FailSafe, Preemption, SignalTiming, Takeover
 
 if TYPE_CHECKING:
     from agents.all_way_stop import FlashingRed
@@ -37,75 +37,6 @@ if TYPE_CHECKING:
 
 SIGNAL_COLUMNS = ("node", "phase", "onset_s", "green_end_s", "walk_s", "preempted")
 INFINITY = float("inf")
-
-
-@dataclass(frozen=True)
-class SignalTiming:
-    """Timing of every controller in the district (seconds)."""
-
-    control: str  # "fixed" | "actuated" | "adaptive"
-    green_s: tuple[float, ...]  # fixed-time green per phase, in phase order
-    yellow_s: float
-    all_red_s: float
-    walk_s: float
-    clearance_s: float  # flashing DON'T WALK
-    startup_lost_s: float
-    min_green_s: float
-    max_green_s: float
-    passage_s: float
-    #: adaptive: a phase's pressure must beat the current one's by this many vehicles
-    switch_margin: float = 2.0
-    #: adaptive: a pedestrian waiting longer than this is served next (s)
-    max_pedestrian_wait_s: float = 120.0
-    #: crossing assist: extended clearance timed for this speed (0: no assist)
-    assist_speed_mps: float = 0.0
-    #: radar: longest extension while someone is on the crossing (0: no radar)
-    radar_max_extension_s: float = 0.0
-
-    @property
-    def cycle_s(self) -> float:
-        """Fixed-time cycle length."""
-        return sum(self.green_s) + len(self.green_s) * (self.yellow_s + self.all_red_s)
-
-
-@dataclass
-class Preemption:
-    """An emergency vehicle's request for green on ``phase``; ``released`` when it has passed."""
-
-    phase: int
-    released: simpy.Event
-    served: bool = False
-
-
-class ControlData(Protocol):
-    """What a controller's detectors and the traffic management network deliver to it
-    (the signal control service: it knows which data paths are up)."""
-
-    def detects(self, node: int) -> bool:
-        """Whether intersection ``node``'s own detectors work now."""
-
-    def coordinated(self, node: int) -> bool:
-        """Whether network data (its neighbours' queues, through traffic management)
-        reaches intersection ``node`` now."""
-
-    def pressures(self, node: int) -> Sequence[float]:
-        """Max-pressure weight of each phase of ``node`` now (vehicles)."""
-
-
-@dataclass(frozen=True)
-class FailSafe:
-    """A compromised controller flashes red (all-way stop) until ``end_s``."""
-
-    end_s: float
-    flashing: FlashingRed
-
-
-@dataclass(frozen=True)
-class Takeover:
-    """An attacker runs its own fixed-time plan (``green_s`` per phase) until ``end_s``."""
-
-    end_s: float
-    green_s: tuple[float, ...]
 
 
 class SignalController:
