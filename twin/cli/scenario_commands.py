@@ -67,7 +67,10 @@ NOTHING = "\u2014"
 
 
 def summary_lines(result: RunResult) -> list[str]:
-    """The summary printed after a run: core rows, each running service's rows, privacy."""
+    """The summary printed after a run: core rows, each running service's rows, privacy,
+    security, and with ``--benefits`` what each service buys."""
+    from twin.results.benefits import benefit_lines
+
     efficiency = result.metrics["efficiency"]
     assert isinstance(efficiency, dict)
     rows = list(SUMMARY_ROWS)
@@ -99,7 +102,7 @@ def summary_lines(result: RunResult) -> list[str]:
                 low, high = fmt.format(interval["ci_low"]), fmt.format(interval["ci_high"])
                 line += f"  [{low}, {high}]"
             lines.append(line)
-    return lines
+    return lines + benefit_lines(result.metrics)
 
 
 def _security_heading(section: dict[str, object]) -> str:
@@ -137,6 +140,13 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         action="store_true",
         help="also write the identifiable records held at the end as trajectories "
         "(trajectories.csv: uid, lat, lng, datetime; scikit-mobility's columns)",
+    )
+    run.add_argument(
+        "--benefits",
+        action="store_true",
+        help="also run the day once more per service with what its data buys switched "
+        "off, and report each service's measured benefit beside its data footprint "
+        "(one more run per service)",
     )
     run.add_argument(
         "--no-plots",
@@ -219,6 +229,7 @@ def _run(args: argparse.Namespace) -> int:
     from twin.results.folder import check_folder, default_folder, folder_lock
     from twin.results.writer import write_results
     from twin.scenario import load_scenario
+    from twin.simulation.benefits import measure_benefits
     from twin.simulation.capacity import check_capacity
     from twin.simulation.checks import scenario_warnings
     from twin.simulation.runner import run_scenario
@@ -240,6 +251,8 @@ def _run(args: argparse.Namespace) -> int:
             result = run_scenario(scenario, progress)
         except ScenarioError as error:  # found once the city is built (an attack's entry)
             raise error.in_file(str(args.scenario)) from None
+        if args.benefits:
+            measure_benefits(result, None if args.quiet else Progress)
         for line in (w for w in result.warnings if w not in early):  # found by the run
             print(f"twin: warning: {line}", file=sys.stderr)
         log = run_log(result, str(args.scenario), " ".join(overrides) or "none")

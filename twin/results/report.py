@@ -22,6 +22,7 @@ from agents.sensing import IDENTIFIABILITY as IDENTIFIABILITY_LEVELS
 from twin.digital.records import stored_class
 from twin.digital.stores import store_of_system
 from twin.errors import TwinError
+from twin.results.benefits import benefit_blocks
 from twin.results.files import write_atomic
 from twin.results.labels import catalogue, metric_label
 from twin.results.wording import (
@@ -146,7 +147,7 @@ def report_blocks(folder: Path) -> list[Block]:
             or {"mean", "ci_low", "ci_high"} <= set(section[key])
         ]
         blocks.append(("table", ["outcome", "value"], rows))
-    return blocks + _plot_blocks(folder, name)
+    return blocks + benefit_blocks(metrics) + _plot_blocks(folder, name)
 
 
 #: What each plot of a run shows, by file name (a service's plots are named by their file).

@@ -242,6 +242,13 @@ class Service:
         return 0.0
 
     @classmethod
+    def without(cls, scenario: Scenario) -> dict[str, object]:
+        """The scenario changes (dotted keys) that switch off what this service's data
+        buys, for the run it is measured against (``twin run --benefits``); empty when
+        nothing in ``scenario`` is there to switch off."""
+        return {}
+
+    @classmethod
     def summary_rows(cls, scenario: Scenario) -> tuple[SummaryRow, ...]:
         """Lines it adds to the printed summary (shown only when it runs)."""
         return ()

@@ -85,6 +85,12 @@ class CrossingAssistService(Service):
         return scenario.services.crossing_assist != "none"
 
     @classmethod
+    def without(cls, scenario: Scenario) -> dict[str, object]:
+        if not cls.enabled(scenario):
+            return {}
+        return {"services.crossing_assist": "none", "services.driver_alerts": False}
+
+    @classmethod
     def warnings(cls, scenario: Scenario) -> list[str]:
         services = scenario.services
         key = f"services.crossing_assist is {services.crossing_assist}"

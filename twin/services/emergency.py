@@ -122,6 +122,13 @@ class Emergency(Service):
         return scenario.emergency.incidents_per_hour > 0
 
     @classmethod
+    def without(cls, scenario: Scenario) -> dict[str, object]:
+        # the ambulances run either way: what the data buys is the preempted green
+        if scenario.services.preemption == "none":
+            return {}
+        return {"services.preemption": "none"}
+
+    @classmethod
     def warnings(cls, scenario: Scenario) -> list[str]:
         services = scenario.services
         if services.preemption != "none" and not cls.enabled(scenario):

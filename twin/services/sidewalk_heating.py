@@ -111,6 +111,12 @@ class SidewalkHeatingService(Service):
         return bool(scenario.weather.snowfall) or _heats(scenario)
 
     @classmethod
+    def without(cls, scenario: Scenario) -> dict[str, object]:
+        if not _heats(scenario):
+            return {}
+        return {"services.sidewalk_heating.activation": "off"}
+
+    @classmethod
     def warnings(cls, scenario: Scenario) -> list[str]:
         heating, weather = scenario.services.sidewalk_heating, scenario.weather
         control = ACTIVATIONS[heating.activation]

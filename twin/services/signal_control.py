@@ -90,6 +90,13 @@ class SignalControl(Service):
         return True
 
     @classmethod
+    def without(cls, scenario: Scenario) -> dict[str, object]:
+        # the district's control; a local plan keeps its own
+        if scenario.signals.control == "fixed":
+            return {}
+        return {"signals.control": "fixed"}
+
+    @classmethod
     def warnings(cls, scenario: Scenario) -> list[str]:
         signals, policy = scenario.signals, scenario.policy
         if signals.control == "adaptive" and policy.integration == "siloed":

@@ -80,6 +80,11 @@ class TrafficMonitoringService(Service):
     def enabled(cls, scenario: Scenario) -> bool:
         return _method(scenario) is not None
 
+    @classmethod
+    def without(cls, scenario: Scenario) -> dict[str, object]:
+        # no counts for adaptive control, no travel times for drivers
+        return {"services.traffic_monitoring.method": "none"} if cls.enabled(scenario) else {}
+
     def functions(self) -> dict[str, tuple[str, ...]]:
         information = {INFORMATION: (DRIVERS,)} if self.feed is not None else {}
         return {self.name: (), **information}
