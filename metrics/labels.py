@@ -95,7 +95,12 @@ class MetricLabel:
     def value(self, value: float | None) -> str:
         """The value with its unit: ``1,546 residents``, ``18.8 % of residents``."""
         shown = self.number(value)
-        return shown if shown == NOTHING or not self.unit else f"{shown} {self.unit}"
+        if shown == NOTHING or not self.unit:
+            return shown
+        first, _, rest = self.unit.partition(" ")
+        if self.kind == PEOPLE and shown == "1" and first.endswith("s"):  # 1 resident
+            return " ".join(part for part in (shown, first[:-1], rest) if part)
+        return f"{shown} {self.unit}"
 
     def interval(self, mean: float | None, low: float | None, high: float | None) -> str:
         """``25.3 s per trip (95 % interval 24.1 to 26.5)``, the ends kept in range."""

@@ -102,7 +102,8 @@ def test_words_judge_each_change_by_which_way_is_better() -> None:
                     "slip_incidents": {"with": 0.0, "without": 0.0, "difference": 0.0},
                 },
                 "privacy": {
-                    "persons_exposed": {"with": 120.0, "without": 0.0, "difference": 120.0}
+                    "persons_exposed": {"with": 120.0, "without": 0.0, "difference": 120.0},
+                    "directly_identified": {"with": 1.0, "without": 2.0, "difference": -1.0},
                 },
             }
         }
@@ -113,6 +114,7 @@ def test_words_judge_each_change_by_which_way_is_better() -> None:
     assert "2.0 s per trip more than without it (worse)" in lines
     assert "slip" not in lines  # unchanged outcomes are not listed
     assert "120 residents more than without it (worse)" in lines
+    assert "1 resident less than without it (better)" in lines
     table = benefit_blocks(metrics)[-1]
     assert table[0] == "table" and table[2][0][0] == "crossing_assist"
     assert "Not measured" in benefit_blocks({})[1][1]
