@@ -1,0 +1,331 @@
+"""SUMO and the twin side by side on the same signalised grid (an independent reference).
+
+Builds one district in both tools: a square grid of one-lane two-way streets, every
+intersection signalised with the same fixed-time plan (two phases, 3 s yellow, 2 s
+all-red, equal greens), a stub street at every boundary leg where vehicles enter and
+leave, and the same demand: Poisson arrivals, each trip from a boundary stub to another
+drawn uniformly, no pedestrians, no teleports in SUMO (``--time-to-teleport -1``). SUMO
+routes each trip by its fastest path; the twin by its cheapest (ties at random).
+
+For each demand it prints the trips that left the district in the hour and the mean
+delay of those trips (SUMO: ``timeLoss``; the twin: ``vehicle_delay_s_mean_completed``),
+and with ``--green-wave`` the same at two demands with and without east-west
+progression offsets (SUMO: each controller's ``offset`` so that its east-west green opens
+when a vehicle leaving the intersection to the west at the start of its green arrives
+at the speed limit; the twin: ``signals.offsets: green_wave_ew``).
+
+Needs SUMO, which is not in the default install: ``pip install eclipse-sumo`` (its
+``sumo`` and ``netgenerate`` are found on PATH, in ``$SUMO_HOME/bin`` or through the
+``sumo`` package). Run from the project root::
+
+    python benchmarks/sumo_side_by_side.py                      # throughput-demand
+    python benchmarks/sumo_side_by_side.py --green-wave         # plus the green wave
+    python benchmarks/sumo_side_by_side.py --demands 3000 9000 --size 4   # a quick look
+
+It asserts nothing; docs/model.md quotes its figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run from a checkout, not an installed package
+
+SPEED_MPS = 50 / 3.6
+YELLOW_S, ALL_RED_S = 3, 2
+
+
+def sumo_binary(name: str) -> str:
+    """Path of SUMO's ``name`` binary, or exit with how to install SUMO."""
+    found = shutil.which(name)
+    if found:
+        return found
+    homes = [os.environ.get("SUMO_HOME", "")]
+    try:
+        import sumo  # type: ignore[import-not-found]
+
+        homes.append(sumo.SUMO_HOME)
+    except ImportError:
+        pass
+    for home in homes:
+        candidate = Path(home, "bin", name)
+        if home and candidate.exists():
+            return str(candidate)
+    sys.exit(f"{name} not found: pip install eclipse-sumo (or set SUMO_HOME)")
+
+
+def build_net(folder: Path, size: int, block_m: float, cycle_s: int) -> Path:
+    """The grid as a SUMO network (netgenerate), boundary stubs one block long."""
+    net = folder / "grid.net.xml"
+    green = cycle_s // 2 - YELLOW_S - ALL_RED_S
+    subprocess.run(
+        [
+            sumo_binary("netgenerate"),
+            "--grid",
+            f"--grid.number={size}",
+            f"--grid.length={block_m}",
+            f"--grid.attach-length={block_m}",
+            "--default.lanenumber=1",
+            f"--default.speed={SPEED_MPS}",
+            "--default.junctions.type=traffic_light",
+            f"--tls.green.time={green}",
+            f"--tls.yellow.time={YELLOW_S}",
+            f"--tls.allred.time={ALL_RED_S}",
+            "--no-turnarounds",
+            f"--output-file={net}",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return net
+
+
+def boundary_edges(net: Path) -> tuple[list[str], list[str], list[tuple[float, float]]]:
+    """Edges entering the grid from a stub's dead end, edges leaving into one, and the
+    dead end's (x, y) (m), in the same order of stubs (entry ``k`` and exit ``k`` share
+    one)."""
+    root = ET.parse(net).getroot()
+    xy = {
+        str(j.get("id")): (float(j.get("x", 0)), float(j.get("y", 0)))
+        for j in root.iter("junction")
+    }
+    edges = [e for e in root.iter("edge") if e.get("function") != "internal"]
+    degree: dict[str, int] = {}
+    for e in edges:
+        for end in (e.get("from"), e.get("to")):
+            degree[str(end)] = degree.get(str(end), 0) + 1
+    dead = sorted(node for node, d in degree.items() if d == 2)  # a stub: in and out
+    entries = {str(e.get("from")): str(e.get("id")) for e in edges if e.get("from") in dead}
+    exits = {str(e.get("to")): str(e.get("id")) for e in edges if e.get("to") in dead}
+    return [entries[n] for n in dead], [exits[n] for n in dead], [xy[n] for n in dead]
+
+
+def green_wave(net: Path, folder: Path, cycle_s: int) -> Path:
+    """An additional file giving every controller east-west progression offsets."""
+    root = ET.parse(net).getroot()
+    x_of = {
+        j.get("id"): float(j.get("x", 0))
+        for j in root.iter("junction")
+        if j.get("type") != "internal"
+    }
+    horizontal = {}
+    for e in root.iter("edge"):
+        if e.get("function") != "internal":
+            horizontal[e.get("id")] = abs(x_of[e.get("to")] - x_of[e.get("from")]) > 1.0
+    ew_link: dict[str, int] = {}
+    for c in root.iter("connection"):
+        if c.get("tl") and horizontal.get(c.get("from")) and c.get("dir") == "s":
+            ew_link.setdefault(str(c.get("tl")), int(c.get("linkIndex", 0)))
+    west = min(x_of.values())
+    out = ET.Element("additional")
+    for logic in root.iter("tlLogic"):
+        tl = str(logic.get("id"))
+        if tl not in ew_link:
+            continue
+        start, ew_start = 0.0, 0.0
+        for phase in logic.iter("phase"):
+            state = str(phase.get("state"))
+            if state[ew_link[tl]] in "Gg":
+                ew_start = start
+                break
+            start += float(phase.get("duration", 0))
+        arrival = (x_of[tl] - west) / SPEED_MPS
+        new = ET.SubElement(out, "tlLogic", dict(logic.attrib))
+        new.set("programID", "wave")
+        new.set("offset", f"{(arrival - ew_start) % cycle_s:.1f}")
+        for phase in logic.iter("phase"):
+            ET.SubElement(new, "phase", dict(phase.attrib))
+    path = folder / "wave.add.xml"
+    ET.ElementTree(out).write(path)
+    return path
+
+
+def trips(rate_vph: float, hours: float, stubs: int, seed: int) -> list[tuple[float, int, int]]:
+    """(time, entry, exit) of Poisson arrivals, exit uniform among the other stubs."""
+    rng = np.random.default_rng(seed)
+    end = hours * 3600.0
+    gaps = rng.exponential(3600.0 / rate_vph, size=int(rate_vph * hours * 1.5) + 50)
+    times = np.cumsum(gaps)
+    times = times[times < end]
+    entries = rng.integers(0, stubs, len(times))
+    exits = (entries + rng.integers(1, stubs, len(times))) % stubs
+    return list(zip(times.tolist(), entries.tolist(), exits.tolist(), strict=True))
+
+
+def run_sumo(
+    net: Path, folder: Path, demand: float, hours: float, seed: int, extra: Path | None
+) -> dict[str, float]:
+    """Trips arrived in the period, their mean time loss (s), that of the trips from the
+    west edge straight to the east edge (along one street), and SUMO's wall time."""
+    entries, exits, xy = boundary_edges(net)
+    west, east_end = min(x for x, _ in xy), max(x for x, _ in xy)
+    eastbound = set()
+    routes = folder / f"trips-{demand:.0f}.rou.xml"
+    with routes.open("w") as f:
+        f.write("<routes>\n")
+        for k, (t, a, b) in enumerate(trips(demand, hours, len(entries), seed)):
+            if xy[a][0] == west and xy[b][0] == east_end and xy[a][1] == xy[b][1]:
+                eastbound.add(str(k))
+            f.write(
+                f'<trip id="{k}" depart="{t:.2f}" from="{entries[a]}" to="{exits[b]}" '
+                'departLane="best" departSpeed="max"/>\n'
+            )
+        f.write("</routes>\n")
+    info = folder / "tripinfo.xml"
+    command = [
+        sumo_binary("sumo"),
+        f"--net-file={net}",
+        f"--route-files={routes}",
+        f"--end={hours * 3600:.0f}",
+        "--time-to-teleport=-1",
+        f"--seed={seed}",
+        f"--tripinfo-output={info}",
+        "--no-step-log",
+        "--no-warnings",
+    ]
+    if extra is not None:  # the last program loaded for a controller is the one it runs
+        command += [f"--additional-files={extra}"]
+    start = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True)
+    wall = time.perf_counter() - start
+    done = list(ET.parse(info).getroot().iter("tripinfo"))
+    loss = np.array([float(t.get("timeLoss", 0)) for t in done])
+    east = np.array([t.get("id") in eastbound for t in done], dtype=bool)
+    return {"arrived": float(len(loss)), **_delays(loss, east), "wall_s": wall}
+
+
+def run_twin(args: argparse.Namespace, demand: float, offsets: str) -> dict[str, float]:
+    """The same district in the twin: trips completed, their mean delay (s), that of the
+    trips from the west edge straight to the east edge, and the twin's wall time."""
+    from twin.scenario import parse_scenario
+    from twin.simulation.runner import run_scenario
+
+    scenario = parse_scenario(
+        {
+            "name": "sumo-side-by-side",
+            "seed": args.seed,
+            "duration": args.hours * 3600,
+            "warmup": 0,
+            "city": {
+                "rows": args.size,
+                "cols": args.size,
+                "block_length_m": args.block,
+                "lanes": 1,
+            },
+            "population": {"residents": 100},
+            "demand": {"vehicles_per_hour": demand, "pedestrians_per_hour": 0},
+            "signals": {
+                "control": "fixed",
+                "cycle_s": args.cycle,
+                "yellow_s": YELLOW_S,
+                "all_red_s": ALL_RED_S,
+                "offsets": offsets,
+            },
+            "policy": {"history": 0},
+        }
+    )
+    start = time.perf_counter()
+    result = run_scenario(scenario)
+    wall = time.perf_counter() - start
+    done = result.tables["vehicle_trips"]
+    delay = done["end_s"] - done["start_s"] - done["freeflow_s"]
+    nodes = np.asarray(result.graph.boundary_nodes)
+    x, y = result.graph.x_m[nodes], result.graph.y_m[nodes]
+    entry, exit_ = done["entry"].astype(int), done["exit"].astype(int)
+    east = (x[entry] == x.min()) & (x[exit_] == x.max()) & np.isclose(y[entry], y[exit_])
+    return {"arrived": float(len(delay)), **_delays(delay, east), "wall_s": wall}
+
+
+def _delays(delay_s: np.ndarray, east: np.ndarray) -> dict[str, float]:
+    def mean(values: np.ndarray) -> float:
+        return float(values.mean()) if values.size else math.nan
+
+    return {"delay_s": mean(delay_s), "east_delay_s": mean(delay_s[east])}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--demands",
+        type=float,
+        nargs="+",
+        default=[3000, 6000, 9000, 12000, 18000, 24000],
+        help="vehicle trips entering per hour (default 3000 ... 24000)",
+    )
+    parser.add_argument("--size", type=int, default=10, help="intersections per side (10)")
+    parser.add_argument("--block", type=float, default=150.0, help="block length, m (150)")
+    parser.add_argument("--cycle", type=int, default=90, help="cycle, s (90)")
+    parser.add_argument("--hours", type=float, default=1.0, help="simulated hours (1)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--green-wave",
+        nargs="*",
+        type=float,
+        metavar="DEMAND",
+        help="also compare east-west progression at these demands (default 3000 6000)",
+    )
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args()
+    figures: dict[str, list[dict[str, object]]] = {"throughput": [], "green_wave": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        net = build_net(folder, args.size, args.block, args.cycle)
+        print(
+            f"{args.size}x{args.size} grid, {args.block:g} m blocks, one lane, fixed "
+            f"{args.cycle} s, {args.hours:g} h, seed {args.seed}"
+        )
+        print("demand/h | SUMO arrived  time loss s | twin completed  delay s | ratio")
+        for demand in args.demands:
+            sumo = run_sumo(net, folder, demand, args.hours, args.seed, None)
+            twin = run_twin(args, demand, "none")
+            figures["throughput"].append({"demand": demand, "sumo": sumo, "twin": twin})
+            print(
+                f"{demand:>8.0f} | {sumo['arrived']:>12.0f}  {sumo['delay_s']:>11.1f} | "
+                f"{twin['arrived']:>14.0f}  {twin['delay_s']:>7.1f} | "
+                f"{twin['arrived'] / max(sumo['arrived'], 1):.2f}"
+            )
+        if args.green_wave is not None:
+            _green_wave(args, net, folder, figures["green_wave"])
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=1))
+        print(f"wrote {args.json}")
+
+
+def _green_wave(
+    args: argparse.Namespace, net: Path, folder: Path, figures: list[dict[str, object]]
+) -> None:
+    """Mean delay with east-west progression against without, in both tools."""
+    wave = green_wave(net, folder, args.cycle)
+    print("green wave (east-west offsets against none): mean delay (s) of the trips")
+    for demand in args.green_wave or [3000, 6000]:
+        runs = {
+            "SUMO": (
+                run_sumo(net, folder, demand, args.hours, args.seed, None),
+                run_sumo(net, folder, demand, args.hours, args.seed, wave),
+            ),
+            "twin": (run_twin(args, demand, "none"), run_twin(args, demand, "green_wave_ew")),
+        }
+        figures.append({"demand": demand, **{tool: list(pair) for tool, pair in runs.items()}})
+        for key, what in (("delay_s", "all trips"), ("east_delay_s", "straight east")):
+            said = [
+                f"{tool} {plain[key]:.1f} -> {waved[key]:.1f} ({waved[key] / plain[key] - 1:+.0%})"
+                for tool, (plain, waved) in runs.items()
+            ]
+            print(f"{demand:>8.0f} {what:>12} | " + " | ".join(said))
+
+
+if __name__ == "__main__":
+    main()
