@@ -14,7 +14,7 @@ progression offsets (SUMO: each controller's ``offset`` so that its east-west gr
 when a vehicle leaving the intersection to the west at the start of its green arrives
 at the speed limit; the twin: ``signals.offsets: green_wave_ew``).
 
-Needs SUMO, which is not in the default install: ``pip install eclipse-sumo`` (its
+Needs SUMO, which is not in the default install: ``pip install -e ".[sumo]"`` (its
 ``sumo`` and ``netgenerate`` are found on PATH, in ``$SUMO_HOME/bin`` or through the
 ``sumo`` package). Run from the project root::
 
@@ -48,8 +48,8 @@ SPEED_MPS = 50 / 3.6
 YELLOW_S, ALL_RED_S = 3, 2
 
 
-def sumo_binary(name: str) -> str:
-    """Path of SUMO's ``name`` binary, or exit with how to install SUMO."""
+def find_sumo(name: str) -> str | None:
+    """Path of SUMO's ``name`` binary (PATH, ``$SUMO_HOME/bin``, the ``sumo`` package)."""
     found = shutil.which(name)
     if found:
         return found
@@ -64,7 +64,15 @@ def sumo_binary(name: str) -> str:
         candidate = Path(home, "bin", name)
         if home and candidate.exists():
             return str(candidate)
-    sys.exit(f"{name} not found: pip install eclipse-sumo (or set SUMO_HOME)")
+    return None
+
+
+def sumo_binary(name: str) -> str:
+    """Path of SUMO's ``name`` binary, or exit saying how to install SUMO."""
+    found = find_sumo(name)
+    if found is None:
+        sys.exit(f"{name} not found: pip install eclipse-sumo (or set SUMO_HOME)")
+    return found
 
 
 def build_net(folder: Path, size: int, block_m: float, cycle_s: int) -> Path:

@@ -1,0 +1,76 @@
+"""The SUMO side-by-side benchmark's own arithmetic (SUMO itself is optional: with
+``eclipse-sumo`` installed, the whole comparison runs on a 3 x 3 grid too)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import sumo_side_by_side as side  # noqa: E402
+
+#: Two signalised junctions 150 m apart on an east-west street, each with a stub.
+NET = """<net>
+  <edge id="in" from="w" to="A" /><edge id="out" from="A" to="w" />
+  <edge id="AB" from="A" to="B" /><edge id="BA" from="B" to="A" />
+  <edge id="in2" from="e" to="B" /><edge id="out2" from="B" to="e" />
+  <edge id="n" from="s" to="B" /><edge id="n2" from="B" to="s" />
+  <junction id="w" x="-150" y="0" /><junction id="A" x="0" y="0" />
+  <junction id="B" x="150" y="0" /><junction id="e" x="300" y="0" />
+  <junction id="s" x="150" y="-150" />
+  <tlLogic id="A" type="static" programID="0" offset="0">
+    <phase duration="40" state="rG"/><phase duration="5" state="ry"/>
+    <phase duration="40" state="Gr"/><phase duration="5" state="yr"/>
+  </tlLogic>
+  <tlLogic id="B" type="static" programID="0" offset="0">
+    <phase duration="40" state="rG"/><phase duration="5" state="ry"/>
+    <phase duration="40" state="Gr"/><phase duration="5" state="yr"/>
+  </tlLogic>
+  <connection from="in" to="AB" dir="s" tl="A" linkIndex="0" />
+  <connection from="AB" to="out2" dir="s" tl="B" linkIndex="0" />
+  <connection from="n" to="BA" dir="l" tl="B" linkIndex="1" />
+</net>
+"""
+
+
+def test_trips_are_poisson_between_different_stubs() -> None:
+    trips = side.trips(3600.0, 2.0, 40, seed=4)
+    assert abs(len(trips) - 7200) < 4 * np.sqrt(7200)
+    assert all(a != b and 0 <= a < 40 and 0 <= b < 40 for _, a, b in trips)
+    times = [t for t, _, _ in trips]
+    assert times == sorted(times) and times[-1] < 7200.0
+
+
+def test_green_wave_offsets_open_each_east_west_green_on_arrival(tmp_path: Path) -> None:
+    """SUMO starts a program's first phase at ``offset``: the east-west green (phase 3,
+    starting 45 s into the program) must open 150 m / v later at B than at A, when a
+    vehicle that left A at the start of its green arrives."""
+    net = tmp_path / "n.net.xml"
+    net.write_text(NET)
+    entries, exits, xy = side.boundary_edges(net)
+    assert sorted(entries) == ["in", "in2", "n"] and sorted(exits) == ["n2", "out", "out2"]
+    assert dict(zip(entries, xy, strict=True))["in"] == (-150.0, 0.0)
+    wave = ET.parse(side.green_wave(net, tmp_path, 90)).getroot()
+    offsets = {tl.get("id"): float(tl.get("offset", "nan")) for tl in wave.iter("tlLogic")}
+    opens = {tl: (offset + 45.0) % 90.0 for tl, offset in offsets.items()}  # mod the cycle
+    assert (opens["B"] - opens["A"]) % 90.0 == pytest.approx(150.0 / side.SPEED_MPS, abs=0.11)
+
+
+def test_the_twin_side_runs_the_same_district() -> None:
+    args = argparse.Namespace(size=3, block=150.0, cycle=90, hours=0.25, seed=2)
+    run = side.run_twin(args, 1200.0, "none")
+    assert 0 < run["arrived"] <= 1200.0 * 0.25 * 1.3
+    assert run["delay_s"] > 0 and run["east_delay_s"] >= 0
+
+
+@pytest.mark.skipif(side.find_sumo("sumo") is None, reason="SUMO is the sumo extra (CI has it)")
+def test_sumo_and_the_twin_agree_on_a_light_grid(tmp_path: Path) -> None:
+    net = side.build_net(tmp_path, 3, 150.0, 90)
+    sumo = side.run_sumo(net, tmp_path, 600.0, 0.5, 1, None)
+    assert 0.8 * 300 < sumo["arrived"] <= 1.2 * 300  # well below capacity: nearly all out
