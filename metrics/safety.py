@@ -10,12 +10,38 @@ from metrics.efficiency import Table
 _SPAN = 1e7
 
 
+def _legs(passages: Table, crossings: Table) -> int:
+    """Leg slots per node in a crosswalk key: any intersection's legs, however many."""
+    highest = [
+        table[column].max(initial=0)
+        for table, column in (
+            (passages, "from_leg"),
+            (passages, "to_leg"),
+            (crossings, "crosswalk"),
+        )
+    ]
+    return int(max(highest)) + 1
+
+
+def _crosswalks(passages: Table, legs: int) -> tuple[np.ndarray, np.ndarray]:
+    """Keys of the crosswalks each passage drives over: its approach leg's and the leg
+    it leaves by (-1: it leaves the district at the stop line)."""
+    node = passages["node"]
+    near = node * legs + passages["from_leg"]
+    far = np.where(passages["to_leg"] >= 0, node * legs + passages["to_leg"], -1.0)
+    return near, far
+
+
 def _occupied(
-    crossings: Table, keep: np.ndarray, crosswalks: tuple[np.ndarray, ...], time_s: np.ndarray
+    crossings: Table,
+    keep: np.ndarray,
+    crosswalks: tuple[np.ndarray, ...],
+    time_s: np.ndarray,
+    legs: int,
 ) -> np.ndarray:
     """For each passage, whether a kept crossing was under way on any of its crosswalks
-    (crosswalk key ``4 * node + leg``; negative keys are ignored) at ``time_s``."""
-    key = crossings["node"][keep] * 4 + crossings["crosswalk"][keep]
+    (crosswalk key ``legs * node + leg``; negative keys are ignored) at ``time_s``."""
+    key = crossings["node"][keep] * legs + crossings["crosswalk"][keep]
     starts = np.sort(key * _SPAN + crossings["start_s"][keep])
     ends = np.sort(key * _SPAN + crossings["end_s"][keep])
     occupied = np.zeros(len(time_s), dtype=bool)
@@ -46,17 +72,16 @@ def vehicle_pedestrian_conflicts(
         return 0, 0
     if float(max(passages["time_s"].max(), crossings["end_s"].max())) >= _SPAN:
         raise ValueError("conflict counting supports runs shorter than 1e7 s (115 days)")
-    node = passages["node"]
     time_s = passages["time_s"]
-    near = node * 4 + passages["from_leg"]
-    far = np.where(passages["to_leg"] >= 0, node * 4 + passages["to_leg"], -1.0)
+    legs = _legs(passages, crossings)
+    walked = _crosswalks(passages, legs)
     everyone = np.ones(len(crossings["start_s"]), dtype=bool)
-    occupied = _occupied(crossings, everyone, (near, far), time_s)
+    occupied = _occupied(crossings, everyone, walked, time_s, legs)
     counted = time_s >= warmup_s
     if uniforms is None or alert_compliance <= 0:
         yielded = np.zeros_like(counted)
     else:
-        warned = _occupied(crossings, crossings["detected"] == 1, (near, far), time_s)
+        warned = _occupied(crossings, crossings["detected"] == 1, walked, time_s, legs)
         yielded = warned & (uniforms < alert_compliance)
     conflicts = occupied & ~yielded & counted
     avoided = occupied & yielded & counted
@@ -97,10 +122,10 @@ def preemption_pedestrian_metrics(
         result["stranded_crossings_at_preemption"] = int(hit.sum())
     if len(passages["time_s"]) and len(crossings["start_s"]):
         node, time_s = passages["node"], passages["time_s"]
-        near = node * 4 + passages["from_leg"]
-        far = np.where(passages["to_leg"] >= 0, node * 4 + passages["to_leg"], -1.0)
+        legs = _legs(passages, crossings)
         everyone = np.ones(len(crossings["start_s"]), dtype=bool)
-        conflict = _occupied(crossings, everyone, (near, far), time_s) & (time_s >= warmup_s)
+        walked = _crosswalks(passages, legs)
+        conflict = _occupied(crossings, everyone, walked, time_s, legs) & (time_s >= warmup_s)
         current = np.searchsorted(key, node * _SPAN + time_s, "right") - 1
         valid = current >= 0
         index = np.maximum(current, 0)

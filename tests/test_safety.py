@@ -49,3 +49,17 @@ def test_alerts_only_help_where_a_pedestrian_was_detected() -> None:
     assert (conflicts, avoided) == (1, 2)
     never = np.ones(3)
     assert vehicle_pedestrian_conflicts(passages, CROSSINGS, 0, 0.8, never) == (3, 0)
+
+
+def test_a_fifth_leg_is_not_the_next_intersections_first() -> None:
+    """A five-leg junction (OSM districts have them): its fifth crosswalk (leg 4) and
+    leg 0 of the next intersection are different crosswalks."""
+    crossings = _crossings([(0, 4, 100.0, 110.0, 0)])  # someone on node 0's fifth leg
+    passages = _passages(
+        [
+            (1, 0, 2, 105.0),  # node 1, leg 0: nobody there
+            (0, 4, 2, 105.0),  # node 0, from its fifth leg: over the pedestrian
+            (0, 1, 4, 106.0),  # node 0, out by its fifth leg: over the pedestrian
+        ]
+    )
+    assert vehicle_pedestrian_conflicts(passages, crossings, warmup_s=0) == (2, 0)
