@@ -45,9 +45,8 @@ def test_scikit_mobility_reads_the_trajectories_and_finds_the_same_risk(tmp_path
     patched = attacks.date_time_precision
     attacks.date_time_precision = hour_key
     try:
-        risk = attacks.LocationTimeAttack(knowledge_length=2).assess_risk(
-            tdf, time_precision="Hour"
-        )
+        attack = attacks.LocationTimeAttack(knowledge_length=2, time_precision="Hour")
+        risk = attack.assess_risk(tdf)
     finally:
         attacks.date_time_precision = patched
     person = held.groupby("uid")["person"].first()
