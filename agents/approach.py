@@ -26,7 +26,9 @@ promised departure times popped when the link is asked for room), so a
 vehicle that never meets a full link costs no extra event. Boundary entries
 that find their first link full wait outside, first come first served. A ring
 of blocked approaches whose links have no departure pending can never move
-again: that is gridlock, recorded in :class:`Spillback`.
+again: that is gridlock, recorded once per ring in :class:`Spillback`. A
+blocked approach stays registered until a place frees (a green meanwhile does
+not block it again), so its blocked time is one unbroken interval.
 
 All discharge arithmetic lives in :meth:`Approach._next_departure` (when the
 head of the queue could leave) and :meth:`Approach._release` (who leaves), so
@@ -78,8 +80,16 @@ class Spillback:
 
     def __init__(self, warmup_s: float = 0.0) -> None:
         self.warmup_s = warmup_s
-        #: (time_s, nodes of the ring) of each gridlock found
+        #: (time_s, nodes of the ring) of each gridlock found, once per ring
         self.gridlocks: list[tuple[float, tuple[int, ...]]] = []
+        self._rings: set[frozenset[int]] = set()
+
+    def ring(self, time_s: float, ring: list[Approach]) -> None:
+        """Record the gridlock ``ring`` (its approaches), unless it is known already."""
+        key = frozenset(id(a) for a in ring)
+        if key not in self._rings:
+            self._rings.add(key)
+            self.gridlocks.append((time_s, tuple(a.node for a in ring)))
 
 
 class Approach:
@@ -235,6 +245,8 @@ class Approach:
     def _release(self) -> None:
         """Give departures to queued vehicles while green and downstream room last."""
         waiting = self.waiting
+        if self.blocked_on is not None:
+            return  # registered with the full link, which wakes it (``_space_freed``)
         while waiting:
             departure = self._next_departure()
             if departure >= self.window_cut:
@@ -323,6 +335,11 @@ class Approach:
             upstream._unblock()
         if (entries or blocked) and not self._wake_pending:
             self._await_room()
+            if blocked and not self._wake_pending:
+                # no departure left to free a place (an entry took the last):
+                # the approaches still waiting may close a ring
+                for upstream in blocked:
+                    upstream._check_gridlock()
 
     def _unblock(self) -> None:
         now = self.env.now
@@ -336,6 +353,13 @@ class Approach:
         else:
             self._release()
 
+    def blocked_time(self, end_s: float) -> float:
+        """Seconds its head vehicle waited for room downstream after the warm-up, up to
+        ``end_s`` (a block still going on counts until then)."""
+        if self.blocked_on is None:
+            return self.blocked_s
+        return self.blocked_s + max(end_s - max(self.blocked_since, self.spillback.warmup_s), 0.0)
+
     def _check_gridlock(self) -> None:
         """Record a ring of blocked approaches none of whose links can empty."""
         ring: list[Approach] = []
@@ -347,8 +371,7 @@ class Approach:
                 return  # room now, or a departure is coming: not stuck
             ring.append(link)
             if link is self:
-                nodes = tuple(a.node for a in ring)
-                self.spillback.gridlocks.append((self.env.now, nodes))
+                self.spillback.ring(self.env.now, ring)
                 return
             link = link.blocked_on
 

@@ -90,6 +90,8 @@ def test_a_full_link_blocks_its_feeder_until_a_place_frees() -> None:
     # for the second (52 s)
     assert departures == [0.0, 2.0, 50.0, 52.0]
     assert upstream.blocks == 2  # the third vehicle, then the fourth
+    # blocked from 2 s (the third vehicle's turn) to 50 s, and from 50 s to 52 s
+    assert upstream.blocked_s == 50.0 == upstream.blocked_time(1000.0)
 
 
 # -- whole runs -------------------------------------------------------------------
@@ -401,6 +403,66 @@ def test_two_full_links_feeding_each_other_are_gridlock() -> None:
     assert outcomes == ["waiting", "waiting"]
     assert record.gridlocks == [(7.0, (0, 1))]
     assert east.enter() is not None  # and nobody gets in from outside either
+
+
+def test_a_ring_of_four_full_links_is_reported_once_with_its_blocked_time() -> None:
+    """Four intersections in a square, each link full (two places, two vehicles) and each
+    head vehicle bound for the next link round. Heads reach their stop lines at 1, 2, 3,
+    4 s in green; greens recur every 60 s until the end at 600 s. Hand-worked: one ring,
+    closed at 4 s; approach i is blocked from i + 1 s to the end, 600 - (i + 1) s, and
+    once (a later green does not block it again)."""
+    from agents.approach import Spillback
+
+    env = simpy.Environment()
+    record = Spillback()
+    ring = [
+        Approach(env, node=i, link=10 + i, phase=0, headway_s=2.0, storage=2, spillback=record)
+        for i in range(4)
+    ]
+    for approach in ring:
+        for _ in range(2):
+            assert approach.enter() is None
+
+    def signal(approach: Approach):
+        for k in range(10):
+            approach.open(k * 60.0, k * 60.0 + 30.0)
+            yield env.timeout(60.0)
+
+    def heads():
+        for i, approach in enumerate(ring):
+            yield env.timeout(1.0)
+            for _ in range(2):
+                assert not isinstance(approach.arrive(ring[(i + 1) % 4]), float)
+
+    for approach in ring:
+        env.process(signal(approach))
+    env.process(heads())
+    env.run(until=600)
+    assert record.gridlocks == [(4.0, (0, 1, 2, 3))]
+    assert [a.blocks for a in ring] == [1, 1, 1, 1]
+    assert [a.blocked_time(600.0) for a in ring] == [599.0, 598.0, 597.0, 596.0]
+
+
+def test_a_ring_closed_by_an_entry_is_reported() -> None:
+    """Two one-place links feeding each other: west's vehicle leaves at 0 s (west's
+    place frees at its departure) but a vehicle waiting outside takes that place, so
+    the blocked head on east is never woken again: gridlock at 0 s, found by the wake."""
+    from agents.approach import Spillback
+
+    env = simpy.Environment()
+    record = Spillback()
+    east = Approach(env, node=0, link=EAST, phase=1, headway_s=2.0, storage=1, spillback=record)
+    west = Approach(env, node=1, link=3, phase=1, headway_s=2.0, storage=1, spillback=record)
+    north = Approach(env, node=2, link=5, phase=1, headway_s=2.0, storage=9, spillback=record)
+    for approach in (east, west, north):
+        approach.open(0.0, 1e6)
+    assert east.enter() is None and west.enter() is None
+    assert west.enter() is not None  # waits outside for west's place
+    assert not isinstance(east.arrive(west), float)  # east's head blocks on west
+    assert west.arrive(north) == 0.0  # west's head leaves now, elsewhere
+    assert not isinstance(west.arrive(east), float)  # the entry's vehicle, bound for east
+    env.run(until=100)
+    assert record.gridlocks == [(0.0, (1, 0))]
 
 
 def test_preemption_pedestrian_metrics_on_hand_made_tables() -> None:
