@@ -23,7 +23,12 @@ the approach is *blocked* (first in, first out: the vehicles behind wait too)
 and registers with the full link, which wakes it when a place frees up. The
 occupancy of a link is a counter; departures free places lazily (a queue of
 promised departure times popped when the link is asked for room), so a
-vehicle that never meets a full link costs no extra event. Boundary entries
+vehicle that never meets a full link costs no extra event.
+
+**Backward waves.** A place freed at the stop line reaches the link's
+upstream end only ``wave_s`` (length / backward wave speed) later, as in the
+link transmission model (Yperman 2005): the lazy queue holds each departure
+shifted by ``wave_s``, so the wave costs no event either. Boundary entries
 that find their first link full wait outside, first come first served. A ring
 of blocked approaches whose links have no departure pending can never move
 again: that is gridlock, recorded once per ring in :class:`Spillback`. A
@@ -105,6 +110,8 @@ class Approach:
         spillback: the shared blocking record (a private one if not given).
         from_leg: the leg of the intersection vehicles on it come in by.
         travel_s: free-flow travel time of its link.
+        wave_s: time a place freed at its stop line takes to reach the link's upstream
+            end (length / backward wave speed; 0: at once).
     """
 
     __slots__ = (
@@ -140,6 +147,7 @@ class Approach:
         "storage",
         "travel_s",
         "waiting",
+        "wave_s",
         "window_cut",
         "window_end",
         "window_start",
@@ -156,6 +164,7 @@ class Approach:
         spillback: Spillback | None = None,
         from_leg: int = 0,
         travel_s: float = 0.0,
+        wave_s: float = 0.0,
     ) -> None:
         self.env = env
         self.node = node
@@ -164,6 +173,7 @@ class Approach:
         self.phase = phase
         self.headway_s = headway_s
         self.travel_s = travel_s
+        self.wave_s = wave_s
         self.storage = storage
         self.spillback = spillback if spillback is not None else Spillback()
         self.controller: Caller | None = None
@@ -190,7 +200,9 @@ class Approach:
         self.served_delay_s = 0.0
         #: vehicles on the link (including those promised a departure not yet made)
         self.occupancy = 0
-        self._leaving: deque[float] = deque()  # promised departures of counted vehicles
+        #: when the places of counted vehicles free up at the upstream end: their promised
+        #: departures, each ``wave_s`` later
+        self._leaving: deque[float] = deque()
         self._blocked: deque[Approach] = deque()  # upstream approaches waiting for room here
         self._entries: deque[simpy.Event] = deque()  # boundary entries waiting outside
         self._wake_pending = False
@@ -266,13 +278,14 @@ class Approach:
         self.last_departure = departure
         if onward is GHOST:
             return
+        freed = departure + self.wave_s  # when the place is usable at the upstream end
         if self.storage != INFINITY:
             # Settled lazily: the queue never outgrows the storage (a full link settles it).
-            self._leaving.append(departure)
+            self._leaving.append(freed)
         if isinstance(onward, Approach):
             onward.occupancy += 1
         if (self._blocked or self._entries) and not self._wake_pending:
-            self._wake_at(departure)
+            self._wake_at(freed)
 
     # -- the link ------------------------------------------------------------
 

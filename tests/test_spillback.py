@@ -206,7 +206,9 @@ def test_vehicles_in_the_network_never_exceed_its_storage() -> None:
 
     model.env.process(inspect())
     model.run_to_end()
-    assert worst[0] > 0.5 * total  # the network did fill
+    # the network did fill (not to its storage: a place freed at a stop line is usable
+    # upstream only after the backward wave has crossed the link)
+    assert worst[0] > 0.4 * total
     assert worst[1] > 100  # and entries waited outside
     result = collect(model, {})
     efficiency = result.metrics["efficiency"]

@@ -267,6 +267,7 @@ class StreetNetwork:
         self.router = Router(graph)
         #: vehicles one link holds per metre of lane (inf: no spillback)
         per_lane_m = 1.0 / city.jam_spacing_m if city.spillback else math.inf
+        wave_mps = city.backward_wave_kmh / 3.6
         self.approach_of: dict[int, Approach] = {}
         timings: dict[int, SignalTiming] = {}
         for node in range(graph.n_intersections):
@@ -289,6 +290,7 @@ class StreetNetwork:
                     self.spillback,
                     from_leg=graph.leg_of(node, graph.links[link][2]),
                     travel_s=graph.link_length_m(link) / graph.link_speed_mps(link),
+                    wave_s=graph.link_length_m(link) / wave_mps if city.spillback else 0.0,
                 )
             if graph.control[node] == "signal":
                 widths = [graph.crossing_width_m(s) for s in graph.legs[node]]
