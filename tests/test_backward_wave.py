@@ -75,3 +75,33 @@ def test_streets_take_the_wave_time_from_length_and_the_city_s_wave_speed() -> N
     assert model.spec.city.backward_wave_kmh == WAVE_KMH  # the cited default
     for approach in model.streets.approach_of.values():
         assert approach.wave_s == pytest.approx(WAVE_S)
+
+
+def test_a_blocked_intersection_admits_no_vehicle_into_the_box(monkeypatch) -> None:
+    """Box blocking: a vehicle is given its departure across the intersection only with
+    a place of its own on the link beyond, so none stops inside the box. Checked at every
+    departure of a jammed 3 x 3 grid: the next link never holds more than its storage,
+    and approaches did wait for room (the check was put to the test)."""
+    grants = {"into a link": 0, "onto its last place": 0}
+    grant = Approach._grant
+
+    def checked(self: Approach, departure: float, onward: object) -> None:
+        grant(self, departure, onward)
+        if isinstance(onward, Approach):
+            onward.has_room()  # settle the places freed by now
+            assert onward.occupancy <= onward.storage
+            grants["into a link"] += 1
+            grants["onto its last place"] += onward.occupancy == onward.storage
+
+    monkeypatch.setattr(Approach, "_grant", checked)
+    model = CityModel(
+        build(
+            duration="30min",
+            city={"rows": 3, "cols": 3, "block_length_m": 100},
+            demand={"vehicles_per_hour": 12_000, "pedestrians_per_hour": 0},
+        )
+    )
+    model.run_to_end()
+    approaches = model.streets.approach_of.values()
+    assert sum(a.blocks for a in approaches) > 50  # the box was often blocked
+    assert grants["onto its last place"] > 50 and grants["into a link"] > 1000
