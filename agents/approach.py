@@ -15,25 +15,23 @@ ends with its queue served), so a saturated approach discharges ``g / h``
 vehicles per cycle on average for any timing, not ``ceil(g / h)``.
 
 **Finite storage and spillback.** The link feeding a stop line holds
-``storage`` vehicles (length x lanes / jam spacing). A vehicle is on a link
-from the moment it is given its departure from the upstream stop line (or is
-admitted from outside the district) until its own departure from this stop
-line. A vehicle is given a departure only if its next link has room; if not,
-the approach is *blocked* (first in, first out: the vehicles behind wait too)
-and registers with the full link, which wakes it when a place frees up. The
-occupancy of a link is a counter; departures free places lazily (a queue of
-promised departure times popped when the link is asked for room), so a
-vehicle that never meets a full link costs no extra event.
+``storage`` vehicles (length x lanes / jam spacing), from a vehicle's departure
+from the upstream stop line (or admission from outside) until its own
+departure here. A vehicle is given a departure only if its next link has room;
+if not, the approach is *blocked* (first in, first out) and registers with the
+full link, which wakes it when a place frees up; a green meanwhile does not
+block it again, so its blocked time is one unbroken interval. Occupancy is a
+counter, freed lazily (a queue of promised departure times popped when the
+link is asked for room), so a vehicle that never meets a full link costs no
+extra event. Boundary entries that find their first link full wait outside,
+first come first served. A ring of blocked approaches whose links have no
+departure pending is gridlock, recorded once per ring in :class:`Spillback`.
 
 **Backward waves.** A place freed at the stop line reaches the link's
-upstream end only ``wave_s`` (length / backward wave speed) later, as in the
-link transmission model (Yperman 2005): the lazy queue holds each departure
-shifted by ``wave_s``, so the wave costs no event either. Boundary entries
-that find their first link full wait outside, first come first served. A ring
-of blocked approaches whose links have no departure pending can never move
-again: that is gridlock, recorded once per ring in :class:`Spillback`. A
-blocked approach stays registered until a place frees (a green meanwhile does
-not block it again), so its blocked time is one unbroken interval.
+upstream end ``wave_s`` (length / backward wave speed) later, as in the link
+transmission model (Yperman 2005): the lazy queue holds each departure
+shifted by ``wave_s``. Permissive left-turners yield by
+:mod:`agents.left_turns`.
 
 All discharge arithmetic lives in :meth:`Approach._next_departure` (when the
 head of the queue could leave) and :meth:`Approach._release` (who leaves), so
@@ -46,8 +44,12 @@ import math
 from collections import deque
 from typing import TYPE_CHECKING, Protocol
 
+from agents.spillback import Spillback
+
 if TYPE_CHECKING:
     import simpy
+
+    from agents.left_turns import Opposed, PermissiveLeft
 
 INFINITY = math.inf
 #: Tolerance on green arithmetic (``26 / 2`` must be 13 vehicles, not 12.999...).
@@ -74,27 +76,6 @@ class _Ghost:
 
 #: A vehicle that neither holds a place on this link nor needs one on the next.
 GHOST = _Ghost()
-
-
-class Spillback:
-    """Network-wide record of blocking and gridlock, shared by every approach.
-
-    Args:
-        warmup_s: blocks and greens earlier than this are not counted.
-    """
-
-    def __init__(self, warmup_s: float = 0.0) -> None:
-        self.warmup_s = warmup_s
-        #: (time_s, nodes of the ring) of each gridlock found, once per ring
-        self.gridlocks: list[tuple[float, tuple[int, ...]]] = []
-        self._rings: set[frozenset[int]] = set()
-
-    def ring(self, time_s: float, ring: list[Approach]) -> None:
-        """Record the gridlock ``ring`` (its approaches), unless it is known already."""
-        key = frozenset(id(a) for a in ring)
-        if key not in self._rings:
-            self._rings.add(key)
-            self.gridlocks.append((time_s, tuple(a.node for a in ring)))
 
 
 class Approach:
@@ -137,9 +118,11 @@ class Approach:
         "greens",
         "headway_s",
         "last_departure",
+        "left",
         "link",
         "node",
         "occupancy",
+        "opposed",
         "phase",
         "served",
         "served_delay_s",
@@ -177,6 +160,10 @@ class Approach:
         self.storage = storage
         self.spillback = spillback if spillback is not None else Spillback()
         self.controller: Caller | None = None
+        #: the rule its left-turners yield by (``agents.left_turns``), if they do
+        self.left: PermissiveLeft | None = None
+        #: what yields to its vehicles, if anything
+        self.opposed: Opposed | None = None
         #: the all-way stop discharging this approach while its signal flashes red, if any
         self.all_way_stop: Unblocked | None = None
         self.green_onset = 0.0
@@ -216,14 +203,27 @@ class Approach:
 
     # -- the stop line -------------------------------------------------------
 
-    def arrive(self, onward: Approach | _Ghost | None = GHOST) -> float | simpy.Event:
-        """A vehicle reaches the stop line now, heading for ``onward`` next.
+    def arrive(
+        self, onward: Approach | _Ghost | None = GHOST, out_leg: int = -1
+    ) -> float | simpy.Event:
+        """A vehicle reaches the stop line now, heading for ``onward`` next by leg
+        ``out_leg`` of this intersection.
 
         Returns its departure time when it is served in the current effective
         green (and its next link has room), else an event that fires with its
         departure time once released. The default ``GHOST`` is a vehicle on
-        no link's books.
+        no link's books. A permissive left-turner always gets an event.
         """
+        left = self.left
+        if left is not None and out_leg in left.legs:
+            ticket = self.env.event()
+            self.waiting.append((ticket, onward))
+            left.tickets.add(ticket)
+            if len(self.waiting) == 1:
+                self._release()
+            if self.waiting and self.controller is not None:
+                self.controller.call(self.phase)
+            return ticket
         if not self.waiting and self.blocked_on is None:
             departure = self._next_departure()
             if departure < self.window_cut:
@@ -269,9 +269,29 @@ class Approach:
             if isinstance(onward, Approach) and not onward.has_room():
                 self._block(onward)
                 return
+            if self.left is not None and ticket in self.left.tickets:
+                turn = self.left.departure(departure)
+                if turn is None:
+                    return  # waits for a gap in the opposing traffic
+                self.left.tickets.discard(ticket)
+                departure = turn
             waiting.popleft()
             self._grant(departure, onward)
             ticket.succeed(departure)
+        if self.opposed is not None:
+            self.opposed.left.retry_soon(self.last_departure)  # the queue has cleared
+
+    def serve_head(self, departure: float) -> bool:
+        """The head vehicle leaves at ``departure`` if its next link has room (else the
+        approach blocks); whether it left."""
+        ticket, onward = self.waiting[0]
+        if isinstance(onward, Approach) and not onward.has_room():
+            self._block(onward)
+            return False
+        self.waiting.popleft()
+        self._grant(departure, onward)
+        ticket.succeed(departure)
+        return True
 
     def _grant(self, departure: float, onward: Approach | _Ghost | None) -> None:
         """The vehicle leaves at ``departure``: free its place here, take one on ``onward``."""
@@ -284,6 +304,8 @@ class Approach:
             self._leaving.append(freed)
         if isinstance(onward, Approach):
             onward.occupancy += 1
+            if onward.opposed is not None:
+                onward.opposed.due(departure + onward.travel_s)
         if (self._blocked or self._entries) and not self._wake_pending:
             self._wake_at(freed)
 
@@ -305,6 +327,8 @@ class Approach:
         """
         if not self._entries and self.has_room():
             self.occupancy += 1
+            if self.opposed is not None:
+                self.opposed.due(self.env.now + self.travel_s)
             return None
         ticket = self.env.event()
         self._entries.append(ticket)
@@ -340,6 +364,8 @@ class Approach:
         entries, blocked = self._entries, self._blocked
         while entries and self.has_room():
             self.occupancy += 1
+            if self.opposed is not None:
+                self.opposed.due(self.env.now + self.travel_s)
             entries.popleft().succeed()
         for _ in range(len(blocked)):
             if not blocked or not self.has_room():

@@ -291,7 +291,9 @@ class _Vehicle:
         approach = stops[index]
         self.arrived = arrived = self.traffic.env.now
         self.departure = INFINITY
-        departure = approach.arrive(stops[index + 1] if index + 1 < len(stops) else None)
+        departure = approach.arrive(
+            stops[index + 1] if index + 1 < len(stops) else None, self.route.out_legs[index]
+        )
         if isinstance(departure, simpy.Event):  # queued: released at a later green
             departure.callbacks.append(self._released)
             for watcher in self.traffic.watchers:
