@@ -2,11 +2,12 @@
 
 Runs the 10x10 grid of the side-by-side with SUMO 1.28 in issue 18 (150 m blocks,
 one lane, fixed 90 s, one hour from an empty network, no pedestrians) at a range of
-demands, with finite links (spillback, backward waves) and with unlimited point
-queues, and counts the vehicle trips that arrived (entered and left the district
+demands, with finite links (spillback, backward waves), left turns unopposed (the
+default) or permissive (yielding to opposing traffic, as in SUMO), and with unlimited
+point queues, and counts the vehicle trips that arrived (entered and left the district
 within the hour: SUMO's "arrived"), averaged over three seeds. Writes
 ``docs/throughput_demand.png`` and prints the numbers beside SUMO's. Run from the
-project root: ``python benchmarks/throughput_demand.py`` (about a minute).
+project root: ``python benchmarks/throughput_demand.py`` (a few minutes).
 """
 
 from __future__ import annotations
@@ -24,7 +25,17 @@ SEEDS = (1, 2, 3)
 SUMO_ARRIVED = {9000: 8085, 12000: 5356, 18000: 2829, 24000: 2333}
 
 
-def throughput(vehicles_per_hour: float, spillback: bool, seed: int = 1) -> dict[str, float]:
+#: The curves: (label, finite links, left turns).
+CURVES = (
+    ("finite links, left turns unopposed (default)", True, "unopposed"),
+    ("finite links, permissive left turns", True, "permissive"),
+    ("unlimited point queues", False, "unopposed"),
+)
+
+
+def throughput(
+    vehicles_per_hour: float, spillback: bool, seed: int = 1, left_turns: str = "unopposed"
+) -> dict[str, float]:
     """Trips arrived in the hour, trips still inside at its end, honest mean delay (s)
     and the time of the first gridlock (nan: none) of one run."""
     from twin.scenario import parse_scenario
@@ -45,7 +56,7 @@ def throughput(vehicles_per_hour: float, spillback: bool, seed: int = 1) -> dict
             },
             "population": {"residents": 500},
             "demand": {"vehicles_per_hour": vehicles_per_hour, "pedestrians_per_hour": 0},
-            "signals": {"control": "fixed", "cycle_s": 90},
+            "signals": {"control": "fixed", "cycle_s": 90, "left_turns": left_turns},
         }
     )
     metrics = run_scenario(scenario).metrics
@@ -59,9 +70,9 @@ def throughput(vehicles_per_hour: float, spillback: bool, seed: int = 1) -> dict
     }
 
 
-def mean_row(vehicles_per_hour: float, spillback: bool) -> dict[str, float]:
+def mean_row(vehicles_per_hour: float, spillback: bool, left_turns: str) -> dict[str, float]:
     """:func:`throughput` averaged over ``SEEDS`` (gridlock: the earliest; nan: none)."""
-    runs = [throughput(vehicles_per_hour, spillback, seed) for seed in SEEDS]
+    runs = [throughput(vehicles_per_hour, spillback, seed, left_turns) for seed in SEEDS]
     row = {key: sum(r[key] for r in runs) / len(runs) for key in ("arrived", "delay")}
     row["gridlock_s"] = min(
         (r["gridlock_s"] for r in runs if r["gridlock_s"] < math.inf), default=math.nan
@@ -75,35 +86,19 @@ def main() -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = {flag: [mean_row(d, flag) for d in DEMANDS] for flag in (True, False)}
-    print(
-        "demand/h  finite links: arrived  delay s  gridlock s | unlimited: arrived | "
-        "SUMO arrived  twin / SUMO"
-    )
+    rows = [[mean_row(d, finite, left) for d in DEMANDS] for _, finite, left in CURVES]
+    print("demand/h | " + " | ".join(label for label, _, _ in CURVES) + " | SUMO arrived")
+    print("         | " + " | ".join("arrived, delay s, gridlock s" for _ in CURVES))
     for i, demand in enumerate(DEMANDS):
-        on, off = rows[True][i], rows[False][i]
-        sumo = SUMO_ARRIVED.get(demand)
-        versus = f"{sumo:>12}  {on['arrived'] / sumo:>11.2f}" if sumo else ""
-        print(
-            f"{demand:>8}  {on['arrived']:>21.0f}  {on['delay']:>7.0f}  "
-            f"{on['gridlock_s']:>10.0f} | {off['arrived']:>18.0f} | {versus}"
-        )
+        cells = [
+            f"{r[i]['arrived']:>6.0f} {r[i]['delay']:>5.0f} {r[i]['gridlock_s']:>5.0f}"
+            for r in rows
+        ]
+        print(f"{demand:>8} | " + " | ".join(cells) + f" | {SUMO_ARRIVED.get(demand, '')}")
     fig, ax = plt.subplots(figsize=(7, 4.5))
     ax.plot(DEMANDS, DEMANDS, color="0.7", ls=":", label="arrived = demand")
-    ax.plot(
-        DEMANDS,
-        [r["arrived"] for r in rows[True]],
-        "o-",
-        color="tab:red",
-        label="twin: finite links, backward waves (default)",
-    )
-    ax.plot(
-        DEMANDS,
-        [r["arrived"] for r in rows[False]],
-        "s--",
-        color="tab:blue",
-        label="twin: unlimited point queues",
-    )
+    for (label, _, _), r, style in zip(CURVES, rows, ("o-", "^-", "s--"), strict=True):
+        ax.plot(DEMANDS, [row["arrived"] for row in r], style, label=f"twin: {label}")
     ax.plot(
         list(SUMO_ARRIVED),
         list(SUMO_ARRIVED.values()),
