@@ -15,18 +15,23 @@ ends with its queue served), so a saturated approach discharges ``g / h``
 vehicles per cycle on average for any timing, not ``ceil(g / h)``.
 
 **Finite storage and spillback.** The link feeding a stop line holds
-``storage`` vehicles (length x lanes / jam spacing). A vehicle is on a link
-from the moment it is given its departure from the upstream stop line (or is
-admitted from outside the district) until its own departure from this stop
-line. A vehicle is given a departure only if its next link has room; if not,
-the approach is *blocked* (first in, first out: the vehicles behind wait too)
-and registers with the full link, which wakes it when a place frees up. The
-occupancy of a link is a counter; departures free places lazily (a queue of
-promised departure times popped when the link is asked for room), so a
-vehicle that never meets a full link costs no extra event. Boundary entries
-that find their first link full wait outside, first come first served. A ring
-of blocked approaches whose links have no departure pending can never move
-again: that is gridlock, recorded in :class:`Spillback`.
+``storage`` vehicles (length x lanes / jam spacing), from a vehicle's departure
+from the upstream stop line (or admission from outside) until its own
+departure here. A vehicle is given a departure only if its next link has room;
+if not, the approach is *blocked* (first in, first out) and registers with the
+full link, which wakes it when a place frees up; a green meanwhile does not
+block it again, so its blocked time is one unbroken interval. Occupancy is a
+counter, freed lazily (a queue of promised departure times popped when the
+link is asked for room), so a vehicle that never meets a full link costs no
+extra event. Boundary entries that find their first link full wait outside,
+first come first served. A ring of blocked approaches whose links have no
+departure pending is gridlock, recorded once per ring in :class:`Spillback`.
+
+**Backward waves.** A place freed at the stop line reaches the link's
+upstream end ``wave_s`` (length / backward wave speed) later, as in the link
+transmission model (Yperman 2005): the lazy queue holds each departure
+shifted by ``wave_s``. Permissive left-turners yield by
+:mod:`agents.left_turns`.
 
 All discharge arithmetic lives in :meth:`Approach._next_departure` (when the
 head of the queue could leave) and :meth:`Approach._release` (who leaves), so
@@ -39,8 +44,12 @@ import math
 from collections import deque
 from typing import TYPE_CHECKING, Protocol
 
+from agents.spillback import Spillback
+
 if TYPE_CHECKING:
     import simpy
+
+    from agents.left_turns import Opposed, PermissiveLeft
 
 INFINITY = math.inf
 #: Tolerance on green arithmetic (``26 / 2`` must be 13 vehicles, not 12.999...).
@@ -69,19 +78,6 @@ class _Ghost:
 GHOST = _Ghost()
 
 
-class Spillback:
-    """Network-wide record of blocking and gridlock, shared by every approach.
-
-    Args:
-        warmup_s: blocks and greens earlier than this are not counted.
-    """
-
-    def __init__(self, warmup_s: float = 0.0) -> None:
-        self.warmup_s = warmup_s
-        #: (time_s, nodes of the ring) of each gridlock found
-        self.gridlocks: list[tuple[float, tuple[int, ...]]] = []
-
-
 class Approach:
     """The stop line of one incoming street at one intersection, and the link before it.
 
@@ -95,6 +91,8 @@ class Approach:
         spillback: the shared blocking record (a private one if not given).
         from_leg: the leg of the intersection vehicles on it come in by.
         travel_s: free-flow travel time of its link.
+        wave_s: time a place freed at its stop line takes to reach the link's upstream
+            end (length / backward wave speed; 0: at once).
     """
 
     __slots__ = (
@@ -120,9 +118,11 @@ class Approach:
         "greens",
         "headway_s",
         "last_departure",
+        "left",
         "link",
         "node",
         "occupancy",
+        "opposed",
         "phase",
         "served",
         "served_delay_s",
@@ -130,6 +130,7 @@ class Approach:
         "storage",
         "travel_s",
         "waiting",
+        "wave_s",
         "window_cut",
         "window_end",
         "window_start",
@@ -146,6 +147,7 @@ class Approach:
         spillback: Spillback | None = None,
         from_leg: int = 0,
         travel_s: float = 0.0,
+        wave_s: float = 0.0,
     ) -> None:
         self.env = env
         self.node = node
@@ -154,9 +156,14 @@ class Approach:
         self.phase = phase
         self.headway_s = headway_s
         self.travel_s = travel_s
+        self.wave_s = wave_s
         self.storage = storage
         self.spillback = spillback if spillback is not None else Spillback()
         self.controller: Caller | None = None
+        #: the rule its left-turners yield by (``agents.left_turns``), if they do
+        self.left: PermissiveLeft | None = None
+        #: what yields to its vehicles, if anything
+        self.opposed: Opposed | None = None
         #: the all-way stop discharging this approach while its signal flashes red, if any
         self.all_way_stop: Unblocked | None = None
         self.green_onset = 0.0
@@ -180,7 +187,9 @@ class Approach:
         self.served_delay_s = 0.0
         #: vehicles on the link (including those promised a departure not yet made)
         self.occupancy = 0
-        self._leaving: deque[float] = deque()  # promised departures of counted vehicles
+        #: when the places of counted vehicles free up at the upstream end: their promised
+        #: departures, each ``wave_s`` later
+        self._leaving: deque[float] = deque()
         self._blocked: deque[Approach] = deque()  # upstream approaches waiting for room here
         self._entries: deque[simpy.Event] = deque()  # boundary entries waiting outside
         self._wake_pending = False
@@ -194,14 +203,27 @@ class Approach:
 
     # -- the stop line -------------------------------------------------------
 
-    def arrive(self, onward: Approach | _Ghost | None = GHOST) -> float | simpy.Event:
-        """A vehicle reaches the stop line now, heading for ``onward`` next.
+    def arrive(
+        self, onward: Approach | _Ghost | None = GHOST, out_leg: int = -1
+    ) -> float | simpy.Event:
+        """A vehicle reaches the stop line now, heading for ``onward`` next by leg
+        ``out_leg`` of this intersection.
 
         Returns its departure time when it is served in the current effective
         green (and its next link has room), else an event that fires with its
         departure time once released. The default ``GHOST`` is a vehicle on
-        no link's books.
+        no link's books. A permissive left-turner always gets an event.
         """
+        left = self.left
+        if left is not None and out_leg in left.legs:
+            ticket = self.env.event()
+            self.waiting.append((ticket, onward))
+            left.tickets.add(ticket)
+            if len(self.waiting) == 1:
+                self._release()
+            if self.waiting and self.controller is not None:
+                self.controller.call(self.phase)
+            return ticket
         if not self.waiting and self.blocked_on is None:
             departure = self._next_departure()
             if departure < self.window_cut:
@@ -235,6 +257,8 @@ class Approach:
     def _release(self) -> None:
         """Give departures to queued vehicles while green and downstream room last."""
         waiting = self.waiting
+        if self.blocked_on is not None:
+            return  # registered with the full link, which wakes it (``_space_freed``)
         while waiting:
             departure = self._next_departure()
             if departure >= self.window_cut:
@@ -245,22 +269,45 @@ class Approach:
             if isinstance(onward, Approach) and not onward.has_room():
                 self._block(onward)
                 return
+            if self.left is not None and ticket in self.left.tickets:
+                turn = self.left.departure(departure)
+                if turn is None:
+                    return  # waits for a gap in the opposing traffic
+                self.left.tickets.discard(ticket)
+                departure = turn
             waiting.popleft()
             self._grant(departure, onward)
             ticket.succeed(departure)
+        if self.opposed is not None:
+            self.opposed.left.retry_soon(self.last_departure)  # the queue has cleared
+
+    def serve_head(self, departure: float) -> bool:
+        """The head vehicle leaves at ``departure`` if its next link has room (else the
+        approach blocks); whether it left."""
+        ticket, onward = self.waiting[0]
+        if isinstance(onward, Approach) and not onward.has_room():
+            self._block(onward)
+            return False
+        self.waiting.popleft()
+        self._grant(departure, onward)
+        ticket.succeed(departure)
+        return True
 
     def _grant(self, departure: float, onward: Approach | _Ghost | None) -> None:
         """The vehicle leaves at ``departure``: free its place here, take one on ``onward``."""
         self.last_departure = departure
         if onward is GHOST:
             return
+        freed = departure + self.wave_s  # when the place is usable at the upstream end
         if self.storage != INFINITY:
             # Settled lazily: the queue never outgrows the storage (a full link settles it).
-            self._leaving.append(departure)
+            self._leaving.append(freed)
         if isinstance(onward, Approach):
             onward.occupancy += 1
+            if onward.opposed is not None:
+                onward.opposed.due(departure + onward.travel_s)
         if (self._blocked or self._entries) and not self._wake_pending:
-            self._wake_at(departure)
+            self._wake_at(freed)
 
     # -- the link ------------------------------------------------------------
 
@@ -280,6 +327,8 @@ class Approach:
         """
         if not self._entries and self.has_room():
             self.occupancy += 1
+            if self.opposed is not None:
+                self.opposed.due(self.env.now + self.travel_s)
             return None
         ticket = self.env.event()
         self._entries.append(ticket)
@@ -315,6 +364,8 @@ class Approach:
         entries, blocked = self._entries, self._blocked
         while entries and self.has_room():
             self.occupancy += 1
+            if self.opposed is not None:
+                self.opposed.due(self.env.now + self.travel_s)
             entries.popleft().succeed()
         for _ in range(len(blocked)):
             if not blocked or not self.has_room():
@@ -323,6 +374,11 @@ class Approach:
             upstream._unblock()
         if (entries or blocked) and not self._wake_pending:
             self._await_room()
+            if blocked and not self._wake_pending:
+                # no departure left to free a place (an entry took the last):
+                # the approaches still waiting may close a ring
+                for upstream in blocked:
+                    upstream._check_gridlock()
 
     def _unblock(self) -> None:
         now = self.env.now
@@ -336,6 +392,13 @@ class Approach:
         else:
             self._release()
 
+    def blocked_time(self, end_s: float) -> float:
+        """Seconds its head vehicle waited for room downstream after the warm-up, up to
+        ``end_s`` (a block still going on counts until then)."""
+        if self.blocked_on is None:
+            return self.blocked_s
+        return self.blocked_s + max(end_s - max(self.blocked_since, self.spillback.warmup_s), 0.0)
+
     def _check_gridlock(self) -> None:
         """Record a ring of blocked approaches none of whose links can empty."""
         ring: list[Approach] = []
@@ -347,8 +410,7 @@ class Approach:
                 return  # room now, or a departure is coming: not stuck
             ring.append(link)
             if link is self:
-                nodes = tuple(a.node for a in ring)
-                self.spillback.gridlocks.append((self.env.now, nodes))
+                self.spillback.ring(self.env.now, ring)
                 return
             link = link.blocked_on
 

@@ -8,6 +8,7 @@ next link), and leaves the district along its exit link.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, cast
 
@@ -124,6 +125,8 @@ class Traffic:
         self._outside_trips: set[int] = set()
         #: optional observer of every vehicle's moves (see ``VehicleWatcher``)
         self.watchers: list[VehicleWatcher] = []
+        #: called when the last vehicle under way has left, if set
+        self.on_empty: Callable[[], object] | None = None
 
     @property
     def inside(self) -> int:
@@ -166,6 +169,9 @@ class Traffic:
 
     def _finish(self, vehicle: _Vehicle) -> None:
         self.active -= 1
+        if not self.active and self.on_empty is not None:
+            self.on_empty()
+            self.on_empty = None
         for watcher in self.watchers:
             watcher.vehicle_done(vehicle.trip)
         del self._progress[vehicle.trip]
@@ -285,7 +291,9 @@ class _Vehicle:
         approach = stops[index]
         self.arrived = arrived = self.traffic.env.now
         self.departure = INFINITY
-        departure = approach.arrive(stops[index + 1] if index + 1 < len(stops) else None)
+        departure = approach.arrive(
+            stops[index + 1] if index + 1 < len(stops) else None, self.route.out_legs[index]
+        )
         if isinstance(departure, simpy.Event):  # queued: released at a later green
             departure.callbacks.append(self._released)
             for watcher in self.traffic.watchers:

@@ -1,26 +1,43 @@
-"""The 10x10 district's throughput-demand curve, with and without spillback.
+"""The 10x10 district's throughput-demand curve beside SUMO's.
 
-Runs the 10x10 grid (200 m blocks, one lane, fixed 90 s) for two hours at a
-range of demands and plots the vehicle trips that leave the district per hour
-after a 30-minute warm-up against the demand, with finite links (spillback)
-and with unlimited point queues. Writes ``docs/throughput_demand.png`` and
-prints the numbers. Run from the project root:
-``python benchmarks/throughput_demand.py`` (about a minute).
+Runs the 10x10 grid of the side-by-side with SUMO 1.28 in issue 18 (150 m blocks,
+one lane, fixed 90 s, one hour from an empty network, no pedestrians) at a range of
+demands, with finite links (spillback, backward waves), left turns unopposed (the
+default) or permissive (yielding to opposing traffic, as in SUMO), and with unlimited
+point queues, and counts the vehicle trips that arrived (entered and left the district
+within the hour: SUMO's "arrived"), averaged over three seeds. Writes
+``docs/throughput_demand.png`` and prints the numbers beside SUMO's. Run from the
+project root: ``python benchmarks/throughput_demand.py`` (a few minutes).
 """
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout, not an installed package
 
-DEMANDS = (2000, 4000, 6000, 8000, 10000, 12000, 14000, 16000, 20000, 24000, 32000)
+DEMANDS = (3000, 6000, 9000, 12000, 15000, 18000, 21000, 24000, 32000)
+SEEDS = (1, 2, 3)
+#: Vehicles arrived in the hour, SUMO 1.28 on the same grid, no teleports (issue 18).
+SUMO_ARRIVED = {9000: 8085, 12000: 5356, 18000: 2829, 24000: 2333}
 
 
-def throughput(vehicles_per_hour: float, spillback: bool, seed: int = 1) -> dict[str, float]:
-    """Throughput (trips/h), honest mean delay (s) and gridlock time of one run."""
+#: The curves: (label, finite links, left turns).
+CURVES = (
+    ("finite links, left turns unopposed (default)", True, "unopposed"),
+    ("finite links, permissive left turns", True, "permissive"),
+    ("unlimited point queues", False, "unopposed"),
+)
+
+
+def throughput(
+    vehicles_per_hour: float, spillback: bool, seed: int = 1, left_turns: str = "unopposed"
+) -> dict[str, float]:
+    """Trips arrived in the hour, trips still inside at its end, honest mean delay (s)
+    and the time of the first gridlock (nan: none) of one run."""
     from twin.scenario import parse_scenario
     from twin.simulation.runner import run_scenario
 
@@ -28,28 +45,39 @@ def throughput(vehicles_per_hour: float, spillback: bool, seed: int = 1) -> dict
         {
             "name": "throughput-demand",
             "seed": seed,
-            "duration": "2h",
-            "warmup": "30min",
+            "duration": "1h",
+            "warmup": 0,
             "city": {
                 "rows": 10,
                 "cols": 10,
-                "block_length_m": 200,
+                "block_length_m": 150,
                 "lanes": 1,
                 "spillback": spillback,
             },
             "population": {"residents": 500},
             "demand": {"vehicles_per_hour": vehicles_per_hour, "pedestrians_per_hour": 0},
-            "signals": {"control": "fixed", "cycle_s": 90},
+            "signals": {"control": "fixed", "cycle_s": 90, "left_turns": left_turns},
         }
     )
     metrics = run_scenario(scenario).metrics
     efficiency, congestion = metrics["efficiency"], metrics["congestion"]
     assert isinstance(efficiency, dict) and isinstance(congestion, dict)
     return {
-        "throughput": float(efficiency["vehicle_throughput_per_h"]),
+        "arrived": float(efficiency["vehicle_trips_completed"]),
+        "inside": float(efficiency["vehicles_in_network_end"]),
         "delay": float(efficiency["vehicle_delay_s_mean"]),
         "gridlock_s": float(congestion["gridlock_first_s"] or "nan"),
     }
+
+
+def mean_row(vehicles_per_hour: float, spillback: bool, left_turns: str) -> dict[str, float]:
+    """:func:`throughput` averaged over ``SEEDS`` (gridlock: the earliest; nan: none)."""
+    runs = [throughput(vehicles_per_hour, spillback, seed, left_turns) for seed in SEEDS]
+    row = {key: sum(r[key] for r in runs) / len(runs) for key in ("arrived", "delay")}
+    row["gridlock_s"] = min(
+        (r["gridlock_s"] for r in runs if r["gridlock_s"] < math.inf), default=math.nan
+    )
+    return row
 
 
 def main() -> None:
@@ -58,35 +86,31 @@ def main() -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = {flag: [throughput(d, flag) for d in DEMANDS] for flag in (True, False)}
-    print("demand/h  spillback: trips/h  delay s  gridlock s | unlimited: trips/h  delay s")
+    rows = [[mean_row(d, finite, left) for d in DEMANDS] for _, finite, left in CURVES]
+    print("demand/h | " + " | ".join(label for label, _, _ in CURVES) + " | SUMO arrived")
+    print("         | " + " | ".join("arrived, delay s, gridlock s" for _ in CURVES))
     for i, demand in enumerate(DEMANDS):
-        on, off = rows[True][i], rows[False][i]
-        print(
-            f"{demand:>8}  {on['throughput']:>18.0f}  {on['delay']:>7.0f}  "
-            f"{on['gridlock_s']:>10.0f} | {off['throughput']:>18.0f}  {off['delay']:>7.0f}"
-        )
+        cells = [
+            f"{r[i]['arrived']:>6.0f} {r[i]['delay']:>5.0f} {r[i]['gridlock_s']:>5.0f}"
+            for r in rows
+        ]
+        print(f"{demand:>8} | " + " | ".join(cells) + f" | {SUMO_ARRIVED.get(demand, '')}")
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    ax.plot(DEMANDS, DEMANDS, color="0.7", ls=":", label="throughput = demand")
+    ax.plot(DEMANDS, DEMANDS, color="0.7", ls=":", label="arrived = demand")
+    for (label, _, _), r, style in zip(CURVES, rows, ("o-", "^-", "s--"), strict=True):
+        ax.plot(DEMANDS, [row["arrived"] for row in r], style, label=f"twin: {label}")
     ax.plot(
-        DEMANDS,
-        [r["throughput"] for r in rows[True]],
-        "o-",
-        color="tab:red",
-        label="finite links (spillback, default)",
-    )
-    ax.plot(
-        DEMANDS,
-        [r["throughput"] for r in rows[False]],
-        "s--",
-        color="tab:blue",
-        label="unlimited point queues",
+        list(SUMO_ARRIVED),
+        list(SUMO_ARRIVED.values()),
+        "D-",
+        color="black",
+        label="SUMO 1.28 (issue 18)",
     )
     ax.set_xlabel("demand (vehicle trips entering per hour)")
-    ax.set_ylabel("throughput (trips leaving per hour)")
+    ax.set_ylabel("vehicle trips arrived in the hour")
     ax.set_ylim(bottom=0)
     ax.set_xlim(left=0)
-    ax.set_title("10 x 10 grid, 200 m blocks, 1 lane, fixed 90 s: hour after a 30-min warm-up")
+    ax.set_title("10 x 10 grid, 150 m blocks, 1 lane, fixed 90 s, 1 h from empty, 3 seeds")
     ax.title.set_fontsize(9)
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", fontsize=8)

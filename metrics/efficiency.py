@@ -21,8 +21,26 @@ def _p90(values: np.ndarray) -> float | None:
     return float(np.percentile(values, 90)) if values.size else None
 
 
+def control_delay(
+    vehicle_trips: Table, unfinished: Table, warmup_s: float, demand_end_s: float
+) -> float | None:
+    """HCM control delay: mean delay of the vehicles that entered from ``warmup_s`` to
+    ``demand_end_s``, each counted to the end of its trip; None unless all finished."""
+    started = unfinished["start_s"]
+    if ((started >= warmup_s) & (started < demand_end_s)).any():
+        return None
+    start = vehicle_trips["start_s"]
+    period = (start >= warmup_s) & (start < demand_end_s)
+    delay = vehicle_trips["end_s"] - start - vehicle_trips["freeflow_s"]
+    return _mean(delay[period])
+
+
 def vehicle_metrics(
-    vehicle_trips: Table, unfinished: Table, warmup_s: float, end_s: float
+    vehicle_trips: Table,
+    unfinished: Table,
+    warmup_s: float,
+    end_s: float,
+    demand_end_s: float | None = None,
 ) -> dict[str, float | int | None]:
     """Vehicle delay over every vehicle that entered after ``warmup_s``.
 
@@ -31,6 +49,8 @@ def vehicle_metrics(
     to enter it) counts with its delay so far. Counting finished trips alone
     would hide the longest delays exactly when queues grow without bound.
     Throughput is the trips that left the district after the warm-up per hour.
+    Control delay counts the vehicles entering before ``demand_end_s`` (default
+    ``end_s``) once all of them have finished (see :func:`control_delay`).
     """
     finished = vehicle_trips["start_s"] >= warmup_s
     finished_delay = (
@@ -46,6 +66,9 @@ def vehicle_metrics(
         "vehicle_delay_s_mean": float(delay.mean()) if delay.size else None,
         "vehicle_delay_s_p90": _p90(delay) if delay.size else None,
         "vehicle_delay_s_mean_completed": _mean(finished_delay) if finished_delay.size else None,
+        "vehicle_control_delay_s_mean": control_delay(
+            vehicle_trips, unfinished, warmup_s, end_s if demand_end_s is None else demand_end_s
+        ),
         "vehicle_stops_per_trip": _mean(vehicle_trips["stops"][finished]),
         "vehicles_in_network_end": int((unfinished["inside"] == 1).sum()),
         "vehicles_waiting_to_enter_end": int((unfinished["inside"] == 0).sum()),
@@ -60,15 +83,16 @@ def efficiency_metrics(
     warmup_s: float,
     unfinished: Table | None = None,
     end_s: float | None = None,
+    demand_end_s: float | None = None,
 ) -> dict[str, float | int | str | None]:
     """The ``efficiency`` section of ``metrics.json``.
 
     Only trips and crossings that start at or after ``warmup_s`` count.
     Delay is travel time minus free-flow travel time; a pedestrian's free-flow
     time is the route length at the pedestrian's own walking speed. Vehicle
-    delay also counts the trips still under way at ``end_s`` (see
-    :func:`vehicle_metrics`). A mean, percentile, rate or level of service with
-    nothing to measure is None.
+    delay also counts the trips still under way at ``end_s``; control delay
+    those entering before ``demand_end_s`` (see :func:`vehicle_metrics`). A
+    mean, percentile, rate or level of service with nothing to measure is None.
     """
     if unfinished is None:
         unfinished = {name: np.zeros(0) for name in ("start_s", "delay_so_far_s", "inside")}
@@ -83,7 +107,7 @@ def efficiency_metrics(
     impaired = crossings["impaired"][counted] == 1
     stranded = crossings["stranded"][counted] == 1
     return {
-        **vehicle_metrics(vehicle_trips, unfinished, warmup_s, end_s),
+        **vehicle_metrics(vehicle_trips, unfinished, warmup_s, end_s, demand_end_s),
         "pedestrian_trips_completed": int(walkers.sum()),
         "pedestrian_delay_s_mean": _mean(walker_delay),
         "pedestrian_signal_wait_s_mean": _mean(wait),

@@ -146,6 +146,7 @@ CORE_LABELS: dict[str, MetricLabel] = {
     "efficiency.vehicle_delay_s_mean": _delay("vehicle delay"),
     "efficiency.vehicle_delay_s_p90": _delay("vehicle delay, 90th percentile"),
     "efficiency.vehicle_delay_s_mean_completed": _delay("vehicle delay of finished trips"),
+    "efficiency.vehicle_control_delay_s_mean": _delay("control delay (HCM)"),
     "efficiency.vehicle_trips_completed": MetricLabel(
         "vehicle trips completed", "", "higher", COUNT
     ),

@@ -137,11 +137,12 @@ def corridor(attacked: bool) -> tuple[list[float], list[float]]:
 
 
 def test_a_flashing_controller_delays_traffic_at_and_upstream_of_it() -> None:
-    # Measured (seed 4): delay 25 -> 30 s at the flashing node, 22 -> 41 s upstream, where
-    # approaches waited 2,737 -> 7,195 s for room on the links into the all-way stop.
+    # Measured (seed 4, backward waves, exact blocked time): delay 27 -> 50 s at the
+    # flashing node, 25 -> 51 s upstream, where approaches waited 6,073 -> 10,519 s for
+    # room on the links into the all-way stop.
     (base, base_blocked), (hit, hit_blocked) = corridor(False), corridor(True)
     assert hit[1] > 1.15 * base[1]  # at the flashing intersection
-    assert hit_blocked[0] > 2 * base_blocked[0]  # its queue spilled back upstream
+    assert hit_blocked[0] > 1.5 * base_blocked[0]  # its queue spilled back upstream
     assert hit[0] > 1.5 * base[0]  # and delayed traffic there
 
 

@@ -21,6 +21,7 @@ from agents.all_way_stop import FlashingRed
 from agents.approach import Approach, Spillback
 from agents.crosswalk import Crosswalk
 from agents.intersection import Intersection
+from agents.left_turns import PermissiveLeft
 from agents.log import ColumnLog
 from agents.signal import SignalController, SignalTiming
 from agents.vehicle import Route
@@ -267,6 +268,7 @@ class StreetNetwork:
         self.router = Router(graph)
         #: vehicles one link holds per metre of lane (inf: no spillback)
         per_lane_m = 1.0 / city.jam_spacing_m if city.spillback else math.inf
+        wave_mps = city.backward_wave_kmh / 3.6
         self.approach_of: dict[int, Approach] = {}
         timings: dict[int, SignalTiming] = {}
         for node in range(graph.n_intersections):
@@ -289,6 +291,7 @@ class StreetNetwork:
                     self.spillback,
                     from_leg=graph.leg_of(node, graph.links[link][2]),
                     travel_s=graph.link_length_m(link) / graph.link_speed_mps(link),
+                    wave_s=graph.link_length_m(link) / wave_mps if city.spillback else 0.0,
                 )
             if graph.control[node] == "signal":
                 widths = [graph.crossing_width_m(s) for s in graph.legs[node]]
@@ -297,6 +300,8 @@ class StreetNetwork:
                 timings[node] = signal_timing(
                     scenario, max(len(groups), 1), clearance, local, service_timing
                 )
+        if signals.left_turns == "permissive":
+            self._yield_left_turns(timings)
         offsets = signal_offsets(scenario, graph, timings)
         #: what detectors and traffic management deliver to the controllers
         self.signal_data = SignalData(
@@ -313,6 +318,24 @@ class StreetNetwork:
         #: the boundary nodes, where vehicles enter and leave
         self.boundary = graph.boundary_nodes
         self._routes: dict[tuple[int, ...], Route] = {}
+
+    def _yield_left_turns(self, signalised: Mapping[int, SignalTiming]) -> None:
+        """At each signal, left-turners yield to the approach facing theirs (same phase),
+        the turns read off the legs of the street graph."""
+        graph = self.graph
+        for node in signalised:
+            for link in graph.incoming[node]:
+                facing = graph.opposing(link)
+                if facing is None:
+                    continue
+                legs = frozenset(
+                    graph.leg_of(node, graph.links[out][2])
+                    for out in graph.outgoing[node]
+                    if graph.turn(link, out) == LEFT
+                )
+                if legs:
+                    approach = self.approach_of[link]
+                    approach.left = PermissiveLeft(approach, self.approach_of[facing], legs)
 
     @property
     def link_storage(self) -> float:

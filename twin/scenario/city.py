@@ -76,6 +76,15 @@ class City(Section):
         description="Road length one queued vehicle takes, bumper to bumper; a block holds "
         "block_length_m x lanes / jam_spacing_m vehicles (m).",
     )
+    backward_wave_kmh: float = Field(
+        default=18.0,
+        ge=5,
+        le=40,
+        description="Speed at which a place freed at a stop line travels back up a full link "
+        "(km/h): the congested branch of the triangular flow-density diagram of the cell and "
+        "link transmission models (Daganzo 1994; Yperman 2005), about 15-20 km/h in urban "
+        "streets; 1800 veh/h a lane, 50 km/h and 7.5 m jam spacing give 18.5 km/h.",
+    )
     spillback: bool = Field(
         default=True,
         description="Links hold a finite number of vehicles and a full link blocks the "

@@ -97,6 +97,13 @@ class Demand(Section):
         description="Clock time at which the simulation starts (hours after midnight); places "
         "the run on the daily profile and labels plots.",
     )
+    until: PositiveDuration | None = Field(
+        default=None,
+        description="Trips start only before this time (s, or a string like '1h'); the run "
+        "then goes on until every vehicle has left the district, with duration as the cap, "
+        "so vehicle_control_delay_s_mean covers every vehicle that arrived after the warmup "
+        "(HCM control delay). Null: trips start until the end.",
+    )
     origin_weights: dict[str, float] = Field(
         default={},
         description="Vehicle trips entering at each boundary node, relative: {label: weight} "
@@ -233,6 +240,14 @@ class Scenario(Section):
                 f"({format_duration(self.duration)}); the warmup is excluded from every metric"
             )
             problems.append(("warmup", message))
+        until = self.demand.until
+        if until is not None and not self.warmup < until <= self.duration:
+            message = (
+                f"{format_duration(until)} must be after the warmup "
+                f"({format_duration(self.warmup)}) and no later than duration "
+                f"({format_duration(self.duration)}, the run's cap)"
+            )
+            problems.append(("demand.until", message))
         if (signals_problem := self._signals_problem()) is not None:
             problems.append(signals_problem)
         problems.extend(city_problems(self))

@@ -64,6 +64,13 @@ class Signals(Section):
     walk_s: PositiveDuration = Field(
         default=7.0, description="WALK interval; pedestrians start crossing only during WALK (s)."
     )
+    left_turns: Literal["unopposed", "permissive"] = Field(
+        default="unopposed",
+        description="Left turns on green (choice): 'unopposed' leave at the saturation "
+        "headway like everyone else; 'permissive' wait at the head of their lane for a gap "
+        "in the opposing traffic (critical headway 4.5 s, follow-up 2.5 s, two sneakers at "
+        "the end of green: HCM's permissive left turn).",
+    )
     saturation_flow_vph: float = Field(
         default=1800.0,
         ge=600,

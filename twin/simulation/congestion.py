@@ -46,14 +46,11 @@ def congestion(streets: StreetNetwork, end_s: float) -> tuple[dict[str, object],
         (a for a in judged if a.failed_greens >= OVERSATURATED_SHARE * a.greens),
         key=lambda a: -a.failed_greens / a.greens,
     )
-    warmup_s = streets.spillback.warmup_s
     blocked_s = {}
     for a in approaches:
-        ongoing = 0.0
-        if a.blocked_on is not None:
-            ongoing = end_s - max(a.blocked_since, warmup_s)
-        if a.blocks or ongoing > 0:
-            blocked_s[a] = a.blocked_s + max(ongoing, 0.0)
+        time_s = a.blocked_time(end_s)
+        if a.blocks or time_s > 0:
+            blocked_s[a] = time_s
     blocked = sorted(blocked_s, key=lambda a: -blocked_s[a])
     gridlocks = streets.spillback.gridlocks
     first = gridlocks[0] if gridlocks else None

@@ -163,8 +163,12 @@ class CityModel(mesa.Model):
         )
         self.walking.watchers += [w for w in (s.walk_watcher() for s in services) if w]
         self.traffic.watchers += [w for w in (s.vehicle_watcher() for s in services) if w]
+        #: trips start before this; with ``demand.until`` the run ends once vehicles clear
+        self.demand_end_s = scenario.demand.until or self.end_s
         self.env.process(self._vehicle_demand())
         self.env.process(self._pedestrian_demand())
+        if scenario.demand.until is not None:
+            self.env.process(self._end_when_clear())
         for service in self.services.values():
             service.start()
         self._close_lanes()
@@ -284,11 +288,23 @@ class CityModel(mesa.Model):
                 return
             self._take_sample(agents=False)  # Mesa keeps the last row's agents only
 
+    def _end_when_clear(self) -> Generator[simpy.Event, object, None]:
+        """After the demand period, end the run when the last vehicle has left."""
+        yield self.env.timeout(self.demand_end_s)
+        if self.traffic.active:
+            cleared = self.env.event()
+            self.traffic.on_empty = cleared.succeed
+            yield cleared
+        self.end_s = self.env.now
+        stop = self.env.event()
+        stop.callbacks.append(simpy.core.StopSimulation.callback)
+        stop.succeed()
+
     def _vehicle_demand(self) -> Generator[simpy.Event, object, None]:
         demand = self.spec.demand
         rng = random_stream(self.spec.seed, "vehicles")
         times = arrival_times(
-            rng, demand.vehicles_per_hour, self.end_s, demand.profile, demand.start_hour
+            rng, demand.vehicles_per_hour, self.demand_end_s, demand.profile, demand.start_hour
         )
         entries, exits = trip_ends(rng, self.graph, demand, len(times))
         choices = random_stream(self.spec.seed, "route_choice")
@@ -320,7 +336,7 @@ class CityModel(mesa.Model):
             demand.pedestrians_per_hour,
             demand.profile,
         )
-        trips = pedestrian_schedule(rng, routines, self.end_s, demand.start_hour)
+        trips = pedestrian_schedule(rng, routines, self.demand_end_s, demand.start_hour)
         for t, i, origin, destination in zip(
             trips.start_s.tolist(),
             trips.resident.tolist(),

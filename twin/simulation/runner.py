@@ -213,6 +213,7 @@ def collect(model: CityModel, timing: dict[str, float], privacy: bool = True) ->
             scenario.warmup,
             model.traffic.unfinished(),
             model.env.now,
+            model.demand_end_s,
         )
     )
     conflicts, _ = vehicle_pedestrian_conflicts(
