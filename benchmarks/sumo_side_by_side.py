@@ -241,6 +241,7 @@ def run_twin(args: argparse.Namespace, demand: float, offsets: str) -> dict[str,
                 "yellow_s": YELLOW_S,
                 "all_red_s": ALL_RED_S,
                 "offsets": offsets,
+                "left_turns": args.left_turns,
             },
             "policy": {"history": 0},
         }
@@ -285,6 +286,13 @@ def main() -> None:
         metavar="DEMAND",
         help="also compare east-west progression at these demands (default 3000 6000)",
     )
+    parser.add_argument(
+        "--left-turns",
+        choices=("permissive", "unopposed"),
+        default="permissive",
+        help="the twin's signals.left_turns (default permissive: as SUMO's one-lane "
+        "junctions, a left-turner waits for a gap in the opposing flow)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     figures: dict[str, list[dict[str, object]]] = {"throughput": [], "green_wave": []}
@@ -293,7 +301,8 @@ def main() -> None:
         net = build_net(folder, args.size, args.block, args.cycle)
         print(
             f"{args.size}x{args.size} grid, {args.block:g} m blocks, one lane, fixed "
-            f"{args.cycle} s, {args.hours:g} h, seed {args.seed}"
+            f"{args.cycle} s, {args.hours:g} h, seed {args.seed}; the twin's left turns "
+            f"{args.left_turns}"
         )
         print("demand/h | SUMO arrived  time loss s | twin completed  delay s | ratio")
         for demand in args.demands:

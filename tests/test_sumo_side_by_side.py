@@ -63,7 +63,9 @@ def test_green_wave_offsets_open_each_east_west_green_on_arrival(tmp_path: Path)
 
 
 def test_the_twin_side_runs_the_same_district() -> None:
-    args = argparse.Namespace(size=3, block=150.0, cycle=90, hours=0.25, seed=2)
+    args = argparse.Namespace(
+        size=3, block=150.0, cycle=90, hours=0.25, seed=2, left_turns="permissive"
+    )
     run = side.run_twin(args, 1200.0, "none")
     assert 0 < run["arrived"] <= 1200.0 * 0.25 * 1.3
     assert run["delay_s"] > 0 and run["east_delay_s"] >= 0
