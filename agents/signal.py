@@ -25,8 +25,8 @@ from collections.abc import Generator, Sequence
 from typing import TYPE_CHECKING
 
 import simpy
-from simpy.core import URGENT
 
+from agents.fixed_plan import FixedPlan
 from agents.log import ColumnLog
 from agents.signal_timing import ControlData, FailSafe, Preemption, SignalTiming, Takeover
 
@@ -115,18 +115,12 @@ class SignalController:
                 crosswalk.controller = self if detects else None
         self._extends = timing.assist_speed_mps > 0 or timing.radar_max_extension_s > 0
         self.offset_s = offset_s % timing.cycle_s if not detects else 0.0
-        #: the program as a SimPy process; None while a fixed plan runs as a chain of
-        #: timeout callbacks (``_fixed_tick``: the same events, without a generator)
+        #: the program as a SimPy process, or (None) a fixed plan without extensions run
+        #: as shared timeout callbacks (``agents.fixed_plan``) until it is interrupted
         self._process: simpy.Process | None = None
-        self._tick: simpy.Event | None = None
+        self._plan: FixedPlan | None = None
         if timing.control == "fixed" and not self._extends:
-            self._lead: list[tuple[int, float, bool, float]] = []
-            self._fixed_phase = 0
-            self._logs_at_tick = False
-            start = simpy.Event(env)  # at time 0 before interrupts, as a process starts
-            start._ok, start._value = True, None
-            start.callbacks.append(self._fixed_start)
-            env.schedule(start, URGENT)
+            self._plan = FixedPlan(self)
         else:
             self._process = env.process(self._run())
 
@@ -211,8 +205,9 @@ class SignalController:
         if self._process is not None:
             self._process.interrupt(cause)
             return
-        assert self._tick is not None
-        self._tick.callbacks.remove(self._fixed_tick)
+        assert self._plan is not None
+        self._plan.stop()
+        self._plan = None
         self._process = self.env.process(self._run(cause))
 
     def _flash(self, cause: FailSafe) -> Generator[simpy.Event, object, None]:
@@ -291,31 +286,6 @@ class SignalController:
             phase = self.next_phase(self.phase)
             cause, self._fail_pending = self._fail_pending, None
         return phase
-
-    def _fixed_start(self, _event: simpy.Event) -> None:
-        """A fixed plan without extensions starts: the lead-in's intervals, then the cycle."""
-        self._lead = list(reversed(self._lead_in_plan())) if self.offset_s > 0 else []
-        self._fixed_tick(_event)
-
-    def _fixed_tick(self, _event: simpy.Event) -> None:
-        """The end of an interval of a fixed plan (``_lead_in`` then ``_fixed_green``, the
-        same calls in the same order) and the start of the next."""
-        if self._logs_at_tick:
-            self._log_phase()
-        if self._lead:
-            phase, green_s, walk, span = self._lead.pop()
-            self._logs_at_tick = green_s > 0
-            if green_s > 0:
-                self._begin_green(phase, walk=walk, green_s=green_s)
-        else:
-            timing, phase = self.timing, self._fixed_phase
-            green_s = timing.green_s[phase]
-            self._begin_green(phase, walk=True, green_s=green_s)
-            self._logs_at_tick = True
-            self._fixed_phase = self.next_phase(phase)
-            span = green_s + timing.yellow_s + timing.all_red_s
-        self._tick = tick = self.env.timeout(span)
-        tick.callbacks.append(self._fixed_tick)
 
     def _lead_in(self) -> Generator[simpy.Event, object, None]:
         """From time 0 to the offset: the tail of the cycle before the first green of
