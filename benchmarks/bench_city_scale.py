@@ -14,7 +14,7 @@ over 24 h. Services are the defaults (fixed-time signals, no smart services); th
 policy is the default too, so the stores start at steady state (``policy.history``,
 31 days) for any sensor that identifies people (with the defaults, none does, so no
 history is generated; ``--monitoring bluetooth`` adds identifying sensors and their
-month of history). ``--osm FILE --bbox S W N E`` runs a real district from an
+month of history). ``--osm FILE --bbox W S E N`` runs a real district from an
 OpenStreetMap extract at the same demand per intersection instead of the grid.
 It asserts nothing about speed.
 """
@@ -65,7 +65,7 @@ def scenario_data(args: argparse.Namespace) -> dict[str, object]:
     if args.monitoring != "none":
         data["services"] = {"traffic_monitoring": {"method": args.monitoring}}
     if args.osm:
-        city = {"osm_file": args.osm, "lanes": 1}
+        city: dict[str, object] = {"osm": args.osm, "lanes": 1}
         if args.bbox:
             city["bbox"] = args.bbox
         data["city"] = city
@@ -95,7 +95,7 @@ def main() -> None:
     )
     parser.add_argument("--osm", help="an OpenStreetMap extract (.osm or .osm.pbf) instead")
     parser.add_argument(
-        "--bbox", type=float, nargs=4, metavar=("S", "W", "N", "E"), help="with --osm"
+        "--bbox", type=float, nargs=4, metavar=("W", "S", "E", "N"), help="with --osm (degrees)"
     )
     args = parser.parse_args()
     data = scenario_data(args)
@@ -115,8 +115,9 @@ def main() -> None:
     walks = int(efficiency["pedestrian_trips_completed"])
     intersections = result.graph.n_intersections
     where = f"{args.osm} ({intersections:,} intersections)" if args.osm else f"{ROWS}x{COLS} grid"
-    print(f"scenario          {where}, {scenario.population.residents:,} residents, "
-          f"{args.hours:g} h, services: {args.monitoring if args.monitoring != 'none' else 'defaults'}")  # fmt: skip
+    services = f"monitoring {args.monitoring}" if args.monitoring != "none" else "default services"
+    residents = scenario.population.residents
+    print(f"scenario          {where}, {residents:,} residents, {args.hours:g} h, {services}")
     print(f"vehicle trips     {vehicles:,} completed ({int(timing['vehicles_started']):,} started)")
     print(f"walks             {walks:,} completed ({int(timing['pedestrians_started']):,} started)")
     print(f"history days      {result.metrics['privacy'].get('history_days', 0)}")  # type: ignore[union-attr]
