@@ -23,6 +23,8 @@ from weakref import WeakKeyDictionary
 import simpy
 from simpy.core import NORMAL, URGENT
 
+from agents.signal_timing import lead_in
+
 if TYPE_CHECKING:
     from agents.signal import SignalController
 
@@ -53,7 +55,7 @@ class FixedPlan:
     def _start(self, _event: simpy.Event) -> None:
         controller = self.controller
         if controller.offset_s > 0:
-            self._lead = list(reversed(controller._lead_in_plan()))
+            self._lead = list(reversed(lead_in(controller.timing, controller.offset_s)))
         _clock(controller.env).add(self, self.tick(), {})
 
     def tick(self) -> float:

@@ -28,7 +28,14 @@ import simpy
 
 from agents.fixed_plan import FixedPlan
 from agents.log import ColumnLog
-from agents.signal_timing import ControlData, FailSafe, Preemption, SignalTiming, Takeover
+from agents.signal_timing import (
+    ControlData,
+    FailSafe,
+    Preemption,
+    SignalTiming,
+    Takeover,
+    lead_in,
+)
 
 if TYPE_CHECKING:
     from agents.all_way_stop import FlashingRed
@@ -248,7 +255,7 @@ class SignalController:
     def _run(self, cause: object = None) -> Generator[simpy.Event, object, None]:
         """The program, from time 0 or (``cause`` given) from an interrupt with ``cause``."""
         phase = 0
-        lead_in = self.offset_s > 0 and cause is None
+        leading = self.offset_s > 0 and cause is None
         program = {"fixed": self._fixed, "actuated": self._actuated, "adaptive": self._adaptive}[
             self.timing.control
         ]
@@ -257,8 +264,8 @@ class SignalController:
                 phase = yield from self._recover(cause)
                 cause = None
             try:
-                if lead_in:
-                    lead_in = False
+                if leading:
+                    leading = False
                     yield from self._lead_in()
                 yield from program(phase)
             except simpy.Interrupt as interrupt:
@@ -289,8 +296,8 @@ class SignalController:
 
     def _lead_in(self) -> Generator[simpy.Event, object, None]:
         """From time 0 to the offset: the tail of the cycle before the first green of
-        phase 0 (``_lead_in_plan``)."""
-        for phase, green_s, walk, span in self._lead_in_plan():
+        phase 0 (``signal_timing.lead_in``)."""
+        for phase, green_s, walk, span in lead_in(self.timing, self.offset_s):
             if green_s > 0:
                 self._begin_green(phase, walk=walk, green_s=green_s)
                 yield self.env.timeout(span)
@@ -298,27 +305,6 @@ class SignalController:
             else:
                 yield self.env.timeout(span)  # inside the yellow and all-red
         # phase 0's green starts now, exactly at the offset
-
-    def _lead_in_plan(self) -> list[tuple[int, float, bool, float]]:
-        """The lead-in's intervals (phase, green, WALK shown, span): the cycle is each
-        phase's green and clearance in order; the offset puts phase 0's onset at
-        ``offset_s``, so time 0 falls ``offset_s`` before it. Intervals cut so short that
-        WALK and its clearance would not fit show no WALK; a green of 0 or less is an
-        interval inside the yellow and all-red."""
-        timing = self.timing
-        clear_s = timing.yellow_s + timing.all_red_s
-        position = timing.cycle_s - self.offset_s  # where in the cycle time 0 falls
-        start = 0.0
-        plan = []
-        for phase, green in enumerate(timing.green_s):
-            end = start + green + clear_s
-            if end > position:
-                span = end - max(start, position)
-                green_s = span - clear_s
-                walk = green_s >= timing.walk_s + timing.clearance_s
-                plan.append((phase, green_s, walk, span))
-            start = end
-        return plan
 
     def _fixed(self, first: int) -> Generator[simpy.Event, object, None]:
         phase = first
