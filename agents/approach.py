@@ -432,7 +432,9 @@ class Approach:
             self.greens += 1
         self.green_onset = now
         self.window_start = start
-        self.extend(end)
+        self.set_window_end(end)
+        if self.waiting:  # release what now fits (``extend``)
+            self._release()
         if self._green_opened is not None:
             opened, self._green_opened = self._green_opened, None
             opened.succeed()

@@ -127,7 +127,8 @@ class Crosswalk:
         self.walk_start = now
         self.walk_until = now + walk_s
         self.extend_this_walk, self._extend_next_walk = self._extend_next_walk, False
-        self._on_crossing = [entry for entry in self._on_crossing if entry[1] > now]
+        if self._on_crossing:
+            self._on_crossing = [entry for entry in self._on_crossing if entry[1] > now]
         if self.waiting:
             self.waiting = 0
             released, self.walk_started = self.walk_started, self.env.event()
@@ -157,6 +158,8 @@ class Crosswalk:
 
     def conflicting_green(self) -> None:
         """Conflicting traffic gets green now: everyone still on the crossing is stranded."""
+        if not self._on_crossing:
+            return
         now = self.env.now
         for row, end_s in self._on_crossing:
             if end_s > now:

@@ -26,8 +26,16 @@ from typing import TYPE_CHECKING
 
 import simpy
 
+from agents.fixed_plan import FixedPlan
 from agents.log import ColumnLog
-from agents.signal_timing import ControlData, FailSafe, Preemption, SignalTiming, Takeover
+from agents.signal_timing import (
+    ControlData,
+    FailSafe,
+    Preemption,
+    SignalTiming,
+    Takeover,
+    lead_in,
+)
 
 if TYPE_CHECKING:
     from agents.all_way_stop import FlashingRed
@@ -114,7 +122,14 @@ class SignalController:
                 crosswalk.controller = self if detects else None
         self._extends = timing.assist_speed_mps > 0 or timing.radar_max_extension_s > 0
         self.offset_s = offset_s % timing.cycle_s if not detects else 0.0
-        self._process = env.process(self._run())
+        #: the program as a SimPy process, or (None) a fixed plan without extensions run
+        #: as shared timeout callbacks (``agents.fixed_plan``) until it is interrupted
+        self._process: simpy.Process | None = None
+        self._plan: FixedPlan | None = None
+        if timing.control == "fixed" and not self._extends:
+            self._plan = FixedPlan(self)
+        else:
+            self._process = env.process(self._run())
 
     def next_phase(self, phase: int) -> int:
         """The phase after ``phase`` in the cycle."""
@@ -152,7 +167,7 @@ class SignalController:
         self._pending.append(request)
         if not self._preempting:
             self._preempting = True
-            self._process.interrupt(request)
+            self._interrupt(request)
         return request
 
     def fail_safe(self, start_s: float, end_s: float, flashing: FlashingRed) -> None:
@@ -188,7 +203,19 @@ class SignalController:
         if self._preempting or self.flashing or self.hijacked:
             self._fail_pending = cause  # taken up once the current service ends
         else:
+            self._interrupt(cause)
+
+    def _interrupt(self, cause: object) -> None:
+        """Interrupt the program with ``cause``; a fixed plan running as callbacks hands
+        over to a process that starts by handling it (at the same point of the event
+        order: a process starts, as an interrupt lands, before anything else now)."""
+        if self._process is not None:
             self._process.interrupt(cause)
+            return
+        assert self._plan is not None
+        self._plan.stop()
+        self._plan = None
+        self._process = self.env.process(self._run(cause))
 
     def _flash(self, cause: FailSafe) -> Generator[simpy.Event, object, None]:
         now = self.env.now
@@ -225,60 +252,58 @@ class SignalController:
 
     # -- programs ---------------------------------------------------------
 
-    def _run(self) -> Generator[simpy.Event, object, None]:
+    def _run(self, cause: object = None) -> Generator[simpy.Event, object, None]:
+        """The program, from time 0 or (``cause`` given) from an interrupt with ``cause``."""
         phase = 0
-        lead_in = self.offset_s > 0
+        leading = self.offset_s > 0 and cause is None
         program = {"fixed": self._fixed, "actuated": self._actuated, "adaptive": self._adaptive}[
             self.timing.control
         ]
         while True:
+            if cause is not None:
+                phase = yield from self._recover(cause)
+                cause = None
             try:
-                if lead_in:
-                    lead_in = False
+                if leading:
+                    leading = False
                     yield from self._lead_in()
                 yield from program(phase)
             except simpy.Interrupt as interrupt:
-                self._conflict = None
                 cause = interrupt.cause
-                if not isinstance(cause, FailSafe | Takeover):
-                    while self._pending:
-                        request = self._pending[0]
-                        yield from self._serve_preemption(request)
-                        self._pending = [r for r in self._pending if not r.served]
-                    phase = self.next_phase(self.phase)
-                    self._preempting = False
-                    cause, self._fail_pending = self._fail_pending, None
-                # A fail-safe that arrived while serving preemption or flashing waits here.
-                while isinstance(cause, FailSafe | Takeover):
-                    self._pending, self._preempting = [], False
-                    yield from (
-                        self._flash(cause) if isinstance(cause, FailSafe) else self._takeover(cause)
-                    )
-                    phase = self.next_phase(self.phase)
-                    cause, self._fail_pending = self._fail_pending, None
+
+    def _recover(self, cause: object) -> Generator[simpy.Event, object, int]:
+        """Serve what interrupted the program (preemptions, a fail-safe or takeover, and
+        any that arrived meanwhile); returns the phase the program resumes with."""
+        self._conflict = None
+        phase = self.phase
+        if not isinstance(cause, FailSafe | Takeover):
+            while self._pending:
+                request = self._pending[0]
+                yield from self._serve_preemption(request)
+                self._pending = [r for r in self._pending if not r.served]
+            phase = self.next_phase(self.phase)
+            self._preempting = False
+            cause, self._fail_pending = self._fail_pending, None
+        # A fail-safe that arrived while serving preemption or flashing waits here.
+        while isinstance(cause, FailSafe | Takeover):
+            self._pending, self._preempting = [], False
+            yield from (
+                self._flash(cause) if isinstance(cause, FailSafe) else self._takeover(cause)
+            )
+            phase = self.next_phase(self.phase)
+            cause, self._fail_pending = self._fail_pending, None
+        return phase
 
     def _lead_in(self) -> Generator[simpy.Event, object, None]:
         """From time 0 to the offset: the tail of the cycle before the first green of
-        phase 0. The cycle is each phase's green and clearance in order; the offset puts
-        phase 0's onset at ``offset_s``, so time 0 falls ``offset_s`` before it.
-        Intervals cut so short that WALK and its clearance would not fit show no WALK."""
-        timing, env = self.timing, self.env
-        clear_s = timing.yellow_s + timing.all_red_s
-        position = timing.cycle_s - self.offset_s  # where in the cycle time 0 falls
-        start = 0.0
-        for phase, green in enumerate(timing.green_s):
-            end = start + green + clear_s
-            if end > position:
-                span = end - max(start, position)
-                green_s = span - clear_s
-                if green_s > 0:
-                    walk = green_s >= timing.walk_s + timing.clearance_s
-                    self._begin_green(phase, walk=walk, green_s=green_s)
-                    yield env.timeout(span)
-                    self._log_phase()
-                else:
-                    yield env.timeout(span)  # inside the yellow and all-red
-            start = end
+        phase 0 (``signal_timing.lead_in``)."""
+        for phase, green_s, walk, span in lead_in(self.timing, self.offset_s):
+            if green_s > 0:
+                self._begin_green(phase, walk=walk, green_s=green_s)
+                yield self.env.timeout(span)
+                self._log_phase()
+            else:
+                yield self.env.timeout(span)  # inside the yellow and all-red
         # phase 0's green starts now, exactly at the offset
 
     def _fixed(self, first: int) -> Generator[simpy.Event, object, None]:

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
     from agents.all_way_stop import FlashingRed
 
-__all__ = ["ControlData", "FailSafe", "Preemption", "SignalTiming", "Takeover"]
+__all__ = ["ControlData", "FailSafe", "Preemption", "SignalTiming", "Takeover", "lead_in"]
 
 
 @dataclass(frozen=True)
@@ -83,3 +83,24 @@ class Takeover:
 
     end_s: float
     green_s: tuple[float, ...]
+
+
+def lead_in(timing: SignalTiming, offset_s: float) -> list[tuple[int, float, bool, float]]:
+    """A fixed plan's intervals from time 0 to its offset (phase, green, WALK shown, span):
+    the cycle is each phase's green and clearance in order; the offset puts phase 0's
+    onset at ``offset_s``, so time 0 falls ``offset_s`` before it. Intervals cut so short
+    that WALK and its clearance would not fit show no WALK; a green of 0 or less is an
+    interval inside the yellow and all-red."""
+    clear_s = timing.yellow_s + timing.all_red_s
+    position = timing.cycle_s - offset_s  # where in the cycle time 0 falls
+    start = 0.0
+    plan = []
+    for phase, green in enumerate(timing.green_s):
+        end = start + green + clear_s
+        if end > position:
+            span = end - max(start, position)
+            green_s = span - clear_s
+            walk = green_s >= timing.walk_s + timing.clearance_s
+            plan.append((phase, green_s, walk, span))
+        start = end
+    return plan

@@ -173,17 +173,47 @@ def test_no_plots_writes_everything_else_without_matplotlib(tmp_path: Path) -> N
 
 def test_memory_estimate_counts_the_cities_an_attack_keeps_alive() -> None:
     """integrated_city_brain over 12 h, 20,000 residents, daily demand: peak RSS measured
-    693 MiB with its attack (the run, the run without it, one replica) and 329 MiB
-    without (``/usr/bin/time -f %M`` of ``twin run --no-plots``)."""
+    (``/usr/bin/time -f %M`` of ``twin run --no-plots``) 3,554 MiB with its attack (its
+    replicas, which analyse no privacy, fit in what the history takes), 3,553 MiB without,
+    334 MiB without the stores' 31 days of history (``policy.history=0``): the history
+    is most of it."""
     import twin
     from twin.simulation.capacity import estimate_memory_bytes
 
     changes = {"duration": "12h", "population.residents": 20_000, "demand.profile": "daily"}
     attacked = twin.load(ROOT / "scenarios" / "integrated_city_brain.yaml", changes)
     assert attacked.attacks and attacked.security.simulated_replications > 1
-    for scenario, measured_mib in ((attacked, 693), (attacked.with_changes({"attacks": []}), 329)):
+    calm = attacked.with_changes({"attacks": []})
+    for scenario, measured_mib in (
+        (attacked, 3554),
+        (calm, 3553),
+        (calm.with_changes({"policy.history": 0}), 334),
+    ):
         estimate = estimate_memory_bytes(scenario)
         assert abs(estimate / 2**20 - measured_mib) < 0.15 * measured_mib, scenario.attacks
+
+
+def test_memory_estimate_of_the_city_scale_benchmark() -> None:
+    """benchmarks/bench_city_scale.py: 1,024 intersections, 100,000 residents, a day,
+    default services (nothing identifies anyone, so no history): 1.55 GiB measured; with
+    plate readers at every intersection a month of history would not fit in 16 GiB."""
+    from twin.errors import CapacityError
+    from twin.scenario import parse_scenario
+    from twin.simulation.capacity import GIB, check_capacity, estimate_memory_bytes
+
+    city = {
+        "name": "city",
+        "duration": "24h",
+        "city": {"rows": 32, "cols": 32, "block_length_m": 150, "lanes": 1},
+        "population": {"residents": 100_000},
+        "demand": {"vehicles_per_hour": 4170, "pedestrians_per_hour": 7920, "profile": "daily"},
+    }
+    scenario = parse_scenario(city)
+    assert abs(estimate_memory_bytes(scenario) / GIB - 1.55) < 0.15 * 1.55
+    check_capacity(scenario, available=4 * GIB)
+    plates = parse_scenario({**city, "services": {"traffic_monitoring": {"method": "anpr"}}})
+    with pytest.raises(CapacityError, match="needs an estimated"):
+        check_capacity(plates, available=16 * GIB)
 
 
 def test_an_attack_entry_that_names_nothing_is_a_clear_error(tmp_path: Path, capsys) -> None:

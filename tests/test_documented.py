@@ -42,3 +42,23 @@ def test_sweep_benchmark_runs(monkeypatch, capsys):
     runs, seconds, rate = int(done[1]), float(done[2]), float(done[3])
     assert runs == combinations  # every run of the sweep finished, none lost
     assert rate == pytest.approx(60 * runs / seconds, rel=0.01)
+
+
+@pytest.mark.slow
+def test_city_scale_benchmark_runs(monkeypatch, capsys):
+    """A short variant of the city-scale benchmark: every figure printed, the phases
+    adding up to no more than the whole."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import bench_city_scale
+
+    monkeypatch.setattr(sys, "argv", ["bench_city_scale.py", "--hours", "0.5"])
+    bench_city_scale.main()
+    out = capsys.readouterr().out
+    figure = {
+        name: float(re.search(rf"^\s*{name}\s+([\d,.]+)", out, re.M)[1].replace(",", ""))  # type: ignore[index]
+        for name in ("wall", "CPU", "peak RSS", "build", "simulate", "metrics/privacy", "writing")
+    }
+    assert "32x32 grid, 100,000 residents" in out
+    assert figure["peak RSS"] > 0 and figure["CPU"] > 0
+    phases = figure["build"] + figure["simulate"] + figure["metrics/privacy"] + figure["writing"]
+    assert phases <= figure["wall"] + 0.2

@@ -67,6 +67,10 @@ class Router:
             np.array(graph.incoming[node], dtype=np.int64) for node in range(graph.n_nodes)
         ]
         self._cache: dict[int, np.ndarray] = {}
+        #: per destination, per link: the next links tied for cheapest at free flow
+        #: (filled as routes reach them; the same choices ``next_link`` finds)
+        self._ties: dict[int, list[tuple[int, ...] | None]] = {}
+        self._heads = [head for _, head, _ in graph.links]
 
     def time_to(self, destination: int, costs: np.ndarray | None = None) -> np.ndarray:
         """Per link, the cheapest time from its end to reach node ``destination``
@@ -96,13 +100,18 @@ class Router:
     ) -> int:
         """The cheapest link to take from the end of ``link`` towards the destination of
         ``remaining`` (ties: at random with ``rng``, else the first)."""
-        choices, penalties = self.next_links[link], self.next_penalty[link]
-        totals = [p + costs[o] + remaining[o] for o, p in zip(choices, penalties, strict=True)]
-        best = min(totals)
-        tied = [o for o, t in zip(choices, totals, strict=True) if t <= best + TIE_S]
+        tied = self._tied(link, remaining, costs)
         if len(tied) == 1 or rng is None:
             return tied[0]
         return tied[int(rng.integers(len(tied)))]
+
+    def _tied(self, link: int, remaining: np.ndarray, costs: np.ndarray) -> tuple[int, ...]:
+        """The links from the end of ``link`` tied for cheapest towards ``remaining``'s
+        destination."""
+        choices, penalties = self.next_links[link], self.next_penalty[link]
+        totals = [p + costs[o] + remaining[o] for o, p in zip(choices, penalties, strict=True)]
+        best = min(totals)
+        return tuple(o for o, t in zip(choices, totals, strict=True) if t <= best + TIE_S)
 
     def route(
         self,
@@ -127,8 +136,21 @@ class Router:
                 f"node {self.graph.label[destination]} cannot be reached from link {first}"
             )
         links = [first]
-        while self.graph.links[links[-1]][1] != destination:
-            links.append(self.next_link(links[-1], remaining, link_s, rng))
+        if costs is not None or remaining is not self._cache.get(destination):
+            while self.graph.links[links[-1]][1] != destination:
+                links.append(self.next_link(links[-1], remaining, link_s, rng))
+            return links
+        # at free flow: each link's tied choices are found once per destination
+        ties = self._ties.get(destination)
+        if ties is None:
+            ties = self._ties[destination] = [None] * len(link_s)
+        heads, link = self._heads, first
+        while heads[link] != destination:
+            tied = ties[link]
+            if tied is None:
+                tied = ties[link] = self._tied(link, remaining, link_s)
+            link = tied[0] if len(tied) == 1 or rng is None else tied[int(rng.integers(len(tied)))]
+            links.append(link)
         return links
 
     def cost(self, links: Sequence[int], costs: np.ndarray | None = None) -> float:

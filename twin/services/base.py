@@ -249,6 +249,12 @@ class Service:
         return {}
 
     @classmethod
+    def identifies(cls, scenario: Scenario) -> bool:
+        """Whether its sensors capture an identifier (their observations then reach the
+        stores' history of the days before the run; for the memory estimate)."""
+        return True
+
+    @classmethod
     def summary_rows(cls, scenario: Scenario) -> tuple[SummaryRow, ...]:
         """Lines it adds to the printed summary (shown only when it runs)."""
         return ()

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 from agents.crossing_assist import METHODS, AssistMethod
-from agents.sensing import NOBODY, OPTED_IN
+from agents.sensing import ANONYMOUS, NOBODY, OPTED_IN
 from metrics.labels import COUNT, MetricLabel
 from metrics.safety import vehicle_pedestrian_conflicts
 from twin.services.base import (
@@ -113,6 +113,11 @@ class CrossingAssistService(Service):
         if method.observes == OPTED_IN:
             return crossings * scenario.policy.consent.opt_in_rate
         return crossings
+
+    @classmethod
+    def identifies(cls, scenario: Scenario) -> bool:
+        method = METHODS.get(scenario.services.crossing_assist)
+        return method is not None and method.identifiability != ANONYMOUS
 
     @classmethod
     def signal_timing(cls, scenario: Scenario) -> dict[str, float]:

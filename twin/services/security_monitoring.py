@@ -62,6 +62,16 @@ class SecurityMonitoring(Service):
             if other is not cls and other.enabled(scenario)
         )
 
+    @classmethod
+    def identifies(cls, scenario: Scenario) -> bool:
+        from twin.services.base import registered
+
+        return any(
+            other.identifies(scenario)
+            for other in registered()
+            if other is not cls and other.enabled(scenario)
+        )
+
     def parts(self) -> tuple[Part, ...]:
         return (
             Part(LOGS, CENTRE, (self.name,)),  # the collectors on each system's network

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from agents.sensing import Sensing
+from agents.sensing import ANONYMOUS, Sensing
 from agents.traffic_monitoring import METHODS, MonitoringMethod, Passes
 from twin.district.navigation import TravelTimeFeed
 from twin.services.base import DRIVERS, BuildContext, Part, Service, Sites, Table, register
@@ -150,6 +150,11 @@ class TrafficMonitoringService(Service):
             method.expected(vehicle_passages, crossings)
             * scenario.services.traffic_monitoring.share
         )
+
+    @classmethod
+    def identifies(cls, scenario: Scenario) -> bool:
+        method = _method(scenario)
+        return method is not None and method.identifiability != ANONYMOUS
 
     def collect(self, sensing: Sensing, tables: Mapping[str, Table]) -> dict[str, Table]:
         """What the equipped intersections saw, observed in bulk after the run."""

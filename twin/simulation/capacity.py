@@ -10,20 +10,32 @@ from twin.scenario import Scenario
 
 GIB = 1024**3
 #: Peak memory of the 10x10 benchmark district with every service on, fitted
-#: over 1 and 24 simulated hours (0.16 and 0.46 GiB measured on the street-graph model).
+#: over 1 and 24 simulated hours (0.16 and 0.46 GiB measured on the street-graph model),
+#: and of the 32x32 city-scale benchmark (1.55 GiB: 100,000 residents, a day).
 BASE_BYTES = 100 * 1024**2  # interpreter, numpy, SciPy, Mesa; matplotlib not loaded
-BYTES_PER_RESIDENT = 2_000
-BYTES_PER_TRIP = 1_500  # a vehicle or walking trip: its rows, passages, crossings, records
+BYTES_PER_RESIDENT = 3_000
+BYTES_PER_TRIP = 1_000  # a vehicle or walking trip: its rows, crossings, records
+#: A vehicle passing an intersection: its passage row (log and table) and its stop in the
+#: cached route.
+BYTES_PER_PASSAGE = 150
 BYTES_PER_SIGNAL_PHASE = 6 * 8
-BYTES_PER_CORNER_PAIR = 5  # walking-route trees
+#: Walking-route trees: per origin corner, distance, predecessor, edge and settled flag
+#: of every corner, and the search's heap.
+BYTES_PER_CORNER_PAIR = 16
 USABLE_SHARE = 0.8
 #: Memory per sensor observation while its privacy is analysed: its row in the sensing
 #: log and the observation table, the observation and record tables built from it, the
 #: records held and the trace index (fitted on the week benchmark, 2.7 M records, and on
 #: integrated_city_brain over 12 h: 329 MiB measured without its attack, 693 MiB with it).
 BYTES_PER_OBSERVATION = 600
+#: Memory per observation of the days before the run the stores hold (``policy.history``
+#: of identifying sensors: generated events, observations, records, trace index; fitted
+#: on integrated_city_brain over 12 h with 20,000 residents: 3.47 GiB measured with its
+#: 31 days, 0.33 GiB without).
+BYTES_PER_HISTORY_OBSERVATION = 300
 #: Crossings per walking trip in the 4 x 4 district (measured: 2.76 on a day).
 CROSSINGS_PER_WALK = 2.8
+DAY_S = 86_400.0
 
 
 def available_memory_bytes() -> int:
@@ -39,9 +51,10 @@ def available_memory_bytes() -> int:
 
 
 def estimate_memory_bytes(scenario: Scenario) -> int:
-    """Peak memory of a run: libraries, then per simulated city its residents, trips,
-    signal log, routing and records, times the cities alive at once (see
-    :func:`cities_alive`)."""
+    """Peak memory of a run: libraries, the observations of the days before the run the
+    stores hold (for the run's privacy only), then per simulated city its residents,
+    trips, vehicle passages, signal log, walking routes and observations, times the
+    cities alive at once (see :func:`cities_alive`)."""
     hours = scenario.duration / 3600.0
     demand = scenario.demand
     size = district_size(scenario)
@@ -51,10 +64,12 @@ def estimate_memory_bytes(scenario: Scenario) -> int:
         expected_observations(scenario) * BYTES_PER_OBSERVATION
         + scenario.population.residents * BYTES_PER_RESIDENT
         + trips * BYTES_PER_TRIP
+        + demand.vehicles_per_hour * hours * crossed(scenario) * BYTES_PER_PASSAGE
         + phases * BYTES_PER_SIGNAL_PHASE
         + size.corners**2 * BYTES_PER_CORNER_PAIR
     )
-    return int(BASE_BYTES + cities_alive(scenario) * per_city)
+    history = history_observations(scenario) * BYTES_PER_HISTORY_OBSERVATION
+    return int(BASE_BYTES + history + cities_alive(scenario) * per_city)
 
 
 class DistrictSize(NamedTuple):
@@ -89,27 +104,46 @@ def cities_alive(scenario: Scenario) -> int:
     return 3 if scenario.security.simulated_replications > 1 else 2
 
 
-def expected_observations(scenario: Scenario) -> float:
-    """Observations the services' sensors will make (each becomes a record to analyse).
+def crossed(scenario: Scenario) -> float:
+    """Intersections a vehicle passes: about (rows + cols) / 2 (4.1 measured in the
+    4 x 4 district), the square root of the intersections on any district."""
+    city = scenario.city
+    if city.is_grid:
+        return (city.rows + city.cols) / 2
+    return float(district_size(scenario).intersections ** 0.5)
 
-    A vehicle passes about (rows + cols) / 2 intersections (4.1 measured in the
-    4 x 4 district), the square root of the intersections on any district; each service
-    estimates its own share of passages and crossings.
-    """
+
+def expected_observations(scenario: Scenario, identifying: bool = False) -> float:
+    """Observations the services' sensors will make (each becomes a record to analyse);
+    ``identifying``: only those of sensors that capture an identifier. Each service
+    estimates its own share of passages and crossings."""
     from twin.services import registered
 
     hours = scenario.duration / 3600.0
-    city, demand = scenario.city, scenario.demand
-    across = (city.rows + city.cols) / 2
-    if not city.is_grid:
-        across = district_size(scenario).intersections ** 0.5
-    passages = demand.vehicles_per_hour * hours * across
+    demand = scenario.demand
+    passages = demand.vehicles_per_hour * hours * crossed(scenario)
     crossings = demand.pedestrians_per_hour * hours * CROSSINGS_PER_WALK
     return sum(
         cls.expected_observations(scenario, passages, crossings)
         for cls in registered()
-        if cls.enabled(scenario)
+        if cls.enabled(scenario) and (not identifying or cls.identifies(scenario))
     )
+
+
+def history_observations(scenario: Scenario) -> float:
+    """Observations of the days before the run the stores start with: those of the
+    identifying sensors per day, times ``policy.history`` in whole days capped by the
+    longest retention (none when the stores keep only aggregates)."""
+    from twin.digital.history import history_days
+    from twin.digital.retention import class_retention
+
+    policy = scenario.policy
+    if policy.anonymisation == "aggregate":
+        return 0.0
+    retention = class_retention(policy.retention)
+    days = history_days(policy.history, retention, range(len(retention)))
+    per_day = expected_observations(scenario, identifying=True) * DAY_S / scenario.duration
+    return per_day * days
 
 
 def check_capacity(scenario: Scenario, available: int | None = None) -> None:
