@@ -30,6 +30,9 @@ CRITICAL_S = 4.5
 FOLLOW_UP_S = 2.5
 #: Left-turners that clear at the end of a green in which they found no gap.
 SNEAKERS = 2
+#: Tolerance on time arithmetic: a gap's end computed two ways must not differ by a
+#: rounding error (or the head would be woken again at the same instant, for ever).
+_EPS = 1e-9
 
 
 class Opposed:
@@ -90,11 +93,11 @@ class PermissiveLeft:
         due = opposing.opposed.next_due(now)
         if due < t + CRITICAL_S:
             t = max(t, due + 1e-6)  # look again once that opposing vehicle has passed
-        elif t <= now + 1e-9 or t + CRITICAL_S <= now + opposing.travel_s:
+        elif t <= now + _EPS or t + CRITICAL_S <= now + opposing.travel_s + _EPS:
             # every opposing vehicle due before t + CRITICAL_S is known by now
             if t < approach.window_cut:
                 return t
-        else:  # look again when all due before the gap's end are known (or at t)
+        else:  # look again when all due before the gap's end are known (later than now)
             t = min(t, t + CRITICAL_S - opposing.travel_s)
         if t >= approach.window_cut:
             self._wait_for_sneaking()

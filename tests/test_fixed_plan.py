@@ -40,11 +40,15 @@ def _as_processes(controller: signal.SignalController) -> None:
     controller._process = controller.env.process(controller._run())
 
 
-@pytest.mark.parametrize("offsets", ["random", "none"])
+@pytest.mark.parametrize(
+    ("offsets", "left_turns"),
+    [("random", "unopposed"), ("none", "unopposed"), ("random", "permissive")],
+)
 def test_shared_fixed_plans_run_exactly_as_one_process_each(
-    offsets: str, monkeypatch: pytest.MonkeyPatch
+    offsets: str, left_turns: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    scenario = parse_scenario({**DISTRICT, "signals": {**DISTRICT["signals"], "offsets": offsets}})
+    signals = {**DISTRICT["signals"], "offsets": offsets, "left_turns": left_turns}
+    scenario = parse_scenario({**DISTRICT, "signals": signals})
     shared = CityModel(scenario)
     assert all(i.controller is None or i.controller._plan is not None
                for i in shared.streets.intersections)  # fmt: skip
