@@ -274,6 +274,8 @@ class FlashingRed:
                 approach._block(onward)
                 continue
             approach.waiting.remove(lane.vehicle)
+            if approach.left is not None:  # a left-turner served here waits for no gap
+                approach.left.tickets.discard(ticket)
             lane.vehicle = None
             lane.last_entry_s = self.last_entry_s[i] = now
             if self.entries is not None:

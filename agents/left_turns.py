@@ -119,8 +119,10 @@ class PermissiveLeft:
         env.timeout(max(time_s - env.now, 0.0)).callbacks.append(self._woken)
 
     def retry_soon(self, time_s: float) -> None:
-        """The opposing queue has cleared: try the head again at ``time_s``."""
-        if self.tickets:
+        """The opposing queue has cleared: try the head again at ``time_s`` (if the head
+        is a left-turner; two facing approaches must not wake each other for ever)."""
+        waiting = self.approach.waiting
+        if waiting and waiting[0][0] in self.tickets:
             self._retry(time_s)
 
     def _woken(self, _event: simpy.Event) -> None:
@@ -130,6 +132,8 @@ class PermissiveLeft:
         if now < self._wake_at - 1e-9:
             return  # a stale wake: an earlier one was scheduled after it
         self._wake_at = float("inf")
+        if approach.all_way_stop is not None:
+            return  # the signal flashes: the all-way stop serves every movement in turn
         if now < approach.window_end - 1e-9:
             approach.extend(approach.window_end)  # release into the rest of this green
             return

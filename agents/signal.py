@@ -376,6 +376,10 @@ class SignalController:
             cap_s = env.now - onset + timing.max_green_s
             for approach in approaches:
                 approach.extend(onset + cap_s + timing.yellow_s)
+            stale = max(self._actuation(a) for a in approaches) + timing.passage_s <= env.now
+            if stale and any(self._present(a) and a.blocked_on is None for a in approaches):
+                # someone is there but nobody could go (a left-turner waiting for a gap)
+                yield env.timeout(timing.passage_s)
         yield from self._finish_green(phase)
         return self._after(phase)
 

@@ -11,12 +11,16 @@ v_o r / (s - v_o)`` the opposing queue's clearance in a vertical queue.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from tests.conftest import build
+from twin.scenario import load_scenario
 from twin.simulation.runner import run_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
 
 WARMUP_S, DURATION_S = 1800.0, 3 * 3600.0
 #: legs at the one intersection (counter-clockwise from east): edge 1 comes in on leg
@@ -80,3 +84,24 @@ def test_unopposed_left_turns_leave_at_the_saturation_headway() -> None:
     capacity = signals.saturation_flow_vph * signals.effective_green_s("ew") / signals.cycle_s
     assert _left_demand(1000, 4) < 0.9 * capacity
     assert served == pytest.approx(_left_demand(1000, 4), rel=0.05)
+
+
+def test_actuated_greens_wait_while_a_left_turner_has_no_gap() -> None:
+    """Actuated and adaptive greens re-check their detectors while a left-turner holds
+    its lane without a gap (the green once looped at one instant for ever, 416 s into
+    this scenario)."""
+    changes = ["signals.left_turns=permissive", "policy.history=0", "duration=25min"]
+    changes += ["attacks=[]", "incidents=[]"]
+    scenario = load_scenario(ROOT / "scenarios" / "planner_question.yaml", changes)
+    efficiency = run_scenario(scenario).metrics["efficiency"]
+    assert efficiency["vehicle_trips_completed"] > 0
+
+
+@pytest.mark.slow
+def test_flashing_signals_serve_left_turners_once() -> None:
+    """While a signal flashes its all-way stop serves left-turners too: none is left
+    waiting for a gap, so facing approaches never wake each other for ever (this run
+    once hung at 9,855 s)."""
+    changes = ["signals.left_turns=permissive", "policy.history=0"]
+    scenario = load_scenario(ROOT / "scenarios" / "integrated_city_brain.yaml", changes)
+    assert run_scenario(scenario).metrics["efficiency"]["vehicle_trips_completed"] > 0
