@@ -64,7 +64,13 @@ def test_green_wave_offsets_open_each_east_west_green_on_arrival(tmp_path: Path)
 
 def test_the_twin_side_runs_the_same_district() -> None:
     args = argparse.Namespace(
-        size=3, block=150.0, cycle=90, hours=0.25, seed=2, left_turns="permissive"
+        size=3,
+        block=150.0,
+        cycle=90,
+        hours=0.25,
+        seed=2,
+        left_turns="permissive",
+        speed_spread=0.1,
     )
     run = side.run_twin(args, 1200.0, "none")
     assert 0 < run["arrived"] <= 1200.0 * 0.25 * 1.3
@@ -76,3 +82,9 @@ def test_sumo_and_the_twin_agree_on_a_light_grid(tmp_path: Path) -> None:
     net = side.build_net(tmp_path, 3, 150.0, 90)
     sumo = side.run_sumo(net, tmp_path, 600.0, 0.5, 1, None)
     assert 0.8 * 300 < sumo["arrived"] <= 1.2 * 300  # well below capacity: nearly all out
+
+
+def test_green_wave_change_is_the_mean_of_the_seeds_changes() -> None:
+    pairs = [({"d": 100.0}, {"d": 20.0}), ({"d": 200.0}, {"d": 80.0})]  # -80 %, -60 %
+    assert side._wave_change(pairs, "d", "twin") == "twin 150.0 -> 50.0 (-70% sd 14%)"
+    assert side._wave_change(pairs[:1], "d", "SUMO") == "SUMO 100.0 -> 20.0 (-80%)"
