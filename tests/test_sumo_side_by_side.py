@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -88,3 +89,15 @@ def test_green_wave_change_is_the_mean_of_the_seeds_changes() -> None:
     pairs = [({"d": 100.0}, {"d": 20.0}), ({"d": 200.0}, {"d": 80.0})]  # -80 %, -60 %
     assert side._wave_change(pairs, "d", "twin") == "twin 150.0 -> 50.0 (-70% sd 14%)"
     assert side._wave_change(pairs[:1], "d", "SUMO") == "SUMO 100.0 -> 20.0 (-80%)"
+
+
+@pytest.mark.skipif(side.find_sumo("sumo") is None, reason="SUMO is the sumo extra (CI has it)")
+def test_the_documented_command_runs_with_seeds(monkeypatch, capsys, tmp_path: Path) -> None:
+    """docs/model.md's command, on a small grid: a green-wave line per tool and seeds."""
+    argv = ["sumo_side_by_side.py", "--demands", "600", "--size", "3", "--hours", "0.2"]
+    argv += ["--green-wave", "600", "--green-wave-seeds", "2", "--json", str(tmp_path / "f.json")]
+    monkeypatch.setattr(sys, "argv", argv)
+    side.main()
+    out = capsys.readouterr().out
+    assert "speed spread 0.1" in out
+    assert re.search(r"straight east \| SUMO .* sd \d+%\) \| twin .* sd \d+%\)", out), out
