@@ -117,7 +117,9 @@ class Approach:
         "green_onset",
         "greens",
         "headway_s",
+        "last_arrival_s",
         "last_departure",
+        "last_entry_s",
         "left",
         "link",
         "node",
@@ -157,6 +159,10 @@ class Approach:
         self.headway_s = headway_s
         self.travel_s = travel_s
         self.wave_s = wave_s
+        #: entry onto the link and arrival here of its latest entrant (drivers of
+        #: different speeds: ``agents.vehicle``)
+        self.last_entry_s = -INFINITY
+        self.last_arrival_s = -INFINITY
         self.storage = storage
         self.spillback = spillback if spillback is not None else Spillback()
         self.controller: Caller | None = None

@@ -4,6 +4,11 @@ A vehicle enters its first link from outside the district (waiting outside
 while that link is full), drives each link at free-flow speed to the stop
 line, leaves when its approach gives it a departure (green, and room on the
 next link), and leaves the district along its exit link.
+
+Drivers may differ in desired speed (``pace``: their time over a link per
+second of the limit's). Then platoons disperse, and no vehicle reaches a stop
+line before one that entered its link earlier (no overtaking, as in one lane:
+a faster driver catches up and follows).
 """
 
 from __future__ import annotations
@@ -106,14 +111,21 @@ class Traffic:
         env: the simulation clock.
         warmup_s: stop-line delays of vehicles arriving earlier are not totalled.
         navigator: live route guidance for informed drivers, if any.
+        dispersed: drivers differ in desired speed (trips start with their own
+            ``pace``), so a faster one may catch up with a slower one and follow it.
     """
 
     def __init__(
-        self, env: simpy.Environment, warmup_s: float, navigator: Navigator | None = None
+        self,
+        env: simpy.Environment,
+        warmup_s: float,
+        navigator: Navigator | None = None,
+        dispersed: bool = False,
     ) -> None:
         self.env = env
         self.warmup_s = warmup_s
         self.navigator = navigator
+        self.dispersed = dispersed
         self.log = ColumnLog(*VEHICLE_TRIP_COLUMNS)
         self.passages = ColumnLog(*PASSAGE_COLUMNS)
         self.started = 0
@@ -134,13 +146,20 @@ class Traffic:
         return self.active - self.outside
 
     def start_trip(
-        self, entry: int, exit_: int, route: Route, destination: int = -1, informed: bool = False
+        self,
+        entry: int,
+        exit_: int,
+        route: Route,
+        destination: int = -1,
+        informed: bool = False,
+        pace: float = 1.0,
     ) -> None:
         """A vehicle enters the network now at ``entry`` and drives ``route`` to node
-        ``destination``; an ``informed`` driver re-plans on the navigator's news."""
+        ``destination``; an ``informed`` driver re-plans on the navigator's news. Its
+        driver takes ``pace`` seconds per second of free-flow time at the speed limit."""
         self.started += 1
         self.active += 1
-        vehicle = _Vehicle(self, self.started, entry, exit_, route)
+        vehicle = _Vehicle(self, self.started, entry, exit_, route, pace)
         if informed and self.navigator is not None:
             vehicle.destination = destination
             vehicle.epoch = -1
@@ -182,7 +201,7 @@ class Traffic:
             vehicle.exit,
             vehicle.start_s,
             self.env.now,
-            route.freeflow_s,
+            route.freeflow_s * vehicle.pace,
             len(route),
             vehicle.stops,
         )
@@ -197,6 +216,7 @@ class _Vehicle:
         trip: trip number.
         entry, exit_: boundary points.
         route: stop lines and leaving headings.
+        pace: its driver's time per second of free-flow time at the speed limit.
 
     For the delay so far: ``accrued`` is the delay of the stop lines left
     behind (and of the wait outside), ``arrived`` the arrival at the current
@@ -212,6 +232,7 @@ class _Vehicle:
         "epoch",
         "exit",
         "index",
+        "pace",
         "route",
         "start_s",
         "stops",
@@ -226,12 +247,14 @@ class _Vehicle:
         entry: int,
         exit_: int,
         route: Route,
+        pace: float = 1.0,
     ) -> None:
         self.traffic = traffic
         self.trip = trip
         self.entry = entry
         self.exit = exit_
         self.route = route
+        self.pace = pace
         self.start_s = traffic.env.now
         self.stops = 0
         self.index = 0
@@ -267,20 +290,40 @@ class _Vehicle:
         self._drive(self._next_link_s())
 
     def _next_link_s(self) -> float:
-        """Free-flow time of the link ahead: to the next stop line, or out."""
+        """Its free-flow time over the link ahead: to the next stop line, or out."""
         stops = self.route.stops
-        return stops[self.index].travel_s if self.index < len(stops) else self.route.exit_s
+        link_s = stops[self.index].travel_s if self.index < len(stops) else self.route.exit_s
+        return link_s * self.pace
 
     def _drive(self, travel_s: float) -> None:
-        """Along a link for ``travel_s``: to the next stop line, or out of the district."""
+        """Along a link for ``travel_s`` (from now: the wait for its departure, then the
+        link): to the next stop line, or out of the district."""
         traffic = self.traffic
-        done = self._at_stop_line if self.index < len(self.route.stops) else self._out
+        stops = self.route.stops
+        free_s = travel_s
+        if self.index < len(stops):
+            done = self._at_stop_line
+            if traffic.dispersed:
+                travel_s = self._behind(stops[self.index], travel_s)
+        else:
+            done = self._out
         traffic.env.timeout(travel_s).callbacks.append(done)
         if traffic.watchers:
             arrive = traffic.env.now + travel_s
-            leave = arrive - self._next_link_s()
+            leave = traffic.env.now + free_s - self._next_link_s()
             for watcher in traffic.watchers:
                 watcher.vehicle_moving(self.trip, self.route, self.index, leave, arrive)
+
+    def _behind(self, ahead: Approach, travel_s: float) -> float:
+        """``travel_s``, or longer if the vehicle that entered ``ahead``'s link before
+        this one reaches the stop line later: a faster driver follows, it does not pass."""
+        now = self.traffic.env.now
+        entered = now + travel_s - self._next_link_s()
+        if entered >= ahead.last_entry_s:  # departures granted out of order keep theirs
+            travel_s = max(travel_s, ahead.last_arrival_s - now)
+            ahead.last_entry_s = entered
+            ahead.last_arrival_s = now + travel_s
+        return travel_s
 
     def _at_stop_line(self, _event: simpy.Event) -> None:
         navigator = self.traffic.navigator

@@ -232,6 +232,7 @@ def run_twin(args: argparse.Namespace, demand: float, offsets: str) -> dict[str,
                 "cols": args.size,
                 "block_length_m": args.block,
                 "lanes": 1,
+                "speed_spread": args.speed_spread,
             },
             "population": {"residents": 100},
             "demand": {"vehicles_per_hour": demand, "pedestrians_per_hour": 0},
@@ -293,6 +294,21 @@ def main() -> None:
         help="the twin's signals.left_turns (default permissive: as SUMO's one-lane "
         "junctions, a left-turner waits for a gap in the opposing flow)",
     )
+    parser.add_argument(
+        "--green-wave-seeds",
+        type=int,
+        default=1,
+        metavar="N",
+        help="run the green wave at seeds SEED ... SEED+N-1 (default 1): its progressed "
+        "trips are a few dozen an hour, so one seed's change is noisy",
+    )
+    parser.add_argument(
+        "--speed-spread",
+        type=float,
+        default=0.1,
+        help="the twin's city.speed_spread (default 0.1: SUMO's passenger cars, "
+        "speedFactor normc(1, 0.1, 0.2, 2); 0: every twin driver at the limit)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     figures: dict[str, list[dict[str, object]]] = {"throughput": [], "green_wave": []}
@@ -302,7 +318,7 @@ def main() -> None:
         print(
             f"{args.size}x{args.size} grid, {args.block:g} m blocks, one lane, fixed "
             f"{args.cycle} s, {args.hours:g} h, seed {args.seed}; the twin's left turns "
-            f"{args.left_turns}"
+            f"{args.left_turns}, its drivers' speed spread {args.speed_spread:g}"
         )
         print("demand/h | SUMO arrived  time loss s | twin completed  delay s | ratio")
         for demand in args.demands:
@@ -327,21 +343,36 @@ def _green_wave(
     """Mean delay with east-west progression against without, in both tools."""
     wave = green_wave(net, folder, args.cycle)
     print("green wave (east-west offsets against none): mean delay (s) of the trips")
+    seeds = range(args.seed, args.seed + args.green_wave_seeds)
     for demand in args.green_wave or [3000, 6000]:
-        runs = {
-            "SUMO": (
-                run_sumo(net, folder, demand, args.hours, args.seed, None),
-                run_sumo(net, folder, demand, args.hours, args.seed, wave),
-            ),
-            "twin": (run_twin(args, demand, "none"), run_twin(args, demand, "green_wave_ew")),
-        }
-        figures.append({"demand": demand, **{tool: list(pair) for tool, pair in runs.items()}})
+        runs: dict[str, list[tuple[dict[str, float], dict[str, float]]]] = {"SUMO": [], "twin": []}
+        for seed in seeds:
+            runs["SUMO"].append(
+                (
+                    run_sumo(net, folder, demand, args.hours, seed, None),
+                    run_sumo(net, folder, demand, args.hours, seed, wave),
+                )
+            )
+            seeded = argparse.Namespace(**{**vars(args), "seed": seed})
+            runs["twin"].append(
+                (run_twin(seeded, demand, "none"), run_twin(seeded, demand, "green_wave_ew"))
+            )
+        figures.append({"demand": demand, **runs})
         for key, what in (("delay_s", "all trips"), ("east_delay_s", "straight east")):
-            said = [
-                f"{tool} {plain[key]:.1f} -> {waved[key]:.1f} ({waved[key] / plain[key] - 1:+.0%})"
-                for tool, (plain, waved) in runs.items()
-            ]
-            print(f"{demand:>8.0f} {what:>12} | " + " | ".join(said))
+            said = [_wave_change(pairs, key, tool) for tool, pairs in runs.items()]
+            print(f"{demand:>8.0f} {what:>13} | " + " | ".join(said))
+
+
+def _wave_change(
+    pairs: list[tuple[dict[str, float], dict[str, float]]], key: str, tool: str
+) -> str:
+    """One tool's mean delay without -> with the green wave over the seeds, and the
+    change (mean of the seeds' changes, with their standard deviation past one seed)."""
+    plain = np.array([p[key] for p, _ in pairs])
+    waved = np.array([w[key] for _, w in pairs])
+    change = waved / plain - 1
+    spread = f" sd {change.std(ddof=1):.0%}" if len(change) > 1 else ""
+    return f"{tool} {plain.mean():.1f} -> {waved.mean():.1f} ({change.mean():+.0%}{spread})"
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -64,7 +65,13 @@ def test_green_wave_offsets_open_each_east_west_green_on_arrival(tmp_path: Path)
 
 def test_the_twin_side_runs_the_same_district() -> None:
     args = argparse.Namespace(
-        size=3, block=150.0, cycle=90, hours=0.25, seed=2, left_turns="permissive"
+        size=3,
+        block=150.0,
+        cycle=90,
+        hours=0.25,
+        seed=2,
+        left_turns="permissive",
+        speed_spread=0.1,
     )
     run = side.run_twin(args, 1200.0, "none")
     assert 0 < run["arrived"] <= 1200.0 * 0.25 * 1.3
@@ -76,3 +83,21 @@ def test_sumo_and_the_twin_agree_on_a_light_grid(tmp_path: Path) -> None:
     net = side.build_net(tmp_path, 3, 150.0, 90)
     sumo = side.run_sumo(net, tmp_path, 600.0, 0.5, 1, None)
     assert 0.8 * 300 < sumo["arrived"] <= 1.2 * 300  # well below capacity: nearly all out
+
+
+def test_green_wave_change_is_the_mean_of_the_seeds_changes() -> None:
+    pairs = [({"d": 100.0}, {"d": 20.0}), ({"d": 200.0}, {"d": 80.0})]  # -80 %, -60 %
+    assert side._wave_change(pairs, "d", "twin") == "twin 150.0 -> 50.0 (-70% sd 14%)"
+    assert side._wave_change(pairs[:1], "d", "SUMO") == "SUMO 100.0 -> 20.0 (-80%)"
+
+
+@pytest.mark.skipif(side.find_sumo("sumo") is None, reason="SUMO is the sumo extra (CI has it)")
+def test_the_documented_command_runs_with_seeds(monkeypatch, capsys, tmp_path: Path) -> None:
+    """docs/model.md's command, on a small grid: a green-wave line per tool and seeds."""
+    argv = ["sumo_side_by_side.py", "--demands", "600", "--size", "3", "--hours", "0.2"]
+    argv += ["--green-wave", "600", "--green-wave-seeds", "2", "--json", str(tmp_path / "f.json")]
+    monkeypatch.setattr(sys, "argv", argv)
+    side.main()
+    out = capsys.readouterr().out
+    assert "speed spread 0.1" in out
+    assert re.search(r"straight east \| SUMO .* sd \d+%\) \| twin .* sd \d+%\)", out), out

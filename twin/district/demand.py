@@ -51,3 +51,12 @@ def arrival_times(
         keep = rng.random(count) < daily_profile(hours) / _PEAK
         times = times[keep]
     return times
+
+
+def driver_paces(rng: np.random.Generator, spread: float, count: int) -> np.ndarray:
+    """Each of ``count`` drivers' time per second of free-flow time at the speed limit:
+    1 / factor, the factor normal around 1 with standard deviation ``spread``, clipped to
+    0.2-2 (SUMO's ``normc(1, spread, 0.2, 2)``); all 1 when ``spread`` is 0."""
+    if spread == 0:
+        return np.ones(count)
+    return 1.0 / np.clip(rng.normal(1.0, spread, count), 0.2, 2.0)

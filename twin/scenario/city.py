@@ -69,6 +69,16 @@ class City(Section):
         description="Speed limit, the vehicles' free-flow speed; from OpenStreetMap, of streets "
         "without a numeric maxspeed tag (km/h).",
     )
+    speed_spread: float = Field(
+        default=0.0,
+        ge=0,
+        le=0.3,
+        description="Spread of drivers' desired speeds: each driver drives at the limit times "
+        "a factor drawn once per trip, normal around 1 with this standard deviation and "
+        "clipped to 0.2-2, as SUMO's passenger cars (speedFactor normc(1, 0.1, 0.2, 2)); "
+        "platoons then disperse and a faster driver follows a slower one on its link (0: "
+        "every driver at the limit).",
+    )
     jam_spacing_m: float = Field(
         default=7.5,
         ge=4,

@@ -23,7 +23,7 @@ from agents.sensing import Sensing
 from agents.signal import SIGNAL_COLUMNS
 from agents.vehicle import Traffic
 from twin.district.city import street_graph
-from twin.district.demand import arrival_times
+from twin.district.demand import arrival_times, driver_paces
 from twin.district.od import trip_ends
 from twin.district.population import create_residents
 from twin.district.routines import draw_routines, pedestrian_schedule, vehicle_owners
@@ -153,7 +153,9 @@ class CityModel(mesa.Model):
         navigators = [n for n in (s.navigator() for s in self.services.values()) if n]
         #: live travel times informed drivers follow, if a service publishes them
         self.navigator = navigators[0] if navigators else None
-        self.traffic = Traffic(self.env, scenario.warmup, self.navigator)
+        self.traffic = Traffic(
+            self.env, scenario.warmup, self.navigator, dispersed=scenario.city.speed_spread > 0
+        )
         self.vehicle_owners = np.empty(0, dtype=np.int64)  # drawn with the vehicle trips
         services = list(self.services.values())
         self.walking = Walking(
@@ -318,13 +320,21 @@ class CityModel(mesa.Model):
         )
         share = self.navigator.share if self.navigator is not None else 0.0
         informed = random_stream(self.spec.seed, "navigation").random(len(times)) < share
+        paces = driver_paces(
+            random_stream(self.spec.seed, "driver_speeds"), self.spec.city.speed_spread, len(times)
+        )
         boundary = self.streets.boundary
-        for t, entry, exit_, follows in zip(
-            times.tolist(), entries.tolist(), exits.tolist(), informed.tolist(), strict=True
+        for t, entry, exit_, follows, pace in zip(
+            times.tolist(),
+            entries.tolist(),
+            exits.tolist(),
+            informed.tolist(),
+            paces.tolist(),
+            strict=True,
         ):
             yield self.env.timeout(t - self.env.now)
             route = self.streets.route(entry, exit_, choices)
-            self.traffic.start_trip(entry, exit_, route, boundary[exit_], follows)
+            self.traffic.start_trip(entry, exit_, route, boundary[exit_], follows, pace)
 
     def _pedestrian_demand(self) -> Generator[simpy.Event, object, None]:
         demand = self.spec.demand
