@@ -262,17 +262,18 @@ class StreetGraph:
         return best
 
     # -- signal phases ----------------------------------------------------------
-    def phases(self, node: int) -> list[list[int]]:
+    def phases(self, node: int, split: bool = False) -> list[list[int]]:
         """The signal phases of intersection ``node``: its incoming links grouped so that
-        opposing approaches move together, the most north-south group first."""
-        key = f"phases:{node}"
+        opposing approaches move together (``split``: each approach alone, so its left
+        turns are protected), the most north-south group first."""
+        key = f"phases:{node}:{split}"
         if key not in self._cache:
             groups: list[list[int]] = []
             placed: set[int] = set()
             for link in self.incoming[node]:
                 if link in placed:
                     continue
-                mate = self.opposing(link)
+                mate = None if split else self.opposing(link)
                 group = [link] + ([mate] if mate is not None and mate not in placed else [])
                 if mate is not None and self.opposing(mate) != link:
                     group = [link]
@@ -282,13 +283,18 @@ class StreetGraph:
             self._cache[key] = groups
         return self._cache[key]  # type: ignore[return-value]
 
-    def crosswalk_phase(self, node: int, street: int) -> int:
+    def crosswalk_phase(self, node: int, street: int, split: bool = False) -> int:
         """The phase whose WALK serves the crosswalk across ``street`` at ``node``: the
-        first that sends no vehicle in from that leg (parallel traffic)."""
+        first whose vehicles neither come in from that leg nor drive straight out across
+        it (the approach facing that leg's); only turners cross it, and they yield."""
         entering = {k for k in self.incoming[node] if self.links[k][2] == street}
-        for index, group in enumerate(self.phases(node)):
-            if not entering & set(group):
+        facing = {self.opposing(k) for k in entering} - {None}
+        for index, group in enumerate(self.phases(node, split)):
+            if not (entering | facing) & set(group):
                 return index
+        for index, group in enumerate(self.phases(node, split)):
+            if not entering & set(group):
+                return index  # every phase drives across it: at least none comes from it
         return 0  # every phase lets traffic in from it (a single-phase node)
 
     # -- whole-graph measures -----------------------------------------------------

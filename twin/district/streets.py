@@ -125,7 +125,7 @@ def signal_offsets(
             eastbound = signals.offsets == "green_wave_ew"
             direction = 0.0 if eastbound else -math.pi / 2
             distance = graph.x_m[node] - x0 if eastbound else y1 - graph.y_m[node]
-            phase = _phase_moving(graph, node, direction)
+            phase = _phase_moving(graph, node, direction, signals.split_phases)
             before = sum(timing.green_s[p] + clear for p in range(phase))
             offset = distance / speed_mps - before
         elif signals.offsets == "random":
@@ -137,10 +137,10 @@ def signal_offsets(
     return offsets
 
 
-def _phase_moving(graph: StreetGraph, node: int, direction: float) -> int:
+def _phase_moving(graph: StreetGraph, node: int, direction: float, split: bool) -> int:
     """The phase whose approach travels closest to ``direction`` (radians)."""
     best, best_deg = 0, math.inf
-    for index, group in enumerate(graph.phases(node)):
+    for index, group in enumerate(graph.phases(node, split)):
         for link in group:
             deg = abs(math.remainder(graph.travel_bearing(link) - direction, math.tau))
             if deg < best_deg:
@@ -166,6 +166,7 @@ class SignalData:
         approaches: every approach, by link.
         graph: the streets.
         coordinated: the policy joins detectors and controllers network-wide.
+        split: each approach has a phase of its own (``StreetGraph.phases``).
     """
 
     def __init__(
@@ -174,10 +175,12 @@ class SignalData:
         approaches: Mapping[int, Approach],
         graph: StreetGraph,
         coordinated: bool,
+        split: bool = False,
     ) -> None:
         self.env = env
         self.approaches = approaches
         self.graph = graph
+        self.split = split
         self.network = coordinated
         #: what the detectors report (set by signal control; None: the truth)
         self.readings: Readings | None = None
@@ -224,7 +227,7 @@ class SignalData:
         """Per phase: sum over its approaches of (queue - mean queue it feeds) x its
         saturation flow, in vehicles at the district's highest saturation flow; a
         neighbour whose detectors are down counts as empty."""
-        phases = self.graph.phases(node)
+        phases = self.graph.phases(node, self.split)
         out = []
         for group in phases:
             total = 0.0
@@ -264,6 +267,8 @@ class StreetNetwork:
         self.env = env
         self.seed = scenario.seed
         city, signals = scenario.city, scenario.signals
+        #: each approach has a phase of its own (protected left turns)
+        self.split_phases = signals.split_phases
         self.spillback = Spillback(scenario.warmup)
         self.router = Router(graph)
         #: vehicles one link holds per metre of lane (inf: no spillback)
@@ -272,7 +277,7 @@ class StreetNetwork:
         self.approach_of: dict[int, Approach] = {}
         timings: dict[int, SignalTiming] = {}
         for node in range(graph.n_intersections):
-            groups = graph.phases(node)
+            groups = graph.phases(node, signals.split_phases)
             phase_of = {link: p for p, group in enumerate(groups) for link in group}
             for link in graph.incoming[node]:
                 lanes = graph.link_lanes(link)
@@ -309,6 +314,7 @@ class StreetNetwork:
             self.approach_of,
             graph,
             signals.control == "adaptive" and scenario.policy.integration != "siloed",
+            signals.split_phases,
         )
         self.intersections = [
             self._intersection(model, node, timings.get(node), offsets.get(node, 0.0),
@@ -358,7 +364,7 @@ class StreetNetwork:
                 env,
                 node,
                 leg,
-                graph.crosswalk_phase(node, street),
+                graph.crosswalk_phase(node, street, self.split_phases),
                 graph.crossing_width_m(street),
                 crossing_log,
             )

@@ -242,7 +242,7 @@ def _plots(result: RunResult) -> dict[str, Callable[[Path], None]]:
             f"{name}: crossings and pedestrian signals",
             {
                 (node, leg): (
-                    graph.crosswalk_phase(node, street),
+                    graph.crosswalk_phase(node, street, scenario.signals.split_phases),
                     f"intersection {graph.label[node]}, crosswalk across the street to "
                     f"{graph.label[graph.streets[street].other(node)]}",
                 )

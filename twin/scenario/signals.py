@@ -64,12 +64,14 @@ class Signals(Section):
     walk_s: PositiveDuration = Field(
         default=7.0, description="WALK interval; pedestrians start crossing only during WALK (s)."
     )
-    left_turns: Literal["unopposed", "permissive"] = Field(
+    left_turns: Literal["unopposed", "permissive", "protected"] = Field(
         default="unopposed",
         description="Left turns on green (choice): 'unopposed' leave at the saturation "
         "headway like everyone else; 'permissive' wait at the head of their lane for a gap "
         "in the opposing traffic (critical headway 4.5 s, follow-up 2.5 s, two sneakers at "
-        "the end of green: HCM's permissive left turn).",
+        "the end of green: HCM's permissive left turn); 'protected' gives each approach a "
+        "phase of its own (split phasing: its left turns meet no opposing traffic, at the "
+        "cost of more phases in the cycle; how a shared lane's left turn is protected).",
     )
     saturation_flow_vph: float = Field(
         default=1800.0,
@@ -155,6 +157,11 @@ class Signals(Section):
             if _names(override, where):
                 return override.offset_s
         return None
+
+    @property
+    def split_phases(self) -> bool:
+        """Each approach has a phase of its own (protected left turns)."""
+        return self.left_turns == "protected"
 
     @property
     def phase_green_total_s(self) -> float:
