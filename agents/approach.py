@@ -93,6 +93,8 @@ class Approach:
         travel_s: free-flow travel time of its link.
         wave_s: time a place freed at its stop line takes to reach the link's upstream
             end (length / backward wave speed; 0: at once).
+        stop_loss_s: time a full stop here costs beyond the wait, braking and
+            accelerating back to speed (0: vehicles stop and start at once).
     """
 
     __slots__ = (
@@ -129,6 +131,7 @@ class Approach:
         "served",
         "served_delay_s",
         "spillback",
+        "stop_loss_s",
         "storage",
         "travel_s",
         "waiting",
@@ -150,6 +153,7 @@ class Approach:
         from_leg: int = 0,
         travel_s: float = 0.0,
         wave_s: float = 0.0,
+        stop_loss_s: float = 0.0,
     ) -> None:
         self.env = env
         self.node = node
@@ -159,6 +163,7 @@ class Approach:
         self.headway_s = headway_s
         self.travel_s = travel_s
         self.wave_s = wave_s
+        self.stop_loss_s = stop_loss_s
         #: entry onto the link and arrival here of its latest entrant (drivers of
         #: different speeds: ``agents.vehicle``)
         self.last_entry_s = -INFINITY

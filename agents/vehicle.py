@@ -3,7 +3,9 @@
 A vehicle enters its first link from outside the district (waiting outside
 while that link is full), drives each link at free-flow speed to the stop
 line, leaves when its approach gives it a departure (green, and room on the
-next link), and leaves the district along its exit link.
+next link), and leaves the district along its exit link. Where drivers brake
+and accelerate at a finite rate (``Approach.stop_loss_s``), a vehicle held at
+a line also loses that time on the link ahead.
 
 Drivers may differ in desired speed (``pace``: their time over a link per
 second of the limit's). Then platoons disperse, and no vehicle reaches a stop
@@ -361,7 +363,14 @@ class _Vehicle:
             approach.delay_count += 1
         traffic.passages.append(approach.node, approach.from_leg, leaving, departure, self.trip)
         self.index += 1
-        self._drive(departure - traffic.env.now + self._next_link_s())
+        lost_s = self._stop_loss_s(approach, departure - arrived)
+        self._drive(departure - traffic.env.now + lost_s + self._next_link_s())
+
+    def _stop_loss_s(self, approach: Approach, held_s: float) -> float:
+        """Time lost braking and accelerating back to speed after being held ``held_s`` at
+        ``approach``'s line: a full stop's, or as much as the hold if that is shorter."""
+        full_s = approach.stop_loss_s
+        return min(held_s, full_s / self.pace) if full_s else 0.0
 
     def _out(self, _event: simpy.Event) -> None:
         self.traffic._finish(self)

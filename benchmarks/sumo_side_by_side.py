@@ -233,6 +233,7 @@ def run_twin(args: argparse.Namespace, demand: float, offsets: str) -> dict[str,
                 "block_length_m": args.block,
                 "lanes": 1,
                 "speed_spread": args.speed_spread,
+                "acceleration_mps2": args.acceleration or None,
             },
             "population": {"residents": 100},
             "demand": {"vehicles_per_hour": demand, "pedestrians_per_hour": 0},
@@ -309,6 +310,13 @@ def main() -> None:
         help="the twin's city.speed_spread (default 0.1: SUMO's passenger cars, "
         "speedFactor normc(1, 0.1, 0.2, 2); 0: every twin driver at the limit)",
     )
+    parser.add_argument(
+        "--acceleration",
+        type=float,
+        default=2.6,
+        help="the twin's city.acceleration_mps2 (default 2.6: SUMO's passenger cars, which "
+        "brake at 4.5 m/s2, the twin's default; 0: vehicles stop and start at once)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     figures: dict[str, list[dict[str, object]]] = {"throughput": [], "green_wave": []}
@@ -318,7 +326,8 @@ def main() -> None:
         print(
             f"{args.size}x{args.size} grid, {args.block:g} m blocks, one lane, fixed "
             f"{args.cycle} s, {args.hours:g} h, seed {args.seed}; the twin's left turns "
-            f"{args.left_turns}, its drivers' speed spread {args.speed_spread:g}"
+            f"{args.left_turns}, its drivers' speed spread {args.speed_spread:g} and acceleration "
+            f"{args.acceleration:g} m/s2"
         )
         print("demand/h | SUMO arrived  time loss s | twin completed  delay s | ratio")
         for demand in args.demands:

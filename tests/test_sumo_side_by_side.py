@@ -72,6 +72,7 @@ def test_the_twin_side_runs_the_same_district() -> None:
         seed=2,
         left_turns="permissive",
         speed_spread=0.1,
+        acceleration=2.6,
     )
     run = side.run_twin(args, 1200.0, "none")
     assert 0 < run["arrived"] <= 1200.0 * 0.25 * 1.3

@@ -79,6 +79,24 @@ class City(Section):
         "platoons then disperse and a faster driver follows a slower one on its link (0: "
         "every driver at the limit).",
     )
+    acceleration_mps2: float | None = Field(
+        default=None,
+        ge=0.5,
+        le=5,
+        description="Drivers' acceleration back to speed after a stop (m/s2; default none: "
+        "vehicles stop and start at once, the point queue's idealisation behind Webster's "
+        "and HCM's delay formulas). Set, a vehicle held at a stop line also loses the time "
+        "of braking from and accelerating back to its speed, v / 2 deceleration + v / 2 "
+        "acceleration, at most as long as it was held; 2.6 (SUMO's passenger cars) adds "
+        "4.2 s a stop at 50 km/h.",
+    )
+    deceleration_mps2: float = Field(
+        default=4.5,
+        ge=0.5,
+        le=9,
+        description="Drivers' braking to a stop (m/s2; counted with acceleration_mps2; 4.5 is "
+        "SUMO's passenger cars).",
+    )
     jam_spacing_m: float = Field(
         default=7.5,
         ge=4,
@@ -124,6 +142,13 @@ class City(Section):
     def crossing_width_m(self) -> float:
         """Curb-to-curb length of a crosswalk: both directions' lanes and parking (m)."""
         return 2 * self.lanes * self.lane_width_m + 2 * self.parking_lane_width_m
+
+    def stop_loss_s(self, speed_mps: float) -> float:
+        """Time a full stop costs beyond the wait at a street of ``speed_mps``: braking
+        from and accelerating back to it (0 without ``acceleration_mps2``)."""
+        if self.acceleration_mps2 is None:
+            return 0.0
+        return speed_mps / (2 * self.deceleration_mps2) + speed_mps / (2 * self.acceleration_mps2)
 
     @property
     def speed_mps(self) -> float:
