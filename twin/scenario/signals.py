@@ -71,6 +71,13 @@ class Signals(Section):
         "in the opposing traffic (critical headway 4.5 s, follow-up 2.5 s, two sneakers at "
         "the end of green: HCM's permissive left turn).",
     )
+    turns_yield_to_pedestrians: bool = Field(
+        default=False,
+        description="Turning vehicles (right and left) at a signal wait at the head of "
+        "their lane while anyone is on the crosswalk across the street they turn into, "
+        "and leave at the saturation headway once it is clear (HCM's pedestrian "
+        "adjustment for turns, simulated).",
+    )
     saturation_flow_vph: float = Field(
         default=1800.0,
         ge=600,
