@@ -216,14 +216,12 @@ class Approach:
         Returns its departure time when it is served in the current effective
         green (and its next link has room), else an event that fires with its
         departure time once released. The default ``GHOST`` is a vehicle on
-        no link's books. A permissive left-turner, or a turner yielding to pedestrians,
-        always gets an event.
+        no link's books. A turner that may have to yield always gets an event.
         """
-        left = self.left
-        if left is not None and out_leg in left.legs:
-            return self._queue_turner(onward, out_leg)
-        yields = self.yields
-        if yields is not None and out_leg in yields.crosswalks:
+        left, yields = self.left, self.yields
+        if (left is not None and out_leg in left.legs) or (
+            yields is not None and out_leg in yields.crosswalks
+        ):
             return self._queue_turner(onward, out_leg)
         if not self.waiting and self.blocked_on is None:
             departure = self._next_departure()
@@ -284,16 +282,15 @@ class Approach:
             if isinstance(onward, Approach) and not onward.has_room():
                 self._block(onward)
                 return
-            left = self.left if self.left is not None and ticket in self.left.tickets else None
-            if left is not None:
-                turn = left.departure(departure)
+            if self.left is not None and ticket in self.left.tickets:
+                turn = self.left.departure(departure)
                 if turn is None:
                     return  # waits for a gap in the opposing traffic
                 departure = turn
             if self.yields is not None and not self.yields.clear(ticket, departure):
                 return  # waits for the crosswalk it turns across to clear
-            if left is not None:
-                left.tickets.discard(ticket)
+            if self.left is not None:
+                self.left.tickets.discard(ticket)
             waiting.popleft()
             self._grant(departure, onward)
             ticket.succeed(departure)
