@@ -12,7 +12,10 @@ yielding rule agree, and no run loops at one instant.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+import signal as posix_signal
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -28,13 +31,15 @@ from agents.turn_yield import TurnYield
 from metrics.safety import vehicle_pedestrian_conflicts
 from tests.conftest import build
 from twin.errors import ScenarioError
+from twin.scenario import load_scenario
 from twin.simulation.model import CityModel
-from twin.simulation.runner import collect
+from twin.simulation.runner import collect, run_scenario
 
 #: Leg labels of bare agents (no street graph): a southbound approach turns right into
 #: the west leg, whose crosswalk walks with it.
 NORTH, EAST, SOUTH, WEST = range(4)
 HEADWAY_S = 2.0
+SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
 
 
 def run_guarded(env: simpy.Environment, until: float, same_instant: int = 50_000) -> None:
@@ -47,6 +52,22 @@ def run_guarded(env: simpy.Environment, until: float, same_instant: int = 50_000
         last = now
         assert count < same_instant, f"looping at {now} s"
         env.step()
+
+
+@contextmanager
+def deadline(seconds: int) -> Iterator[None]:
+    """Fail what runs inside if it takes longer than ``seconds`` of wall time."""
+
+    def hang(_signum: int, _frame: object) -> None:
+        raise TimeoutError(f"still running after {seconds} s")
+
+    previous = posix_signal.signal(posix_signal.SIGALRM, hang)
+    posix_signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        posix_signal.alarm(0)
+        posix_signal.signal(posix_signal.SIGALRM, previous)
 
 
 def walker(uid: int) -> SimpleNamespace:
@@ -299,3 +320,27 @@ def test_the_option_is_validated() -> None:
     assert build().signals.turns_yield_to_pedestrians is False
     with pytest.raises(ScenarioError):
         build(signals={"turns_yield_to_pedestrians": "sometimes"})
+
+
+def test_the_baseline_hour_runs_with_turns_yielding_and_permissive_left_turns() -> None:
+    sets = ["duration=1h", "warmup=5min", "signals.turns_yield_to_pedestrians=true"]
+    path = SCENARIOS[0].parent / "baseline.yaml"
+    model = CityModel(load_scenario(path, [*sets, "signals.left_turns=permissive"]))
+    with deadline(60):
+        run_guarded(model.env, model.end_s)
+    assert model.traffic.log.arrays()["end_s"].size > 1000
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("left_turns", ["unopposed", "permissive"])
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_every_bundled_scenario_runs_to_its_end_with_turns_yielding(
+    path: Path, left_turns: str
+) -> None:
+    """The whole run, attacked replicas included, as ``twin run`` does it."""
+    sets = ["signals.turns_yield_to_pedestrians=true", f"signals.left_turns={left_turns}"]
+    with deadline(900):
+        result = run_scenario(load_scenario(path, sets))
+    efficiency = result.metrics["efficiency"]
+    assert isinstance(efficiency, dict)
+    assert efficiency["vehicle_trips_completed"] > 0
