@@ -287,8 +287,10 @@ class Approach:
                 if turn is None:
                     return  # waits for a gap in the opposing traffic
                 departure = turn
-            if self.yields is not None and not self.yields.clear(ticket, departure):
-                return  # waits for the crosswalk it turns across to clear
+            if self.yields is not None:
+                if not self.yields.clear(ticket, departure):
+                    return  # waits for the crosswalk it turns across to clear
+                self.yields.tickets.pop(ticket, None)
             if self.left is not None:
                 self.left.tickets.discard(ticket)
             waiting.popleft()

@@ -16,8 +16,9 @@ when the last pedestrian on it reaches the far curb and looks again (someone may
 stepped on meanwhile); the vehicles behind follow at the saturation headway. Every wake
 is at a computed time strictly later than the last look, and pedestrians step on only
 during WALK, so every wait ends. Permissive left-turners find their gap in the opposing
-traffic first (:mod:`agents.left_turns`). At an all-way stop, or a signal flashing as one,
-turners do not yield: the all-way stop serves every movement in turn.
+traffic first (:mod:`agents.left_turns`); a sneaker leaves at the end of green only if
+it can at that instant, else the next green serves it. At an all-way stop, or a signal
+flashing as one, turners do not yield: the all-way stop serves every movement in turn.
 """
 
 from __future__ import annotations
@@ -65,14 +66,7 @@ class TurnYield:
         if crosswalk.clear_s > now:
             self._retry(crosswalk.clear_s)
             return False
-        del self.tickets[ticket]
         return True
-
-    def after(self, ticket: simpy.Event, departure: float) -> float:
-        """Departure of the head vehicle (``ticket``) leaving at the end of green (a
-        sneaker), once its crosswalk is clear (no one steps on after WALK)."""
-        crosswalk = self.tickets.get(ticket)
-        return departure if crosswalk is None else max(departure, crosswalk.clear_s)
 
     def _retry(self, time_s: float) -> None:
         """Look at the head again at ``time_s`` (if still in this green)."""

@@ -316,6 +316,46 @@ def test_yielding_with_permissive_left_turns_and_actuated_control_ends() -> None
     assert occupied == 0
 
 
+def _counted_on_exit_crosswalks(model: CityModel) -> tuple[int, int]:
+    """(passages of turners that yield, those the conflict metric counts on the crosswalk
+    they leave by, warm-up included): each asked of the metric as a passage whose approach
+    crosswalk is its exit crosswalk."""
+    tables = collect(model, {}, privacy=False).tables
+    passages = tables["vehicle_passages"]
+    yielding = {
+        (a.node, a.from_leg, leg)
+        for a in model.streets.approach_of.values()
+        if a.yields is not None
+        for leg in a.yields.crosswalks
+    }
+    triples = zip(passages["node"], passages["from_leg"], passages["to_leg"], strict=True)
+    turners = np.array([(int(n), int(f), int(t)) in yielding for n, f, t in triples], dtype=bool)
+    exits = {
+        "node": passages["node"][turners],
+        "from_leg": passages["to_leg"][turners],
+        "to_leg": passages["to_leg"][turners],
+        "time_s": passages["time_s"][turners],
+    }
+    counted, _ = vehicle_pedestrian_conflicts(exits, tables["crossings"], warmup_s=0.0)
+    return int(turners.sum()), counted
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_no_turner_that_yields_is_counted_on_its_exit_crosswalk_anywhere(path: Path) -> None:
+    """Every bundled district (grids, a map with 3- and 5-leg intersections and one-way
+    streets; actuated, adaptive and preempted signals), permissive left turns; the run
+    ``twin run`` reports (its attacks only in the replicas: a signal flashing as an
+    all-way stop lets turners go in turn, without yielding)."""
+    sets = ["signals.turns_yield_to_pedestrians=true", "signals.left_turns=permissive"]
+    model = CityModel(load_scenario(path, sets), attack_replication=-1)
+    with deadline(900):
+        run_guarded(model.env, model.end_s)
+    turners, counted = _counted_on_exit_crosswalks(model)
+    assert turners > 0
+    assert counted == 0
+
+
 def test_the_option_is_validated() -> None:
     assert build().signals.turns_yield_to_pedestrians is False
     with pytest.raises(ScenarioError):
