@@ -276,6 +276,8 @@ class FlashingRed:
             approach.waiting.remove(lane.vehicle)
             if approach.left is not None:  # a left-turner served here waits for no gap
                 approach.left.tickets.discard(ticket)
+            if approach.yields is not None:  # nor for pedestrians (the stop serves in turn)
+                approach.yields.tickets.pop(ticket, None)
             lane.vehicle = None
             lane.last_entry_s = self.last_entry_s[i] = now
             if self.entries is not None:

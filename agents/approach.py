@@ -31,7 +31,7 @@ departure pending is gridlock, recorded once per ring in :class:`Spillback`.
 upstream end ``wave_s`` (length / backward wave speed) later, as in the link
 transmission model (Yperman 2005): the lazy queue holds each departure
 shifted by ``wave_s``. Permissive left-turners yield by
-:mod:`agents.left_turns`.
+:mod:`agents.left_turns`, turners to pedestrians by :mod:`agents.turn_yield`.
 
 All discharge arithmetic lives in :meth:`Approach._next_departure` (when the
 head of the queue could leave) and :meth:`Approach._release` (who leaves), so
@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     import simpy
 
     from agents.left_turns import Opposed, PermissiveLeft
+    from agents.turn_yield import TurnYield
 
 INFINITY = math.inf
 #: Tolerance on green arithmetic (``26 / 2`` must be 13 vehicles, not 12.999...).
@@ -139,6 +140,7 @@ class Approach:
         "window_cut",
         "window_end",
         "window_start",
+        "yields",
     )
 
     def __init__(
@@ -175,6 +177,8 @@ class Approach:
         self.left: PermissiveLeft | None = None
         #: what yields to its vehicles, if anything
         self.opposed: Opposed | None = None
+        #: the rule its turners yield to pedestrians by (``agents.turn_yield``), if they do
+        self.yields: TurnYield | None = None
         #: the all-way stop discharging this approach while its signal flashes red, if any
         self.all_way_stop: Unblocked | None = None
         self.green_onset = 0.0
@@ -223,18 +227,13 @@ class Approach:
         Returns its departure time when it is served in the current effective
         green (and its next link has room), else an event that fires with its
         departure time once released. The default ``GHOST`` is a vehicle on
-        no link's books. A permissive left-turner always gets an event.
+        no link's books. A turner that may have to yield always gets an event.
         """
-        left = self.left
-        if left is not None and out_leg in left.legs:
-            ticket = self.env.event()
-            self.waiting.append((ticket, onward))
-            left.tickets.add(ticket)
-            if len(self.waiting) == 1:
-                self._release()
-            if self.waiting and self.controller is not None:
-                self.controller.call(self.phase)
-            return ticket
+        left, yields = self.left, self.yields
+        if (left is not None and out_leg in left.legs) or (
+            yields is not None and out_leg in yields.crosswalks
+        ):
+            return self._queue_turner(onward, out_leg)
         if not self.waiting and self.blocked_on is None:
             departure = self._next_departure()
             if departure < self.window_cut:
@@ -254,6 +253,20 @@ class Approach:
         ticket = self.env.event()
         self.waiting.append((ticket, onward))
         if self.controller is not None:
+            self.controller.call(self.phase)
+        return ticket
+
+    def _queue_turner(self, onward: Approach | _Ghost | None, out_leg: int) -> simpy.Event:
+        """A turner that may have to yield joins the queue (and leads it, if empty)."""
+        ticket = self.env.event()
+        self.waiting.append((ticket, onward))
+        if self.left is not None and out_leg in self.left.legs:
+            self.left.tickets.add(ticket)
+        if self.yields is not None and out_leg in self.yields.crosswalks:
+            self.yields.tickets[ticket] = self.yields.crosswalks[out_leg]
+        if len(self.waiting) == 1:
+            self._release()
+        if self.waiting and self.controller is not None:
             self.controller.call(self.phase)
         return ticket
 
@@ -284,8 +297,13 @@ class Approach:
                 turn = self.left.departure(departure)
                 if turn is None:
                     return  # waits for a gap in the opposing traffic
-                self.left.tickets.discard(ticket)
                 departure = turn
+            if self.yields is not None:
+                if not self.yields.clear(ticket, departure):
+                    return  # waits for the crosswalk it turns across to clear
+                self.yields.tickets.pop(ticket, None)
+            if self.left is not None:
+                self.left.tickets.discard(ticket)
             waiting.popleft()
             self._grant(departure, onward)
             ticket.succeed(departure)
@@ -300,6 +318,8 @@ class Approach:
             self._block(onward)
             return False
         self.waiting.popleft()
+        if self.yields is not None:
+            self.yields.tickets.pop(ticket, None)
         self._grant(departure, onward)
         ticket.succeed(departure)
         return True

@@ -92,6 +92,9 @@ class Crosswalk:
         self.walk_started: simpy.Event = env.event()
         self.waiting = 0
         self._on_crossing: list[tuple[int, float]] = []
+        #: when the last pedestrian to step onto it reaches the far curb: someone is on
+        #: it at ``t`` exactly when ``t < clear_s`` (the crossing table's intervals)
+        self.clear_s = float("-inf")
 
     def attach(self, detector: CurbDetector) -> None:
         """Equip this crosswalk with a crossing-assist detector (once, before the run)."""
@@ -154,6 +157,8 @@ class Crosswalk:
             0,
         )
         self._on_crossing.append((row, now + crossing_s))
+        if now + crossing_s > self.clear_s:
+            self.clear_s = now + crossing_s
         return crossing_s
 
     def conflicting_green(self) -> None:

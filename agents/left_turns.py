@@ -147,6 +147,8 @@ class PermissiveLeft:
             if ticket not in self.tickets:
                 return
             departure = max(now, approach.last_departure + approach.headway_s)
+            if approach.yields is not None and not approach.yields.clear(ticket, departure):
+                return  # it would cross pedestrians, or not now: the next green serves it
             if not approach.serve_head(departure):
                 return
             self.tickets.discard(ticket)

@@ -24,6 +24,7 @@ from agents.intersection import Intersection
 from agents.left_turns import PermissiveLeft
 from agents.log import ColumnLog
 from agents.signal import SignalController, SignalTiming
+from agents.turn_yield import TurnYield
 from agents.vehicle import Route
 from metrics import awsc
 from twin.district.city import intersection_key
@@ -322,6 +323,8 @@ class StreetNetwork:
                                crossing_log, signal_log)
             for node in range(graph.n_intersections)
         ]  # fmt: skip
+        if signals.turns_yield_to_pedestrians:
+            self._yield_to_pedestrians(timings)
         #: the boundary nodes, where vehicles enter and leave
         self.boundary = graph.boundary_nodes
         self._routes: dict[tuple[int, ...], Route] = {}
@@ -343,6 +346,22 @@ class StreetNetwork:
                 if legs:
                     approach = self.approach_of[link]
                     approach.left = PermissiveLeft(approach, self.approach_of[facing], legs)
+
+    def _yield_to_pedestrians(self, signalised: Mapping[int, SignalTiming]) -> None:
+        """At each signal, right- and left-turners yield to pedestrians on the crosswalk
+        across the leg they leave by."""
+        graph = self.graph
+        for node in signalised:
+            crosswalks = {c.leg: c for c in self.intersections[node].crosswalks}
+            for link in graph.incoming[node]:
+                crossed = {}
+                for out in graph.outgoing[node]:
+                    leg = graph.leg_of(node, graph.links[out][2])
+                    if graph.turn(link, out) in (LEFT, RIGHT) and leg in crosswalks:
+                        crossed[leg] = crosswalks[leg]
+                if crossed:
+                    approach = self.approach_of[link]
+                    approach.yields = TurnYield(approach, crossed)
 
     @property
     def link_storage(self) -> float:

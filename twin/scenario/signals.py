@@ -73,6 +73,13 @@ class Signals(Section):
         "phase of its own (split phasing: its left turns meet no opposing traffic, at the "
         "cost of more phases in the cycle; how a shared lane's left turn is protected).",
     )
+    turns_yield_to_pedestrians: bool = Field(
+        default=False,
+        description="Turning vehicles (right and left) at a signal wait at the head of "
+        "their lane while anyone is on the crosswalk across the street they turn into, "
+        "and leave at the saturation headway once it is clear (HCM's pedestrian "
+        "adjustment for turns, simulated).",
+    )
     saturation_flow_vph: float = Field(
         default=1800.0,
         ge=600,
