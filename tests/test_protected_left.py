@@ -14,7 +14,7 @@ import pytest
 from tests.conftest import build
 from tests.test_left_turns import _left_demand, _run
 from twin.district.city import street_graph
-from twin.district.streets import signal_timing
+from twin.district.signal_plans import signal_timing
 from twin.scenario import load_scenario
 from twin.simulation.runner import run_scenario
 

@@ -3,9 +3,10 @@
 :class:`StreetNetwork` builds, from the scenario's street graph (a grid or an
 OpenStreetMap extract), one approach per link that ends at an intersection, one
 crosswalk per leg that has one, and, per intersection, a signal controller (its
-phases from the geometry: opposing approaches move together) or an all-way stop.
-Vehicles' routes are the cheapest by travel time with turn penalties
-(:mod:`twin.district.routing`).
+phases from the geometry: opposing approaches move together, or each alone; its plan
+from :mod:`twin.district.signal_plans`, its detectors' data from
+:mod:`twin.district.signal_data`) or an all-way stop. Vehicles' routes are the
+cheapest by travel time with turn penalties (:mod:`twin.district.routing`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from agents.vehicle import Route
 from metrics import awsc
 from twin.district.city import intersection_key
 from twin.district.routing import Router
+from twin.district.signal_data import SignalData
+from twin.district.signal_plans import signal_offsets, signal_timing
 from twin.district.street_graph import LEFT, RIGHT, U_TURN, StreetGraph
 from twin.streams import random_stream
 
@@ -36,18 +39,9 @@ if TYPE_CHECKING:
     import mesa
     import simpy
 
-    from agents.readings import Readings
     from twin.scenario import Scenario
-    from twin.scenario.schema import Signals
 
-__all__ = [
-    "AWSC_CONFLICT_GAP_S",
-    "AWSC_STOP_S",
-    "StreetNetwork",
-    "phase_greens",
-    "signal_offsets",
-    "signal_timing",
-]
+__all__ = ["AWSC_CONFLICT_GAP_S", "AWSC_STOP_S", "StreetNetwork"]
 
 #: Time lost by every vehicle stopping at an all-way stop (s): the constant HCM Eq. 21-30
 #: adds to all-way-stop control delay for deceleration and acceleration.
@@ -56,190 +50,6 @@ AWSC_STOP_S = 5.0
 #: HCM headway of two conflicting approaches taking turns (case 3, geometry group 1: 5.8 s),
 #: the closest conflicting entries come in any saturated case of the HCM's table.
 AWSC_CONFLICT_GAP_S = awsc.base_headway_s("1", 3) / 2
-
-
-def phase_greens(signals: Signals, phases: int, need_s: float) -> tuple[float, ...]:
-    """Fixed-time green of each phase: a two-phase plan splits the cycle's green by
-    ``green_split_ns`` (phase 0 is the more north-south); others share it equally, each
-    at least ``need_s`` (WALK and its clearance)."""
-    if phases == 2:
-        return (signals.green_s("ns"), signals.green_s("ew"))
-    total = signals.cycle_s - phases * (signals.yellow_s + signals.all_red_s)
-    return tuple(max(total / phases, need_s) for _ in range(phases))
-
-
-def signal_timing(
-    scenario: Scenario,
-    phases: int = 2,
-    clearance_s: float | None = None,
-    signals: Signals | None = None,
-    services: Mapping[str, float] | None = None,
-) -> SignalTiming:
-    """A controller's timing, from the scenario's ``signals`` section (or a local plan).
-
-    Args:
-        scenario: the scenario.
-        phases: how many phases the intersection has.
-        clearance_s: its flashing DON'T WALK (default: the scenario's, for its grid).
-        signals: a local plan replacing the district's.
-        services: changes the services ask for (``Service.signal_timing``).
-    """
-    signals = scenario.signals if signals is None else signals
-    clearance_s = scenario.clearance_s if clearance_s is None else clearance_s
-    return SignalTiming(
-        control=signals.control,
-        green_s=phase_greens(signals, phases, signals.walk_s + clearance_s),
-        yellow_s=signals.yellow_s,
-        all_red_s=signals.all_red_s,
-        walk_s=signals.walk_s,
-        clearance_s=clearance_s,
-        startup_lost_s=signals.startup_lost_s,
-        min_green_s=signals.min_green_s,
-        max_green_s=signals.max_green_s,
-        passage_s=signals.passage_s,
-        switch_margin=signals.switch_margin_veh,
-        max_pedestrian_wait_s=signals.max_pedestrian_wait_s,
-        **(services or {}),
-    )
-
-
-def signal_offsets(
-    scenario: Scenario, graph: StreetGraph, timings: Mapping[int, SignalTiming]
-) -> dict[int, float]:
-    """Start (s) of each signalised intersection's phase 0, within its cycle.
-
-    A green wave opens each intersection's green when a vehicle that left the
-    previous one at the start of its green arrives at the progression speed:
-    eastbound for ``green_wave_ew`` (by position east), southbound for
-    ``green_wave_ns`` (by position south).
-    """
-    city, signals = scenario.city, scenario.signals
-    speed_mps = (signals.progression_speed_kmh or city.speed_limit_kmh) / 3.6
-    nodes = sorted(timings)
-    uniforms = random_stream(scenario.seed, "signal_offsets").random(len(nodes))
-    x0, _, _, y1 = graph.extent_m()
-    offsets = {}
-    for node, uniform in zip(nodes, uniforms.tolist(), strict=True):
-        timing = timings[node]
-        clear = timing.yellow_s + timing.all_red_s
-        if signals.offsets in ("green_wave_ew", "green_wave_ns"):
-            eastbound = signals.offsets == "green_wave_ew"
-            direction = 0.0 if eastbound else -math.pi / 2
-            distance = graph.x_m[node] - x0 if eastbound else y1 - graph.y_m[node]
-            phase = _phase_moving(graph, node, direction, signals.split_phases)
-            before = sum(timing.green_s[p] + clear for p in range(phase))
-            offset = distance / speed_mps - before
-        elif signals.offsets == "random":
-            offset = uniform * timing.cycle_s
-        else:
-            offset = 0.0
-        local = _local_offset(scenario, graph, node)
-        offsets[node] = (offset if local is None else local) % timing.cycle_s
-    return offsets
-
-
-def _phase_moving(graph: StreetGraph, node: int, direction: float, split: bool) -> int:
-    """The phase whose approach travels closest to ``direction`` (radians)."""
-    best, best_deg = 0, math.inf
-    for index, group in enumerate(graph.phases(node, split)):
-        for link in group:
-            deg = abs(math.remainder(graph.travel_bearing(link) - direction, math.tau))
-            if deg < best_deg:
-                best, best_deg = index, deg
-    return best
-
-
-def _local_offset(scenario: Scenario, graph: StreetGraph, node: int) -> float | None:
-    return scenario.signals.override_offset_s(*intersection_key(scenario, graph, node))
-
-
-class SignalData:
-    """What the stop-line detectors and traffic management deliver to the controllers
-    (``agents.signal.ControlData``).
-
-    Each intersection's detectors tell its own controller where vehicles wait.
-    Network-wide (adaptive) control also needs every intersection's queues joined
-    through traffic management: a data path that exists only when ``coordinated`` (the
-    policy allows it) and that outages cut (:meth:`cut`).
-
-    Args:
-        env: the simulation clock.
-        approaches: every approach, by link.
-        graph: the streets.
-        coordinated: the policy joins detectors and controllers network-wide.
-        split: each approach has a phase of its own (``StreetGraph.phases``).
-    """
-
-    def __init__(
-        self,
-        env: simpy.Environment,
-        approaches: Mapping[int, Approach],
-        graph: StreetGraph,
-        coordinated: bool,
-        split: bool = False,
-    ) -> None:
-        self.env = env
-        self.approaches = approaches
-        self.graph = graph
-        self.split = split
-        self.network = coordinated
-        #: what the detectors report (set by signal control; None: the truth)
-        self.readings: Readings | None = None
-        #: (start, end, intersection or None for the network) when data is lost
-        self._down: list[tuple[float, float, int | None]] = []
-        #: per approach, the approaches it feeds (not turning back)
-        self._feeds = {
-            link: [
-                approaches[o]
-                for o in graph.outgoing[graph.links[link][1]]
-                if o in approaches and graph.turn(link, o) != U_TURN
-            ]
-            for link in approaches
-        }
-        self._saturation = (
-            max(1.0 / a.headway_s for a in approaches.values()) if approaches else 1.0
-        )
-
-    def cut(self, start_s: float, end_s: float, node: int | None = None) -> None:
-        """No data from intersection ``node``'s detectors (None: no network data at all)
-        from ``start_s`` to ``end_s``."""
-        self._down.append((start_s, end_s, node))
-
-    def _lost(self, node: int | None) -> bool:
-        now = self.env.now
-        return any(a <= now < b and n == node for a, b, n in self._down)
-
-    def detects(self, node: int) -> bool:
-        return not self._lost(node)
-
-    def coordinated(self, node: int) -> bool:
-        return self.network and not self._lost(None) and not self._lost(node)
-
-    def _queue(self, approach: Approach) -> float:
-        """Vehicles the detectors report queued on ``approach`` (spoofed full: what its
-        link holds; 20, a 150 m block of one lane, when storage is unlimited)."""
-        truth = float(approach.queue_length)
-        if self.readings is None:
-            return truth
-        full = approach.storage if approach.storage != float("inf") else 20.0
-        return self.readings.count(approach.link, truth, full)
-
-    def pressures(self, node: int) -> list[float]:
-        """Per phase: sum over its approaches of (queue - mean queue it feeds) x its
-        saturation flow, in vehicles at the district's highest saturation flow; a
-        neighbour whose detectors are down counts as empty."""
-        phases = self.graph.phases(node, self.split)
-        out = []
-        for group in phases:
-            total = 0.0
-            for link in group:
-                approach = self.approaches[link]
-                fed = [self._queue(a) for a in self._feeds[link] if self.detects(a.node)]
-                downstream = sum(fed) / len(fed) if fed else 0.0
-                weight = (1.0 / approach.headway_s) / self._saturation
-                total += weight * (self._queue(approach) - downstream)
-            out.append(total)
-        return out
 
 
 class StreetNetwork:
