@@ -247,7 +247,7 @@ class _Vehicle:
         stops = self.route.stops
         admitted = stops[0].enter() if stops else None
         if admitted is None:
-            self._drive(self._next_link_s())
+            self._drive()
             return
         traffic = self.traffic
         traffic.outside += 1
@@ -264,23 +264,23 @@ class _Vehicle:
         self.accrued = now - self.start_s
         self.departure = now
         self.stops += 1
-        self._drive(self._next_link_s())
+        self._drive()
 
-    def _next_link_s(self) -> float:
-        """Free-flow time of the link ahead: to the next stop line, or out."""
-        stops = self.route.stops
-        return stops[self.index].travel_s if self.index < len(stops) else self.route.exit_s
-
-    def _drive(self, travel_s: float) -> None:
-        """Along a link for ``travel_s``: to the next stop line, or out of the district."""
-        traffic = self.traffic
-        done = self._at_stop_line if self.index < len(self.route.stops) else self._out
-        traffic.env.timeout(travel_s).callbacks.append(done)
+    def _drive(self, wait_s: float = 0.0) -> None:
+        """Wait ``wait_s`` (for a departure granted for later), then drive the link ahead at
+        free-flow speed: to the next stop line, or out of the district."""
+        traffic, route, index = self.traffic, self.route, self.index
+        if index < len(route.stops):
+            travel_s, done = route.stops[index].travel_s, self._at_stop_line
+        else:
+            travel_s, done = route.exit_s, self._out
+        delay_s = wait_s + travel_s
+        traffic.env.timeout(delay_s).callbacks.append(done)
         if traffic.watchers:
-            arrive = traffic.env.now + travel_s
-            leave = arrive - self._next_link_s()
+            arrive = traffic.env.now + delay_s
+            leave = arrive - travel_s
             for watcher in traffic.watchers:
-                watcher.vehicle_moving(self.trip, self.route, self.index, leave, arrive)
+                watcher.vehicle_moving(self.trip, route, index, leave, arrive)
 
     def _at_stop_line(self, _event: simpy.Event) -> None:
         navigator = self.traffic.navigator
@@ -306,19 +306,20 @@ class _Vehicle:
         self._depart(cast(float, event.value), self.arrived)
 
     def _depart(self, departure: float, arrived: float) -> None:
-        traffic = self.traffic
-        approach = self.route.stops[self.index]
-        leaving = self.route.out_legs[self.index]
-        self.accrued += departure - arrived
+        traffic, index = self.traffic, self.index
+        approach = self.route.stops[index]
+        delay = departure - arrived
+        self.accrued += delay
         self.departure = departure
         approach.served += 1
-        approach.served_delay_s += departure - arrived
+        approach.served_delay_s += delay
         if arrived >= traffic.warmup_s:
-            approach.delay_sum_s += departure - arrived
+            approach.delay_sum_s += delay
             approach.delay_count += 1
+        leaving = self.route.out_legs[index]
         traffic.passages.append(approach.node, approach.from_leg, leaving, departure, self.trip)
-        self.index += 1
-        self._drive(departure - traffic.env.now + self._next_link_s())
+        self.index = index + 1
+        self._drive(departure - traffic.env.now)
 
     def _out(self, _event: simpy.Event) -> None:
         self.traffic._finish(self)
