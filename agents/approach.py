@@ -450,16 +450,17 @@ class Approach:
     def open(self, start: float, end: float) -> None:
         """Effective green runs from ``start`` to ``end``; release the queue into it."""
         now = self.env.now
+        counted = now >= self.spillback.warmup_s
         if self._refused:
             budget = (self.window_end - self.window_start) / self.headway_s + self.credit
             credit = budget - math.floor(budget + _EPS) if math.isfinite(budget) else 0.0
             self.credit = credit if credit >= _EPS else 0.0
             self._refused = False
-            if now >= self.spillback.warmup_s:
+            if counted:
                 self.failed_greens += 1
         elif self.credit:
             self.credit = 0.0
-        if now >= self.spillback.warmup_s:
+        if counted:
             self.greens += 1
         self.green_onset = now
         self.window_start = start
@@ -476,10 +477,11 @@ class Approach:
         if math.isinf(end):
             self.window_cut = end
             return
-        served = math.floor((end - self.window_start) / self.headway_s + self.credit + _EPS)
+        start, headway = self.window_start, self.headway_s
+        served = math.floor((end - start) / headway + self.credit + _EPS)
         # less a microsecond: departures add headways one by one and must not
         # creep past a cut computed by multiplication
-        self.window_cut = self.window_start + max(served, 0) * self.headway_s - 1e-6
+        self.window_cut = start + (served if served > 0 else 0) * headway - 1e-6
 
     def extend(self, end: float) -> None:
         """Effective green now lasts until ``end``; release what now fits."""

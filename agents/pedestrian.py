@@ -12,7 +12,7 @@ Walking speeds (m/s) follow the field studies in docs/references.md:
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 import mesa
@@ -158,54 +158,23 @@ class Walking:
         """``resident`` sets off now along ``legs``."""
         self.started += 1
         self.active += 1
-        self.env.process(self._walk(resident, legs, self.started))
+        _Walk(self, resident, legs, self.started).walk_leg()
 
-    def _walk(
-        self, resident: Resident, legs: Legs, trip: int = 0
-    ) -> Generator[simpy.Event, object, None]:
-        env = self.env
-        start = env.now
-        speed = resident.speed_mps
-        distance_m = snow_m = 0.0
-        crossings = slips = 0
-        crossing_s = 0.0
-        for index, (pieces, sidewalk_m, crosswalk) in enumerate(legs):
-            if not self.surfaces:
-                walk_s = sidewalk_m / speed
-            else:
-                walk_s, on_snow_m, slipped = self._on_surface(resident, pieces)
-                snow_m += on_snow_m
-                slips += slipped
-            distance_m += sidewalk_m
-            if self.watchers:
-                end = env.now + crossing_s + walk_s
-                for watcher in self.watchers:
-                    watcher.walker_moving(trip, resident, legs, index, env.now, end)
-            yield env.timeout(crossing_s + walk_s)  # finish crossing, walk to the next curb
-            if crosswalk is None:
-                break
-            arrived = env.now
-            detected = crosswalk.assist is not None and crosswalk.reach_curb(resident)
-            if not crosswalk.walking:
-                for watcher in self.watchers:
-                    watcher.walker_waiting(trip)
-                yield crosswalk.wait_for_walk()
-            crossing_s = crosswalk.cross(resident, speed, arrived, crossings == 0, detected)
-            distance_m += crosswalk.width_m
-            crossings += 1
+    def _finish(self, walk: _Walk) -> None:
         self.active -= 1
         for watcher in self.watchers:
-            watcher.walker_done(trip)
+            watcher.walker_done(walk.trip)
+        resident = walk.resident
         self.log.append(
             resident.unique_id,
             resident.impaired,
-            start,
-            env.now,
-            distance_m / speed,  # free-flow time at the walker's own speed
-            distance_m,
-            crossings,
-            snow_m,
-            slips,
+            walk.start_s,
+            self.env.now,
+            walk.distance_m / resident.speed_mps,  # free-flow time at the walker's own speed
+            walk.distance_m,
+            walk.crossings,
+            walk.snow_m,
+            walk.slips,
         )
 
     def _on_surface(self, resident: Resident, pieces: Sequence[Piece]) -> tuple[float, float, int]:
@@ -234,3 +203,98 @@ class Walking:
                 if rng.random() < slip:
                     slips += 1
         return seconds, snow_m, slips
+
+
+class _Walk:
+    """One walking trip as a chain of event callbacks (cheaper than a SimPy process):
+    walk each leg's sidewalks to its curb, wait there for WALK, cross, and so on.
+
+    Args:
+        walking: the trips' owner (clock, surfaces, watchers, log).
+        resident: who walks.
+        legs: the route (``Legs``).
+        trip: trip number.
+    """
+
+    __slots__ = (
+        "arrived",
+        "crossing_s",
+        "crossings",
+        "detected",
+        "distance_m",
+        "index",
+        "legs",
+        "resident",
+        "slips",
+        "snow_m",
+        "start_s",
+        "trip",
+        "walking",
+    )
+
+    def __init__(self, walking: Walking, resident: Resident, legs: Legs, trip: int) -> None:
+        self.walking = walking
+        self.resident = resident
+        self.legs = legs
+        self.trip = trip
+        self.start_s = walking.env.now
+        self.index = 0
+        self.distance_m = self.snow_m = 0.0
+        self.crossings = self.slips = 0
+        #: the crossing being finished when the current leg starts
+        self.crossing_s = 0.0
+        #: when it reached the current curb, and whether the curb's detector recognised it
+        self.arrived = 0.0
+        self.detected = False
+
+    def walk_leg(self) -> None:
+        """Finish the crossing it is on (if any), then walk leg ``index``'s sidewalks to
+        its curb (or the destination)."""
+        walking, resident = self.walking, self.resident
+        env = walking.env
+        pieces, sidewalk_m, _ = self.legs[self.index]
+        if not walking.surfaces:
+            walk_s = sidewalk_m / resident.speed_mps
+        else:
+            walk_s, on_snow_m, slipped = walking._on_surface(resident, pieces)
+            self.snow_m += on_snow_m
+            self.slips += slipped
+        self.distance_m += sidewalk_m
+        if walking.watchers:
+            end = env.now + self.crossing_s + walk_s
+            for watcher in walking.watchers:
+                watcher.walker_moving(self.trip, resident, self.legs, self.index, env.now, end)
+        env.timeout(self.crossing_s + walk_s).callbacks.append(self._at_curb)
+
+    def _at_curb(self, _event: simpy.Event) -> None:
+        """At the end of a leg: cross now while WALK shows, else wait for it (or arrive)."""
+        crosswalk = self.legs[self.index][2]
+        if crosswalk is None:
+            self.walking._finish(self)
+            return
+        self.arrived = self.walking.env.now
+        self.detected = crosswalk.assist is not None and crosswalk.reach_curb(self.resident)
+        if crosswalk.walking:
+            self._cross(crosswalk)
+            return
+        for watcher in self.walking.watchers:
+            watcher.walker_waiting(self.trip)
+        crosswalk.wait_for_walk().callbacks.append(self._walk_shown)
+
+    def _walk_shown(self, _event: simpy.Event) -> None:
+        crosswalk = self.legs[self.index][2]
+        assert crosswalk is not None
+        self._cross(crosswalk)
+
+    def _cross(self, crosswalk: Crosswalk) -> None:
+        """Start crossing now, then on to the next leg (or arrive)."""
+        self.crossing_s = crosswalk.cross(
+            self.resident, self.resident.speed_mps, self.arrived, self.crossings == 0, self.detected
+        )
+        self.distance_m += crosswalk.width_m
+        self.crossings += 1
+        self.index += 1
+        if self.index < len(self.legs):
+            self.walk_leg()
+        else:
+            self.walking._finish(self)

@@ -556,10 +556,12 @@ class SignalController:
         self._walk_served = walk
         self._preempted = False
         if walk:
+            walk_s = timing.walk_s
             for crosswalk in self.crosswalks[phase]:
-                crosswalk.start_walk(timing.walk_s)
+                crosswalk.start_walk(walk_s)
+        start, end = now + timing.startup_lost_s, self.green_end_s + timing.yellow_s
         for approach in self.approaches[phase]:
-            approach.open(now + timing.startup_lost_s, self.green_end_s + timing.yellow_s)
+            approach.open(start, end)
 
     def _log_phase(self) -> None:
         walk = self.timing.walk_s if self._walk_served else 0.0

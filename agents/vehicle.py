@@ -272,7 +272,7 @@ class _Vehicle:
         stops = self.route.stops
         admitted = stops[0].enter() if stops else None
         if admitted is None:
-            self._drive(self._next_link_s())
+            self._drive()
             return
         traffic = self.traffic
         traffic.outside += 1
@@ -289,43 +289,39 @@ class _Vehicle:
         self.accrued = now - self.start_s
         self.departure = now
         self.stops += 1
-        self._drive(self._next_link_s())
+        self._drive()
 
-    def _next_link_s(self) -> float:
-        """Its free-flow time over the link ahead: to the next stop line, or out."""
-        stops = self.route.stops
-        link_s = stops[self.index].travel_s if self.index < len(stops) else self.route.exit_s
-        return link_s * self.pace
-
-    def _drive(self, travel_s: float) -> None:
-        """Along a link for ``travel_s`` (from now: the wait for its departure, then the
-        link): to the next stop line, or out of the district."""
-        traffic = self.traffic
-        stops = self.route.stops
-        free_s = travel_s
-        if self.index < len(stops):
-            done = self._at_stop_line
+    def _drive(self, wait_s: float = 0.0, lost_s: float = 0.0) -> None:
+        """Wait ``wait_s`` (for a departure granted for later), lose ``lost_s`` (braking
+        and accelerating back to speed), then drive the link ahead at its driver's
+        free-flow speed: to the next stop line, or out of the district."""
+        traffic, route, index = self.traffic, self.route, self.index
+        if index < len(route.stops):
+            ahead = route.stops[index]
+            delay_s = wait_s + lost_s + ahead.travel_s * self.pace
             if traffic.dispersed:
-                travel_s = self._behind(stops[self.index], travel_s)
+                delay_s = self._behind(ahead, wait_s + lost_s, delay_s)
+            done = self._at_stop_line
         else:
-            done = self._out
-        traffic.env.timeout(travel_s).callbacks.append(done)
+            delay_s, done = wait_s + lost_s + route.exit_s * self.pace, self._out
+        traffic.env.timeout(delay_s).callbacks.append(done)
         if traffic.watchers:
-            arrive = traffic.env.now + travel_s
-            leave = traffic.env.now + free_s - self._next_link_s()
+            now = traffic.env.now
+            leave, arrive = now + wait_s, now + delay_s
             for watcher in traffic.watchers:
-                watcher.vehicle_moving(self.trip, self.route, self.index, leave, arrive)
+                watcher.vehicle_moving(self.trip, route, index, leave, arrive)
 
-    def _behind(self, ahead: Approach, travel_s: float) -> float:
-        """``travel_s``, or longer if the vehicle that entered ``ahead``'s link before
-        this one reaches the stop line later: a faster driver follows, it does not pass."""
+    def _behind(self, ahead: Approach, entry_s: float, delay_s: float) -> float:
+        """``delay_s`` (from now to ``ahead``'s stop line, entering its link ``entry_s``
+        from now), or longer if the vehicle that entered that link before this one
+        reaches the line later: a faster driver follows, it does not pass."""
         now = self.traffic.env.now
-        entered = now + travel_s - self._next_link_s()
+        entered = now + entry_s
         if entered >= ahead.last_entry_s:  # departures granted out of order keep theirs
-            travel_s = max(travel_s, ahead.last_arrival_s - now)
+            delay_s = max(delay_s, ahead.last_arrival_s - now)
             ahead.last_entry_s = entered
-            ahead.last_arrival_s = now + travel_s
-        return travel_s
+            ahead.last_arrival_s = now + delay_s
+        return delay_s
 
     def _at_stop_line(self, _event: simpy.Event) -> None:
         navigator = self.traffic.navigator
@@ -351,20 +347,20 @@ class _Vehicle:
         self._depart(cast(float, event.value), self.arrived)
 
     def _depart(self, departure: float, arrived: float) -> None:
-        traffic = self.traffic
-        approach = self.route.stops[self.index]
-        leaving = self.route.out_legs[self.index]
-        self.accrued += departure - arrived
+        traffic, index = self.traffic, self.index
+        approach = self.route.stops[index]
+        delay = departure - arrived
+        self.accrued += delay
         self.departure = departure
         approach.served += 1
-        approach.served_delay_s += departure - arrived
+        approach.served_delay_s += delay
         if arrived >= traffic.warmup_s:
-            approach.delay_sum_s += departure - arrived
+            approach.delay_sum_s += delay
             approach.delay_count += 1
+        leaving = self.route.out_legs[index]
         traffic.passages.append(approach.node, approach.from_leg, leaving, departure, self.trip)
-        self.index += 1
-        lost_s = self._stop_loss_s(approach, departure - arrived)
-        self._drive(departure - traffic.env.now + lost_s + self._next_link_s())
+        self.index = index + 1
+        self._drive(departure - traffic.env.now, self._stop_loss_s(approach, delay))
 
     def _stop_loss_s(self, approach: Approach, held_s: float) -> float:
         """Time lost braking and accelerating back to speed after being held ``held_s`` at

@@ -47,7 +47,14 @@ def _occupied(
     occupied = np.zeros(len(time_s), dtype=bool)
     for crosswalk in crosswalks:
         query = crosswalk * _SPAN + time_s
-        under_way = np.searchsorted(starts, query, "right") - np.searchsorted(ends, query, "right")
+        # searched in sorted order (a few times faster on millions of passages: the
+        # searches stay in cache), then put back in passage order
+        order = np.argsort(query)
+        ordered = query[order]
+        under_way = np.empty(len(query), dtype=np.intp)
+        under_way[order] = np.searchsorted(starts, ordered, "right") - np.searchsorted(
+            ends, ordered, "right"
+        )
         occupied |= (crosswalk >= 0) & (under_way > 0)
     return occupied
 

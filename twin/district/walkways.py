@@ -26,8 +26,9 @@ CORNER_OFFSET_M = 12.0
 
 #: An edge: (neighbour corner, metres, crosswalk or None, sidewalk segment or -1).
 Edge = tuple[int, float, "Crosswalk | None", int]
-#: (legs up to each crossing: (pieces, metres, crosswalk)), then the pieces after the last.
-Path = tuple[tuple[tuple[tuple["Piece", ...], float, "Crosswalk"], ...], tuple["Piece", ...]]
+#: (legs up to each crossing: (pieces, metres, crosswalk)), then the pieces after the last
+#: and their metres.
+Path = tuple[tuple[tuple[tuple["Piece", ...], float, "Crosswalk"], ...], tuple["Piece", ...], float]
 _Search = tuple["array[float]", "array[int]", "array[int]", bytearray, list[tuple[float, int]]]
 
 
@@ -112,10 +113,10 @@ class Walkways:
 
     def legs(self, origin: int, origin_m: float, destination: int, destination_m: float) -> Legs:
         """Walking route between two corners, with mid-block distances at both ends."""
-        crossings, tail = self._path(origin, destination)
+        crossings, tail, tail_m = self._path(origin, destination)
         start: Piece = (-1, origin_m)
         end: Piece = (-1, destination_m)
-        tail_m = sum(metres for _, metres in tail) + destination_m
+        tail_m += destination_m
         if not crossings:
             return [((start, *tail, end), origin_m + tail_m, None)]
         legs: list[tuple[tuple[Piece, ...], float, Crosswalk | None]] = list(crossings)
@@ -126,27 +127,33 @@ class Walkways:
 
     def _path(self, origin: int, destination: int) -> Path:
         key = (origin, destination)
-        if key not in self._paths:
-            predecessor, via = self._tree(origin, destination)
-            if destination != origin and predecessor[destination] < 0:
-                raise ValueError(f"corner {destination} cannot be walked to from {origin}")
-            edges: list[Edge] = []
-            corner = destination
-            while corner != origin:
-                before = predecessor[corner]
-                edges.append(self._edges[before][via[corner]])
-                corner = before
-            crossings: list[tuple[tuple[Piece, ...], float, Crosswalk]] = []
-            pieces: list[Piece] = []
-            for _, metres, crosswalk, segment in reversed(edges):
-                if crosswalk is None:
-                    pieces.append((segment, metres))
-                else:
-                    sidewalk_m = sum(length for _, length in pieces)
-                    crossings.append((tuple(pieces), sidewalk_m, crosswalk))
-                    pieces = []
-            self._paths[key] = (tuple(crossings), tuple(pieces))
-        return self._paths[key]
+        path = self._paths.get(key)
+        if path is None:
+            path = self._paths[key] = self._walk_back(origin, destination)
+        return path
+
+    def _walk_back(self, origin: int, destination: int) -> Path:
+        """The shortest path from ``origin`` to ``destination``, cut at its crosswalks."""
+        predecessor, via = self._tree(origin, destination)
+        if destination != origin and predecessor[destination] < 0:
+            raise ValueError(f"corner {destination} cannot be walked to from {origin}")
+        edges: list[Edge] = []
+        corner = destination
+        while corner != origin:
+            before = predecessor[corner]
+            edges.append(self._edges[before][via[corner]])
+            corner = before
+        crossings: list[tuple[tuple[Piece, ...], float, Crosswalk]] = []
+        pieces: list[Piece] = []
+        sidewalk_m = 0.0  # of the pieces since the last crossing, summed in walking order
+        for _, metres, crosswalk, segment in reversed(edges):
+            if crosswalk is None:
+                pieces.append((segment, metres))
+                sidewalk_m += metres
+            else:
+                crossings.append((tuple(pieces), sidewalk_m, crosswalk))
+                pieces, sidewalk_m = [], 0.0
+        return tuple(crossings), tuple(pieces), sidewalk_m
 
     def _tree(self, origin: int, destination: int) -> tuple[array[int], array[int]]:
         """Dijkstra's shortest-path tree from ``origin``, grown until ``destination`` is

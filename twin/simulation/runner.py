@@ -31,7 +31,7 @@ from twin.simulation.capacity import check_capacity
 from twin.simulation.checks import check_city as check_city  # re-exported
 from twin.simulation.checks import scenario_warnings
 from twin.simulation.congestion import congestion
-from twin.simulation.model import SAMPLE_S, CityModel
+from twin.simulation.model import SAMPLE_S, CityModel, gc_paused
 from twin.streams import random_stream
 
 
@@ -107,11 +107,12 @@ def run_scenario(
     """
     check_capacity(scenario)
     wall_start = time.perf_counter()
-    model = CityModel(scenario, attack_replication=-1)  # draws the attacks, runs none
-    build_s = time.perf_counter() - wall_start
-    model.run_to_end(progress)
-    run_s = time.perf_counter() - wall_start
-    result = collect(model, {"build_s": build_s, "wall_s": run_s})
+    with gc_paused():
+        model = CityModel(scenario, attack_replication=-1)  # draws the attacks, runs none
+        build_s = time.perf_counter() - wall_start
+        model.run_to_end(progress)
+        run_s = time.perf_counter() - wall_start
+        result = collect(model, {"build_s": build_s, "wall_s": run_s})
     _attack_outcome(result, model, progress)
     result.timing["run_s"] = run_s
     result.timing["wall_s"] = time.perf_counter() - wall_start
