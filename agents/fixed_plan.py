@@ -18,7 +18,6 @@ fail-safe or a takeover); the controller's process takes over from there.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from weakref import WeakKeyDictionary
 
 import simpy
 from simpy.core import NORMAL, URGENT
@@ -135,11 +134,14 @@ class _Clock:
         return mine is not None and all(e[2] <= mine for e in entries)
 
 
-_CLOCKS: WeakKeyDictionary[simpy.Environment, _Clock] = WeakKeyDictionary()
+#: where an environment keeps its clock (on the environment itself: a module-level map
+#: keyed weakly by the environment would keep it alive through its own value)
+_CLOCK_ATTRIBUTE = "_twin_fixed_plan_clock"
 
 
 def _clock(env: simpy.Environment) -> _Clock:
-    clock = _CLOCKS.get(env)
+    clock: _Clock | None = getattr(env, _CLOCK_ATTRIBUTE, None)
     if clock is None:
-        clock = _CLOCKS[env] = _Clock(env)
+        clock = _Clock(env)
+        setattr(env, _CLOCK_ATTRIBUTE, clock)
     return clock

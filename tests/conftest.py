@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
 
 from twin.scenario import Scenario, parse_scenario
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """``-n auto``: no worker process on a single core (one would only add its start-up
+    and a second collection); xdist's own count otherwise."""
+    return 0 if len(os.sched_getaffinity(0)) == 1 else None
 
 
 def build(**sections: Any) -> Scenario:

@@ -549,6 +549,7 @@ def test_ambulances_drive_along_streets() -> None:
     assert frames_with_ambulances >= 3
 
 
+@pytest.mark.slow  # a benchmark
 def test_frame_benchmark_runs() -> None:
     out = subprocess.run(
         [sys.executable, "benchmarks/bench_explorer_frame.py", "--frames", "2"],

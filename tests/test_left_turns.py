@@ -64,6 +64,7 @@ def _run(seed: int, vehicles_per_hour: float, left_weight: float, left_turns: st
     return served, opposing, scenario
 
 
+@pytest.mark.slow  # four seeds each
 @pytest.mark.parametrize(("vehicles_per_hour", "left_weight"), [(1000, 4), (1200, 3), (1350, 2)])
 def test_permissive_left_capacity_matches_hcm(vehicles_per_hour: float, left_weight: float):
     runs = [_run(seed, vehicles_per_hour, left_weight, "permissive") for seed in range(4)]

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import numpy as np
 
 from agents.intersection import Intersection
 from agents.pedestrian import Resident
 from tests.conftest import build
 from twin.simulation.model import CityModel
+from twin.simulation.runner import run_scenario
 
 
 def test_stepping_gives_the_same_run_as_running_to_the_end() -> None:
@@ -61,3 +65,29 @@ def test_the_model_runs_without_plotting_libraries() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_finished_city_is_freed_and_the_collector_is_on_again() -> None:
+    """A process runs city after city (a sweep worker, the explorer's resets): nothing
+    may keep a finished one. Mesa 3.3's per-model agent-id counters and the fixed plans'
+    shared clock each kept every model alive, so a worker grew by each run."""
+    scenario = build(duration=900, warmup=60, city={"rows": 2, "cols": 2})
+    made: list[weakref.ref[CityModel]] = []
+    model = CityModel(scenario)
+    model.run_model()
+    made.append(weakref.ref(model))
+    del model
+    built = CityModel.__init__
+
+    def remember(self: CityModel, *args: object, **kwargs: object) -> None:
+        built(self, *args, **kwargs)  # type: ignore[arg-type]
+        made.append(weakref.ref(self))
+
+    CityModel.__init__ = remember  # type: ignore[method-assign]
+    try:
+        run_scenario(scenario)
+    finally:
+        CityModel.__init__ = built  # type: ignore[method-assign]
+    assert gc.isenabled()
+    gc.collect()
+    assert len(made) >= 2 and all(ref() is None for ref in made)

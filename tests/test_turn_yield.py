@@ -224,12 +224,14 @@ def _simulated_and_hcm(v_ped: float) -> tuple[float, float]:
     return float(np.mean(simulated)), hcm_f_rpb(v_ped, CYCLE_S, GREEN_S)
 
 
+@pytest.mark.slow  # six seeds of three hours
 def test_right_turn_saturation_flow_matches_hcm_at_a_light_pedestrian_flow() -> None:
     """Within 10 % (the tolerance of the other HCM checks) at 100 pedestrians/h."""
     simulated, reference = _simulated_and_hcm(100)
     assert simulated == pytest.approx(reference, rel=0.10), (simulated, reference)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("v_ped", [400, 800])
 def test_at_heavier_pedestrian_flows_turners_lose_less_green_than_hcm_says(v_ped: float):
     """The 10 % target is not met here (docs/model.md): the twin's turners lose about a
@@ -360,13 +362,13 @@ def test_the_option_is_validated() -> None:
         build(signals={"turns_yield_to_pedestrians": "sometimes"})
 
 
-def test_the_baseline_hour_runs_with_turns_yielding_and_permissive_left_turns() -> None:
-    sets = ["duration=1h", "warmup=5min", "signals.turns_yield_to_pedestrians=true"]
+def test_the_baseline_runs_with_turns_yielding_and_permissive_left_turns() -> None:
+    sets = ["duration=20min", "warmup=5min", "signals.turns_yield_to_pedestrians=true"]
     path = SCENARIOS[0].parent / "baseline.yaml"
     model = CityModel(load_scenario(path, [*sets, "signals.left_turns=permissive"]))
     with deadline(60):
         run_guarded(model.env, model.end_s)
-    assert model.traffic.log.arrays()["end_s"].size > 1000
+    assert model.traffic.log.arrays()["end_s"].size > 400
 
 
 @pytest.mark.slow

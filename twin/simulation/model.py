@@ -9,6 +9,9 @@ interactive app can animate it; batch runs call ``run_until``.
 from __future__ import annotations
 
 import gc
+import itertools
+import weakref
+from collections import defaultdict
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 
@@ -41,6 +44,26 @@ from twin.streams import random_stream
 SAMPLE_S = 300.0  # time-series sampling interval (simulated seconds)
 
 
+class _AgentIdCounters(weakref.WeakKeyDictionary):  # type: ignore[type-arg]
+    """Mesa 3.3's per-model agent-id counters, held weakly.
+
+    Mesa 3.3 keeps each model's counter in ``Agent._ids``, a class-level dict keyed by
+    the model, so no finished model is ever freed: every run in a process (a sweep
+    worker, the explorer's resets, a test session) kept its whole city. From Mesa 3.4
+    the counter lives on the model and this is not needed.
+    """
+
+    def __getitem__(self, model: object) -> itertools.count[int]:
+        counter = self.get(model)
+        if counter is None:
+            counter = self[model] = itertools.count(1)
+        return counter
+
+
+if isinstance(getattr(mesa.Agent, "_ids", None), defaultdict):
+    mesa.Agent._ids = _AgentIdCounters(mesa.Agent._ids)
+
+
 class CountingEnvironment(simpy.Environment):
     """A SimPy environment that counts the events it processes (for benchmarks).
 
@@ -67,9 +90,10 @@ def gc_paused() -> Iterator[None]:
 
     A run allocates millions of events, then routes, paths and logs that live to its
     end, but makes no reference cycles to speak of (the city-scale day frees none), so
-    collecting would only rescan live objects: about a tenth of the run's time. At the
-    end, what was allocated joins the oldest generation (freeze, then unfreeze), so the
-    collections after the run do not rescan it either.
+    collecting would only rescan live objects: about a tenth of the run's time. The
+    collector is simply on again afterwards: moving the run's objects to the oldest
+    generation (``gc.freeze`` then ``unfreeze``) kept full collections from ever coming
+    due, so a process running run after run (a sweep worker) grew by each finished run.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -77,8 +101,6 @@ def gc_paused() -> Iterator[None]:
         yield
     finally:
         if enabled:
-            gc.freeze()
-            gc.unfreeze()
             gc.enable()
 
 
