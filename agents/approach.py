@@ -120,6 +120,7 @@ class Approach:
         "green_onset",
         "greens",
         "headway_s",
+        "held",
         "last_arrival_s",
         "last_departure",
         "last_entry_s",
@@ -190,6 +191,9 @@ class Approach:
         #: fraction of a vehicle carried from the previous saturated green
         self.credit = 0.0
         self._refused = False
+        #: the head is held by a turning rule (a gap, a crosswalk) and nobody has left
+        #: since: if the green ends so, the queue outlasted it
+        self.held = False
         self.last_departure = -INFINITY
         #: queued vehicles: (ticket fired with the departure time, onward link)
         self.waiting: deque[tuple[simpy.Event, Approach | _Ghost | None]] = deque()
@@ -296,10 +300,12 @@ class Approach:
             if self.left is not None and ticket in self.left.tickets:
                 turn = self.left.departure(departure)
                 if turn is None:
+                    self.held = True
                     return  # waits for a gap in the opposing traffic
                 departure = turn
             if self.yields is not None:
                 if not self.yields.clear(ticket, departure):
+                    self.held = True
                     return  # waits for the crosswalk it turns across to clear
                 self.yields.tickets.pop(ticket, None)
             if self.left is not None:
@@ -327,6 +333,7 @@ class Approach:
     def _grant(self, departure: float, onward: Approach | _Ghost | None) -> None:
         """The vehicle leaves at ``departure``: free its place here, take one on ``onward``."""
         self.last_departure = departure
+        self.held = False
         if onward is GHOST:
             return
         freed = departure + self.wave_s  # when the place is usable at the upstream end
@@ -375,6 +382,8 @@ class Approach:
             self.blocks += 1
         full._blocked.append(self)
         full._await_room()
+        if self.opposed is not None:
+            self.opposed.left.retry_soon(now)  # a standing queue lets left-turners across
         if not full._wake_pending:
             self._check_gridlock()
 
@@ -451,15 +460,19 @@ class Approach:
         """Effective green runs from ``start`` to ``end``; release the queue into it."""
         now = self.env.now
         counted = now >= self.spillback.warmup_s
+        # the last green failed if its queue outlasted it: its headways ran out, or a
+        # turner waiting for a gap or a crosswalk held the queue to its end
+        failed = self._refused or (self.held and bool(self.waiting))
         if self._refused:
             budget = (self.window_end - self.window_start) / self.headway_s + self.credit
             credit = budget - math.floor(budget + _EPS) if math.isfinite(budget) else 0.0
             self.credit = credit if credit >= _EPS else 0.0
             self._refused = False
-            if counted:
-                self.failed_greens += 1
         elif self.credit:
             self.credit = 0.0
+        self.held = False
+        if failed and counted:
+            self.failed_greens += 1
         if counted:
             self.greens += 1
         self.green_onset = now

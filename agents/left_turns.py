@@ -2,7 +2,8 @@
 
 Gap acceptance on the opposing approach's actual vehicles. The left-turner at the
 head of its queue (which it blocks: one shared lane) leaves at ``t`` only when the
-opposing queue has cleared, no opposing vehicle has a departure after ``t``, and no
+opposing queue has cleared (or stands: its head waits for room beyond the intersection,
+or is a left-turner too), no opposing vehicle has a departure after ``t``, and no
 opposing vehicle is due at the stop line before ``t + critical_s``; left-turners
 follow one another ``follow_up_s`` apart in one gap. Against a Poisson opposing
 stream of ``v`` veh/s this serves ``v e^(-v t_c) / (1 - e^(-v t_f))`` per second of
@@ -83,10 +84,17 @@ class PermissiveLeft:
         approach, opposing = self.approach, self.opposing
         now = approach.env.now
         t = max(earliest, opposing.last_departure, approach.last_departure + FOLLOW_UP_S)
-        if opposing.waiting or opposing.blocked_on is not None:
+        if opposing.waiting:
             facing = opposing.left
-            if facing is not None and opposing.waiting and opposing.waiting[0][0] in facing.tickets:
-                return t if t < approach.window_cut else None  # opposing left turns pass
+            if opposing.blocked_on is not None or (
+                facing is not None and opposing.waiting[0][0] in facing.tickets
+            ):
+                # the opposing queue stands (its head waits for room beyond, or is a
+                # left-turner itself): nothing comes, so the turn is free
+                if t < approach.window_cut:
+                    return t
+                self._wait_for_sneaking()
+                return None
             self._retry(approach.window_end)  # the opposing queue has not cleared
             return None
         assert opposing.opposed is not None
@@ -140,6 +148,12 @@ class PermissiveLeft:
         if self._sneak_at == approach.window_end:
             return  # this green's sneakers have gone
         self._sneak_at = approach.window_end
+        self._sneak(now)
+        approach.held = bool(approach.waiting)  # the queue outlasted this green
+
+    def _sneak(self, now: float) -> None:
+        """Up to ``SNEAKERS`` left-turners at the head clear the intersection now."""
+        approach = self.approach
         for _ in range(SNEAKERS):
             if not approach.waiting or approach.blocked_on is not None:
                 return

@@ -343,8 +343,10 @@ class _Vehicle:
         self._depart(departure, arrived)
 
     def _released(self, event: simpy.Event) -> None:
-        self.stops += 1
-        self._depart(cast(float, event.value), self.arrived)
+        departure = cast(float, event.value)
+        if departure > self.arrived:  # a turner may be let through the instant it arrives
+            self.stops += 1
+        self._depart(departure, self.arrived)
 
     def _depart(self, departure: float, arrived: float) -> None:
         traffic, index = self.traffic, self.index

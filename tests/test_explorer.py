@@ -217,7 +217,17 @@ class Recorder:
 
 def test_agent_hooks_report_every_trip(tmp_path: Path) -> None:
     model = CityModel(
-        load_scenario(small_file(tmp_path, "emergency.incidents_per_hour=6", "duration=90min"))
+        load_scenario(
+            # every driver at the limit, stopping and starting at once: a link takes
+            # exactly its travel time
+            small_file(
+                tmp_path,
+                "emergency.incidents_per_hour=6",
+                "duration=90min",
+                "city.speed_spread=0",
+                "city.acceleration_mps2=null",
+            )
+        )
     )
     recorder = Recorder(model)
     station = model.services["emergency"].station

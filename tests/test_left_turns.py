@@ -15,7 +15,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import simpy
 
+from agents.approach import Approach
+from agents.left_turns import PermissiveLeft
 from tests.conftest import build
 from twin.scenario import load_scenario
 from twin.simulation.runner import run_scenario
@@ -106,3 +109,35 @@ def test_flashing_signals_serve_left_turners_once() -> None:
     changes = ["signals.left_turns=permissive", "policy.history=0"]
     scenario = load_scenario(ROOT / "scenarios" / "integrated_city_brain.yaml", changes)
     assert run_scenario(scenario).metrics["efficiency"]["vehicle_trips_completed"] > 0
+
+
+def test_a_left_turner_crosses_an_opposing_queue_that_stands() -> None:
+    """The opposing head waits for room beyond the intersection (it keeps the box clear):
+    nothing comes, so the left-turner goes at once instead of waiting for the end of
+    green. (It used to wait, and on a corridor of short blocks the two intersections
+    held each other up until a flashing signal looked better than a working one.)"""
+    env = simpy.Environment()
+    full = Approach(env, 1, 9, 0, 2.0, storage=1)  # beyond the opposing approach: full
+    opposing = Approach(env, 0, 1, 0, 2.0, storage=10)
+    turning = Approach(env, 0, 2, 0, 2.0, storage=10)
+    turning.left = PermissiveLeft(turning, opposing, frozenset({3}))
+    assert full.enter() is None  # its one place is taken, and its signal stays red
+    for approach in (opposing, turning):
+        approach.open(0.0, 40.0)
+    left: list[float] = []
+
+    def opposing_vehicle():
+        yield env.timeout(1.0)
+        ticket = opposing.arrive(full, 0)
+        assert not isinstance(ticket, float)  # blocked: no room beyond
+
+    def left_turner():
+        yield env.timeout(5.0)
+        ticket = turning.arrive(None, 3)
+        left.append(ticket if isinstance(ticket, float) else (yield ticket))
+
+    env.process(opposing_vehicle())
+    env.process(left_turner())
+    env.run(until=100)
+    assert opposing.blocked_on is full
+    assert left == [5.0]

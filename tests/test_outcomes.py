@@ -24,12 +24,13 @@ ENDS_AS = {
 
 def crossings_scenario(**changes: object):  # type: ignore[no-untyped-def]
     """Two intersections of wide streets crossed by many slow walkers: crossings get
-    stranded, and the app identifies those who opted in."""
+    stranded, and the app identifies those who opted in; turning drivers do not yield,
+    so conflicts happen too."""
     sections: dict[str, object] = {
         "duration": "40min",
         "warmup": "10min",
         "city": {"rows": 1, "cols": 2, "lanes": 3},
-        "signals": {"cycle_s": 64},
+        "signals": {"cycle_s": 64, "turns_yield_to_pedestrians": False},
         "population": {"residents": 300, "impaired_share": 0.5},
         "demand": {"vehicles_per_hour": 500, "pedestrians_per_hour": 1500},
         "services": {"crossing_assist": "opt_in_app", "driver_alerts": False},

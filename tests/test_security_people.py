@@ -46,8 +46,15 @@ def test_efficiency_and_privacy_are_the_run_without_the_attack() -> None:
 
 
 def test_silenced_driver_alerts_add_conflicts() -> None:
+    # Turning drivers who do not look out for walkers themselves: the alerts' case (drivers
+    # who yield on their own, the default, leave alerts only stranded walkers to warn of).
     result = run_scenario(
-        build(**DISTRICT, security=SMALL, attacks=[attack("roadside_units", "fail_safe_flash")])
+        build(
+            **DISTRICT,
+            signals={"turns_yield_to_pedestrians": False},
+            security=SMALL,
+            attacks=[attack("roadside_units", "fail_safe_flash")],
+        )
     )
     section = result.metrics["security"]
     assert "driver_alerts" in section["services_disrupted"]

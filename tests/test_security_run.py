@@ -137,13 +137,13 @@ def corridor(attacked: bool) -> tuple[list[float], list[float]]:
 
 
 def test_a_flashing_controller_delays_traffic_at_and_upstream_of_it() -> None:
-    # Measured (seed 4, backward waves, exact blocked time): delay 27 -> 50 s at the
-    # flashing node, 25 -> 51 s upstream, where approaches waited 6,073 -> 10,519 s for
-    # room on the links into the all-way stop.
+    # Measured (seed 4, permissive left turns, backward waves, exact blocked time): delay
+    # 38 -> 57 s at the flashing node, 41 -> 60 s upstream, where approaches waited
+    # 5,638 -> 8,310 s for room on the links into the all-way stop.
     (base, base_blocked), (hit, hit_blocked) = corridor(False), corridor(True)
-    assert hit[1] > 1.15 * base[1]  # at the flashing intersection
-    assert hit_blocked[0] > 1.5 * base_blocked[0]  # its queue spilled back upstream
-    assert hit[0] > 1.5 * base[0]  # and delayed traffic there
+    assert hit[1] > 1.3 * base[1]  # at the flashing intersection
+    assert hit_blocked[0] > 1.3 * base_blocked[0]  # its queue spilled back upstream
+    assert hit[0] > 1.3 * base[0]  # and delayed traffic there
 
 
 def test_services_stop_where_their_components_fell() -> None:
@@ -152,7 +152,9 @@ def test_services_stop_where_their_components_fell() -> None:
         "city": {"rows": 3, "cols": 3},
         "services": {**DISTRICT["services"], "preemption": True},  # type: ignore[dict-item]
     }
-    scenario = build(**sections, emergency={"incidents_per_hour": 30})
+    # turning drivers who do not yield on their own, so the alerts have conflicts to avoid
+    signals = {"turns_yield_to_pedestrians": False}
+    scenario = build(**sections, signals=signals, emergency={"incidents_per_hour": 30})
 
     def run(down):
         model = CityModel(scenario)

@@ -98,6 +98,9 @@ def test_a_full_link_blocks_its_feeder_until_a_place_frees() -> None:
 
 
 def _single(seed: int, x: float, duration_s: float, **signals: object):
+    """One intersection at degree of saturation ``x``: the signal alone, as the formulas
+    describe it (every vehicle leaves at the saturation headway, whatever its turn)."""
+    signals = {"left_turns": "unopposed", "turns_yield_to_pedestrians": False, **signals}
     probe = build(city={"rows": 1, "cols": 1}, signals=signals)
     sig = probe.signals
     capacity = sig.saturation_flow_vph * sig.effective_green_s("ns") / sig.cycle_s
@@ -156,6 +159,8 @@ def test_oversaturated_delay_matches_hcm_and_grows_linearly(x: float) -> None:
 )
 def test_capacity_is_s_g_over_c_for_any_timing(signals: dict, lanes: int) -> None:
     """Discharge of saturated approaches, counted over whole cycles after warm-up."""
+    # the signal alone: every vehicle leaves at the saturation headway, whatever its turn
+    signals = {**signals, "left_turns": "unopposed", "turns_yield_to_pedestrians": False}
     probe = build(city={"rows": 1, "cols": 1, "lanes": lanes}, signals=signals).signals
     cycle = probe.cycle_s
     warmup, duration = 10 * cycle, 90 * cycle

@@ -60,6 +60,7 @@ def test_a_short_hold_costs_at_most_itself_and_no_hold_costs_nothing() -> None:
 
 
 def test_the_scenario_sets_the_loss_from_the_street_speed() -> None:
-    city = build(city={"acceleration_mps2": 2.6}).city
-    assert city.stop_loss_s(SPEED_MPS) == pytest.approx(FULL_STOP_S)
-    assert build().city.stop_loss_s(SPEED_MPS) == 0.0
+    city = build(city={"acceleration_mps2": 1.3}).city
+    assert city.stop_loss_s(SPEED_MPS) > FULL_STOP_S  # slower back to speed
+    assert build().city.stop_loss_s(SPEED_MPS) == pytest.approx(FULL_STOP_S)  # the default
+    assert build(city={"acceleration_mps2": None}).city.stop_loss_s(SPEED_MPS) == 0.0

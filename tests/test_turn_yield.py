@@ -357,7 +357,7 @@ def test_no_turner_that_yields_is_counted_on_its_exit_crosswalk_anywhere(path: P
 
 
 def test_the_option_is_validated() -> None:
-    assert build().signals.turns_yield_to_pedestrians is False
+    assert build().signals.turns_yield_to_pedestrians is True  # the default
     with pytest.raises(ScenarioError):
         build(signals={"turns_yield_to_pedestrians": "sometimes"})
 

@@ -117,11 +117,12 @@ def test_pedestrian_wait_matches_hcm() -> None:
 
 
 def test_vehicle_free_flow_when_alone() -> None:
-    """A lone vehicle arriving during green is not delayed; free-flow time is links / speed."""
+    """A lone vehicle arriving during green is not delayed; free-flow time is links / speed
+    (every driver at the limit)."""
     result = run_scenario(
         build(
             duration="2h",
-            city={"rows": 3, "cols": 3},
+            city={"rows": 3, "cols": 3, "speed_spread": 0},
             demand={"vehicles_per_hour": 20, "pedestrians_per_hour": 0},
         )
     )

@@ -70,25 +70,25 @@ class City(Section):
         "without a numeric maxspeed tag (km/h).",
     )
     speed_spread: float = Field(
-        default=0.0,
+        default=0.1,
         ge=0,
         le=0.3,
         description="Spread of drivers' desired speeds: each driver drives at the limit times "
         "a factor drawn once per trip, normal around 1 with this standard deviation and "
-        "clipped to 0.2-2, as SUMO's passenger cars (speedFactor normc(1, 0.1, 0.2, 2)); "
-        "platoons then disperse and a faster driver follows a slower one on its link (0: "
-        "every driver at the limit).",
+        "clipped to 0.2-2; the default 0.1 is SUMO's passenger cars (speedFactor normc(1, "
+        "0.1, 0.2, 2)). Platoons disperse and a faster driver follows a slower one on its "
+        "link (0: every driver at the limit).",
     )
     acceleration_mps2: float | None = Field(
-        default=None,
+        default=2.6,
         ge=0.5,
         le=5,
-        description="Drivers' acceleration back to speed after a stop (m/s2; default none: "
+        description="Drivers' acceleration back to speed after a stop (m/s2; the default 2.6 "
+        "is SUMO's passenger cars). A vehicle held at a stop line also loses the time of "
+        "braking from and accelerating back to its speed, v / 2 deceleration + v / 2 "
+        "acceleration, at most as long as it was held: 4.2 s a stop at 50 km/h. null: "
         "vehicles stop and start at once, the point queue's idealisation behind Webster's "
-        "and HCM's delay formulas). Set, a vehicle held at a stop line also loses the time "
-        "of braking from and accelerating back to its speed, v / 2 deceleration + v / 2 "
-        "acceleration, at most as long as it was held; 2.6 (SUMO's passenger cars) adds "
-        "4.2 s a stop at 50 km/h.",
+        "and HCM's delay formulas (stop-line delays are the same either way).",
     )
     deceleration_mps2: float = Field(
         default=4.5,

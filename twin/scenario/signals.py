@@ -65,16 +65,17 @@ class Signals(Section):
         default=7.0, description="WALK interval; pedestrians start crossing only during WALK (s)."
     )
     left_turns: Literal["unopposed", "permissive", "protected"] = Field(
-        default="unopposed",
-        description="Left turns on green (choice): 'unopposed' leave at the saturation "
-        "headway like everyone else; 'permissive' wait at the head of their lane for a gap "
-        "in the opposing traffic (critical headway 4.5 s, follow-up 2.5 s, two sneakers at "
-        "the end of green: HCM's permissive left turn); 'protected' gives each approach a "
-        "phase of its own (split phasing: its left turns meet no opposing traffic, at the "
-        "cost of more phases in the cycle; how a shared lane's left turn is protected).",
+        default="permissive",
+        description="Left turns on green (choice): 'permissive' (default) wait at the head "
+        "of their lane for a gap in the opposing traffic (critical headway 4.5 s, follow-up "
+        "2.5 s, two sneakers at the end of green: HCM's permissive left turn); 'unopposed' "
+        "leave at the saturation headway like everyone else (the idealisation behind the "
+        "s*g/C capacity); 'protected' gives each approach a phase of its own (split "
+        "phasing: its left turns meet no opposing traffic, at the cost of more phases in "
+        "the cycle; how a shared lane's left turn is protected).",
     )
     turns_yield_to_pedestrians: bool = Field(
-        default=False,
+        default=True,
         description="Turning vehicles (right and left) at a signal wait at the head of "
         "their lane while anyone is on the crosswalk across the street they turn into, "
         "and leave at the saturation headway once it is clear (HCM's pedestrian "
