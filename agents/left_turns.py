@@ -66,7 +66,7 @@ class PermissiveLeft:
         legs: the legs of the intersection a vehicle on ``approach`` turns left into.
     """
 
-    __slots__ = ("_sneak_at", "_wake_at", "approach", "legs", "opposing", "tickets")
+    __slots__ = ("_accepted", "_sneak_at", "_wake_at", "approach", "legs", "opposing", "tickets")
 
     def __init__(self, approach: Approach, opposing: Approach, legs: frozenset[int]) -> None:
         self.approach = approach
@@ -77,12 +77,26 @@ class PermissiveLeft:
         self.tickets: set[simpy.Event] = set()
         self._wake_at = float("inf")
         self._sneak_at = -float("inf")
+        #: the head's ticket and the gap it was found for: a turner that also yields to
+        #: pedestrians looks at its crosswalk when it leaves, and keeps the gap meanwhile
+        self._accepted: tuple[simpy.Event, float] | None = None
 
     def departure(self, earliest: float) -> float | None:
         """When the left-turner at the head may leave, not before ``earliest``; None: it
         waits (and is woken to try again: at a gap, or at the end of green to sneak)."""
-        approach, opposing = self.approach, self.opposing
+        approach = self.approach
         now = approach.env.now
+        head = approach.waiting[0][0]
+        accepted = self._accepted
+        if accepted is not None and accepted[0] is head and earliest <= accepted[1] + _EPS:
+            return accepted[1]
+        t = self._gap(earliest, now)
+        self._accepted = (head, t) if t is not None else None
+        return t
+
+    def _gap(self, earliest: float, now: float) -> float | None:
+        """The start of the first gap the head may take (None: none known yet)."""
+        approach, opposing = self.approach, self.opposing
         t = max(earliest, opposing.last_departure, approach.last_departure + FOLLOW_UP_S)
         if opposing.waiting:
             facing = opposing.left
@@ -160,9 +174,11 @@ class PermissiveLeft:
             ticket = approach.waiting[0][0]
             if ticket not in self.tickets:
                 return
+            # looked at now: nobody steps onto a crosswalk outside WALK, so the one it
+            # turns across stays as it is while the sneakers clear
+            if approach.yields is not None and not approach.yields.clear(ticket, now):
+                return  # it would cross pedestrians: the next green serves it
             departure = max(now, approach.last_departure + approach.headway_s)
-            if approach.yields is not None and not approach.yields.clear(ticket, departure):
-                return  # it would cross pedestrians, or not now: the next green serves it
             if not approach.serve_head(departure):
                 return
             self.tickets.discard(ticket)

@@ -2,9 +2,9 @@
 
 Runs the 10x10 grid of the side-by-side with SUMO 1.28 in issue 18 (150 m blocks,
 one lane, fixed 90 s, one hour from an empty network, no pedestrians) at a range of
-demands, with finite links (spillback, backward waves), left turns unopposed (the
-default) or permissive (yielding to opposing traffic, as in SUMO), and with unlimited
-point queues, and counts the vehicle trips that arrived (entered and left the district
+demands, with finite links (spillback, backward waves) and left turns permissive
+(yielding to opposing traffic, as in SUMO: the default) or unopposed, and with
+unlimited point queues, and counts the vehicle trips that arrived (entered and left the district
 within the hour: SUMO's "arrived"), averaged over three seeds. Writes
 ``docs/throughput_demand.png`` and prints the numbers beside SUMO's. Run from the
 project root: ``python benchmarks/throughput_demand.py`` (a few minutes).
@@ -27,14 +27,14 @@ SUMO_ARRIVED = {9000: 8085, 12000: 5356, 18000: 2829, 24000: 2333}
 
 #: The curves: (label, finite links, left turns).
 CURVES = (
-    ("finite links, left turns unopposed (default)", True, "unopposed"),
-    ("finite links, permissive left turns", True, "permissive"),
-    ("unlimited point queues", False, "unopposed"),
+    ("finite links, permissive left turns (default)", True, "permissive"),
+    ("finite links, left turns unopposed", True, "unopposed"),
+    ("unlimited point queues", False, "permissive"),
 )
 
 
 def throughput(
-    vehicles_per_hour: float, spillback: bool, seed: int = 1, left_turns: str = "unopposed"
+    vehicles_per_hour: float, spillback: bool, seed: int = 1, left_turns: str = "permissive"
 ) -> dict[str, float]:
     """Trips arrived in the hour, trips still inside at its end, honest mean delay (s)
     and the time of the first gridlock (nan: none) of one run."""

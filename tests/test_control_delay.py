@@ -26,10 +26,17 @@ CAPACITY_VPH = 780.0
 def _isolated(seed: int, x: float, until: float | None, duration_s: float):
     demand: dict[str, object] = {"vehicles_per_hour": 4 * x * CAPACITY_VPH}
     demand |= {"pedestrians_per_hour": 0, "until": until}
-    return build(
+    return build(  # the signal as HCM's d1 + d2 describe it (see test_validation)
         seed=seed,
         duration=duration_s,
-        city={"rows": 1, "cols": 1, "block_length_m": 300},
+        city={
+            "rows": 1,
+            "cols": 1,
+            "block_length_m": 300,
+            "acceleration_mps2": None,
+            "speed_spread": 0,
+        },
+        signals={"left_turns": "unopposed", "turns_yield_to_pedestrians": False},
         demand=demand,
     )
 

@@ -192,7 +192,9 @@ def _two_route_trips(informed: float, seed: int) -> tuple[float, float, float, f
         duration="1h",
         warmup="0",
         demand={"vehicles_per_hour": 0, "pedestrians_per_hour": 0},
-        signals={"control": "actuated"},
+        # the routes differ by the closure alone: at the merge the northern route's left
+        # turn would also yield to the southern route's right turn
+        signals={"control": "actuated", "left_turns": "unopposed"},
         services={"traffic_monitoring": {"method": "anpr", "navigation_share": informed}},
         incidents=[
             {"at": 0, "duration": "1h", "between": ["north-west", "north-east"], "capacity": 0.3}
@@ -282,3 +284,18 @@ def test_corridor_preemption_beats_local_by_the_cited_margin_and_needs_integrati
     assert 0.05 <= saved <= 0.25, (local, corridor)
     assert (corridor < local).all()
     assert _drive_s("corridor", "siloed", 0) == _drive_s("local", "siloed", 0)
+
+
+def test_a_replanned_route_keeps_every_link_driven_before_a_link_met_twice() -> None:
+    """A re-planned route may drive round a block and back onto a link it drove before:
+    re-planning again at its second stop there keeps everything driven up to it (it
+    once cut the route at the first, and the vehicle ran past its last stop line)."""
+    from types import SimpleNamespace
+
+    from agents.vehicle import Route
+    from twin.district.navigation import _position
+
+    links = (7, 3, 4, 5, 3, 9)  # link 3 twice
+    stops = tuple(SimpleNamespace(link=k) for k in links[:-1])
+    route = Route(stops, (0,) * len(stops), 10.0, links)  # type: ignore[arg-type]
+    assert [_position(route, i) for i in range(len(stops))] == [0, 1, 2, 3, 4]

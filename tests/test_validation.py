@@ -19,11 +19,15 @@ SEEDS = range(4)
 
 
 def _single_intersection(seed: int, vehicles_per_hour: float, pedestrians_per_hour: float):
+    """One intersection as the formulas describe the signal: every vehicle leaves at the
+    saturation headway whatever its turn, stops and starts at once, and meets the stop
+    line as Poisson arrivals (every driver at the limit)."""
     return build(
         seed=seed,
         duration="20h",
         warmup="30min",
-        city={"rows": 1, "cols": 1},
+        city={"rows": 1, "cols": 1, "acceleration_mps2": None, "speed_spread": 0},
+        signals={"left_turns": "unopposed", "turns_yield_to_pedestrians": False},
         demand={
             "vehicles_per_hour": vehicles_per_hour,
             "pedestrians_per_hour": pedestrians_per_hour,

@@ -136,8 +136,19 @@ class TravelTimeFeed:
                 destination, self.costs
             )
         ahead = self.network.router.route(current, destination, self.rng, self.costs, remaining)
-        done = route.links[: route.links.index(current)]
+        done = route.links[: _position(route, index)]
         planned = self.network.route_of_links((*done, *ahead))
         if planned.links != route.links:
             self.reroutes += 1
         return planned
+
+
+def _position(route: Route, index: int) -> int:
+    """Where in ``route.links`` the link of stop ``index`` is: a re-planned route may
+    drive a link twice (round a block and back), so not simply its first place."""
+    current = route.stops[index].link
+    earlier = sum(1 for approach in route.stops[:index] if approach.link == current)
+    position = -1
+    for _ in range(earlier + 1):
+        position = route.links.index(current, position + 1)
+    return position
