@@ -200,8 +200,8 @@ class Approach:
         self._green_opened: simpy.Event | None = None
         self.delay_sum_s = 0.0
         self.delay_count = 0
-        #: vehicles given a departure, and their stop-line delay, warm-up included (what
-        #: a travel-time feed reads)
+        #: vehicles given a departure, and their stop-line delay with the time lost
+        #: braking and accelerating, warm-up included (what a travel-time feed reads)
         self.served = 0
         self.served_delay_s = 0.0
         #: vehicles on the link (including those promised a departure not yet made)

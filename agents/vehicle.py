@@ -354,15 +354,16 @@ class _Vehicle:
         delay = departure - arrived
         self.accrued += delay
         self.departure = departure
+        lost = self._stop_loss_s(approach, delay)
         approach.served += 1
-        approach.served_delay_s += delay
+        approach.served_delay_s += delay + lost  # a travel time read off the street has both
         if arrived >= traffic.warmup_s:
             approach.delay_sum_s += delay
             approach.delay_count += 1
         leaving = self.route.out_legs[index]
         traffic.passages.append(approach.node, approach.from_leg, leaving, departure, self.trip)
         self.index = index + 1
-        self._drive(departure - traffic.env.now, self._stop_loss_s(approach, delay))
+        self._drive(departure - traffic.env.now, lost)
 
     def _stop_loss_s(self, approach: Approach, held_s: float) -> float:
         """Time lost braking and accelerating back to speed after being held ``held_s`` at
