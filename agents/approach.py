@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from itertools import islice
 from typing import TYPE_CHECKING, Protocol
 
 from agents.spillback import Spillback
@@ -110,6 +111,7 @@ class Approach:
         "blocked_s",
         "blocked_since",
         "blocks",
+        "bypass",
         "controller",
         "credit",
         "delay_count",
@@ -157,8 +159,12 @@ class Approach:
         travel_s: float = 0.0,
         wave_s: float = 0.0,
         stop_loss_s: float = 0.0,
+        bypass: bool = False,
     ) -> None:
         self.env = env
+        #: two lanes or more: a vehicle going straight drives past a turner that waits in
+        #: its own lane (for a gap, or for walkers); one lane: everyone behind it waits
+        self.bypass = bypass
         self.node = node
         self.link = link
         self.from_leg = from_leg
@@ -256,7 +262,9 @@ class Approach:
                 self._refused = True  # arrived in green, but the green is used up
         ticket = self.env.event()
         self.waiting.append((ticket, onward))
-        if self.controller is not None:
+        if self.bypass and self.held and self.blocked_on is None:
+            self._release()  # the head waits to turn: this one may drive past it
+        if self.controller is not None and not ticket.triggered:
             self.controller.call(self.phase)
         return ticket
 
@@ -297,24 +305,67 @@ class Approach:
             if isinstance(onward, Approach) and not onward.has_room():
                 self._block(onward)
                 return
-            if self.left is not None and ticket in self.left.tickets:
-                turn = self.left.departure(departure)
-                if turn is None:
-                    self.held = True
-                    return  # waits for a gap in the opposing traffic
-                departure = turn
-            if self.yields is not None:
-                if not self.yields.clear(ticket, departure):
-                    self.held = True
-                    return  # waits for the crosswalk it turns across to clear
-                self.yields.tickets.pop(ticket, None)
-            if self.left is not None:
-                self.left.tickets.discard(ticket)
+            turn = self._turn(ticket, departure)
+            if turn is None:  # waits for a gap in the opposing traffic, or for walkers
+                if not (self.held and self.bypass and self._pass_held(departure)):
+                    return
+                continue
             waiting.popleft()
-            self._grant(departure, onward)
-            ticket.succeed(departure)
+            self._grant(turn, onward)
+            ticket.succeed(turn)
         if self.opposed is not None:
             self.opposed.left.retry_soon(self.last_departure)  # the queue has cleared
+
+    def _turn(self, ticket: simpy.Event, departure: float) -> float | None:
+        """When the vehicle ``ticket`` may leave, by the rules its turn yields by (not
+        before ``departure``); None: not yet (it is woken to look again), and ``held``
+        says whether it waits for a gap or for walkers, not merely for its turn to go."""
+        left, yields = self.left, self.yields
+        if left is not None and ticket in left.tickets:
+            turn = left.departure(departure)
+            if turn is None:
+                self.held = True
+                return None
+            departure = turn
+        if yields is not None:
+            if not yields.clear(ticket, departure):
+                # looked at when it may leave; a later departure is only deferred
+                self.held = departure <= self.env.now + 1e-9
+                return None
+            yields.tickets.pop(ticket, None)
+        if left is not None:
+            left.tickets.discard(ticket)
+        return departure
+
+    def is_turner(self, ticket: simpy.Event) -> bool:
+        """Whether the queued vehicle ``ticket`` turns by a rule that may hold it."""
+        return (self.left is not None and ticket in self.left.tickets) or (
+            self.yields is not None and ticket in self.yields.tickets
+        )
+
+    def through_waiting(self) -> bool:
+        """Whether a vehicle going straight waits behind the head (and may pass it)."""
+        return any(not self.is_turner(ticket) for ticket, _ in islice(self.waiting, 1, None))
+
+    def _pass_held(self, departure: float) -> bool:
+        """The first vehicle going straight behind the held head drives past it in
+        another lane at ``departure`` (if its next link has room); whether one did."""
+        waiting = self.waiting
+        for k in range(1, len(waiting)):
+            ticket, onward = waiting[k]
+            if self.is_turner(ticket):
+                continue
+            if isinstance(onward, Approach) and not onward.has_room():
+                return False  # it waits in its lane for room beyond
+            del waiting[k]
+            self._grant(departure, onward)
+            self.held = True  # the head still waits
+            ticket.succeed(departure)
+            if self.opposed is not None and not self.through_waiting():
+                # those passing have gone: a left-turner facing it looks for its gap
+                self.opposed.left.retry_soon(departure)
+            return True
+        return False
 
     def serve_head(self, departure: float) -> bool:
         """The head vehicle leaves at ``departure`` if its next link has room (else the

@@ -98,18 +98,23 @@ class PermissiveLeft:
         """The start of the first gap the head may take (None: none known yet)."""
         approach, opposing = self.approach, self.opposing
         t = max(earliest, opposing.last_departure, approach.last_departure + FOLLOW_UP_S)
-        if opposing.waiting:
-            facing = opposing.left
-            if opposing.blocked_on is not None or (
-                facing is not None and opposing.waiting[0][0] in facing.tickets
-            ):
-                # the opposing queue stands (its head waits for room beyond, or is a
-                # left-turner itself): nothing comes, so the turn is free
+        turning = bool(opposing.waiting) and self._waits_to_turn(opposing)
+        if opposing.waiting and (
+            opposing.blocked_on is not None or not (turning and opposing.bypass)
+        ):
+            if opposing.blocked_on is not None or turning:
+                # the opposing queue stands (its head waits for room beyond, or to turn
+                # itself, and nobody passes it): nothing comes, so the turn is free
                 if t < approach.window_cut:
                     return t
                 self._wait_for_sneaking()
                 return None
             self._retry(approach.window_end)  # the opposing queue has not cleared
+            return None
+        # (an opposing head waiting to turn on two lanes or more: straight-through
+        # traffic passes it, so the turn needs a gap in that as usual)
+        if opposing.through_waiting():
+            self._retry(approach.window_end)  # those behind it have not cleared
             return None
         assert opposing.opposed is not None
         due = opposing.opposed.next_due(now)
@@ -126,6 +131,13 @@ class PermissiveLeft:
         else:
             self._retry(t)
         return None
+
+    @staticmethod
+    def _waits_to_turn(opposing: Approach) -> bool:
+        """Whether the opposing head waits to turn: a left-turner (which passes this
+        one), or a turner held for a gap or for walkers."""
+        facing = opposing.left
+        return opposing.held or (facing is not None and opposing.waiting[0][0] in facing.tickets)
 
     def _wait_for_sneaking(self) -> None:
         """No gap in this green: try at its end, as a sneaker."""

@@ -141,3 +141,33 @@ def test_a_left_turner_crosses_an_opposing_queue_that_stands() -> None:
     env.run(until=100)
     assert opposing.blocked_on is full
     assert left == [5.0]
+
+
+@pytest.mark.parametrize(("lanes", "through_leaves_at"), [(1, None), (2, 6.0)])
+def test_straight_through_traffic_passes_a_waiting_left_turner_on_two_lanes(
+    lanes: int, through_leaves_at: float | None
+) -> None:
+    """Opposing vehicles every 2 s leave no gap all green (0-60 s): the left-turner that
+    reaches the line at 5 s waits, and leaves at the end of green as a sneaker. On one
+    lane the vehicle going straight behind it (at 6 s) waits for the next green; on two
+    it drives past in the other lane at once."""
+    env = simpy.Environment()
+    opposing = Approach(env, 0, 1, 0, 2.0, storage=100)
+    turning = Approach(env, 0, 2, 0, 2.0, storage=100, bypass=lanes >= 2)
+    turning.left = PermissiveLeft(turning, opposing, frozenset({3}))
+    assert opposing.opposed is not None
+    for due in range(1, 70, 2):
+        opposing.opposed.due(float(due))
+    turning.open(0.0, 60.0)
+    left: dict[str, float] = {}
+
+    def vehicle(name: str, at: float, out_leg: int):
+        yield env.timeout(at)
+        ticket = turning.arrive(None, out_leg)
+        left[name] = ticket if isinstance(ticket, float) else (yield ticket)
+
+    env.process(vehicle("left-turner", 5.0, 3))
+    env.process(vehicle("straight", 6.0, 0))
+    env.run(until=200)
+    assert left["left-turner"] == 60.0  # a sneaker
+    assert left.get("straight") == through_leaves_at

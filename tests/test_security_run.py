@@ -138,8 +138,8 @@ def corridor(attacked: bool) -> tuple[list[float], list[float]]:
 
 def test_a_flashing_controller_delays_traffic_at_and_upstream_of_it() -> None:
     # Measured (seed 4, permissive left turns, backward waves, exact blocked time): delay
-    # 38 -> 57 s at the flashing node, 41 -> 60 s upstream, where approaches waited
-    # 5,638 -> 8,310 s for room on the links into the all-way stop.
+    # 43 -> 59 s at the flashing node, 34 -> 58 s upstream, where approaches waited
+    # 5,610 -> 9,015 s for room on the links into the all-way stop.
     (base, base_blocked), (hit, hit_blocked) = corridor(False), corridor(True)
     assert hit[1] > 1.3 * base[1]  # at the flashing intersection
     assert hit_blocked[0] > 1.3 * base_blocked[0]  # its queue spilled back upstream

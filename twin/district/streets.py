@@ -109,6 +109,7 @@ class StreetNetwork:
                     travel_s=graph.link_length_m(link) / graph.link_speed_mps(link),
                     wave_s=graph.link_length_m(link) / wave_mps if city.spillback else 0.0,
                     stop_loss_s=city.stop_loss_s(graph.link_speed_mps(link)),
+                    bypass=lanes >= 2,
                 )
             if graph.control[node] == "signal":
                 widths = [graph.crossing_width_m(s) for s in graph.legs[node]]
