@@ -433,8 +433,6 @@ class Approach:
             self.blocks += 1
         full._blocked.append(self)
         full._await_room()
-        if self.opposed is not None:
-            self.opposed.left.retry_soon(now)  # a standing queue lets left-turners across
         if not full._wake_pending:
             self._check_gridlock()
 

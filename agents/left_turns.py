@@ -2,8 +2,8 @@
 
 Gap acceptance on the opposing approach's actual vehicles. The left-turner at the
 head of its queue (which it blocks: one shared lane) leaves at ``t`` only when the
-opposing queue has cleared (or stands: its head waits for room beyond the intersection,
-or is a left-turner too), no opposing vehicle has a departure after ``t``, and no
+opposing queue has cleared (or stands: its head waits to turn too, for a gap or for
+walkers), no opposing vehicle has a departure after ``t``, and no
 opposing vehicle is due at the stop line before ``t + critical_s``; left-turners
 follow one another ``follow_up_s`` apart in one gap. Against a Poisson opposing
 stream of ``v`` veh/s this serves ``v e^(-v t_c) / (1 - e^(-v t_f))`` per second of
@@ -98,19 +98,23 @@ class PermissiveLeft:
         """The start of the first gap the head may take (None: none known yet)."""
         approach, opposing = self.approach, self.opposing
         t = max(earliest, opposing.last_departure, approach.last_departure + FOLLOW_UP_S)
-        turning = bool(opposing.waiting) and self._waits_to_turn(opposing)
-        if opposing.waiting and (
-            opposing.blocked_on is not None or not (turning and opposing.bypass)
-        ):
-            if opposing.blocked_on is not None or turning:
-                # the opposing queue stands (its head waits for room beyond, or to turn
-                # itself, and nobody passes it): nothing comes, so the turn is free
-                if t < approach.window_cut:
-                    return t
-                self._wait_for_sneaking()
+        if opposing.waiting:
+            facing = opposing.left
+            head_left = facing is not None and opposing.waiting[0][0] in facing.tickets
+            # the opposing queue stands when its head waits to turn too: a left-turner
+            # (which passes this one), or a turner held for a gap or for walkers. A head
+            # waiting for room beyond the intersection may go any moment: it is not
+            # passed (SUMO's left-turners wait for it too)
+            standing = head_left or (opposing.held and opposing.blocked_on is None)
+            passing = opposing.bypass and opposing.blocked_on is None
+            if not (standing and passing):
+                if standing:  # nothing comes, so the turn is free
+                    if t < approach.window_cut:
+                        return t
+                    self._wait_for_sneaking()
+                    return None
+                self._retry(approach.window_end)  # the opposing queue has not cleared
                 return None
-            self._retry(approach.window_end)  # the opposing queue has not cleared
-            return None
         # (an opposing head waiting to turn on two lanes or more: straight-through
         # traffic passes it, so the turn needs a gap in that as usual)
         if opposing.through_waiting():
@@ -131,13 +135,6 @@ class PermissiveLeft:
         else:
             self._retry(t)
         return None
-
-    @staticmethod
-    def _waits_to_turn(opposing: Approach) -> bool:
-        """Whether the opposing head waits to turn: a left-turner (which passes this
-        one), or a turner held for a gap or for walkers."""
-        facing = opposing.left
-        return opposing.held or (facing is not None and opposing.waiting[0][0] in facing.tickets)
 
     def _wait_for_sneaking(self) -> None:
         """No gap in this green: try at its end, as a sneaker."""

@@ -111,11 +111,13 @@ def test_flashing_signals_serve_left_turners_once() -> None:
     assert run_scenario(scenario).metrics["efficiency"]["vehicle_trips_completed"] > 0
 
 
-def test_a_left_turner_crosses_an_opposing_queue_that_stands() -> None:
+def test_a_left_turner_waits_for_an_opposing_head_that_waits_for_room() -> None:
     """The opposing head waits for room beyond the intersection (it keeps the box clear):
-    nothing comes, so the left-turner goes at once instead of waiting for the end of
-    green. (It used to wait, and on a corridor of short blocks the two intersections
-    held each other up until a flashing signal looked better than a working one.)"""
+    it may go the moment a place frees, so the left-turner does not cross it and leaves
+    as a sneaker at the end of green, as SUMO's left-turners do (on a corridor of 60 m
+    blocks at 1,200 veh/h SUMO 1.28 loses 78 s a trip: the two intersections hold each
+    other up; crossing the standing queue gave 14 s and doubled the 10 x 10 grid's
+    throughput past its peak, away from SUMO's)."""
     env = simpy.Environment()
     full = Approach(env, 1, 9, 0, 2.0, storage=1)  # beyond the opposing approach: full
     opposing = Approach(env, 0, 1, 0, 2.0, storage=10)
@@ -140,7 +142,7 @@ def test_a_left_turner_crosses_an_opposing_queue_that_stands() -> None:
     env.process(left_turner())
     env.run(until=100)
     assert opposing.blocked_on is full
-    assert left == [5.0]
+    assert left == [40.0]  # a sneaker
 
 
 @pytest.mark.parametrize(("lanes", "through_leaves_at"), [(1, None), (2, 6.0)])
