@@ -123,8 +123,8 @@ def corridor(attacked: bool) -> tuple[list[float], list[float]]:
         warmup="0",
         city={"rows": 1, "cols": 2, "block_length_m": 60},
         # a signal that serves this demand: on one lane, left-turners yielding to heavy
-        # oncoming traffic would block it worse than an all-way stop does (so would
-        # the HCM's shared-lane permissive capacity: such a corridor needs turn lanes)
+        # oncoming traffic block it worse than an all-way stop does (such a corridor
+        # needs left-turn lanes; docs/model.md)
         signals={"left_turns": "unopposed"},
         demand={"vehicles_per_hour": 2000, "pedestrians_per_hour": 0},
     )
