@@ -106,14 +106,14 @@ class PermissiveLeft:
             # waiting for room beyond the intersection may go any moment: it is not
             # passed (SUMO's left-turners wait for it too)
             standing = head_left or (opposing.held and opposing.blocked_on is None)
-            passing = opposing.bypass and opposing.blocked_on is None
-            if not (standing and passing):
-                if standing:  # nothing comes, so the turn is free
-                    if t < approach.window_cut:
-                        return t
-                    self._wait_for_sneaking()
-                    return None
+            if not standing:
                 self._retry(approach.window_end)  # the opposing queue has not cleared
+                return None
+            if not (opposing.bypass and opposing.blocked_on is None):
+                # nobody passes the standing head: nothing comes, so the turn is free
+                if t < approach.window_cut:
+                    return t
+                self._wait_for_sneaking()
                 return None
         # (an opposing head waiting to turn on two lanes or more: straight-through
         # traffic passes it, so the turn needs a gap in that as usual)
