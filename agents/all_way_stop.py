@@ -274,6 +274,7 @@ class FlashingRed:
                 approach._block(onward)
                 continue
             approach.waiting.remove(lane.vehicle)
+            approach.extra_of(ticket)  # its turn is in the stop's own headways
             if approach.left is not None:  # a left-turner served here waits for no gap
                 approach.left.tickets.discard(ticket)
             if approach.yields is not None:  # nor for pedestrians (the stop serves in turn)

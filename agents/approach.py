@@ -12,7 +12,9 @@ that does not stop.
 ``floor(g / h + credit)`` vehicles when its queue outlasts it; the fraction
 left over is carried to the next green as ``credit`` (reset when a green
 ends with its queue served), so a saturated approach discharges ``g / h``
-vehicles per cycle on average for any timing, not ``ceil(g / h)``.
+vehicles per cycle on average for any timing, not ``ceil(g / h)``. A turner
+takes ``E`` headways (HCM's turn equivalents, ``turn_extra``); any that run past
+the green are owed by the next (a negative credit).
 
 **Finite storage and spillback.** The link feeding a stop line holds
 ``storage`` vehicles (length x lanes / jam spacing), from a vehicle's departure
@@ -102,6 +104,7 @@ class Approach:
     __slots__ = (
         "_blocked",
         "_entries",
+        "_extra",
         "_green_opened",
         "_leaving",
         "_refused",
@@ -138,6 +141,7 @@ class Approach:
         "stop_loss_s",
         "storage",
         "travel_s",
+        "turn_extra",
         "waiting",
         "wave_s",
         "window_cut",
@@ -186,6 +190,11 @@ class Approach:
         self.opposed: Opposed | None = None
         #: the rule its turners yield to pedestrians by (``agents.turn_yield``), if they do
         self.yields: TurnYield | None = None
+        #: seconds a vehicle leaving by a leg adds to the saturation headway behind it
+        #: (a slower turning path: HCM's turn equivalents), by leg; and those of the
+        #: queued vehicles that add any, by ticket
+        self.turn_extra: dict[int, float] = {}
+        self._extra: dict[simpy.Event, float] = {}
         #: the all-way stop discharging this approach while its signal flashes red, if any
         self.all_way_stop: Unblocked | None = None
         self.green_onset = 0.0
@@ -194,7 +203,7 @@ class Approach:
         #: departures must start before this: the end of effective green less
         #: the part of a headway the green cannot complete (see ``credit``)
         self.window_cut = 0.0
-        #: fraction of a vehicle carried from the previous saturated green
+        #: headways carried from the previous saturated green (negative: owed)
         self.credit = 0.0
         self._refused = False
         #: the head is held by a turning rule (a gap, a crosswalk) and nobody has left
@@ -244,6 +253,7 @@ class Approach:
             yields is not None and out_leg in yields.crosswalks
         ):
             return self._queue_turner(onward, out_leg)
+        extra = self.turn_extra.get(out_leg, 0.0) if self.turn_extra else 0.0
         if not self.waiting and self.blocked_on is None:
             departure = self._next_departure()
             if departure < self.window_cut:
@@ -252,16 +262,14 @@ class Approach:
                     or onward.occupancy < onward.storage  # room without settling departures
                     or onward.has_room()
                 ):
-                    self._grant(departure, onward)
+                    self._grant(departure, onward, extra)
                     return departure
-                ticket = self.env.event()
-                self.waiting.append((ticket, onward))
+                ticket = self._enqueue(onward, extra)
                 self._block(onward)
                 return ticket
             if self.env.now < self.window_cut:
                 self._refused = True  # arrived in green, but the green is used up
-        ticket = self.env.event()
-        self.waiting.append((ticket, onward))
+        ticket = self._enqueue(onward, extra)
         if self.bypass and self.held and self.blocked_on is None:
             self._release()  # the head waits to turn: this one may drive past it
         if self.controller is not None and not ticket.triggered:
@@ -270,8 +278,7 @@ class Approach:
 
     def _queue_turner(self, onward: Approach | _Ghost | None, out_leg: int) -> simpy.Event:
         """A turner that may have to yield joins the queue (and leads it, if empty)."""
-        ticket = self.env.event()
-        self.waiting.append((ticket, onward))
+        ticket = self._enqueue(onward, self.turn_extra.get(out_leg, 0.0))
         if self.left is not None and out_leg in self.left.legs:
             self.left.tickets.add(ticket)
         if self.yields is not None and out_leg in self.yields.crosswalks:
@@ -281,6 +288,18 @@ class Approach:
         if self.waiting and self.controller is not None:
             self.controller.call(self.phase)
         return ticket
+
+    def _enqueue(self, onward: Approach | _Ghost | None, extra_s: float) -> simpy.Event:
+        """A vehicle joins the queue; its ticket fires with its departure time."""
+        ticket = self.env.event()
+        self.waiting.append((ticket, onward))
+        if extra_s:
+            self._extra[ticket] = extra_s
+        return ticket
+
+    def extra_of(self, ticket: simpy.Event) -> float:
+        """The queued vehicle ``ticket``'s turn extra (forgotten: it is leaving)."""
+        return self._extra.pop(ticket, 0.0) if self._extra else 0.0
 
     def _next_departure(self) -> float:
         """Earliest departure of the vehicle at the head of the queue, from now.
@@ -311,7 +330,7 @@ class Approach:
                     return
                 continue
             waiting.popleft()
-            self._grant(turn, onward)
+            self._grant(turn, onward, self.extra_of(ticket))
             ticket.succeed(turn)
         if self.opposed is not None:
             self.opposed.left.retry_soon(self.last_departure)  # the queue has cleared
@@ -358,7 +377,7 @@ class Approach:
             if isinstance(onward, Approach) and not onward.has_room():
                 return False  # it waits in its lane for room beyond
             del waiting[k]
-            self._grant(departure, onward)
+            self._grant(departure, onward, self.extra_of(ticket))
             self.held = True  # the head still waits
             ticket.succeed(departure)
             if self.opposed is not None and not self.through_waiting():
@@ -377,13 +396,16 @@ class Approach:
         self.waiting.popleft()
         if self.yields is not None:
             self.yields.tickets.pop(ticket, None)
-        self._grant(departure, onward)
+        self._grant(departure, onward, self.extra_of(ticket))
         ticket.succeed(departure)
         return True
 
-    def _grant(self, departure: float, onward: Approach | _Ghost | None) -> None:
-        """The vehicle leaves at ``departure``: free its place here, take one on ``onward``."""
-        self.last_departure = departure
+    def _grant(
+        self, departure: float, onward: Approach | _Ghost | None, extra_s: float = 0.0
+    ) -> None:
+        """The vehicle leaves at ``departure``: free its place here, take one on ``onward``;
+        the next may follow a headway and ``extra_s`` later (it turns)."""
+        self.last_departure = departure + extra_s
         self.held = False
         if onward is GHOST:
             return
@@ -513,9 +535,7 @@ class Approach:
         # turner waiting for a gap or a crosswalk held the queue to its end
         failed = self._refused or (self.held and bool(self.waiting))
         if self._refused:
-            budget = (self.window_end - self.window_start) / self.headway_s + self.credit
-            credit = budget - math.floor(budget + _EPS) if math.isfinite(budget) else 0.0
-            self.credit = credit if credit >= _EPS else 0.0
+            self.credit = self._leftover()
             self._refused = False
         elif self.credit:
             self.credit = 0.0
@@ -532,6 +552,20 @@ class Approach:
         if self._green_opened is not None:
             opened, self._green_opened = self._green_opened, None
             opened.succeed()
+
+    def _leftover(self) -> float:
+        """Headways of the green just ended (and its credit) that its served vehicles
+        left unused when its queue outlasted it; negative: the last one's headways ran
+        past it (it started in green, but a turner takes more than one: ``turn_extra``)."""
+        headway = self.headway_s
+        budget = (self.window_end - self.window_start) / headway + self.credit
+        if not math.isfinite(budget):
+            return 0.0
+        used = (self.last_departure + headway - self.window_start) / headway
+        if used <= 0.0:  # nobody left in this green (it waited for room)
+            used = math.floor(budget + _EPS)
+        credit = budget - used  # a turner's headways past the green are owed
+        return credit if abs(credit) >= _EPS else 0.0
 
     def set_window_end(self, end: float) -> None:
         """Effective green now ends at ``end`` (without releasing anyone)."""

@@ -85,8 +85,8 @@ def test_a_blocked_intersection_admits_no_vehicle_into_the_box(monkeypatch) -> N
     grants = {"into a link": 0, "onto its last place": 0}
     grant = Approach._grant
 
-    def checked(self: Approach, departure: float, onward: object) -> None:
-        grant(self, departure, onward)
+    def checked(self: Approach, departure: float, onward: object, extra_s: float = 0) -> None:
+        grant(self, departure, onward, extra_s)
         if isinstance(onward, Approach):
             onward.has_room()  # settle the places freed by now
             assert onward.occupancy <= onward.storage

@@ -36,7 +36,12 @@ def _isolated(seed: int, x: float, until: float | None, duration_s: float):
             "acceleration_mps2": None,
             "speed_spread": 0,
         },
-        signals={"left_turns": "unopposed", "turns_yield_to_pedestrians": False},
+        signals={
+            "left_turns": "unopposed",
+            "turns_yield_to_pedestrians": False,
+            "right_turn_equivalent": 1,
+            "left_turn_equivalent": 1,
+        },
         demand=demand,
     )
 

@@ -200,6 +200,8 @@ def _two_route_trips(informed: float, seed: int) -> tuple[float, float, float, f
             "control": "actuated",
             "left_turns": "unopposed",
             "turns_yield_to_pedestrians": False,
+            "right_turn_equivalent": 1,
+            "left_turn_equivalent": 1,
         },
         # every driver at the limit, stopping and starting at once: with SUMO's spread and
         # acceleration one seed in three is 16 % apart (left for later)

@@ -1,7 +1,8 @@
 """Protected left turns (``signals.left_turns: protected``): each approach in a phase of
 its own (split phasing), the way a left turn from a shared lane is protected.
 
-Checked against HCM's capacity of a protected movement, c = s g / C, and for what the
+Checked against HCM's capacity of a protected movement, c = s g / C / E_L (E_L = 1.05,
+the left-turn equivalent of HCM 6th ed. Ch. 19), and for what the
 pedestrians' WALK may run beside: only turners, never a through movement.
 """
 
@@ -23,13 +24,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_saturated_left_turners_leave_at_s_g_over_c_of_their_own_phase() -> None:
     """675 left-turners/h from one approach, opposed by 338/h: with split phasing they
-    meet no opposing vehicle and discharge at HCM's protected capacity s g / C, g the
-    effective green of their own phase in a four-phase cycle."""
+    meet no opposing vehicle and discharge at HCM's protected capacity s g / C / E_L, g
+    the effective green of their own phase in a four-phase cycle."""
     served, opposing, scenario = _run(0, 1350, 2, "protected")
     timing = signal_timing(scenario, 4)
     assert len(set(timing.green_s)) == 1  # four equal phases
     green = timing.green_s[0] + timing.yellow_s - timing.startup_lost_s
-    capacity = scenario.signals.saturation_flow_vph * green / timing.cycle_s
+    signals = scenario.signals
+    assert signals.left_turn_equivalent == 1.05  # HCM's, the default
+    capacity = signals.saturation_flow_vph * green / timing.cycle_s / 1.05
     assert _left_demand(1350, 2) > 1.5 * capacity and opposing > 250
     assert served == pytest.approx(capacity, rel=0.02)
 

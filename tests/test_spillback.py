@@ -18,6 +18,14 @@ from tests.conftest import build
 from twin.simulation.model import CityModel
 from twin.simulation.runner import collect, run_scenario
 
+#: The signal as the formulas describe it: every vehicle leaves at the saturation headway,
+#: whatever its turn.
+IDEAL_SIGNAL = {
+    "left_turns": "unopposed",
+    "turns_yield_to_pedestrians": False,
+    "right_turn_equivalent": 1,
+    "left_turn_equivalent": 1,
+}
 #: Link numbers of bare approaches (labels only: no street graph in these unit tests).
 EAST, SOUTH = 1, 2
 
@@ -100,7 +108,7 @@ def test_a_full_link_blocks_its_feeder_until_a_place_frees() -> None:
 def _single(seed: int, x: float, duration_s: float, **signals: object):
     """One intersection at degree of saturation ``x``: the signal alone, as the formulas
     describe it (every vehicle leaves at the saturation headway, whatever its turn)."""
-    signals = {"left_turns": "unopposed", "turns_yield_to_pedestrians": False, **signals}
+    signals = {**IDEAL_SIGNAL, **signals}
     probe = build(city={"rows": 1, "cols": 1}, signals=signals)
     sig = probe.signals
     capacity = sig.saturation_flow_vph * sig.effective_green_s("ns") / sig.cycle_s
@@ -160,7 +168,7 @@ def test_oversaturated_delay_matches_hcm_and_grows_linearly(x: float) -> None:
 def test_capacity_is_s_g_over_c_for_any_timing(signals: dict, lanes: int) -> None:
     """Discharge of saturated approaches, counted over whole cycles after warm-up."""
     # the signal alone: every vehicle leaves at the saturation headway, whatever its turn
-    signals = {**signals, "left_turns": "unopposed", "turns_yield_to_pedestrians": False}
+    signals = {**signals, **IDEAL_SIGNAL}
     probe = build(city={"rows": 1, "cols": 1, "lanes": lanes}, signals=signals).signals
     cycle = probe.cycle_s
     warmup, duration = 10 * cycle, 90 * cycle
@@ -596,3 +604,36 @@ def test_blocked_time_equals_the_blocked_state_integrated_over_the_run() -> None
     intervals = sum(a.blocks for a in approaches) + 2 * len(approaches)
     assert sampled[0] > 3600  # approaches were blocked for over an hour in all
     assert abs(reported - sampled[0]) <= step * intervals, (reported, sampled[0], intervals)
+
+
+def test_turners_take_hcm_s_turn_equivalents() -> None:
+    """A saturated shared lane whose turners take E_R and E_L through-car headways
+    discharges ``s g / C / (1 + P_R (E_R - 1) + P_L (E_L - 1))`` (HCM 6th ed., Ch. 19:
+    the shared lane's saturation flow, E_R 1.18, E_L 1.05), P_R and P_L the shares of
+    right- and left-turners it served."""
+    signals = {**IDEAL_SIGNAL, "right_turn_equivalent": 1.18, "left_turn_equivalent": 1.05}
+    probe = build(city={"rows": 1, "cols": 1}, signals=signals).signals
+    cycle = probe.cycle_s
+    warmup, duration = 10 * cycle, 120 * cycle
+    scenario = build(
+        duration=duration,
+        warmup=warmup,
+        city={"rows": 1, "cols": 1, "block_length_m": 400},
+        signals=signals,
+        demand={"vehicles_per_hour": 4 * 1.4 * probe.saturation_flow_vph * 0.6},
+    )
+    passages = run_scenario(scenario).tables["vehicle_passages"]
+    counted = passages["time_s"] >= warmup
+    cycles = (duration - warmup) / cycle
+    for phase, legs in (("ns", (1, 3)), ("ew", (0, 2))):
+        capacity = probe.saturation_flow_vph / 3600 * probe.effective_green_s(phase)
+        for leg in legs:
+            served = counted & (passages["from_leg"] == leg)
+            # legs run counter-clockwise from east: a right turn leaves by the next leg
+            right = float(np.mean(passages["to_leg"][served] == (leg + 1) % 4))
+            left = float(np.mean(passages["to_leg"][served] == (leg + 3) % 4))
+            assert 0.2 < right < 0.5 and 0.2 < left < 0.5  # a real mix of turns
+            reference = capacity / (1 + 0.18 * right + 0.05 * left)
+            rate = int(served.sum()) / cycles
+            assert rate == pytest.approx(reference, rel=0.01), (leg, right, left, rate)
+            assert rate < 0.97 * capacity  # the turners did slow the lane

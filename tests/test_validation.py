@@ -27,7 +27,12 @@ def _single_intersection(seed: int, vehicles_per_hour: float, pedestrians_per_ho
         duration="20h",
         warmup="30min",
         city={"rows": 1, "cols": 1, "acceleration_mps2": None, "speed_spread": 0},
-        signals={"left_turns": "unopposed", "turns_yield_to_pedestrians": False},
+        signals={
+            "left_turns": "unopposed",
+            "turns_yield_to_pedestrians": False,
+            "right_turn_equivalent": 1,
+            "left_turn_equivalent": 1,
+        },
         demand={
             "vehicles_per_hour": vehicles_per_hour,
             "pedestrians_per_hour": pedestrians_per_hour,

@@ -120,6 +120,7 @@ class StreetNetwork:
                 )
         if signals.left_turns == "permissive":
             self._yield_left_turns(timings)
+        self._slow_turns(timings, signals.right_turn_equivalent, signals.left_turn_equivalent)
         offsets = signal_offsets(scenario, graph, timings)
         #: what detectors and traffic management deliver to the controllers
         self.signal_data = SignalData(
@@ -157,6 +158,23 @@ class StreetNetwork:
                 if legs:
                     approach = self.approach_of[link]
                     approach.left = PermissiveLeft(approach, self.approach_of[facing], legs)
+
+    def _slow_turns(
+        self, signalised: Mapping[int, SignalTiming], right: float, left: float
+    ) -> None:
+        """At each signal, a turner holds the vehicles behind it for ``right`` or ``left``
+        saturation headways (HCM's turn equivalents), unless it yields by a gap."""
+        graph = self.graph
+        for node in signalised:
+            for link in graph.incoming[node]:
+                approach = self.approach_of[link]
+                gap = approach.left.legs if approach.left is not None else frozenset()
+                for out in graph.outgoing[node]:
+                    leg = graph.leg_of(node, graph.links[out][2])
+                    turn = graph.turn(link, out)
+                    factor = right if turn == RIGHT else left if turn in (LEFT, U_TURN) else 1.0
+                    if factor > 1.0 and leg not in gap:
+                        approach.turn_extra[leg] = (factor - 1.0) * approach.headway_s
 
     def _yield_to_pedestrians(self, signalised: Mapping[int, SignalTiming]) -> None:
         """At each signal, right- and left-turners yield to pedestrians on the crosswalk

@@ -81,6 +81,23 @@ class Signals(Section):
         "and leave at the saturation headway once it is clear (HCM's pedestrian "
         "adjustment for turns, simulated).",
     )
+    right_turn_equivalent: float = Field(
+        default=1.18,
+        ge=1,
+        le=3,
+        description="Saturation headways a right-turning vehicle takes at a signal, in "
+        "through cars (HCM 6th ed., Ch. 19: E_R = 1.18; 1: turners discharge like "
+        "through traffic, the idealisation behind s*g/C).",
+    )
+    left_turn_equivalent: float = Field(
+        default=1.05,
+        ge=1,
+        le=3,
+        description="Saturation headways a left-turning vehicle takes at a signal when it "
+        "meets no opposing traffic (protected, unopposed, or no street facing it), in "
+        "through cars (HCM 6th ed., Ch. 19: E_L = 1.05; a permissive left-turner's "
+        "headway is its gap acceptance instead).",
+    )
     saturation_flow_vph: float = Field(
         default=1800.0,
         ge=600,
