@@ -13,8 +13,9 @@ that does not stop.
 left over is carried to the next green as ``credit`` (reset when a green
 ends with its queue served), so a saturated approach discharges ``g / h``
 vehicles per cycle on average for any timing, not ``ceil(g / h)``. A turner
-takes ``E`` headways (HCM's turn equivalents, ``turn_extra``); any that run past
-the green are owed by the next (a negative credit).
+takes ``E`` headways (HCM's turn equivalents, ``turn_extra``); headways of a vehicle
+that leaves late in green (a turner, one that waited for walkers) and run past its
+end are owed by the next green (a negative credit): a green serves its length.
 
 **Finite storage and spillback.** The link feeding a stop line holds
 ``storage`` vehicles (length x lanes / jam spacing), from a vehicle's departure
@@ -105,6 +106,7 @@ class Approach:
         "_blocked",
         "_entries",
         "_extra",
+        "_green_last",
         "_green_opened",
         "_leaving",
         "_refused",
@@ -210,6 +212,8 @@ class Approach:
         #: since: if the green ends so, the queue outlasted it
         self.held = False
         self.last_departure = -INFINITY
+        #: ``last_departure`` of the latest vehicle to leave in green
+        self._green_last = -INFINITY
         #: queued vehicles: (ticket fired with the departure time, onward link)
         self.waiting: deque[tuple[simpy.Event, Approach | _Ghost | None]] = deque()
         self._green_opened: simpy.Event | None = None
@@ -406,6 +410,8 @@ class Approach:
         """The vehicle leaves at ``departure``: free its place here, take one on ``onward``;
         the next may follow a headway and ``extra_s`` later (it turns)."""
         self.last_departure = departure + extra_s
+        if departure < self.window_cut:  # in green (not a sneaker after it)
+            self._green_last = self.last_departure
         self.held = False
         if onward is GHOST:
             return
@@ -554,17 +560,20 @@ class Approach:
             opened.succeed()
 
     def _leftover(self) -> float:
-        """Headways of the green just ended (and its credit) that its served vehicles
-        left unused when its queue outlasted it; negative: the last one's headways ran
-        past it (it started in green, but a turner takes more than one: ``turn_extra``)."""
+        """Headways of the green just ended (and its credit) that the vehicles leaving in
+        it left unused when its queue outlasted it. Negative: the last one's headways ran
+        past the green (it started in it, but late: it waited for walkers, or it turns
+        and takes more than one, ``turn_extra``), and the next green owes them, so a
+        green serves its length in headways whoever takes them."""
         headway = self.headway_s
         budget = (self.window_end - self.window_start) / headway + self.credit
         if not math.isfinite(budget):
             return 0.0
-        used = (self.last_departure + headway - self.window_start) / headway
-        if used <= 0.0:  # nobody left in this green (it waited for room)
+        if self._green_last >= self.window_start:
+            used = (self._green_last + headway - self.window_start) / headway
+        else:  # nobody left in this green (it waited for room)
             used = math.floor(budget + _EPS)
-        credit = budget - used  # a turner's headways past the green are owed
+        credit = budget - used
         return credit if abs(credit) >= _EPS else 0.0
 
     def set_window_end(self, end: float) -> None:

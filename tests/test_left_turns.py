@@ -5,7 +5,8 @@ the one facing it (``edge 3``) through and right-turning traffic at ``v_o``. HCM
 (6th ed., Eq. 31-59 and the permissive capacity after the opposing queue clears):
 ``c = s_p (g - g_q) / C + 2 * 3600 / C`` with ``s_p = v_o e^(-v_o t_c / 3600) /
 (1 - e^(-v_o t_f / 3600))``, t_c 4.5 s, t_f 2.5 s, two sneakers a cycle, and ``g_q =
-v_o r / (s - v_o)`` the opposing queue's clearance in a vertical queue.
+v_o r / (s_o - v_o)`` the opposing queue's clearance in a vertical queue, s_o its
+saturation flow with its right-turners' equivalent (s / (1 + P_R (E_R - 1))).
 """
 
 from __future__ import annotations
@@ -31,10 +32,11 @@ WARMUP_S, DURATION_S = 1800.0, 3 * 3600.0
 LEFT_FROM, OPPOSING_FROM = 0, 2
 
 
-def hcm_permissive_left_vph(v_o: float, green_s: float, cycle_s: float, s: float) -> float:
-    """HCM permissive left-turn capacity (veh/h) of an exclusive lane opposed by v_o."""
+def hcm_permissive_left_vph(v_o: float, green_s: float, cycle_s: float, s_o: float) -> float:
+    """HCM permissive left-turn capacity (veh/h) of an exclusive lane opposed by v_o,
+    the opposing lane discharging at ``s_o``."""
     s_p = v_o * math.exp(-v_o * 4.5 / 3600) / (1 - math.exp(-v_o * 2.5 / 3600))
-    g_q = v_o * (cycle_s - green_s) / (s - v_o)
+    g_q = v_o * (cycle_s - green_s) / (s_o - v_o)
     return s_p * max(green_s - g_q, 0.0) / cycle_s + 2 * 3600 / cycle_s
 
 
@@ -45,7 +47,8 @@ def _left_demand(vehicles_per_hour: float, left_weight: float) -> float:
 
 
 def _run(seed: int, vehicles_per_hour: float, left_weight: float, left_turns: str):
-    """(left-turners served per hour, opposing flow per hour, the scenario)."""
+    """(left-turners served per hour, opposing flow per hour, the scenario, the share of
+    the opposing flow turning right)."""
     scenario = build(
         seed=seed,
         duration=DURATION_S,
@@ -63,8 +66,11 @@ def _run(seed: int, vehicles_per_hour: float, left_weight: float, left_turns: st
     hours = (DURATION_S - WARMUP_S) / 3600
     counted = passages["time_s"] >= WARMUP_S
     served = float((counted & (passages["from_leg"] == LEFT_FROM)).sum()) / hours
-    opposing = float((counted & (passages["from_leg"] == OPPOSING_FROM)).sum()) / hours
-    return served, opposing, scenario
+    facing = counted & (passages["from_leg"] == OPPOSING_FROM)
+    opposing = float(facing.sum()) / hours
+    # legs run counter-clockwise from east: a right turn leaves by the next leg
+    right = float(np.mean(passages["to_leg"][facing] == (OPPOSING_FROM + 1) % 4))
+    return served, opposing, scenario, right
 
 
 @pytest.mark.slow  # four seeds each
@@ -75,7 +81,11 @@ def test_permissive_left_capacity_matches_hcm(vehicles_per_hour: float, left_wei
     v_o = float(np.mean([r[1] for r in runs]))
     signals = runs[0][2].signals
     green, cycle = signals.effective_green_s("ew"), signals.cycle_s
-    reference = hcm_permissive_left_vph(v_o, green, cycle, signals.saturation_flow_vph)
+    # the opposing lane's saturation flow with its right-turners' equivalent (HCM f_RT)
+    right = float(np.mean([r[3] for r in runs]))
+    assert 0.3 < right < 0.7
+    s_o = signals.saturation_flow_vph / (1 + right * (signals.right_turn_equivalent - 1))
+    reference = hcm_permissive_left_vph(v_o, green, cycle, s_o)
     assert _left_demand(vehicles_per_hour, left_weight) > 1.2 * reference  # saturated
     assert served == pytest.approx(reference, rel=0.10), (served, v_o, reference)
 
@@ -83,7 +93,7 @@ def test_permissive_left_capacity_matches_hcm(vehicles_per_hour: float, left_wei
 def test_unopposed_left_turns_leave_at_the_saturation_headway() -> None:
     """The same 667 left-turners/h that a 333 veh/h opposing flow holds to ~440 all get
     through when they do not yield (capacity s g / C = 780 veh/h)."""
-    served, _, scenario = _run(0, 1000, 4, "unopposed")
+    served, _, scenario, _ = _run(0, 1000, 4, "unopposed")
     signals = scenario.signals
     capacity = signals.saturation_flow_vph * signals.effective_green_s("ew") / signals.cycle_s
     assert _left_demand(1000, 4) < 0.9 * capacity

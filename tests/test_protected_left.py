@@ -26,7 +26,7 @@ def test_saturated_left_turners_leave_at_s_g_over_c_of_their_own_phase() -> None
     """675 left-turners/h from one approach, opposed by 338/h: with split phasing they
     meet no opposing vehicle and discharge at HCM's protected capacity s g / C / E_L, g
     the effective green of their own phase in a four-phase cycle."""
-    served, opposing, scenario = _run(0, 1350, 2, "protected")
+    served, opposing, scenario, _ = _run(0, 1350, 2, "protected")
     timing = signal_timing(scenario, 4)
     assert len(set(timing.green_s)) == 1  # four equal phases
     green = timing.green_s[0] + timing.yellow_s - timing.startup_lost_s

@@ -69,8 +69,8 @@ class Signals(Section):
         description="Left turns on green (choice): 'permissive' (default) wait at the head "
         "of their lane for a gap in the opposing traffic (critical headway 4.5 s, follow-up "
         "2.5 s, two sneakers at the end of green: HCM's permissive left turn); 'unopposed' "
-        "leave at the saturation headway like everyone else (the idealisation behind the "
-        "s*g/C capacity); 'protected' gives each approach a phase of its own (split "
+        "do not yield, taking left_turn_equivalent headways (at 1 the idealisation behind "
+        "the s*g/C capacity); 'protected' gives each approach a phase of its own (split "
         "phasing: its left turns meet no opposing traffic, at the cost of more phases in "
         "the cycle; how a shared lane's left turn is protected).",
     )
@@ -86,7 +86,7 @@ class Signals(Section):
         ge=1,
         le=3,
         description="Saturation headways a right-turning vehicle takes at a signal, in "
-        "through cars (HCM 6th ed., Ch. 19: E_R = 1.18; 1: turners discharge like "
+        "through cars (HCM 6th ed., Ch. 19 and 31: E_R = 1.18; 1: turners discharge like "
         "through traffic, the idealisation behind s*g/C).",
     )
     left_turn_equivalent: float = Field(
@@ -95,7 +95,7 @@ class Signals(Section):
         le=3,
         description="Saturation headways a left-turning vehicle takes at a signal when it "
         "meets no opposing traffic (protected, unopposed, or no street facing it), in "
-        "through cars (HCM 6th ed., Ch. 19: E_L = 1.05; a permissive left-turner's "
+        "through cars (HCM 6th ed., Ch. 19 and 31: E_L = 1.05; a permissive left-turner's "
         "headway is its gap acceptance instead).",
     )
     saturation_flow_vph: float = Field(
