@@ -31,9 +31,9 @@ from typing import Any
 
 import numpy as np
 
+from metrics.distinct import dense_ids, distinct
 from metrics.traces import (
     Traces,
-    dense_ids,
     reidentification_risk,
     trace_unicity,
     unicity,
@@ -54,7 +54,6 @@ __all__ = [
     "DIRECT",
     "PERSISTENT",
     "PSEUDONYMOUS",
-    "dense_ids",
     "exposure_over_time",
     "exposure_series",
     "home_inferred",
@@ -131,10 +130,10 @@ def linkable_persons(table: Table) -> np.ndarray:
         return np.empty(0, dtype=np.int64)
     system = np.asarray(table["system"], dtype=np.int64)
     span = int(system.max()) + 1
-    pairs = np.unique(trace * span + system)
+    pairs = distinct(trace * span + system)
     systems = np.bincount(pairs // span)
     joined = np.flatnonzero(systems >= 2)
-    return np.unique(np.asarray(table["person"], dtype=np.int64)[np.isin(trace, joined)])
+    return distinct(np.asarray(table["person"], dtype=np.int64)[np.isin(trace, joined)])
 
 
 def _held_intervals(
@@ -240,11 +239,11 @@ def privacy_metrics(
     held = _restrict({k: stored[k] for k in columns}, kept & ident_stored)
     person = held["person"]
     resident = (person >= 0) & (person < n_residents)
-    exposed = np.unique(person[resident])
-    sensitive = np.unique(person[resident & held["sensitive"].astype(bool)])
+    exposed = distinct(person[resident])
+    sensitive = distinct(person[resident & held["sensitive"].astype(bool)])
     real = np.asarray(impaired, bool) if impaired is not None else np.ones(n_residents, bool)
-    direct = np.unique(person[resident & (held["cls"] == DIRECT)])
-    beyond = np.unique(person[resident & ~consented[kept & ident_stored]])
+    direct = distinct(person[resident & (held["cls"] == DIRECT)])
+    beyond = distinct(person[resident & ~consented[kept & ident_stored]])
     sample = exposed
     if len(exposed) > sample_persons:
         sample = np.sort(rng.choice(exposed, size=sample_persons, replace=False))
@@ -294,7 +293,7 @@ def privacy_metrics(
     others = ~np.isin(sample, direct)
     mean_other = float(risk[others].mean()) if others.any() else 0.0
     result["expected_reidentified"] = len(direct) + mean_other * (len(exposed) - len(direct))
-    if len(np.unique(held["place"])) > 1:
+    if len(distinct(held["place"])) > 1:
         homes_found = int(home_inferred(held, exposed, homes, start_hour).sum())
     else:  # one place (the whole district): a trace says nothing about where anyone lives
         homes_found = 0

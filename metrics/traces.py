@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from metrics.distinct import dense_ids, distinct
+
 Table = Mapping[str, np.ndarray]
 #: Points tried first when looking for the most revealing pair of a trace.
 RAREST_POINTS = 16
@@ -28,25 +30,11 @@ __all__ = [
     "PAIR_SEARCH_POINTS",
     "RAREST_POINTS",
     "Traces",
-    "dense_ids",
     "reidentification_risk",
     "trace_unicity",
     "unicity",
     "wilson_interval",
 ]
-
-
-def dense_ids(*keys: np.ndarray) -> np.ndarray:
-    """Dense ids 0..k-1 of the distinct combinations of integer ``keys``."""
-    if len(keys[0]) == 0:
-        return np.empty(0, dtype=np.int64)
-    combined = np.zeros(len(keys[0]), dtype=np.int64)
-    for key in keys:
-        column = np.asarray(key, dtype=np.int64)
-        low = int(column.min())
-        span = int(column.max()) - low + 1
-        combined = combined * span + (column - low)  # exact while the product fits int64
-    return np.unique(combined, return_inverse=True)[1].reshape(-1).astype(np.int64)
 
 
 class Traces:
@@ -84,7 +72,7 @@ class Traces:
     def _persons_by_point(self, chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         span = int(self.trace_person.max(initial=0)) + 2
         person = self.trace_person[self.pair_trace[chosen]]
-        key = np.unique(self.pair_point[chosen] * span + person + 1)
+        key = distinct(self.pair_point[chosen] * span + person + 1)
         point, person = key // span, key % span - 1
         return person, np.searchsorted(point, np.arange(self.n_points + 1))
 
@@ -230,24 +218,33 @@ def _pairs_alone(traces: Traces, pts: np.ndarray, first: np.ndarray, owner: int)
     """Whether some pair of ``pts`` with one point among ``pts[first]`` is held by the
     owner alone: a point q that nobody else holding p also holds.
 
-    Linear in the holders of the trace's points per point tried, so a long trace (whose
-    pairs are nearly all unique) is settled without counting every pair.
+    Linear in the holders of the trace's points, so a long trace (whose pairs are nearly
+    all unique) is settled without counting every pair: each other person carries one
+    bit per point of ``first`` they hold, and the bits are summed point by point.
     """
+    if len(first) > 64:
+        raise ValueError("at most 64 first points (one bit each)")
     lists = [traces.persons_with(p) for p in pts.tolist()]
     person = np.concatenate(lists)
     column = np.repeat(np.arange(len(pts)), [len(x) for x in lists])
     others = person != owner
     person, column = person[others], column[others]
-    mark = np.zeros(traces.n_person_ids, dtype=bool)
-    for p in first.tolist():
-        holders = lists[p][lists[p] != owner]
-        mark[holders] = True
-        covered = np.bincount(column[mark[person]], minlength=len(pts))
-        mark[holders] = False
-        covered[p] = len(holders) + 1  # not a pair
-        if (covered == 0).any():
-            return True
-    return False
+    bits = np.zeros(traces.n_person_ids, dtype=np.uint64)
+    for bit, p in enumerate(first.tolist()):
+        bits[lists[p]] |= np.uint64(1 << bit)
+    held = bits[person]
+    chosen = held != 0
+    flags = np.unpackbits(
+        held[chosen].astype("<u8").view(np.uint8).reshape(-1, 8), axis=1, bitorder="little"
+    )[:, : len(first)]
+    # covered[q, b]: other persons holding both point q and the b-th first point
+    covered = np.zeros((len(pts), len(first)), dtype=np.int64)
+    column = column[chosen]  # still in order of the points
+    if len(column):
+        starts = np.flatnonzero(np.r_[True, column[1:] != column[:-1]])
+        covered[column[starts]] = np.add.reduceat(flags, starts, axis=0, dtype=np.int64)
+    covered[first, np.arange(len(first))] = 1  # a point with itself is not a pair
+    return bool((covered == 0).any())
 
 
 def _fewest_holding_a_pair(traces: Traces, pts: np.ndarray) -> int:

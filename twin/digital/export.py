@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from metrics.privacy import CLASSES, dense_ids, identifiable
+from metrics.distinct import dense_ids, distinct
+from metrics.privacy import CLASSES, identifiable
 from twin.digital.records import Records
 from twin.digital.steady_state import KINDS, Persons
 
@@ -24,7 +25,7 @@ def persons_table(persons: Persons, records: Records) -> dict[str, np.ndarray]:
     """One row per person: the residents (home intersection, consent by kind, car,
     reduced mobility), then every visitor a record is about (nothing known of them)."""
     n = len(persons)
-    visitors = np.unique(records.person[records.person >= n])
+    visitors = distinct(records.person[records.person >= n])
     m = n + len(visitors)
 
     def column(values: np.ndarray, fill: int = 0) -> np.ndarray:

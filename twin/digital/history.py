@@ -26,7 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from metrics.privacy import AGGREGATE, dense_ids
+from metrics.distinct import dense_ids, distinct
+from metrics.privacy import AGGREGATE
 from twin.digital.records import Observations
 from twin.district.demand import DAY_S, arrival_times
 from twin.district.routines import (
@@ -107,7 +108,7 @@ def _kind_of(observations: Observations, drives: Events, n_residents: int) -> np
         return (np.round(time_s).astype(np.int64) * span + node) * (n_residents + 1) + who
 
     resident = (drives.person >= 0) & (drives.person < n_residents)
-    passed = np.unique(key(drives.person[resident], drives.node[resident], drives.time_s[resident]))
+    passed = distinct(key(drives.person[resident], drives.node[resident], drives.time_s[resident]))
     mine = (person >= 0) & (person < n_residents)
     driving = np.zeros(len(person), dtype=bool)
     driving[mine] = np.isin(
@@ -147,14 +148,14 @@ def learn_responses(
                                              kind[identified].tolist(), strict=True))):  # fmt: skip
         mine = identified & (obs.system == system) & (kind == event_kind)
         site = np.zeros(n_nodes, dtype=bool)
-        site[np.unique(obs.place[mine])] = True
+        site[distinct(obs.place[mine])] = True
         if system < len(sites):
             site[np.asarray(sites[system], dtype=np.int64)] = True
         events = walks if event_kind == WALK else drives
         at = site[events.node] & (events.person >= 0) & (events.person < n_residents)
         seen = np.full(n_residents, -1, dtype=np.int8)
-        seen[np.unique(events.person[at])] = 0
-        seen_persons = np.unique(obs.person[mine & resident])
+        seen[distinct(events.person[at])] = 0
+        seen_persons = distinct(obs.person[mine & resident])
         seen[seen_persons] = 1
         opt_in = bool(obs.opt_in[mine].any())
         passed = int((seen >= 0).sum())
@@ -195,7 +196,7 @@ def history_observations(
         status = np.full(len(person), -1, dtype=np.int8)
         status[resident] = response.seen[person[resident]]
         # whom it sees among those it never met in the run: one draw per person
-        unknown = np.unique(person[status < 0])
+        unknown = distinct(person[status < 0])
         drawn = rng.random(len(unknown)) < response.visible_share
         lookup = np.searchsorted(unknown, person[status < 0])
         status[status < 0] = drawn[lookup] if len(unknown) else 0

@@ -13,7 +13,8 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from agents.sensing import ANONYMOUS, DEVICE_ID, FACE, IDENTIFIABILITY, OPTED_IN, Sensor
-from metrics.privacy import AGGREGATE, CLASSES, DIRECT, PERSISTENT, PSEUDONYMOUS, dense_ids
+from metrics.distinct import dense_ids
+from metrics.privacy import AGGREGATE, CLASSES, DIRECT, PERSISTENT, PSEUDONYMOUS
 
 CLASS_NAMES = CLASSES
 #: Identifier class each ``agents.sensing`` identifiability level captures, by level.

@@ -218,7 +218,9 @@ class Leaks:
     _named: np.ndarray = field(init=False, repr=False)
     _sensitive: np.ndarray = field(init=False, repr=False)
     _pseudonymous: np.ndarray = field(init=False, repr=False)
-    _in_store: dict[str, np.ndarray | None] = field(init=False, repr=False)
+    _in_store: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray] | None] = field(
+        init=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         records = self.records
@@ -233,28 +235,36 @@ class Leaks:
         self._pseudonymous = (records.cls == PSEUDONYMOUS) & (self._person >= 0)
         self._in_store = {}
 
-    def _store(self, name: str) -> np.ndarray | None:
-        """Which records component ``name``'s stores hold (None: it holds none)."""
+    def _store(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """The records component ``name``'s stores hold, in time order: (indices, times,
+        retentions); None if it holds none."""
         if name not in self._in_store:
             held = self.graph.nodes[name]["component"].holds
             indices = [self.systems.index(s) for s in held if s in self.systems]
-            mask = np.isin(self.records.system, indices) if indices else None
-            self._in_store[name] = mask
+            found = None
+            if indices:
+                mine = np.flatnonzero(np.isin(self.records.system, indices))
+                mine = mine[np.argsort(self.records.time_s[mine], kind="stable")]
+                found = (mine, self.records.time_s[mine], self.retention_s[mine])
+            self._in_store[name] = found
         return self._in_store[name]
 
     def taken(self, leaks: Mapping[str, Sequence[Interval]], seed: int) -> dict[str, int | float]:
         """Records and persons taken in one replication's leaks: each window (from, to) of
         a store gives what it held at ``from`` and every record written until ``to``."""
-        time = self.records.time_s
         stored = np.zeros(len(self.records), dtype=bool)
         live = np.zeros(len(self.records), dtype=bool)
         for name, windows in leaks.items():
             in_store = self._store(name)
             if in_store is None:
                 continue
+            mine, time, retention = in_store
             for start, end in windows:
-                stored |= in_store & (time <= start) & (time > start - self.retention_s)
-                live |= in_store & (time > start) & (time <= end)
+                held_from = np.searchsorted(time, start, side="right")  # written by ``from``
+                written = np.searchsorted(time, end, side="right")
+                still = time[:held_from] > start - retention[:held_from]
+                stored[mine[:held_from][still]] = True
+                live[mine[held_from:written]] = True
         return self._count(stored, live, seed)
 
     def most(self) -> dict[str, float]:
