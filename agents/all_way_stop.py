@@ -183,10 +183,12 @@ class FlashingRed:
             )
         return [c > 0 for c in counts], counts
 
-    def case(self, i: int) -> tuple[int, int]:
+    def case(
+        self, i: int, occupancy: tuple[list[bool], list[int]] | None = None
+    ) -> tuple[int, int]:
         """(degree-of-conflict case, vehicles on the opposing and conflicting lanes) of
-        approach ``i`` now."""
-        occupied, counts = self.occupancy()
+        approach ``i`` now (``occupancy``: :meth:`occupancy` now, if already known)."""
+        occupied, counts = occupancy or self.occupancy()
         facing = self.opposing[i]
         opposing = facing is not None and occupied[facing]
         conflicting = sum(occupied[j] for j in self.conflicts[i])
@@ -195,10 +197,15 @@ class FlashingRed:
         )
         return degree_of_conflict(opposing, conflicting), vehicles
 
-    def service_s(self, i: int, adjustment_s: float = 0.0) -> float:
+    def service_s(
+        self,
+        i: int,
+        adjustment_s: float = 0.0,
+        occupancy: tuple[list[bool], list[int]] | None = None,
+    ) -> float:
         """Service time of a vehicle at approach ``i``'s line in the case it is in now."""
         group = self.groups[i]
-        case, vehicles = self.case(i)
+        case, vehicles = self.case(i, occupancy)
         headway = self.rules.base_headway_s(group, case, vehicles) + adjustment_s
         return max(headway - self.rules.move_up_s(group), MIN_SERVICE_S)
 
@@ -235,16 +242,20 @@ class FlashingRed:
         """Free lanes take the next queued vehicles, first come first served."""
         now = self.env.now
         for i, (approach, row) in enumerate(zip(self.approaches, self.lanes, strict=True)):
+            free = [lane for lane in row if lane.vehicle is None]
+            if not free or not approach.waiting:
+                continue
             seated = {id(lane.vehicle) for lane in row if lane.vehicle is not None}
-            queued = [v for v in approach.waiting if id(v) not in seated]
+            queued = (v for v in approach.waiting if id(v) not in seated)  # oldest first
             move_up = self.rules.move_up_s(self.groups[i])
-            for lane in row:
-                if lane.vehicle is None and queued:
-                    lane.vehicle = queued.pop(0)
-                    lane.at_line_s = max(now, lane.last_entry_s + move_up)
-                    lane.work = 1.0 if self.rng is None else float(self.rng.exponential())
-                    onward = lane.vehicle[1]
-                    lane.adjustment_s = self.adjustment(i, onward) if self.adjustment else 0.0
+            for lane in free:
+                lane.vehicle = next(queued, None)
+                if lane.vehicle is None:
+                    break
+                lane.at_line_s = max(now, lane.last_entry_s + move_up)
+                lane.work = 1.0 if self.rng is None else float(self.rng.exponential())
+                onward = lane.vehicle[1]
+                lane.adjustment_s = self.adjustment(i, onward) if self.adjustment else 0.0
 
     def _enter(self) -> float:
         """Served vehicles enter, oldest first, if no conflicting entry is too recent and
@@ -290,9 +301,12 @@ class FlashingRed:
 
     def _set_rates(self) -> None:
         """Each seated vehicle's service rate in the case its approach is in now."""
+        occupancy = self.occupancy()  # the same for every lane until something moves
         for i, row in enumerate(self.lanes):
             self._rates[i] = [
-                1.0 / self.service_s(i, lane.adjustment_s) if lane.vehicle is not None else 0.0
+                1.0 / self.service_s(i, lane.adjustment_s, occupancy)
+                if lane.vehicle is not None
+                else 0.0
                 for lane in row
             ]
 

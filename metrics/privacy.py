@@ -136,29 +136,6 @@ def linkable_persons(table: Table) -> np.ndarray:
     return distinct(np.asarray(table["person"], dtype=np.int64)[np.isin(trace, joined)])
 
 
-def _held_intervals(
-    time_s: np.ndarray, group: np.ndarray, retention_s: np.ndarray, end_s: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per group, the merged intervals [from, to) during which it has a record held."""
-    keep = retention_s > 0
-    start = np.asarray(time_s, dtype=float)[keep]
-    stop = np.minimum(start + retention_s[keep], max(end_s, float(start.max(initial=0.0))) + 1.0)
-    group = np.asarray(group, dtype=np.int64)[keep]
-    if len(start) == 0:
-        return np.empty(0), np.empty(0)
-    order = np.lexsort((start, group))
-    start, stop, group = start[order], stop[order], group[order]
-    # offset each group far past the previous so one running maximum merges within groups
-    span = float(stop.max() - start.min()) + 1.0
-    base = (group - group[0]) * span
-    reach = np.maximum.accumulate(stop + base)
-    new = np.ones(len(start), dtype=bool)
-    new[1:] = (start[1:] + base[1:]) > reach[:-1]
-    first = np.flatnonzero(new)
-    last = np.append(first[1:] - 1, len(start) - 1)
-    return start[first], reach[last] - base[last]
-
-
 def exposure_series(
     time_s: np.ndarray,
     group: np.ndarray,
@@ -169,12 +146,31 @@ def exposure_series(
     """Distinct ``group`` values with at least one record held at each sample time.
 
     A record observed at ``t0`` with retention ``R`` is held at ``t`` when
-    ``t - R < t0 <= t``; ``retention_s`` is per record (``inf``: forever).
+    ``t - R < t0 <= t``; ``retention_s`` is per record (``inf``: forever, which ends a
+    second after ``end_s`` or the last record). Each record covers a run of the sorted
+    sample times; a group is counted where its runs cover a sample.
     """
-    starts, stops = _held_intervals(time_s, group, np.asarray(retention_s, float), end_s)
-    starts, stops = np.sort(starts), np.sort(stops)
     t = np.asarray(sample_times_s, dtype=float)
-    return np.searchsorted(starts, t, side="right") - np.searchsorted(stops, t, side="right")
+    retention_s = np.asarray(retention_s, dtype=float)
+    keep = retention_s > 0
+    start = np.asarray(time_s, dtype=float)[keep]
+    counts = np.zeros(len(t), dtype=np.int64)
+    if len(start) == 0 or len(t) == 0:
+        return counts
+    stop = np.minimum(start + retention_s[keep], max(end_s, float(start.max())) + 1.0)
+    order = np.argsort(t, kind="stable")
+    samples = t[order]
+    first = np.searchsorted(samples, start, side="left")  # covers samples[first:past]
+    past = np.searchsorted(samples, stop, side="left")
+    ids = dense_ids(np.asarray(group, dtype=np.int64)[keep])
+    width = len(samples) + 1
+    size = (int(ids.max()) + 1) * width
+    steps = np.bincount(ids * width + first, minlength=size) - np.bincount(
+        ids * width + past, minlength=size
+    )
+    held = np.cumsum(steps.reshape(-1, width), axis=1)[:, :-1] > 0
+    counts[order] = held.sum(axis=0)
+    return counts
 
 
 def identifiable_record_days(

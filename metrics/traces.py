@@ -23,8 +23,6 @@ RAREST_POINTS = 16
 PAIR_SEARCH_POINTS = 64
 #: Partners looked at for a pair only the owner holds (the rarest points of a trace).
 ALONE_SEARCH_POINTS = 256
-#: Pairs of points counted at once (bounds the memory of a long trace's pair count).
-PAIRS_PER_CHUNK = 2_000_000
 
 __all__ = [
     "PAIR_SEARCH_POINTS",
@@ -214,6 +212,22 @@ def _fewest_matches(traces: Traces, trace: int) -> int:
     return max(fewest, 1)
 
 
+def _holding_bits(traces: Traces, holders: Sequence[np.ndarray]) -> np.ndarray:
+    """Per person id, one bit per list of ``holders`` (at most 64) they are in."""
+    if len(holders) > 64:
+        raise ValueError("at most 64 points (one bit each)")
+    bits = np.zeros(traces.n_person_ids, dtype=np.uint64)
+    for bit, persons in enumerate(holders):
+        bits[persons] |= np.uint64(1 << bit)
+    return bits
+
+
+def _flags(bits: np.ndarray, width: int) -> np.ndarray:
+    """``bits`` unpacked: one row per value, its lowest ``width`` bits as 0/1 columns."""
+    as_bytes = bits.astype("<u8").view(np.uint8).reshape(-1, 8)
+    return np.unpackbits(as_bytes, axis=1, bitorder="little")[:, :width]
+
+
 def _pairs_alone(traces: Traces, pts: np.ndarray, first: np.ndarray, owner: int) -> bool:
     """Whether some pair of ``pts`` with one point among ``pts[first]`` is held by the
     owner alone: a point q that nobody else holding p also holds.
@@ -222,63 +236,30 @@ def _pairs_alone(traces: Traces, pts: np.ndarray, first: np.ndarray, owner: int)
     all unique) is settled without counting every pair: each other person carries one
     bit per point of ``first`` they hold, and the bits are summed point by point.
     """
-    if len(first) > 64:
-        raise ValueError("at most 64 first points (one bit each)")
     lists = [traces.persons_with(p) for p in pts.tolist()]
+    bits = _holding_bits(traces, [lists[p] for p in first.tolist()])
     person = np.concatenate(lists)
     column = np.repeat(np.arange(len(pts)), [len(x) for x in lists])
-    others = person != owner
-    person, column = person[others], column[others]
-    bits = np.zeros(traces.n_person_ids, dtype=np.uint64)
-    for bit, p in enumerate(first.tolist()):
-        bits[lists[p]] |= np.uint64(1 << bit)
     held = bits[person]
-    chosen = held != 0
-    flags = np.unpackbits(
-        held[chosen].astype("<u8").view(np.uint8).reshape(-1, 8), axis=1, bitorder="little"
-    )[:, : len(first)]
+    chosen = (held != 0) & (person != owner)
+    column = column[chosen]  # still in order of the points
     # covered[q, b]: other persons holding both point q and the b-th first point
     covered = np.zeros((len(pts), len(first)), dtype=np.int64)
-    column = column[chosen]  # still in order of the points
     if len(column):
         starts = np.flatnonzero(np.r_[True, column[1:] != column[:-1]])
+        flags = _flags(held[chosen], len(first))
         covered[column[starts]] = np.add.reduceat(flags, starts, axis=0, dtype=np.int64)
     covered[first, np.arange(len(first))] = 1  # a point with itself is not a pair
     return bool((covered == 0).any())
 
 
 def _fewest_holding_a_pair(traces: Traces, pts: np.ndarray) -> int:
-    """Fewest persons holding both points of any pair of distinct ``pts``.
+    """Fewest persons holding both points of any pair of distinct ``pts`` (at most 64).
 
-    Counts pairs person by person (sum of k² over the persons holding k >= 2 of
-    the points) instead of a dense persons x points product: most candidates
-    share only a few points with the trace.
+    Each person holding any of the points carries one bit per point; the pair counts
+    are the product of that persons x points table with itself.
     """
-    m = len(pts)
-    lists = [traces.persons_with(p) for p in pts.tolist()]
-    person = np.concatenate(lists)
-    column = np.repeat(np.arange(m), [len(x) for x in lists])
-    held = np.bincount(person, minlength=traces.n_person_ids)[person]
-    person, column = person[held >= 2], column[held >= 2]
-    order = np.argsort(person, kind="stable")
-    person, column = person[order], column[order]
-    starts = np.flatnonzero(np.r_[True, person[1:] != person[:-1]])
-    sizes = np.diff(np.r_[starts, len(person)])
-    counts = np.zeros(m * m, dtype=np.int64)
-    # persons in chunks of at most PAIRS_PER_CHUNK pairs, so memory stays bounded
-    chunk = np.cumsum(sizes * (sizes - 1) // 2) // PAIRS_PER_CHUNK
-    for c in np.unique(chunk).tolist():
-        groups = np.flatnonzero(chunk == c)
-        lo, hi = starts[groups[0]], starts[groups[-1]] + sizes[groups[-1]]
-        part_sizes = sizes[groups]
-        part_starts = starts[groups] - lo
-        cols = column[lo:hi]
-        group = np.repeat(np.arange(len(groups)), part_sizes)
-        partners = part_sizes[group] - (np.arange(len(cols)) - part_starts[group]) - 1
-        left = np.repeat(np.arange(len(cols)), partners)
-        first = np.cumsum(partners) - partners
-        right = left + 1 + np.arange(len(left)) - np.repeat(first, partners)
-        a, b = cols[left], cols[right]
-        counts += np.bincount(np.minimum(a, b) * m + np.maximum(a, b), minlength=m * m)
-    upper = np.triu_indices(m, k=1)
-    return int(counts[upper[0] * m + upper[1]].min())
+    bits = _holding_bits(traces, [traces.persons_with(p) for p in pts.tolist()])
+    flags = _flags(bits[np.flatnonzero(bits)], len(pts)).astype(np.float64)
+    counts = flags.T @ flags  # exact: counts stay far below 2**53
+    return int(counts[np.triu_indices(len(pts), k=1)].min())

@@ -193,6 +193,45 @@ class Exposure:
         return persons_affected(self.subject, self.node, self.time_s, by_node)
 
 
+class StoreIndex:
+    """One store's records in time order, whole and per retention period, so what it held
+    at an instant and what it received in a window are slices."""
+
+    def __init__(self, rows: np.ndarray, time_s: np.ndarray, retention_s: np.ndarray) -> None:
+        rows = rows[np.argsort(time_s[rows], kind="stable")]
+        self.rows, self.time_s = rows, time_s[rows]
+        self.by_retention = []
+        for period in np.unique(retention_s[rows]).tolist():
+            same = rows[retention_s[rows] == period]
+            self.by_retention.append((period, same, time_s[same]))
+
+    def held_at(self, instant: float) -> list[np.ndarray]:
+        """The rows held at ``instant``: written by then and not yet deleted."""
+        held = []
+        for period, rows, time in self.by_retention:
+            lo = np.searchsorted(time, instant - period, side="right")
+            held.append(rows[lo : np.searchsorted(time, instant, side="right")])
+        return held
+
+    def written(self, start: float, end: float) -> np.ndarray:
+        """The rows written in (``start``, ``end``]."""
+        lo, hi = np.searchsorted(self.time_s, (start, end), side="right")
+        return self.rows[lo:hi]
+
+
+def _merged(windows: Sequence[Interval]) -> list[Interval]:
+    """Overlapping windows of one store joined: a window starting inside another takes
+    nothing the earlier one does not (what it holds at its start was held at the earlier
+    start or written since)."""
+    merged: list[Interval] = []
+    for start, end in sorted(windows):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
 @dataclass
 class Leaks:
     """What the stores held and received in the run without the attack, and what a leak
@@ -218,9 +257,8 @@ class Leaks:
     _named: np.ndarray = field(init=False, repr=False)
     _sensitive: np.ndarray = field(init=False, repr=False)
     _pseudonymous: np.ndarray = field(init=False, repr=False)
-    _in_store: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray] | None] = field(
-        init=False, repr=False
-    )
+    _in_store: dict[tuple[int, ...], StoreIndex] = field(init=False, repr=False)
+    _nothing: dict[str, int | float] | None = field(init=False, repr=False, default=None)
 
     def __post_init__(self) -> None:
         records = self.records
@@ -235,36 +273,37 @@ class Leaks:
         self._pseudonymous = (records.cls == PSEUDONYMOUS) & (self._person >= 0)
         self._in_store = {}
 
-    def _store(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        """The records component ``name``'s stores hold, in time order: (indices, times,
-        retentions); None if it holds none."""
-        if name not in self._in_store:
-            held = self.graph.nodes[name]["component"].holds
-            indices = [self.systems.index(s) for s in held if s in self.systems]
-            found = None
-            if indices:
-                mine = np.flatnonzero(np.isin(self.records.system, indices))
-                mine = mine[np.argsort(self.records.time_s[mine], kind="stable")]
-                found = (mine, self.records.time_s[mine], self.retention_s[mine])
-            self._in_store[name] = found
-        return self._in_store[name]
+    def _store(self, name: str) -> StoreIndex | None:
+        """The records component ``name``'s stores hold (None: it holds none)."""
+        held = self.graph.nodes[name]["component"].holds
+        key = tuple(sorted(self.systems.index(s) for s in held if s in self.systems))
+        if not key:
+            return None
+        if key not in self._in_store:
+            mine = np.flatnonzero(np.isin(self.records.system, key))
+            self._in_store[key] = StoreIndex(mine, self.records.time_s, self.retention_s)
+        return self._in_store[key]
 
     def taken(self, leaks: Mapping[str, Sequence[Interval]], seed: int) -> dict[str, int | float]:
         """Records and persons taken in one replication's leaks: each window (from, to) of
         a store gives what it held at ``from`` and every record written until ``to``."""
+        windows: dict[StoreIndex, list[Interval]] = {}
+        for name, spans in leaks.items():
+            store = self._store(name)
+            if store is not None and spans:
+                windows.setdefault(store, []).extend(spans)
+        if not windows:
+            if self._nothing is None:
+                nothing = np.zeros(len(self.records), dtype=bool)
+                self._nothing = self._count(nothing, nothing, seed)
+            return dict(self._nothing)
         stored = np.zeros(len(self.records), dtype=bool)
         live = np.zeros(len(self.records), dtype=bool)
-        for name, windows in leaks.items():
-            in_store = self._store(name)
-            if in_store is None:
-                continue
-            mine, time, retention = in_store
-            for start, end in windows:
-                held_from = np.searchsorted(time, start, side="right")  # written by ``from``
-                written = np.searchsorted(time, end, side="right")
-                still = time[:held_from] > start - retention[:held_from]
-                stored[mine[:held_from][still]] = True
-                live[mine[held_from:written]] = True
+        for store, spans in windows.items():
+            for start, end in _merged(spans):
+                for rows in store.held_at(start):
+                    stored[rows] = True
+                live[store.written(start, end)] = True
         return self._count(stored, live, seed)
 
     def most(self) -> dict[str, float]:
