@@ -8,7 +8,6 @@ pixels of their colour at their place.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 from pathlib import Path
 
@@ -198,19 +197,3 @@ def test_the_sweep_report_says_shared_sensors_once(
     section = report.split("## What each policy collects")[1].split("## ")[0]
     assert "- With services.crossing_assist radar: 36 radar sensors" in section
     assert section.count("36 radar sensors") == 1  # not once per policy with radar
-
-
-@pytest.mark.slow
-def test_the_bundled_sweeps_plots_are_readable(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The bundled policy sweep, run (two replications of its 24 policies) and compared."""
-    from twin.sweep import load_sweep, run_sweep
-
-    spec = dataclasses.replace(load_sweep(ROOT / "scenarios" / "policy_sweep.yaml"), replications=2)
-    db = tmp_path / "p.sqlite"
-    assert run_sweep(spec, db, workers=2, progress=False).failed == 0
-    drawn = compared(db, tmp_path / "cmp", monkeypatch)
-    assert len(drawn) == 2
-    for figure, _ in drawn:
-        assert_readable(figure, 24)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_compare_plots import assert_readable, compared
 from twin.sweep import ResultsDB
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,7 +66,9 @@ def test_every_document_is_in_a_group() -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("group", sorted(GROUPS))
-def test_every_documented_command_runs(tmp_path: Path, group: str) -> None:
+def test_every_documented_command_runs(
+    tmp_path: Path, group: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     shim = tmp_path / "bin" / "twin"
     shim.parent.mkdir()
     shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m twin.cli "$@"\n')
@@ -98,3 +101,8 @@ def test_every_documented_command_runs(tmp_path: Path, group: str) -> None:
     with (work / "results" / "crossings" / "ranking.csv").open() as handle:
         first = next(csv.DictReader(handle))
     assert first["policy"].endswith("services.crossing_assist=radar")
+    # and its trade-off plots are readable: no label on another, every policy's marker seen
+    drawn = compared(work / "results" / "policy_sweep.sqlite", tmp_path / "cmp", monkeypatch)
+    assert len(drawn) == 2
+    for figure, _ in drawn:
+        assert_readable(figure, 24)
