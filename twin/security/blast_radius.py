@@ -35,7 +35,7 @@ from metrics.security import (
     services_disrupted,
 )
 from twin.digital.records import CLASS_NAMES, Records
-from twin.security.spread import AttackOutcome, Interval, replicate_attacks
+from twin.security.spread import AttackOutcome, Interval, merge_intervals, replicate_attacks
 from twin.services.base import DRIVERS, IMPAIRED_PEDESTRIANS, PEDESTRIANS
 from twin.streams import random_stream
 
@@ -219,19 +219,6 @@ class StoreIndex:
         return self.rows[lo:hi]
 
 
-def _merged(windows: Sequence[Interval]) -> list[Interval]:
-    """Overlapping windows of one store joined: a window starting inside another takes
-    nothing the earlier one does not (what it holds at its start was held at the earlier
-    start or written since)."""
-    merged: list[Interval] = []
-    for start, end in sorted(windows):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
-
-
 @dataclass
 class Leaks:
     """What the stores held and received in the run without the attack, and what a leak
@@ -300,7 +287,9 @@ class Leaks:
         stored = np.zeros(len(self.records), dtype=bool)
         live = np.zeros(len(self.records), dtype=bool)
         for store, spans in windows.items():
-            for start, end in _merged(spans):
+            # overlapping windows joined: one starting inside another takes nothing more
+            # (what the store held at its start was held at the earlier start or written since)
+            for start, end in merge_intervals(spans):
                 for rows in store.held_at(start):
                     stored[rows] = True
                 live[store.written(start, end)] = True
