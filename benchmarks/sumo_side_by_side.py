@@ -9,7 +9,8 @@ routes each trip by its fastest path; the twin by its cheapest (ties at random).
 
 For each demand it prints the trips that left the district in the hour and the mean
 delay of those trips (SUMO: ``timeLoss``; the twin: ``vehicle_delay_s_mean_completed``),
-and with ``--green-wave`` the same at two demands with and without east-west
+with ``--standing`` where the vehicles are every 10 minutes, and with
+``--green-wave`` the same at two demands with and without east-west
 progression offsets (SUMO: each controller's ``offset`` so that its east-west green opens
 when a vehicle leaving the intersection to the west at the start of its green arrives
 at the speed limit; the twin: ``signals.offsets: green_wave_ew``).
@@ -21,6 +22,7 @@ Needs SUMO, which is not in the default install: ``pip install -e ".[sumo]"`` (i
     python benchmarks/sumo_side_by_side.py                      # throughput-demand
     python benchmarks/sumo_side_by_side.py --green-wave         # plus the green wave
     python benchmarks/sumo_side_by_side.py --demands 3000 9000 --size 4   # a quick look
+    python benchmarks/sumo_side_by_side.py --demands 12000 --standing 12000   # where they stand
 
 It asserts nothing; docs/model.md quotes its figures.
 """
@@ -46,6 +48,8 @@ sys.path.insert(0, str(ROOT))  # run from a checkout, not an installed package
 
 SPEED_MPS = 50 / 3.6
 YELLOW_S, ALL_RED_S = 3, 2
+#: ``--standing``: where the vehicles are, every this many simulated seconds.
+STANDING_EVERY_S = 600
 
 
 def find_sumo(name: str) -> str | None:
@@ -174,10 +178,17 @@ def trips(rate_vph: float, hours: float, stubs: int, seed: int) -> list[tuple[fl
 
 
 def run_sumo(
-    net: Path, folder: Path, demand: float, hours: float, seed: int, extra: Path | None
+    net: Path,
+    folder: Path,
+    demand: float,
+    hours: float,
+    seed: int,
+    extra: Path | None,
+    every_s: int | None = None,
 ) -> dict[str, float]:
     """Trips arrived in the period, their mean time loss (s), that of the trips from the
-    west edge straight to the east edge (along one street), and SUMO's wall time."""
+    west edge straight to the east edge (along one street), and SUMO's wall time; with
+    ``every_s``, also where its vehicles are at that interval (``standing``)."""
     entries, exits, xy = boundary_edges(net)
     west, east_end = min(x for x, _ in xy), max(x for x, _ in xy)
     eastbound = set()
@@ -206,18 +217,47 @@ def run_sumo(
     ]
     if extra is not None:  # the last program loaded for a controller is the one it runs
         command += [f"--additional-files={extra}"]
+    positions = folder / "fcd.xml"
+    if every_s is not None:
+        command += [f"--fcd-output={positions}", f"--device.fcd.period={every_s}"]
     start = time.perf_counter()
     subprocess.run(command, check=True, capture_output=True)
     wall = time.perf_counter() - start
     done = list(ET.parse(info).getroot().iter("tripinfo"))
     loss = np.array([float(t.get("timeLoss", 0)) for t in done])
     east = np.array([t.get("id") in eastbound for t in done], dtype=bool)
-    return {"arrived": float(len(loss)), **_delays(loss, east), "wall_s": wall}
+    figures: dict = {"arrived": float(len(loss)), **_delays(loss, east), "wall_s": wall}
+    if every_s is not None:
+        figures["standing"] = _sumo_standing(net, positions)
+    return figures
 
 
-def run_twin(args: argparse.Namespace, demand: float, offsets: str) -> dict[str, float]:
+def _sumo_standing(net: Path, positions: Path) -> list[dict[str, object]]:
+    """Per sampled instant: SUMO's vehicles in the grid, those standing (below 0.1 m/s),
+    and those standing inside a junction by movement (l, s, r: the connection's ``dir``)."""
+    movement = {c.get("via"): c.get("dir") for c in ET.parse(net).getroot().iter("connection")}
+    rows = []
+    for step in ET.parse(positions).getroot().iter("timestep"):
+        vehicles = list(step.iter("vehicle"))
+        standing = [v for v in vehicles if float(v.get("speed", "0")) < 0.1]
+        inside: dict[str, int] = {}
+        for v in standing:
+            lane = v.get("lane", "")
+            if lane.startswith(":"):  # a junction's internal lane
+                key = movement.get(lane) or "?"
+                inside[key] = inside.get(key, 0) + 1
+        rows.append(
+            {"time_s": float(step.get("time", "0")), "vehicles": len(vehicles),
+             "standing": len(standing), "in_junctions": inside}
+        )  # fmt: skip
+    return rows
+
+
+def run_twin(args: argparse.Namespace, demand: float, offsets: str) -> dict:
     """The same district in the twin: trips completed, their mean delay (s), that of the
-    trips from the west edge straight to the east edge, and the twin's wall time."""
+    trips from the west edge straight to the east edge, the twin's wall time, and every
+    10 minutes its vehicles in the grid and those queued at a stop line (``standing``;
+    none stands inside a junction: none enters one without room beyond it)."""
     from twin.scenario import parse_scenario
     from twin.simulation.runner import run_scenario
 
@@ -257,7 +297,17 @@ def run_twin(args: argparse.Namespace, demand: float, offsets: str) -> dict[str,
     x, y = result.graph.x_m[nodes], result.graph.y_m[nodes]
     entry, exit_ = done["entry"].astype(int), done["exit"].astype(int)
     east = (x[entry] == x.min()) & (x[exit_] == x.max()) & np.isclose(y[entry], y[exit_])
-    return {"arrived": float(len(delay)), **_delays(delay, east), "wall_s": wall}
+    series = result.series
+    standing = [
+        {"time_s": float(t), "vehicles": int(inside), "queued": int(queued)}
+        for t, inside, queued in zip(
+            series["time_s"], series["vehicles_in_network"], series["vehicles_queued"],
+            strict=True,
+        )
+        if t % STANDING_EVERY_S == 0
+    ]  # fmt: skip
+    return {"arrived": float(len(delay)), **_delays(delay, east), "wall_s": wall,
+            "standing": standing}  # fmt: skip
 
 
 def _delays(delay_s: np.ndarray, east: np.ndarray) -> dict[str, float]:
@@ -317,9 +367,22 @@ def main() -> None:
         help="the twin's city.acceleration_mps2 (default 2.6: SUMO's passenger cars, which "
         "brake at 4.5 m/s2, the twin's default; 0: vehicles stop and start at once)",
     )
+    parser.add_argument(
+        "--standing",
+        nargs="+",
+        type=float,
+        metavar="DEMAND",
+        help="also print, every 10 minutes at these demands, each tool's vehicles in the "
+        "grid and those standing still (SUMO: also those standing inside a junction, by "
+        "movement)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
-    figures: dict[str, list[dict[str, object]]] = {"throughput": [], "green_wave": []}
+    figures: dict[str, list[dict[str, object]]] = {
+        "throughput": [],
+        "green_wave": [],
+        "standing": [],
+    }
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         net = build_net(folder, args.size, args.block, args.cycle)
@@ -341,6 +404,8 @@ def main() -> None:
             )
         if args.green_wave is not None:
             _green_wave(args, net, folder, figures["green_wave"])
+        for demand in args.standing or []:
+            _standing(args, net, folder, demand, figures["standing"])
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1))
         print(f"wrote {args.json}")
@@ -370,6 +435,30 @@ def _green_wave(
         for key, what in (("delay_s", "all trips"), ("east_delay_s", "straight east")):
             said = [_wave_change(pairs, key, tool) for tool, pairs in runs.items()]
             print(f"{demand:>8.0f} {what:>13} | " + " | ".join(said))
+
+
+def _standing(
+    args: argparse.Namespace,
+    net: Path,
+    folder: Path,
+    demand: float,
+    figures: list[dict[str, object]],
+) -> None:
+    """Where each tool's vehicles are every 10 minutes at ``demand``."""
+    sumo = run_sumo(net, folder, demand, args.hours, args.seed, None, STANDING_EVERY_S)
+    twin = run_twin(args, demand, "none")
+    figures.append({"demand": demand, "sumo": sumo["standing"], "twin": twin["standing"]})
+    print(f"where the vehicles are at {demand:.0f} veh/h (seed {args.seed}):")
+    print("  min | SUMO in grid  standing  standing in a junction | twin in grid  queued")
+    twin_at = {row["time_s"]: row for row in twin["standing"]}
+    for row in sumo["standing"]:
+        mine = twin_at.get(row["time_s"], {"vehicles": "", "queued": ""})
+        inside = row["in_junctions"]
+        said = ", ".join(f"{n} {k}" for k, n in sorted(inside.items())) or "0"
+        print(
+            f"{row['time_s'] / 60:>5.0f} | {row['vehicles']:>12} {row['standing']:>9}  "
+            f"{sum(inside.values()):>3} ({said}) | {mine['vehicles']:>12} {mine['queued']:>7}"
+        )
 
 
 def _wave_change(

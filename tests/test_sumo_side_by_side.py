@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 import xml.etree.ElementTree as ET
@@ -102,3 +103,22 @@ def test_the_documented_command_runs_with_seeds(monkeypatch, capsys, tmp_path: P
     out = capsys.readouterr().out
     assert "speed spread 0.1" in out
     assert re.search(r"straight east \| SUMO .* sd \d+%\) \| twin .* sd \d+%\)", out), out
+
+
+@pytest.mark.skipif(side.find_sumo("sumo") is None, reason="SUMO is the sumo extra (CI has it)")
+def test_standing_says_where_each_tools_vehicles_are(monkeypatch, capsys, tmp_path: Path) -> None:
+    """docs/model.md's ``--standing``: a row every 10 minutes, SUMO's junction standers by
+    movement adding up to at most its standing vehicles, the twin's queued within its grid."""
+    argv = ["sumo_side_by_side.py", "--demands", "600", "--size", "3", "--hours", "0.2"]
+    argv += ["--standing", "1500", "--json", str(tmp_path / "f.json")]
+    monkeypatch.setattr(sys, "argv", argv)
+    side.main()
+    assert "where the vehicles are at 1500 veh/h" in capsys.readouterr().out
+    (found,) = json.loads((tmp_path / "f.json").read_text())["standing"]
+    assert [row["time_s"] for row in found["sumo"]] == [0.0, 600.0]
+    assert [row["time_s"] for row in found["twin"]] == [0.0, 600.0]
+    for row in found["sumo"]:
+        assert sum(row["in_junctions"].values()) <= row["standing"] <= row["vehicles"]
+        assert set(row["in_junctions"]) <= {"l", "s", "r"}
+    assert found["sumo"][1]["vehicles"] > 0 and found["twin"][1]["vehicles"] > 0
+    assert all(row["queued"] <= row["vehicles"] for row in found["twin"])
