@@ -40,6 +40,7 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -185,7 +186,7 @@ def run_sumo(
     seed: int,
     extra: Path | None,
     every_s: int | None = None,
-) -> dict[str, float]:
+) -> dict[str, Any]:
     """Trips arrived in the period, their mean time loss (s), that of the trips from the
     west edge straight to the east edge (along one street), and SUMO's wall time; with
     ``every_s``, also where its vehicles are at that interval (``standing``)."""
@@ -226,7 +227,7 @@ def run_sumo(
     done = list(ET.parse(info).getroot().iter("tripinfo"))
     loss = np.array([float(t.get("timeLoss", 0)) for t in done])
     east = np.array([t.get("id") in eastbound for t in done], dtype=bool)
-    figures: dict = {"arrived": float(len(loss)), **_delays(loss, east), "wall_s": wall}
+    figures: dict[str, Any] = {"arrived": float(len(loss)), **_delays(loss, east), "wall_s": wall}
     if every_s is not None:
         figures["standing"] = _sumo_standing(net, positions)
     return figures
@@ -253,7 +254,7 @@ def _sumo_standing(net: Path, positions: Path) -> list[dict[str, object]]:
     return rows
 
 
-def run_twin(args: argparse.Namespace, demand: float, offsets: str) -> dict:
+def run_twin(args: argparse.Namespace, demand: float, offsets: str) -> dict[str, Any]:
     """The same district in the twin: trips completed, their mean delay (s), that of the
     trips from the west edge straight to the east edge, the twin's wall time, and every
     10 minutes its vehicles in the grid and those queued at a stop line (``standing``;

@@ -200,7 +200,8 @@ class StoreIndex:
     def __init__(self, rows: np.ndarray, time_s: np.ndarray, retention_s: np.ndarray) -> None:
         rows = rows[np.argsort(time_s[rows], kind="stable")]
         self.rows, self.time_s = rows, time_s[rows]
-        self.by_retention = []
+        #: (retention period, its rows in time order, their times)
+        self.by_retention: list[tuple[float, np.ndarray, np.ndarray]] = []
         for period in np.unique(retention_s[rows]).tolist():
             same = rows[retention_s[rows] == period]
             self.by_retention.append((period, same, time_s[same]))
