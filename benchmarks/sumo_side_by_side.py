@@ -3,9 +3,13 @@
 Builds one district in both tools: a square grid of one-lane two-way streets, every
 intersection signalised with the same fixed-time plan (two phases, 3 s yellow, 2 s
 all-red, equal greens), a stub street at every boundary leg where vehicles enter and
-leave, and the same demand: Poisson arrivals, each trip from a boundary stub to another
-drawn uniformly, no pedestrians, no teleports in SUMO (``--time-to-teleport -1``). SUMO
-routes each trip by its fastest path; the twin by its cheapest (ties at random).
+leave, and the same demand: the twin draws its trips (Poisson arrivals, each from a
+boundary stub to another drawn uniformly) and routes them (cheapest, turns counted), and
+SUMO drives the very same vehicles at the same times along the same streets; no
+pedestrians, no teleports in SUMO (``--time-to-teleport -1``). With ``--sumo-routing``
+SUMO routes the same trips by its own fastest paths instead, as in issue 18: on a grid
+of equal blocks those zigzag, about twice the twin's turns per trip, so the two tools
+then simulate different traffic.
 
 For each demand it prints the trips that left the district in the hour and the mean
 delay of those trips (SUMO: ``timeLoss``; the twin: ``vehicle_delay_s_mean_completed``),
@@ -23,6 +27,7 @@ Needs SUMO, which is not in the default install: ``pip install -e ".[sumo]"`` (i
     python benchmarks/sumo_side_by_side.py --green-wave         # plus the green wave
     python benchmarks/sumo_side_by_side.py --demands 3000 9000 --size 4   # a quick look
     python benchmarks/sumo_side_by_side.py --demands 12000 --standing 12000   # where they stand
+    python benchmarks/sumo_side_by_side.py --sumo-routing      # SUMO routes the trips itself
 
 It asserts nothing; docs/model.md quotes its figures.
 """
@@ -40,12 +45,16 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout, not an installed package
+
+if TYPE_CHECKING:
+    from agents.vehicle import Route, Traffic
+    from twin.district.street_graph import StreetGraph
 
 SPEED_MPS = 50 / 3.6
 YELLOW_S, ALL_RED_S = 3, 2
@@ -106,26 +115,6 @@ def build_net(folder: Path, size: int, block_m: float, cycle_s: int) -> Path:
     return net
 
 
-def boundary_edges(net: Path) -> tuple[list[str], list[str], list[tuple[float, float]]]:
-    """Edges entering the grid from a stub's dead end, edges leaving into one, and the
-    dead end's (x, y) (m), in the same order of stubs (entry ``k`` and exit ``k`` share
-    one)."""
-    root = ET.parse(net).getroot()
-    xy = {
-        str(j.get("id")): (float(j.get("x", 0)), float(j.get("y", 0)))
-        for j in root.iter("junction")
-    }
-    edges = [e for e in root.iter("edge") if e.get("function") != "internal"]
-    degree: dict[str, int] = {}
-    for e in edges:
-        for end in (e.get("from"), e.get("to")):
-            degree[str(end)] = degree.get(str(end), 0) + 1
-    dead = sorted(node for node, d in degree.items() if d == 2)  # a stub: in and out
-    entries = {str(e.get("from")): str(e.get("id")) for e in edges if e.get("from") in dead}
-    exits = {str(e.get("to")): str(e.get("id")) for e in edges if e.get("to") in dead}
-    return [entries[n] for n in dead], [exits[n] for n in dead], [xy[n] for n in dead]
-
-
 def green_wave(net: Path, folder: Path, cycle_s: int) -> Path:
     """An additional file giving every controller east-west progression offsets."""
     root = ET.parse(net).getroot()
@@ -166,44 +155,67 @@ def green_wave(net: Path, folder: Path, cycle_s: int) -> Path:
     return path
 
 
-def trips(rate_vph: float, hours: float, stubs: int, seed: int) -> list[tuple[float, int, int]]:
-    """(time, entry, exit) of Poisson arrivals, exit uniform among the other stubs."""
-    rng = np.random.default_rng(seed)
-    end = hours * 3600.0
-    gaps = rng.exponential(3600.0 / rate_vph, size=int(rate_vph * hours * 1.5) + 50)
-    times = np.cumsum(gaps)
-    times = times[times < end]
-    entries = rng.integers(0, stubs, len(times))
-    exits = (entries + rng.integers(1, stubs, len(times))) % stubs
-    return list(zip(times.tolist(), entries.tolist(), exits.tolist(), strict=True))
+def sumo_edges(graph: StreetGraph, net: Path) -> list[str]:
+    """SUMO's edge id of each of the twin's links (the two grids match node for node by
+    the order of their x and y coordinates: both put their stubs one block out)."""
+    root = ET.parse(net).getroot()
+    at = {
+        str(j.get("id")): (float(j.get("x", 0)), float(j.get("y", 0)))
+        for j in root.iter("junction")
+        if j.get("type") != "internal"
+    }
+
+    def rank(values: list[float]) -> list[int]:
+        levels = sorted({round(v, 1) for v in values})
+        return [levels.index(round(v, 1)) for v in values]
+
+    names = list(at)
+    sumo_at = dict(zip(zip(rank([at[n][0] for n in names]), rank([at[n][1] for n in names]),
+                           strict=True), names, strict=True))  # fmt: skip
+    twin_at = zip(rank(graph.x_m.tolist()), rank(graph.y_m.tolist()), strict=True)
+    junction = [sumo_at[key] for key in twin_at]
+    edge = {
+        (str(e.get("from")), str(e.get("to"))): str(e.get("id"))
+        for e in root.iter("edge")
+        if e.get("function") != "internal"
+    }
+    return [edge[junction[tail], junction[head]] for tail, head, _ in graph.links]
+
+
+def write_routes(path: Path, run: TwinRun, net: Path, own_routing: bool) -> Path:
+    """The twin's trips as SUMO vehicles, in the order the twin started them: each along
+    the twin's links, or (``own_routing``) only from its first link to its last."""
+    edges = sumo_edges(run.graph, net)
+    with path.open("w") as f:
+        f.write("<routes>\n")
+        for k, (start_s, links) in enumerate(run.trips):
+            how = 'departLane="best" departSpeed="max"'
+            if own_routing:
+                ends = f'from="{edges[links[0]]}" to="{edges[links[-1]]}"'
+                f.write(f'<trip id="{k}" depart="{start_s:.2f}" {ends} {how}/>\n')
+            else:
+                route = " ".join(edges[link] for link in links)
+                f.write(f'<vehicle id="{k}" depart="{start_s:.2f}" {how}>'
+                        f'<route edges="{route}"/></vehicle>\n')  # fmt: skip
+        f.write("</routes>\n")
+    return path
 
 
 def run_sumo(
     net: Path,
     folder: Path,
-    demand: float,
-    hours: float,
-    seed: int,
+    run: TwinRun,
+    args: argparse.Namespace,
     extra: Path | None,
     every_s: int | None = None,
 ) -> dict[str, Any]:
-    """Trips arrived in the period, their mean time loss (s), that of the trips from the
-    west edge straight to the east edge (along one street), and SUMO's wall time; with
-    ``every_s``, also where its vehicles are at that interval (``standing``)."""
-    entries, exits, xy = boundary_edges(net)
-    west, east_end = min(x for x, _ in xy), max(x for x, _ in xy)
-    eastbound = set()
-    routes = folder / f"trips-{demand:.0f}.rou.xml"
-    with routes.open("w") as f:
-        f.write("<routes>\n")
-        for k, (t, a, b) in enumerate(trips(demand, hours, len(entries), seed)):
-            if xy[a][0] == west and xy[b][0] == east_end and xy[a][1] == xy[b][1]:
-                eastbound.add(str(k))
-            f.write(
-                f'<trip id="{k}" depart="{t:.2f}" from="{entries[a]}" to="{exits[b]}" '
-                'departLane="best" departSpeed="max"/>\n'
-            )
-        f.write("</routes>\n")
+    """SUMO on the twin's trips of ``run``: trips arrived in the period, their mean time
+    loss (s), that of the trips from the west edge straight to the east edge (along one
+    street), and SUMO's wall time; with ``every_s``, also where its vehicles are at that
+    interval (``standing``)."""
+    routes = write_routes(folder / "trips.rou.xml", run, net, args.sumo_routing)
+    eastbound = {str(k) for k in np.flatnonzero(run.east)}
+    hours, seed = args.hours, args.seed
     info = folder / "tripinfo.xml"
     command = [
         sumo_binary("sumo"),
@@ -254,13 +266,26 @@ def _sumo_standing(net: Path, positions: Path) -> list[dict[str, object]]:
     return rows
 
 
-def run_twin(args: argparse.Namespace, demand: float, offsets: str) -> dict[str, Any]:
-    """The same district in the twin: trips completed, their mean delay (s), that of the
-    trips from the west edge straight to the east edge, the twin's wall time, and every
-    10 minutes its vehicles in the grid and those queued at a stop line (``standing``;
-    none stands inside a junction: none enters one without room beyond it)."""
+class TwinRun(NamedTuple):
+    """One run of the twin: its figures, and the trips it drew, for SUMO to drive."""
+
+    #: trips completed, their mean delay (s), that of the trips from the west edge
+    #: straight to the east edge, the twin's wall time, and ``standing``
+    figures: dict[str, Any]
+    #: per trip, in the order started: when it wanted to enter (s) and the links it drives
+    trips: list[tuple[float, tuple[int, ...]]]
+    #: per trip: whether it goes from the west edge straight to the east edge
+    east: np.ndarray
+    graph: StreetGraph
+
+
+def run_twin(args: argparse.Namespace, demand: float, offsets: str) -> TwinRun:
+    """The same district in the twin: its figures (every 10 minutes also its vehicles in
+    the grid and those queued at a stop line, ``standing``; none stands inside a
+    junction: none enters one without room beyond it) and its trips."""
     from twin.scenario import parse_scenario
-    from twin.simulation.runner import run_scenario
+    from twin.simulation.model import CityModel
+    from twin.simulation.runner import collect
 
     scenario = parse_scenario(
         {
@@ -290,14 +315,22 @@ def run_twin(args: argparse.Namespace, demand: float, offsets: str) -> dict[str,
         }
     )
     start = time.perf_counter()
-    result = run_scenario(scenario)
+    model = CityModel(scenario)
+    trips = _recorded_trips(model.traffic)
+    model.run_to_end()
+    result = collect(model, {}, privacy=False)
     wall = time.perf_counter() - start
+    graph = result.graph
+    tail = np.array([graph.links[links[0]][0] for _, links in trips], dtype=np.int64)
+    head = np.array([graph.links[links[-1]][1] for _, links in trips], dtype=np.int64)
+    east = (
+        (graph.x_m[tail] == graph.x_m.min())
+        & (graph.x_m[head] == graph.x_m.max())
+        & np.isclose(graph.y_m[tail], graph.y_m[head])
+    )
     done = result.tables["vehicle_trips"]
     delay = done["end_s"] - done["start_s"] - done["freeflow_s"]
-    nodes = np.asarray(result.graph.boundary_nodes)
-    x, y = result.graph.x_m[nodes], result.graph.y_m[nodes]
-    entry, exit_ = done["entry"].astype(int), done["exit"].astype(int)
-    east = (x[entry] == x.min()) & (x[exit_] == x.max()) & np.isclose(y[entry], y[exit_])
+    trip = done["trip"].astype(np.int64) - 1  # trips are numbered from 1 as started
     series = result.series
     standing = [
         {"time_s": float(t), "vehicles": int(inside), "queued": int(queued)}
@@ -307,8 +340,22 @@ def run_twin(args: argparse.Namespace, demand: float, offsets: str) -> dict[str,
         )
         if t % STANDING_EVERY_S == 0
     ]  # fmt: skip
-    return {"arrived": float(len(delay)), **_delays(delay, east), "wall_s": wall,
-            "standing": standing}  # fmt: skip
+    figures = {"arrived": float(len(delay)), **_delays(delay, east[trip]), "wall_s": wall,
+               "standing": standing}  # fmt: skip
+    return TwinRun(figures, trips, east, graph)
+
+
+def _recorded_trips(traffic: Traffic) -> list[tuple[float, tuple[int, ...]]]:
+    """A list that fills, as ``traffic`` starts each trip, with its start time and links."""
+    trips: list[tuple[float, tuple[int, ...]]] = []
+    start_trip = traffic.start_trip
+
+    def recorded(entry: int, exit_: int, route: Route, *rest: Any, **named: Any) -> None:
+        trips.append((traffic.env.now, route.links))
+        start_trip(entry, exit_, route, *rest, **named)
+
+    traffic.start_trip = recorded  # type: ignore[method-assign]
+    return trips
 
 
 def _delays(delay_s: np.ndarray, east: np.ndarray) -> dict[str, float]:
@@ -377,6 +424,12 @@ def main() -> None:
         "grid and those standing still (SUMO: also those standing inside a junction, by "
         "movement)",
     )
+    parser.add_argument(
+        "--sumo-routing",
+        action="store_true",
+        help="SUMO routes the twin's trips by its own fastest paths (as in issue 18) "
+        "instead of driving the twin's routes",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     figures: dict[str, list[dict[str, object]]] = {
@@ -391,12 +444,13 @@ def main() -> None:
             f"{args.size}x{args.size} grid, {args.block:g} m blocks, one lane, fixed "
             f"{args.cycle} s, {args.hours:g} h, seed {args.seed}; the twin's left turns "
             f"{args.left_turns}, its drivers' speed spread {args.speed_spread:g} and acceleration "
-            f"{args.acceleration:g} m/s2"
+            f"{args.acceleration:g} m/s2; SUMO drives the twin's trips "
+            + ("by its own routes" if args.sumo_routing else "along the twin's routes")
         )
         print("demand/h | SUMO arrived  time loss s | twin completed  delay s | ratio")
         for demand in args.demands:
-            sumo = run_sumo(net, folder, demand, args.hours, args.seed, None)
-            twin = run_twin(args, demand, "none")
+            run = run_twin(args, demand, "none")
+            sumo, twin = run_sumo(net, folder, run, args, None), run.figures
             figures["throughput"].append({"demand": demand, "sumo": sumo, "twin": twin})
             print(
                 f"{demand:>8.0f} | {sumo['arrived']:>12.0f}  {sumo['delay_s']:>11.1f} | "
@@ -422,16 +476,18 @@ def _green_wave(
     for demand in args.green_wave or [3000, 6000]:
         runs: dict[str, list[tuple[dict[str, float], dict[str, float]]]] = {"SUMO": [], "twin": []}
         for seed in seeds:
+            seeded = argparse.Namespace(**{**vars(args), "seed": seed})
+            plain, waved = (
+                run_twin(seeded, demand, "none"),
+                run_twin(seeded, demand, "green_wave_ew"),
+            )
             runs["SUMO"].append(
                 (
-                    run_sumo(net, folder, demand, args.hours, seed, None),
-                    run_sumo(net, folder, demand, args.hours, seed, wave),
+                    run_sumo(net, folder, plain, seeded, None),
+                    run_sumo(net, folder, waved, seeded, wave),
                 )
             )
-            seeded = argparse.Namespace(**{**vars(args), "seed": seed})
-            runs["twin"].append(
-                (run_twin(seeded, demand, "none"), run_twin(seeded, demand, "green_wave_ew"))
-            )
+            runs["twin"].append((plain.figures, waved.figures))
         figures.append({"demand": demand, **runs})
         for key, what in (("delay_s", "all trips"), ("east_delay_s", "straight east")):
             said = [_wave_change(pairs, key, tool) for tool, pairs in runs.items()]
@@ -446,8 +502,8 @@ def _standing(
     figures: list[dict[str, object]],
 ) -> None:
     """Where each tool's vehicles are every 10 minutes at ``demand``."""
-    sumo = run_sumo(net, folder, demand, args.hours, args.seed, None, STANDING_EVERY_S)
-    twin = run_twin(args, demand, "none")
+    run = run_twin(args, demand, "none")
+    sumo, twin = run_sumo(net, folder, run, args, None, STANDING_EVERY_S), run.figures
     figures.append({"demand": demand, "sumo": sumo["standing"], "twin": twin["standing"]})
     print(f"where the vehicles are at {demand:.0f} veh/h (seed {args.seed}):")
     print("  min | SUMO in grid  standing  standing in a junction | twin in grid  queued")

@@ -41,50 +41,74 @@ NET = """<net>
 """
 
 
-def test_trips_are_poisson_between_different_stubs() -> None:
-    trips = side.trips(3600.0, 2.0, 40, seed=4)
-    assert abs(len(trips) - 7200) < 4 * np.sqrt(7200)
-    assert all(a != b and 0 <= a < 40 and 0 <= b < 40 for _, a, b in trips)
-    times = [t for t, _, _ in trips]
-    assert times == sorted(times) and times[-1] < 7200.0
-
-
 def test_green_wave_offsets_open_each_east_west_green_on_arrival(tmp_path: Path) -> None:
     """SUMO starts a program's first phase at ``offset``: the east-west green (phase 3,
     starting 45 s into the program) must open 150 m / v later at B than at A, when a
     vehicle that left A at the start of its green arrives."""
     net = tmp_path / "n.net.xml"
     net.write_text(NET)
-    entries, exits, xy = side.boundary_edges(net)
-    assert sorted(entries) == ["in", "in2", "n"] and sorted(exits) == ["n2", "out", "out2"]
-    assert dict(zip(entries, xy, strict=True))["in"] == (-150.0, 0.0)
     wave = ET.parse(side.green_wave(net, tmp_path, 90)).getroot()
     offsets = {tl.get("id"): float(tl.get("offset", "nan")) for tl in wave.iter("tlLogic")}
     opens = {tl: (offset + 45.0) % 90.0 for tl, offset in offsets.items()}  # mod the cycle
     assert (opens["B"] - opens["A"]) % 90.0 == pytest.approx(150.0 / side.SPEED_MPS, abs=0.11)
 
 
-def test_the_twin_side_runs_the_same_district() -> None:
-    args = argparse.Namespace(
-        size=3,
-        block=150.0,
-        cycle=90,
-        hours=0.25,
-        seed=2,
-        left_turns="permissive",
-        speed_spread=0.1,
-        acceleration=2.6,
-    )
-    run = side.run_twin(args, 1200.0, "none")
-    assert 0 < run["arrived"] <= 1200.0 * 0.25 * 1.3
-    assert run["delay_s"] > 0 and run["east_delay_s"] >= 0
+ARGS = argparse.Namespace(
+    size=3,
+    block=150.0,
+    cycle=90,
+    hours=0.25,
+    seed=2,
+    left_turns="permissive",
+    speed_spread=0.1,
+    acceleration=2.6,
+    sumo_routing=False,
+)
+
+
+def test_the_twin_side_runs_the_same_district_and_keeps_its_trips() -> None:
+    run = side.run_twin(ARGS, 1200.0, "none")
+    assert 0 < run.figures["arrived"] <= len(run.trips) <= 1200.0 * 0.25 * 1.3
+    assert run.figures["delay_s"] > 0 and run.figures["east_delay_s"] >= 0
+    starts = [start for start, _ in run.trips]
+    assert starts == sorted(starts) and 0 <= starts[0] and starts[-1] < 0.25 * 3600
+    links = run.graph.links
+    for _, route in run.trips:  # each route a chain of links from one stub to another
+        assert all(links[a][1] == links[b][0] for a, b in zip(route, route[1:], strict=False))
+    boundary = set(run.graph.boundary_nodes)
+    assert all(links[r[0]][0] in boundary and links[r[-1]][1] in boundary for _, r in run.trips)
+    assert run.east.sum() > 0 and len(run.east) == len(run.trips)
 
 
 @pytest.mark.skipif(side.find_sumo("sumo") is None, reason="SUMO is the sumo extra (CI has it)")
-def test_sumo_and_the_twin_agree_on_a_light_grid(tmp_path: Path) -> None:
+def test_sumo_drives_the_twins_trips_along_its_streets(tmp_path: Path) -> None:
+    """Each twin link maps to the SUMO edge between the same places (coordinates taken
+    from each tool's own west and south edge), so SUMO drives the same routes."""
     net = side.build_net(tmp_path, 3, 150.0, 90)
-    sumo = side.run_sumo(net, tmp_path, 600.0, 0.5, 1, None)
-    assert 0.8 * 300 < sumo["arrived"] <= 1.2 * 300  # well below capacity: nearly all out
+    run = side.run_twin(ARGS, 1200.0, "none")
+    root = ET.parse(net).getroot()
+    at = {j.get("id"): (float(j.get("x")), float(j.get("y"))) for j in root.iter("junction")}
+    ends = {e.get("id"): (e.get("from"), e.get("to")) for e in root.iter("edge")}
+    sumo_x0 = min(x for x, _ in at.values())
+    sumo_y0 = min(y for _, y in at.values())
+    graph = run.graph
+    for link, edge in enumerate(side.sumo_edges(graph, net)):
+        tail, head, _ = graph.links[link]
+        for node, junction in zip((tail, head), ends[edge], strict=True):
+            x, y = at[junction]
+            assert x - sumo_x0 == pytest.approx(graph.x_m[node] - graph.x_m.min())
+            assert y - sumo_y0 == pytest.approx(graph.y_m[node] - graph.y_m.min())
+    vehicles = ET.parse(side.write_routes(tmp_path / "r.xml", run, net, False)).getroot()
+    written = [(float(v.get("depart")), v.find("route").get("edges").split()) for v in vehicles]
+    edges = side.sumo_edges(graph, net)
+    assert written == [
+        (pytest.approx(start, abs=0.005), [edges[k] for k in route]) for start, route in run.trips
+    ]
+    own = ET.parse(side.write_routes(tmp_path / "t.xml", run, net, True)).getroot()
+    assert [(t.get("from"), t.get("to")) for t in own] == [(e[0], e[-1]) for _, e in written]
+    sumo = side.run_sumo(net, tmp_path, run, ARGS, None)
+    # well below capacity, the same vehicles on the same streets: nearly the same arrivals
+    assert abs(sumo["arrived"] - run.figures["arrived"]) <= 0.05 * run.figures["arrived"]
 
 
 def test_green_wave_change_is_the_mean_of_the_seeds_changes() -> None:
