@@ -371,7 +371,7 @@ def main() -> None:
         "--demands",
         type=float,
         nargs="+",
-        default=[3000, 6000, 9000, 12000, 18000, 24000],
+        default=[3000, 6000, 9000, 12000, 15000, 18000, 24000],
         help="vehicle trips entering per hour (default 3000 ... 24000)",
     )
     parser.add_argument("--size", type=int, default=10, help="intersections per side (10)")

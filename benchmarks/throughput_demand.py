@@ -6,7 +6,8 @@ demands, with finite links (spillback, backward waves) and left turns permissive
 (yielding to opposing traffic, as in SUMO: the default) or unopposed, and with
 unlimited point queues, and counts the vehicle trips that arrived (entered and left the district
 within the hour: SUMO's "arrived"), averaged over three seeds. Writes
-``docs/throughput_demand.png`` and prints the numbers beside SUMO's. Run from the
+``docs/throughput_demand.png`` and prints the numbers beside SUMO's (measured by
+``benchmarks/sumo_side_by_side.py``, which needs the ``sumo`` extra). Run from the
 project root: ``python benchmarks/throughput_demand.py`` (a few minutes).
 """
 
@@ -21,8 +22,14 @@ sys.path.insert(0, str(ROOT))  # run from a checkout, not an installed package
 
 DEMANDS = (3000, 6000, 9000, 12000, 15000, 18000, 21000, 24000, 32000)
 SEEDS = (1, 2, 3)
-#: Vehicles arrived in the hour, SUMO 1.28 on the same grid, no teleports (issue 18).
-SUMO_ARRIVED = {9000: 8085, 12000: 5356, 18000: 2829, 24000: 2333}
+#: Vehicles arrived in the hour, SUMO 1.28 on the same grid, no teleports, driving the
+#: twin's own trips along the twin's routes (``benchmarks/sumo_side_by_side.py``; mean of
+#: seeds 1-3 below capacity, of seeds 1-6 from 12,000 on, where single runs vary up to 2x).
+SUMO_ARRIVED = {3000: 2804, 6000: 5567, 9000: 8229, 12000: 8869, 15000: 6460, 18000: 5002,
+                24000: 4240}  # fmt: skip
+#: The same, SUMO routing those trips itself (``--sumo-routing``; seeds 1-3): its routes
+#: zigzag across the grid, twice the twin's turns per trip (issue 18 measured this way).
+SUMO_OWN_ROUTES = {9000: 8020, 12000: 5470, 18000: 2871, 24000: 2288}
 
 
 #: The curves: (label, finite links, left turns).
@@ -102,15 +109,28 @@ def main() -> None:
     ax.plot(
         list(SUMO_ARRIVED),
         list(SUMO_ARRIVED.values()),
-        "D-",
+        "D--",
         color="black",
-        label="SUMO 1.28 (issue 18)",
+        mfc="none",
+        ms=9,
+        lw=1,
+        label="SUMO 1.28, the same trips on the twin's routes",
+    )
+    ax.plot(
+        list(SUMO_OWN_ROUTES),
+        list(SUMO_OWN_ROUTES.values()),
+        "D:",
+        color="0.45",
+        label="SUMO 1.28 routing them itself (issue 18)",
     )
     ax.set_xlabel("demand (vehicle trips entering per hour)")
     ax.set_ylabel("vehicle trips arrived in the hour")
     ax.set_ylim(bottom=0)
     ax.set_xlim(left=0)
-    ax.set_title("10 x 10 grid, 150 m blocks, 1 lane, fixed 90 s, 1 h from empty, 3 seeds")
+    ax.set_title(
+        "10 x 10 grid, 150 m blocks, 1 lane, fixed 90 s, 1 h from empty\n"
+        "mean of 3 seeds (SUMO from 12,000 veh/h: 6)"
+    )
     ax.title.set_fontsize(9)
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", fontsize=8)
