@@ -23,7 +23,12 @@ def _corridor(seed: int, preemption: bool) -> RunResult:
     return run_scenario(
         load_scenario(
             SCENARIOS / "emergency_corridor.yaml",
-            [f"seed={seed}", "duration=4h", f"services.preemption={str(preemption).lower()}"],
+            [
+                f"seed={seed}",
+                "duration=4h",
+                f"services.preemption={str(preemption).lower()}",
+                "policy.history=0",  # the stores before the run move no vehicle
+            ],
         )
     )
 
@@ -104,6 +109,7 @@ def _crossings(mode: str, seed: int, alerts: bool = False, yielding: bool = True
                 f"services.crossing_assist={mode}",
                 f"services.driver_alerts={str(alerts and mode != 'none').lower()}",
                 f"signals.turns_yield_to_pedestrians={str(yielding).lower()}",
+                "policy.history=0",  # the stores before the run move no pedestrian
             ],
         )
     )
@@ -215,6 +221,7 @@ def _winter(activation: str, seed: int, share: float = 0.5) -> RunResult:
                 f"seed={seed}",
                 f"services.sidewalk_heating.activation={activation}",
                 f"services.sidewalk_heating.share={share}",
+                "policy.history=0",  # the stores before the run melt no snow
             ],
         )
     )
