@@ -106,23 +106,13 @@ def main() -> None:
     ax.plot(DEMANDS, DEMANDS, color="0.7", ls=":", label="arrived = demand")
     for (label, _, _), r, style in zip(CURVES, rows, ("o-", "^-", "s--"), strict=True):
         ax.plot(DEMANDS, [row["arrived"] for row in r], style, label=f"twin: {label}")
-    ax.plot(
-        list(SUMO_ARRIVED),
-        list(SUMO_ARRIVED.values()),
-        "D--",
-        color="black",
-        mfc="none",
-        ms=9,
-        lw=1,
-        label="SUMO 1.28, the same trips on the twin's routes",
-    )
-    ax.plot(
-        list(SUMO_OWN_ROUTES),
-        list(SUMO_OWN_ROUTES.values()),
-        "D:",
-        color="0.45",
-        label="SUMO 1.28 routing them itself (issue 18)",
-    )
+    sumo = (
+        (SUMO_ARRIVED, "the same trips on the twin's routes", "D--",
+         {"color": "black", "mfc": "none", "ms": 9, "lw": 1}),
+        (SUMO_OWN_ROUTES, "routing them itself (issue 18)", "D:", {"color": "0.45"}),
+    )  # fmt: skip
+    for arrived, label, fmt, style in sumo:
+        ax.plot(list(arrived), list(arrived.values()), fmt, **style, label=f"SUMO 1.28, {label}")
     ax.set_xlabel("demand (vehicle trips entering per hour)")
     ax.set_ylabel("vehicle trips arrived in the hour")
     ax.set_ylim(bottom=0)
