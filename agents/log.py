@@ -56,7 +56,14 @@ class ColumnLog:
 
     def _columns(self, start: int) -> dict[str, np.ndarray]:
         """Columns of the rows from ``start`` on: one transposed copy (twice as fast as a
-        strided copy per column), each column a contiguous row of it."""
-        table = np.frombuffer(self._cells, dtype=float).reshape(-1, self._width)[start:]
-        columns = table.T.copy()
+        strided copy per column), each column a contiguous row of it.
+
+        The view of the cells is dropped before returning: while a view lives the cells
+        cannot grow, and a profiler holding this frame (Dask's workers sample their
+        threads' stacks) would keep it alive past the call, so the next append failed."""
+        cells = np.frombuffer(self._cells, dtype=float)
+        try:
+            columns = cells.reshape(-1, self._width)[start:].T.copy()
+        finally:
+            del cells
         return dict(zip(self.columns, columns, strict=True))

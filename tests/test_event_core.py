@@ -6,6 +6,7 @@ own test style): no district, no random numbers.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Generator
 from types import SimpleNamespace
 
@@ -195,3 +196,24 @@ def test_a_fallen_radar_holds_nothing() -> None:
     env.run(until=60)
     assert rows(x.signals)[0] == (0, NS, 0, 20, 7, 0)
     assert x.crossings.arrays()["stranded"].tolist() == [1]
+
+
+def test_a_log_grows_while_a_profiler_holds_the_frame_that_read_it() -> None:
+    """Dask's workers sample their threads' stacks; a frame held past its return keeps its
+    locals, and a view of the cells among them would stop the next append (BufferError)."""
+    log = ColumnLog("a", "b")
+    log.append(1.0, 2.0)
+    held = []
+
+    def profiler(frame, event, _arg):  # type: ignore[no-untyped-def]
+        if event == "return" and frame.f_code.co_name == "_columns":
+            held.append(frame)
+
+    sys.setprofile(profiler)
+    try:
+        columns = log.arrays()
+    finally:
+        sys.setprofile(None)
+    assert held  # the frame outlives the call, as a sampling profiler's would
+    log.append(3.0, 4.0)
+    assert columns["a"].tolist() == [1.0] and log.arrays()["b"].tolist() == [2.0, 4.0]

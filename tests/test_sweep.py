@@ -130,6 +130,12 @@ def metric_table(db_path: Path) -> dict[tuple[str, int, str], float | None]:
         }
 
 
+def failures(db_path: Path) -> list[str | None]:
+    """The errors of the runs that failed, to say why a sweep did."""
+    with ResultsDB(db_path) as db:
+        return [run.error for run in db.runs() if run.status != "ok"]
+
+
 @pytest.mark.slow
 def test_dask_gives_the_same_metrics_as_the_pool(tmp_path):
     distributed = pytest.importorskip("distributed")
@@ -146,7 +152,7 @@ def test_dask_gives_the_same_metrics_as_the_pool(tmp_path):
         dashboard_address=None,
     ) as cluster:
         args = ["sweep", str(path), "--db", str(remote), "--scheduler", cluster.scheduler_address]
-        assert main([*args, "--quiet"]) == 0
+        assert main([*args, "--quiet"]) == 0, failures(remote)
     assert run_sweep(spec, local, dask_local=1, progress=False).ok == 6
     first = metric_table(pool)
     assert len(first) > 6 * 20
