@@ -15,6 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
+import sumo_grid as grid  # noqa: E402
 import sumo_side_by_side as side  # noqa: E402
 
 #: Two signalised junctions 150 m apart on an east-west street, each with a stub.
@@ -47,10 +48,10 @@ def test_green_wave_offsets_open_each_east_west_green_on_arrival(tmp_path: Path)
     vehicle that left A at the start of its green arrives."""
     net = tmp_path / "n.net.xml"
     net.write_text(NET)
-    wave = ET.parse(side.green_wave(net, tmp_path, 90)).getroot()
+    wave = ET.parse(grid.green_wave(net, tmp_path, 90)).getroot()
     offsets = {tl.get("id"): float(tl.get("offset", "nan")) for tl in wave.iter("tlLogic")}
     opens = {tl: (offset + 45.0) % 90.0 for tl, offset in offsets.items()}  # mod the cycle
-    assert (opens["B"] - opens["A"]) % 90.0 == pytest.approx(150.0 / side.SPEED_MPS, abs=0.11)
+    assert (opens["B"] - opens["A"]) % 90.0 == pytest.approx(150.0 / grid.SPEED_MPS, abs=0.11)
 
 
 ARGS = argparse.Namespace(
@@ -80,11 +81,11 @@ def test_the_twin_side_runs_the_same_district_and_keeps_its_trips() -> None:
     assert run.east.sum() > 0 and len(run.east) == len(run.trips)
 
 
-@pytest.mark.skipif(side.find_sumo("sumo") is None, reason="SUMO is the sumo extra (CI has it)")
+@pytest.mark.skipif(grid.find_sumo("sumo") is None, reason="SUMO is the sumo extra (CI has it)")
 def test_sumo_drives_the_twins_trips_along_its_streets(tmp_path: Path) -> None:
     """Each twin link maps to the SUMO edge between the same places (coordinates taken
     from each tool's own west and south edge), so SUMO drives the same routes."""
-    net = side.build_net(tmp_path, 3, 150.0, 90)
+    net = grid.build_net(tmp_path, 3, 150.0, 90)
     run = side.run_twin(ARGS, 1200.0, "none")
     root = ET.parse(net).getroot()
     at = {j.get("id"): (float(j.get("x")), float(j.get("y"))) for j in root.iter("junction")}
@@ -92,7 +93,7 @@ def test_sumo_drives_the_twins_trips_along_its_streets(tmp_path: Path) -> None:
     sumo_x0 = min(x for x, _ in at.values())
     sumo_y0 = min(y for _, y in at.values())
     graph = run.graph
-    for link, edge in enumerate(side.sumo_edges(graph, net)):
+    for link, edge in enumerate(grid.sumo_edges(graph, net)):
         tail, head, _ = graph.links[link]
         for node, junction in zip((tail, head), ends[edge], strict=True):
             x, y = at[junction]
@@ -100,7 +101,7 @@ def test_sumo_drives_the_twins_trips_along_its_streets(tmp_path: Path) -> None:
             assert y - sumo_y0 == pytest.approx(graph.y_m[node] - graph.y_m.min())
     vehicles = ET.parse(side.write_routes(tmp_path / "r.xml", run, net, False)).getroot()
     written = [(float(v.get("depart")), v.find("route").get("edges").split()) for v in vehicles]
-    edges = side.sumo_edges(graph, net)
+    edges = grid.sumo_edges(graph, net)
     assert written == [
         (pytest.approx(start, abs=0.005), [edges[k] for k in route]) for start, route in run.trips
     ]
@@ -117,7 +118,7 @@ def test_green_wave_change_is_the_mean_of_the_seeds_changes() -> None:
     assert side._wave_change(pairs[:1], "d", "SUMO") == "SUMO 100.0 -> 20.0 (-80%)"
 
 
-@pytest.mark.skipif(side.find_sumo("sumo") is None, reason="SUMO is the sumo extra (CI has it)")
+@pytest.mark.skipif(grid.find_sumo("sumo") is None, reason="SUMO is the sumo extra (CI has it)")
 def test_the_documented_command_runs_with_seeds(monkeypatch, capsys, tmp_path: Path) -> None:
     """docs/model.md's command, on a small grid: a green-wave line per tool and seeds."""
     argv = ["sumo_side_by_side.py", "--demands", "600", "--size", "3", "--hours", "0.2"]
@@ -129,7 +130,7 @@ def test_the_documented_command_runs_with_seeds(monkeypatch, capsys, tmp_path: P
     assert re.search(r"straight east \| SUMO .* sd \d+%\) \| twin .* sd \d+%\)", out), out
 
 
-@pytest.mark.skipif(side.find_sumo("sumo") is None, reason="SUMO is the sumo extra (CI has it)")
+@pytest.mark.skipif(grid.find_sumo("sumo") is None, reason="SUMO is the sumo extra (CI has it)")
 def test_standing_says_where_each_tools_vehicles_are(monkeypatch, capsys, tmp_path: Path) -> None:
     """docs/model.md's ``--standing``: a row every 10 minutes, SUMO's junction standers by
     movement adding up to at most its standing vehicles, the twin's queued within its grid."""
